@@ -1,0 +1,72 @@
+// swift-tools-version: 6.0
+// synthlab: LAB-style synthetic data generation and phased fine-tuning.
+//
+// Modules form a one-way graph (see README "Architecture"):
+//   LabCore ← LabTaxonomy, LabDocuments, LabGGUF, LabTokenizer, LabTensor
+//   LabTensor, LabGGUF, LabTokenizer ← LabLLM
+//   everything ← LabCLI ← synthlab (the composition root)
+import PackageDescription
+
+/// One set of compiler settings for every target, so no module is built under looser rules.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// Numerical modules are always optimised for speed: a debug build of a kernel is
+/// one to two orders of magnitude slower, which would make `swift test` on the real
+/// model impractically slow. `-Ounchecked` is not used: bounds checks stay on.
+let kernelSettings: [SwiftSetting] = strictSettings + [
+    .unsafeFlags(["-O", "-wmo"]),
+]
+
+let package = Package(
+    name: "synthlab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "synthlab", targets: ["synthlab"]),
+        .library(name: "LabCore", targets: ["LabCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Shared value types and protocols; depends on nothing of ours.
+        .target(
+            name: "LabCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // OpenBLAS's CBLAS interface; imported by LabTensor only.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "LabCLI",
+            dependencies: [
+                "LabCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "synthlab",
+            dependencies: ["LabCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        // Test doubles and fixtures shared by every test target.
+        .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS declarations (Debian: libopenblas-dev).
+#include <cblas.h>

@@ -1,0 +1,30 @@
+public import ArgumentParser
+
+/// The `synthlab` command: the composition root that wires concrete pieces together.
+public struct SynthlabCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "synthlab",
+        abstract: "LAB-style synthetic data generation and phased fine-tuning.",
+        discussion: """
+            Curate a taxonomy of qna.yaml leaves, generate training data from it with a teacher \
+            model, and fine-tune a student in phases (knowledge, then skills).
+
+            Examples:
+              synthlab taxonomy check taxonomy/
+              synthlab taxonomy tree
+              synthlab model pull
+              synthlab chat --prompt "What is a Form 10-K?"
+            """,
+        version: SynthlabVersion.current,
+        subcommands: [
+            ModelCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// The version printed by `--version`.
+public enum SynthlabVersion {
+    public static let current = "0.1.0"
+}
