@@ -49,6 +49,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "LabLLM", dependencies: ["LabCore"], swiftSettings: kernelSettings),
         .target(
             name: "LabCLI",
             dependencies: [
