@@ -43,6 +43,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Knowledge documents: loading, local/git resolution, chunking with stable ids.
+        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -68,6 +70,11 @@ let package = Package(
         // Test doubles and fixtures shared by every test target.
         .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabDocumentsTests",
+            dependencies: ["LabDocuments", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )
