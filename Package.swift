@@ -45,6 +45,12 @@ let package = Package(
         ),
         // Knowledge documents: loading, local/git resolution, chunking with stable ids.
         .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        // The curated tree: qna.yaml parsing with marks, InstructLab's schema rules, walk, changes.
+        .target(
+            name: "LabTaxonomy",
+            dependencies: ["LabCore", "LabDocuments", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -55,7 +61,7 @@ let package = Package(
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore",
+                "LabCore", "LabDocuments", "LabTaxonomy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
