@@ -5,6 +5,8 @@ import LabCore
 enum TextLint {
     /// At most this many findings of one kind per file; the rest are summed up in one line.
     static let perRuleLimit = 10
+    /// ilab lints with `{extends: relaxed, rules: {line-length: {max: 120}}}` in strict mode.
+    static let maximumLineLength = 120
 
     static func check(_ text: String, path: String) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
@@ -27,6 +29,11 @@ enum TextLint {
                     add("new-lines", line: number, column: line.count + 1, "wrong new line character: expected \\n",
                         hint: "save the file with Unix (LF) line endings")
                 }
+            }
+            if line.count > maximumLineLength {
+                add("line-length", line: number, column: maximumLineLength + 1,
+                    "line too long (\(line.count) > \(maximumLineLength) characters)",
+                    hint: "break the text over several lines with a '|' or '>' block (ilab's yamllint rejects long lines)")
             }
             if let tab = line.firstIndex(of: "\t") {
                 add("tabs", line: number, column: line.distance(from: line.startIndex, to: tab) + 1,
