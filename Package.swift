@@ -81,6 +81,11 @@ let package = Package(
             dependencies: ["LabDocuments", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "LabTaxonomyTests",
+            dependencies: ["LabTaxonomy", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )

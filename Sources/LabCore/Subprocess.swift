@@ -11,6 +11,12 @@ public enum Subprocess {
         public var output: Data
         public var errors: Data
 
+        public init(status: Int32, output: Data, errors: Data) {
+            self.status = status
+            self.output = output
+            self.errors = errors
+        }
+
         /// The tail of standard error, or a sentence about the exit status when it said nothing.
         public var errorSummary: String {
             let text = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -18,6 +24,7 @@ public enum Subprocess {
         }
 
         public var outputText: String { String(decoding: output, as: UTF8.self) }
+        public var errorText: String { String(decoding: errors, as: UTF8.self) }
     }
 
     /// Runs `program` (looked up on PATH) with `arguments`, optionally in `directory`.

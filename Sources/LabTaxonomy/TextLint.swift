@@ -17,19 +17,16 @@ enum TextLint {
             diagnostics.append(Diagnostic(.warning, at: SourceLocation(path: path, line: line, column: column),
                                           rule: rule, message: message, hint: hint))
         }
+        // Swift treats "\r\n" as one Character, so line endings are normalised before splitting.
+        var text = text
+        if text.utf8.contains(13) {
+            add("new-lines", line: 1, column: 1, "wrong new line character: expected \\n",
+                hint: "save the file with Unix (LF) line endings")
+            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var sawCarriageReturn = false
-        for (offset, rawLine) in lines.enumerated() {
+        for (offset, line) in lines.enumerated() {
             let number = offset + 1
-            var line = rawLine
-            if line.last == "\r" {
-                line = line.dropLast()
-                if !sawCarriageReturn {
-                    sawCarriageReturn = true
-                    add("new-lines", line: number, column: line.count + 1, "wrong new line character: expected \\n",
-                        hint: "save the file with Unix (LF) line endings")
-                }
-            }
             if line.count > maximumLineLength {
                 add("line-length", line: number, column: maximumLineLength + 1,
                     "line too long (\(line.count) > \(maximumLineLength) characters)",
