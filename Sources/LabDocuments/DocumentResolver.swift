@@ -13,6 +13,10 @@ public struct DocumentResolver: Sendable {
     /// Whether git repositories may be cloned or fetched (network); otherwise only the cache is read.
     public var allowFetch: Bool
 
+    /// Folder listings, shared by every reference this resolver resolves: a taxonomy often has
+    /// hundreds of leaves citing files in the same few folders.
+    private let listings = ListingCache()
+
     public init(projectRoot: URL, documentsRoot: URL, cacheDirectory: URL, allowFetch: Bool) {
         self.projectRoot = projectRoot.standardizedFileURL
         self.documentsRoot = documentsRoot.standardizedFileURL
@@ -52,7 +56,8 @@ public struct DocumentResolver: Sendable {
             return resolution
         }
 
-        let files = listFiles(in: resolvedFolder)
+        // Listing a folder is only needed for wildcard patterns or to suggest names.
+        var files: [String] { listings.files(in: resolvedFolder, list: listFiles) }
         var chosen: [String: Int] = [:]  // relative path → index of the first pattern that matched it
         for (index, pattern) in reference.patterns.enumerated() {
             if pattern.hasPrefix("/") || pattern.split(separator: "/").contains("..") {
@@ -62,8 +67,16 @@ public struct DocumentResolver: Sendable {
                 continue
             }
             let glob = Glob(pattern)
-            let matches = files.filter { glob.matches($0) }
+            let matches: [String]
+            if glob.isLiteral {
+                var isDirectory: ObjCBool = false
+                let exists = FileManager.default.fileExists(atPath: resolvedFolder.appendingPathComponent(pattern).path, isDirectory: &isDirectory)
+                matches = exists && !isDirectory.boolValue ? [pattern.split(separator: "/").joined(separator: "/")] : []
+            } else {
+                matches = files.filter { glob.matches($0) }
+            }
             if matches.isEmpty {
+                let files = files
                 resolution.problems.append(DocumentProblem(.pattern(index),
                     "pattern '\(pattern)' matches no file under \(reference.repo)",
                     hint: files.isEmpty ? "the folder is empty" : "files there include \(files.prefix(3).joined(separator: ", "))"))
@@ -130,5 +143,22 @@ public struct DocumentResolver: Sendable {
 
     static func isInside(_ path: String, root: String) -> Bool {
         path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+    }
+}
+
+/// Remembers folder listings for the lifetime of one resolver.
+private final class ListingCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var listings: [String: [String]] = [:]
+
+    func files(in folder: URL, list: (URL) -> [String]) -> [String] {
+        lock.lock()
+        if let cached = listings[folder.path] { lock.unlock(); return cached }
+        lock.unlock()
+        let files = list(folder)
+        lock.lock()
+        listings[folder.path] = files
+        lock.unlock()
+        return files
     }
 }

@@ -12,6 +12,9 @@ public struct Glob: Sendable, Hashable {
         self.components = pattern.split(separator: "/", omittingEmptySubsequences: true)
     }
 
+    /// True when the pattern has no wildcard, so it names one path and needs no folder listing.
+    public var isLiteral: Bool { !pattern.contains(where: { "*?[".contains($0) }) }
+
     /// Whether `path` (relative, `/`-separated) matches the whole pattern.
     public func matches(_ path: String) -> Bool {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
