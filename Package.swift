@@ -17,7 +17,7 @@ let strictSettings: [SwiftSetting] = [
 /// one to two orders of magnitude slower, which would make `swift test` on the real
 /// model impractically slow. `-Ounchecked` is not used: bounds checks stay on.
 let kernelSettings: [SwiftSetting] = strictSettings + [
-    .unsafeFlags(["-O", "-wmo"]),
+    .unsafeFlags(["-O"]),
 ]
 
 let package = Package(
@@ -51,6 +51,8 @@ let package = Package(
             dependencies: ["LabCore", "LabDocuments", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
+        .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -84,6 +86,12 @@ let package = Package(
         .testTarget(
             name: "LabTaxonomyTests",
             dependencies: ["LabTaxonomy", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabGGUFTests",
+            dependencies: ["LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
