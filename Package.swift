@@ -53,6 +53,8 @@ let package = Package(
         ),
         // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
         .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
+        .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -91,6 +93,12 @@ let package = Package(
         .testTarget(
             name: "LabGGUFTests",
             dependencies: ["LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTokenizerTests",
+            dependencies: ["LabTokenizer", "LabGGUF", "LabTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
