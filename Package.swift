@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -55,6 +56,12 @@ let package = Package(
         .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
+        // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
+        .target(
+            name: "LabStore",
+            dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -100,6 +107,11 @@ let package = Package(
             name: "LabTokenizerTests",
             dependencies: ["LabTokenizer", "LabGGUF", "LabTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabStoreTests",
+            dependencies: ["LabStore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
