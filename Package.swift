@@ -57,7 +57,11 @@ let package = Package(
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
         // Generation pipelines: filters (grounding, safety, duplicates, format).
-        .target(name: "LabPipeline", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .target(
+            name: "LabPipeline",
+            dependencies: ["LabCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
         .target(
             name: "LabStore",
@@ -116,7 +120,7 @@ let package = Package(
             dependencies: ["LabStore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline"], swiftSettings: strictSettings),
+        .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline", "LabTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )
