@@ -20,6 +20,18 @@ let kernelSettings: [SwiftSetting] = strictSettings + [
     .unsafeFlags(["-O", "-wmo"]),
 ]
 
+/// Settings of the engine's modules (LabTensor, LabLLM): `kernelSettings`, plus
+/// `-num-threads 1` so whole-module optimisation still writes one object file per source file
+/// (SwiftPM's debug build expects that for modules of several files: without it the build fails
+/// with "index output filenames do not match input source files"), plus a target CPU: the SIMD
+/// loops are written for 256-bit vectors with FMA, and without one the compiler emits baseline
+/// SSE2. x86-64-v3 (AVX2, FMA, F16C: Haswell, 2013, and later) is the floor on x86_64 hosts.
+#if arch(x86_64)
+let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-num-threads", "1", "-Xcc", "-march=x86-64-v3"])]
+#else
+let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-num-threads", "1"])]
+#endif
+
 let package = Package(
     name: "synthlab",
     platforms: [.macOS(.v14)],
@@ -49,7 +61,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "LabLLM", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
+        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS"], swiftSettings: tensorSettings),
+        .target(name: "LabLLM", dependencies: ["LabCore", "LabTensor"], swiftSettings: tensorSettings),
         .target(
             name: "LabCLI",
             dependencies: [
@@ -68,6 +82,7 @@ let package = Package(
         // Test doubles and fixtures shared by every test target.
         .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )
