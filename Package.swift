@@ -17,19 +17,22 @@ let strictSettings: [SwiftSetting] = [
 /// one to two orders of magnitude slower, which would make `swift test` on the real
 /// model impractically slow. `-Ounchecked` is not used: bounds checks stay on.
 let kernelSettings: [SwiftSetting] = strictSettings + [
-    .unsafeFlags(["-O", "-wmo"]),
+    .unsafeFlags(["-O"]),
 ]
 
-/// Settings of the engine's modules (LabTensor, LabLLM): `kernelSettings`, plus
-/// `-num-threads 1` so whole-module optimisation still writes one object file per source file
-/// (SwiftPM's debug build expects that for modules of several files: without it the build fails
-/// with "index output filenames do not match input source files"), plus a target CPU: the SIMD
-/// loops are written for 256-bit vectors with FMA, and without one the compiler emits baseline
-/// SSE2. x86-64-v3 (AVX2, FMA, F16C: Haswell, 2013, and later) is the floor on x86_64 hosts.
+/// Settings of the engine's modules (LabTensor, LabLLM): `kernelSettings` plus whole-module
+/// optimisation, so the small SIMD helpers inline across files, with `-num-threads 1` so it
+/// still writes one object file per source file as SwiftPM's debug build expects (without it
+/// the build fails with "index output filenames do not match input source files"); and a target
+/// CPU: the SIMD loops are written for 256-bit vectors with FMA, and without one the compiler
+/// emits baseline SSE2. x86-64-v3 (AVX2, FMA, F16C: Haswell, 2013, and later) is the floor on
+/// x86_64 hosts.
 #if arch(x86_64)
-let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-num-threads", "1", "-Xcc", "-march=x86-64-v3"])]
+let tensorSettings: [SwiftSetting] = kernelSettings + [
+    .unsafeFlags(["-wmo", "-num-threads", "1", "-Xcc", "-march=x86-64-v3"]),
+]
 #else
-let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-num-threads", "1"])]
+let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-wmo", "-num-threads", "1"])]
 #endif
 
 let package = Package(
@@ -55,6 +58,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Knowledge documents: loading, local/git resolution, chunking with stable ids.
+        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        // The curated tree: qna.yaml parsing with marks, InstructLab's schema rules, walk, changes.
+        .target(
+            name: "LabTaxonomy",
+            dependencies: ["LabCore", "LabDocuments", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
+        .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
+        .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -63,11 +78,15 @@ let package = Package(
         ),
         // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
         .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS"], swiftSettings: tensorSettings),
-        .target(name: "LabLLM", dependencies: ["LabCore", "LabTensor"], swiftSettings: tensorSettings),
+        .target(
+            name: "LabLLM",
+            dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],
+            swiftSettings: tensorSettings
+        ),
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,6 +102,28 @@ let package = Package(
         .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
+        .testTarget(
+            name: "LabDocumentsTests",
+            dependencies: ["LabDocuments", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTaxonomyTests",
+            dependencies: ["LabTaxonomy", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabGGUFTests",
+            dependencies: ["LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTokenizerTests",
+            dependencies: ["LabTokenizer", "LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )
