@@ -103,6 +103,12 @@ let package = Package(
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(
+            name: "LabLLMTests",
+            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: tensorSettings
+        ),
+        .testTarget(
             name: "LabDocumentsTests",
             dependencies: ["LabDocuments", "LabTestSupport"],
             swiftSettings: strictSettings
