@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/stencilproject/Stencil", from: "0.15.1"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -74,7 +75,7 @@ let package = Package(
         // Generation pipelines: filters (grounding, safety, duplicates, format).
         .target(
             name: "LabPipeline",
-            dependencies: ["LabCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LabCore", .product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil")],
             swiftSettings: strictSettings
         ),
         // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
