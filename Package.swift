@@ -50,6 +50,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "LabLLM", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        // Knowledge documents: loading, resolving local and git references, chunking.
+        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .target(
             name: "LabCLI",
             dependencies: [
@@ -69,5 +71,7 @@ let package = Package(
         .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabDocumentsTests", dependencies: ["LabDocuments", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )
