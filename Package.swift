@@ -17,7 +17,7 @@ let strictSettings: [SwiftSetting] = [
 /// one to two orders of magnitude slower, which would make `swift test` on the real
 /// model impractically slow. `-Ounchecked` is not used: bounds checks stay on.
 let kernelSettings: [SwiftSetting] = strictSettings + [
-    .unsafeFlags(["-O", "-wmo"]),
+    .unsafeFlags(["-O"]),
 ]
 
 let package = Package(
@@ -43,6 +43,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Knowledge documents: loading, local/git resolution, chunking with stable ids.
+        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        // The curated tree: qna.yaml parsing with marks, InstructLab's schema rules, walk, changes.
+        .target(
+            name: "LabTaxonomy",
+            dependencies: ["LabCore", "LabDocuments", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
+        .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
+        .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -50,12 +62,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "LabLLM", dependencies: ["LabCore"], swiftSettings: kernelSettings),
-        // Knowledge documents: loading, resolving local and git references, chunking.
-        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,8 +80,28 @@ let package = Package(
         // Test doubles and fixtures shared by every test target.
         .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "LabDocumentsTests", dependencies: ["LabDocuments", "LabTestSupport"], swiftSettings: strictSettings),
+            name: "LabDocumentsTests",
+            dependencies: ["LabDocuments", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTaxonomyTests",
+            dependencies: ["LabTaxonomy", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabGGUFTests",
+            dependencies: ["LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTokenizerTests",
+            dependencies: ["LabTokenizer", "LabGGUF", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )

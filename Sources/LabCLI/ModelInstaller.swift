@@ -81,22 +81,9 @@ public struct ModelInstaller: Sendable {
     }
 
     private func run(_ arguments: [String], failure: String, hint: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw CLIError("\(failure): could not start \(arguments[0]) (\(error))", hint: hint)
-        }
-        let errorOutput = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let excerpt = String(decoding: errorOutput.suffix(800), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw CLIError("\(failure) (exit \(process.terminationStatus)): \(excerpt)", hint: hint)
+        let result = Subprocess.run(arguments[0], Array(arguments.dropFirst()))
+        guard result.status == 0 else {
+            throw CLIError("\(failure) (exit \(result.status)): \(result.errorSummary)", hint: hint)
         }
     }
 }

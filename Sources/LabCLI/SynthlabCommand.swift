@@ -17,6 +17,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             """,
         version: SynthlabVersion.current,
         subcommands: [
+            TaxonomyCommand.self,
             ModelCommand.self,
         ]
     )

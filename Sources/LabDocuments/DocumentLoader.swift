@@ -53,7 +53,7 @@ public enum DocumentLoader {
         if let nul = bytes.firstIndex(of: 0) {
             throw DocumentError(.binary(byteOffset: nul), at: locate(byteOffset: nul, in: bytes, path: path))
         }
-        if let bad = bytes.withUnsafeBufferPointer({ UTF8Validation.firstInvalidOffset(in: $0) }) {
+        if let bad = DocumentText.firstInvalidUTF8Offset(bytes) {
             throw DocumentError(.invalidUTF8(byteOffset: bad), at: locate(byteOffset: bad, in: bytes, path: path))
         }
         let text = normalisedText(bytes)

@@ -1,7 +1,7 @@
 public import LabCore
 
 /// Something wrong with one field of a `document` block, phrased for the person who wrote it.
-public struct DocumentProblem: Sendable, Hashable {
+public struct DocumentProblem: Sendable, Hashable, CustomStringConvertible {
     /// The field of the `document` block the problem belongs to, so a checker can point at it.
     public enum Field: Sendable, Hashable {
         /// `.document.repo`
@@ -28,6 +28,11 @@ public struct DocumentProblem: Sendable, Hashable {
         self.message = message
         self.hint = hint
         self.severity = severity
+    }
+
+    /// `message (hint: hint)`, for logs and tests.
+    public var description: String {
+        hint.isEmpty ? message : "\(message) (hint: \(hint))"
     }
 
     /// The jq-style path of the field inside a qna.yaml: `.document.patterns[2]`.

@@ -14,6 +14,9 @@ public struct DocumentResolver: Sendable {
     public var allowFetch: Bool
     /// The environment `git` is looked up in (`PATH`) and run with.
     public var environment: [String: String]
+    /// Folder listings shared by every reference this resolver resolves: a taxonomy often has
+    /// hundreds of leaves citing files in the same few folders.
+    private let listings = FolderListingCache()
 
     /// A resolver; `documentsRoot`: the folder local references must stay inside; `projectRoot`:
     /// what local `repo` paths are relative to.
@@ -40,7 +43,8 @@ public struct DocumentResolver: Sendable {
             let base = FileManager.default.currentDirectoryPath
             return LocalDocumentSource(
                 projectRoot: FilePaths.lexicallyJoined(base, projectRoot.path),
-                documentsRoot: FilePaths.lexicallyJoined(base, documentsRoot.path)
+                documentsRoot: FilePaths.lexicallyJoined(base, documentsRoot.path),
+                listings: listings
             ).resolve(reference)
         }
         return GitDocumentSource(cacheDirectory: cacheDirectory, allowFetch: allowFetch, environment: environment)

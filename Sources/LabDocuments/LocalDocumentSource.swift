@@ -7,22 +7,31 @@ struct LocalDocumentSource {
     let projectRoot: String
     /// Absolute, lexically normalised documents root.
     let documentsRoot: String
+    /// Listings already made by this resolver.
+    let listings: FolderListingCache
 
     /// A listing of a folder, following symlinks that stay inside the documents root.
-    struct Tree {
+    struct Tree: Sendable {
         /// Regular files, relative to the folder.
         var files: [String] = []
         /// Sub-folders, relative to the folder.
         var directories: [String] = []
         /// Symlinks that resolve outside the documents root (or dangle), with what they point to.
-        var escapes: [(path: String, target: String, isDirectory: Bool)] = []
+        var escapes: [Escape] = []
+
+        /// A symlink that leaves the documents root.
+        struct Escape: Sendable {
+            var path: String
+            var target: String
+            var isDirectory: Bool
+        }
     }
 
     func resolve(_ reference: DocumentReference) -> DocumentResolution {
         var resolution = DocumentResolution()
         guard let folder = locateFolder(reference.repo, problems: &resolution.problems) else { return resolution }
         let shownFolder = display(folder.lexical)
-        let tree = walk(folder.real)
+        let tree = listings.tree(of: folder.real) { walk(folder.real) }
 
         var firstPattern: [String: Int] = [:]
         for (index, source) in reference.patterns.enumerated() {
@@ -125,12 +134,12 @@ struct LocalDocumentSource {
                 if kind == .symlink {
                     guard let resolved = FilePaths.realPath(path) else {
                         let dangling = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
-                        tree.escapes.append((shown, "\(dangling) (which does not exist)", false))
+                        tree.escapes.append(.init(path: shown, target: "\(dangling) (which does not exist)", isDirectory: false))
                         continue
                     }
                     let resolvedKind = FilePaths.kind(atPath: resolved)
                     guard FilePaths.isInside(resolved, root: realRoot) else {
-                        tree.escapes.append((shown, resolved, resolvedKind == .directory))
+                        tree.escapes.append(.init(path: shown, target: resolved, isDirectory: resolvedKind == .directory))
                         continue
                     }
                     kind = resolvedKind
@@ -166,5 +175,19 @@ struct LocalDocumentSource {
     /// A path for messages: relative to the project root when inside it.
     private func display(_ path: String) -> String {
         FilePaths.relative(path, to: projectRoot)
+    }
+}
+
+/// Remembers folder listings for the lifetime of one resolver (and its copies).
+final class FolderListingCache: @unchecked Sendable {
+    // Guarded by `lock`; the class is shared between copies of a `Sendable` resolver.
+    private let lock = NSLock()
+    private var trees: [String: LocalDocumentSource.Tree] = [:]
+
+    func tree(of folder: String, list: () -> LocalDocumentSource.Tree) -> LocalDocumentSource.Tree {
+        if let cached = lock.withLock({ trees[folder] }) { return cached }
+        let tree = list()
+        lock.withLock { trees[folder] = tree }
+        return tree
     }
 }

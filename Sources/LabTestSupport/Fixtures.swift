@@ -36,4 +36,8 @@ public enum TestPaths {
 
 public struct MissingFixture: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

@@ -1,0 +1,328 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a tensor is and what it holds.
+public struct GGUFTensorInfo: Sendable, Hashable {
+    /// Exactly as on disk, e.g. `blk.0.attn_q.weight`.
+    public var name: String
+    /// `ne`: innermost (contiguous) dimension first, as ggml stores it.
+    public var dimensions: [Int]
+    public var type: GGMLType
+    /// From the start of the data section.
+    public var offset: Int
+    public var elementCount: Int
+    public var byteCount: Int
+
+    /// Rows of a matrix (product of every dimension but the first).
+    public var rowCount: Int { elementCount / max(1, dimensions.first ?? 1) }
+    /// Elements in one row (the first dimension).
+    public var rowLength: Int { dimensions.first ?? 0 }
+}
+
+/// A memory-mapped GGUF file: metadata parsed up front, tensor data read in place (never copied).
+///
+/// Every field is bounds-checked: a truncated or corrupt file throws a `GGUFError` naming the byte
+/// offset and the field, never crashes.
+public final class GGUFFile: @unchecked Sendable {
+    // @unchecked: the mapping is read-only and immutable after init; munmap happens only in deinit.
+    public let path: String
+    public let version: UInt32
+    /// Metadata in file order.
+    public let metadata: [(key: String, value: GGUFValue)]
+    public let tensors: [GGUFTensorInfo]
+    public let alignment: Int
+    /// Byte offset where tensor data begins.
+    public let dataOffset: Int
+    public let fileSize: Int
+
+    private let base: UnsafeRawPointer
+    private let mappedLength: Int
+    private let index: [String: Int]
+    private let tensorIndex: [String: Int]
+
+    /// Maps and parses the file at `url`.
+    public init(url: URL) throws {
+        path = url.path
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw GGUFError(errno == ENOENT ? .notFound : .unreadable, path: url.path, detail: "cannot open: \(reason)")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw GGUFError(.unreadable, path: url.path, detail: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw GGUFError(.unreadable, path: url.path, detail: "not a regular file")
+        }
+        fileSize = Int(info.st_size)
+        guard fileSize >= 24 else {
+            throw GGUFError(fileSize >= 4 ? .truncated : .badMagic, path: url.path, offset: 0, field: "header",
+                            detail: "file has only \(fileSize) bytes; a GGUF header needs 24")
+        }
+        guard let mapping = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+            throw GGUFError(.unreadable, path: url.path, detail: "cannot map into memory: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(mapping)
+        mappedLength = fileSize
+        do {
+            var cursor = Cursor(base: base, count: fileSize, path: url.path)
+            let header = try Self.parse(&cursor)
+            version = header.version
+            metadata = header.metadata
+            tensors = header.tensors
+            alignment = header.alignment
+            dataOffset = header.dataOffset
+        } catch {
+            munmap(UnsafeMutableRawPointer(mutating: base), mappedLength)
+            throw error
+        }
+        index = Dictionary(metadata.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+        tensorIndex = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: base), mappedLength)
+    }
+
+    // MARK: Metadata
+
+    public subscript(key: String) -> GGUFValue? {
+        index[key].map { metadata[$0].value }
+    }
+
+    public func string(_ key: String) -> String? { self[key]?.stringValue }
+    public func int(_ key: String) -> Int? { self[key]?.intValue }
+    public func float(_ key: String) -> Double? { self[key]?.doubleValue }
+    public func bool(_ key: String) -> Bool? {
+        if case .bool(let value)? = self[key] { return value }
+        return nil
+    }
+    public func stringArray(_ key: String) -> [String]? { self[key]?.arrayValue?.compactMap(\.stringValue) }
+    public func intArray(_ key: String) -> [Int]? { self[key]?.arrayValue?.compactMap(\.intValue) }
+    public func floatArray(_ key: String) -> [Float]? { self[key]?.arrayValue?.compactMap { $0.doubleValue.map(Float.init) } }
+
+    /// A value that must be present, with an error naming the key otherwise.
+    public func require<T>(_ key: String, _ read: (String) -> T?) throws -> T {
+        guard self[key] != nil else { throw GGUFError(.missingKey, path: path, field: key, detail: "metadata key is missing") }
+        guard let value = read(key) else {
+            throw GGUFError(.wrongType, path: path, field: key, detail: "metadata value has type \(self[key]?.type ?? .uint8), which is not usable here")
+        }
+        return value
+    }
+
+    /// `general.architecture`, e.g. `llama`.
+    public var architecture: String? { string("general.architecture") }
+
+    // MARK: Tensors
+
+    public func tensorInfo(named name: String) -> GGUFTensorInfo? {
+        tensorIndex[name].map { tensors[$0] }
+    }
+
+    /// The raw bytes of a tensor inside the mapping; valid while this file object lives.
+    public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
+    }
+
+    /// A tensor's elements as Float (dequantized); allocates `elementCount` floats.
+    public func floats(of tensor: GGUFTensorInfo) -> [Float] {
+        [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in
+            Dequantize.run(tensor.type, from: data(of: tensor), count: tensor.elementCount, into: buffer.baseAddress!)
+            initialized = tensor.elementCount
+        }
+    }
+
+    // MARK: Parsing
+
+    private struct Header {
+        var version: UInt32
+        var metadata: [(key: String, value: GGUFValue)]
+        var tensors: [GGUFTensorInfo]
+        var alignment: Int
+        var dataOffset: Int
+    }
+
+    private static func parse(_ cursor: inout Cursor) throws -> Header {
+        let magic: UInt32 = try cursor.read("magic")
+        guard magic == 0x4655_4747 else {
+            throw cursor.error(.badMagic, at: 0, "magic", "expected the bytes 'GGUF', found 0x\(String(magic, radix: 16))")
+        }
+        let version: UInt32 = try cursor.read("version")
+        guard version == 2 || version == 3 else {
+            throw cursor.error(.unsupportedVersion(version), at: 4, "version", "GGUF version \(version) is not supported (2 and 3 are)")
+        }
+        let tensorCount = try cursor.readCount("tensor_count", minimumElementSize: 4 + 8 + 4 + 8 + 4 + 8)
+        let keyCount = try cursor.readCount("kv_count", minimumElementSize: 8 + 1 + 4)
+
+        var metadata: [(key: String, value: GGUFValue)] = []
+        metadata.reserveCapacity(keyCount)
+        for entry in 0..<keyCount {
+            let key = try cursor.readString("metadata[\(entry)].key")
+            let typeOffset = cursor.offset
+            let rawType: UInt32 = try cursor.read("metadata[\"\(key)\"].type")
+            guard let type = GGUFValueType(rawValue: rawType) else {
+                throw cursor.error(.unknownValueType(rawType), at: typeOffset, "metadata[\"\(key)\"].type", "unknown metadata value type \(rawType)")
+            }
+            metadata.append((key, try cursor.readValue(type, field: "metadata[\"\(key)\"]", depth: 0)))
+        }
+
+        var alignment = 32
+        if let entry = metadata.first(where: { $0.key == "general.alignment" }) {
+            guard let value = entry.value.intValue, value > 0, value & (value - 1) == 0, value <= 1 << 20 else {
+                throw cursor.error(.implausible, at: nil, "general.alignment", "alignment must be a power of two, found \(entry.value.summary)")
+            }
+            alignment = value
+        }
+
+        var tensors: [GGUFTensorInfo] = []
+        tensors.reserveCapacity(tensorCount)
+        for number in 0..<tensorCount {
+            let name = try cursor.readString("tensor_info[\(number)].name")
+            let label = "tensor_info[\(number)] '\(name)'"
+            let dimsOffset = cursor.offset
+            let dimensionCount: UInt32 = try cursor.read("\(label).n_dims")
+            guard (1...4).contains(dimensionCount) else {
+                throw cursor.error(.implausible, at: dimsOffset, "\(label).n_dims", "\(dimensionCount) dimensions (ggml allows 1 to 4)")
+            }
+            var dimensions: [Int] = []
+            var elements = 1
+            for axis in 0..<Int(dimensionCount) {
+                let at = cursor.offset
+                let raw: UInt64 = try cursor.read("\(label).ne[\(axis)]")
+                guard let size = Int(exactly: raw), size > 0 else {
+                    throw cursor.error(.implausible, at: at, "\(label).ne[\(axis)]", "dimension \(raw) is not a positive size")
+                }
+                let (product, overflow) = elements.multipliedReportingOverflow(by: size)
+                guard !overflow else { throw cursor.error(.implausible, at: at, "\(label).ne", "element count overflows") }
+                elements = product
+                dimensions.append(size)
+            }
+            let typeOffset = cursor.offset
+            let rawType: UInt32 = try cursor.read("\(label).type")
+            guard let type = GGMLType(rawValue: rawType) else {
+                throw cursor.error(.unknownTensorType(rawType), at: typeOffset, "\(label).type", "tensor type \(rawType) is not supported")
+            }
+            guard dimensions[0] % type.blockSize == 0, let bytes = type.byteCount(elements: elements) else {
+                throw cursor.error(.badTensor, at: dimsOffset, "\(label).ne[0]", "row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+            }
+            let offsetField = cursor.offset
+            let rawOffset: UInt64 = try cursor.read("\(label).offset")
+            guard let offset = Int(exactly: rawOffset), offset % alignment == 0 else {
+                throw cursor.error(.badTensor, at: offsetField, "\(label).offset", "data offset \(rawOffset) is not a multiple of the alignment \(alignment)")
+            }
+            tensors.append(GGUFTensorInfo(name: name, dimensions: dimensions, type: type, offset: offset, elementCount: elements, byteCount: bytes))
+        }
+
+        let dataOffset = (cursor.offset + alignment - 1) / alignment * alignment
+        let available = cursor.count - dataOffset
+        var previousEnd = 0
+        var previousName = ""
+        for tensor in tensors.sorted(by: { $0.offset < $1.offset }) {
+            guard tensor.offset >= previousEnd else {
+                throw cursor.error(.badTensor, at: dataOffset + tensor.offset, "tensor '\(tensor.name)'", "data overlaps tensor '\(previousName)'")
+            }
+            let (end, overflow) = tensor.offset.addingReportingOverflow(tensor.byteCount)
+            guard !overflow, end <= available else {
+                throw cursor.error(.truncated, at: dataOffset + tensor.offset, "tensor '\(tensor.name)'",
+                                   "data needs \(tensor.byteCount) bytes but the file ends \(max(0, available - tensor.offset)) bytes after its start")
+            }
+            previousEnd = end
+            previousName = tensor.name
+        }
+        if Set(tensors.map(\.name)).count != tensors.count {
+            throw cursor.error(.badTensor, at: nil, "tensor_info", "two tensors share a name")
+        }
+        return Header(version: version, metadata: metadata, tensors: tensors, alignment: alignment, dataOffset: dataOffset)
+    }
+}
+
+/// A bounds-checked reading position in the mapped file.
+struct Cursor {
+    let base: UnsafeRawPointer
+    let count: Int
+    let path: String
+    var offset = 0
+
+    init(base: UnsafeRawPointer, count: Int, path: String) {
+        self.base = base
+        self.count = count
+        self.path = path
+    }
+
+    func error(_ kind: GGUFError.Kind, at offset: Int?, _ field: String, _ detail: String) -> GGUFError {
+        GGUFError(kind, path: path, offset: offset, field: field, detail: detail)
+    }
+
+    mutating func read<T: FixedWidthInteger>(_ field: @autoclosure () -> String) throws -> T {
+        let size = MemoryLayout<T>.size
+        guard count - offset >= size else {
+            throw error(.truncated, at: offset, field(), "file ends inside this \(size)-byte field")
+        }
+        let value = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += size
+        return value
+    }
+
+    /// A u64 count, refused when even the smallest elements couldn't fit in the rest of the file.
+    mutating func readCount(_ field: String, minimumElementSize: Int) throws -> Int {
+        let at = offset
+        let raw: UInt64 = try read(field)
+        guard let value = Int(exactly: raw), value <= (count - offset) / max(1, minimumElementSize) else {
+            throw error(.implausible, at: at, field, "count \(raw) is larger than the file could hold")
+        }
+        return value
+    }
+
+    mutating func readString(_ field: @autoclosure () -> String) throws -> String {
+        let at = offset
+        let raw: UInt64 = try read(field())
+        guard let length = Int(exactly: raw), length <= count - offset else {
+            throw error(.truncated, at: at, field(), "string of \(raw) bytes runs past the end of the file")
+        }
+        let bytes = UnsafeRawBufferPointer(start: base + offset, count: length)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw error(.invalidString, at: offset, field(), "string is not valid UTF-8")
+        }
+        offset += length
+        return text
+    }
+
+    mutating func readValue(_ type: GGUFValueType, field: String, depth: Int) throws -> GGUFValue {
+        switch type {
+        case .uint8: return .uint8(try read(field))
+        case .int8: return .int8(try read(field))
+        case .uint16: return .uint16(try read(field))
+        case .int16: return .int16(try read(field))
+        case .uint32: return .uint32(try read(field))
+        case .int32: return .int32(try read(field))
+        case .uint64: return .uint64(try read(field))
+        case .int64: return .int64(try read(field))
+        case .float32: return .float32(Float(bitPattern: try read(field)))
+        case .float64: return .float64(Double(bitPattern: try read(field)))
+        case .bool:
+            let at = offset
+            let raw: UInt8 = try read(field)
+            guard raw <= 1 else { throw error(.implausible, at: at, field, "boolean byte is \(raw), not 0 or 1") }
+            return .bool(raw == 1)
+        case .string: return .string(try readString(field))
+        case .array:
+            guard depth < 8 else { throw error(.implausible, at: offset, field, "arrays nested too deeply") }
+            let typeAt = offset
+            let rawType: UInt32 = try read("\(field).element_type")
+            guard let elementType = GGUFValueType(rawValue: rawType) else {
+                throw error(.unknownValueType(rawType), at: typeAt, "\(field).element_type", "unknown array element type \(rawType)")
+            }
+            let length = try readCount("\(field).count", minimumElementSize: elementType.fixedSize ?? 8)
+            var items: [GGUFValue] = []
+            items.reserveCapacity(length)
+            for item in 0..<length {
+                items.append(try readValue(elementType, field: "\(field)[\(item)]", depth: depth + 1))
+            }
+            return .array(elementType: elementType, items)
+        }
+    }
+}

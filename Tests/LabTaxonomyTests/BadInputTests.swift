@@ -1,0 +1,113 @@
+import Foundation
+import LabCore
+@testable import LabTaxonomy
+import Testing
+
+@Suite struct BadInput {
+    @Test func invalidYAMLIsAnErrorWithItsLineAndColumn() throws {
+        let text = "version: 3\ncreated_by: x\nseed_examples:\n  - question: [unclosed\n    answer: a\n"
+        let error = try #require(Sample.errors(Sample.check(text, folder: "compositional_skills/a")).first)
+        #expect(error.rule == "yaml-syntax")
+        #expect(error.message.hasPrefix("invalid YAML:"))
+        #expect(error.location.line >= 4)
+        #expect(error.location.column > 0)
+    }
+
+    @Test(arguments: [("- a\n- b\n", "the file is a list, not a mapping of keys"), ("just text\n", "the file is a single value, not a mapping of keys")])
+    func aListOrAScalarIsNotAQNAFile(text: String, message: String) throws {
+        let error = try #require(Sample.errors(Sample.check(text)).first)
+        #expect(error.message == message)
+        #expect(error.location.line == 1)
+    }
+
+    @Test(arguments: ["", "\n\n   \n"])
+    func anEmptyFileIsAnError(text: String) throws {
+        let error = try #require(Sample.errors(Sample.check(text)).first)
+        #expect(error.message == "file is empty")
+    }
+
+    @Test func aTenMegabyteFileIsRefusedBeforeParsing() throws {
+        let big = Data(repeating: UInt8(ascii: "a"), count: QNAFile.maximumByteCount + 1)
+        let outcome = QNAFile.check(data: big, displayPath: "big/qna.yaml", relativeFolder: "knowledge/big")
+        #expect(Sample.errors(outcome).map(\.rule) == ["file-size"])
+    }
+
+    @Test func invalidUTF8IsReportedWithLineAndColumn() throws {
+        var bytes = Array("version: 3\ndomain: caf".utf8)
+        bytes.append(0xE9)  // Latin-1 'é'
+        bytes += Array("\n".utf8)
+        let outcome = QNAFile.check(data: Data(bytes), displayPath: "q/qna.yaml", relativeFolder: "knowledge/q")
+        let error = try #require(Sample.errors(outcome).first)
+        #expect(error.rule == "encoding")
+        #expect((error.location.line, error.location.column) == (2, 12))
+        #expect(error.message == "file is not valid UTF-8 (byte 0xE9 at offset 22)")
+    }
+
+    @Test func duplicateKeysAreAnErrorBecauseOneValueWouldBeLost() throws {
+        let text = Sample.knowledge().replacingOccurrences(of: "domain: Finance\n", with: "domain: Finance\ndomain: Accounting\n")
+        let error = try #require(Sample.errors(Sample.check(text)).first)
+        #expect(error.message == "duplicate key 'domain' in one mapping")
+        #expect(error.hint.contains("InstructLab silently uses the last one"))
+    }
+
+    @Test func tabsAreReportedEvenWhenTheyBreakTheYAML() {
+        let text = Sample.knowledge().replacingOccurrences(of: "  repo: documents/finance", with: "\trepo: documents/finance")
+        let diagnostics = Sample.check(text).diagnostics
+        #expect(diagnostics.contains { $0.rule == "tabs" && $0.severity == .warning && $0.location.line == 47 && $0.location.column == 1 })
+        #expect(diagnostics.contains { $0.rule == "yaml-syntax" })
+    }
+
+    @Test func yamllintStyleProblemsAreWarningsWithFixes() {
+        let text = Sample.knowledge().replacingOccurrences(of: "domain: Finance\n", with: "domain: Finance  \n") + "\n\n"
+        let warnings = Sample.check(text).diagnostics
+        #expect(warnings.allSatisfy { $0.severity == .warning })
+        #expect(warnings.contains { $0.rule == "trailing-spaces" && $0.location.line == 3 && $0.location.column == 16 })
+        #expect(warnings.contains { $0.rule == "empty-lines" && $0.hint == "delete the 2 blank lines at the end" })
+        let noNewline = Sample.check(String(Sample.knowledge().dropLast())).diagnostics
+        #expect(noNewline.map(\.rule) == ["new-line-at-end-of-file"])
+        let long = Sample.knowledge().replacingOccurrences(of: "Ratios explained.", with: Array(repeating: "word", count: 30).joined(separator: " "))
+        #expect(Sample.check(long).diagnostics.map(\.rule) == ["line-length"])
+        let crlf = Sample.check(Sample.knowledge().replacingOccurrences(of: "\n", with: "\r\n")).diagnostics
+        #expect(crlf.map(\.rule) == ["new-lines"])
+    }
+
+    @Test func aFloodOfOneProblemIsCappedAndSummed() {
+        let text = Sample.knowledge().split(separator: "\n").map { $0 + " " }.joined(separator: "\n") + "\n"
+        let trailing = Sample.check(text).diagnostics.filter { $0.rule == "trailing-spaces" }
+        #expect(trailing.count == TextLint.perRuleLimit + 1)
+        #expect(trailing.last?.message.hasSuffix("more lines with the same problem (trailing-spaces)") == true)
+    }
+
+    @Test func softLimitsAreWarnings() {
+        let longContext = String(repeating: "word ", count: 501)
+        let text = Sample.knowledge().replacingOccurrences(of: "Context number 0 about ratios.", with: longContext)
+        let outcome = Sample.check(text)
+        #expect(outcome.leaf != nil)
+        #expect(outcome.diagnostics.contains { $0.rule == "context-length" && $0.documentPath == ".seed_examples[0].context" })
+        let longAnswer = Sample.knowledge().replacingOccurrences(of: "Answer 1-1.", with: String(repeating: "word ", count: 260))
+        #expect(Sample.check(longAnswer).diagnostics.contains { $0.rule == "qa-length" && $0.documentPath == ".seed_examples[1].questions_and_answers[1]" })
+        let extraPair = Sample.knowledge(pairs: 4)
+        #expect(Sample.check(extraPair).diagnostics.filter { $0.rule == "unused-qa" }.count == 5)
+        var bigSkill = Sample.skill()
+        for seed in 0..<5 {
+            bigSkill = bigSkill.replacingOccurrences(of: "It is \(seed)%.", with: Array(repeating: "word", count: 470).joined(separator: " "))
+        }
+        #expect(Sample.check(bigSkill, folder: "compositional_skills/a").diagnostics.contains { $0.rule == "file-length" })
+    }
+}
+
+@Suite struct MechanicalFixes {
+    @Test func fixingRemovesWhatYamllintRejectsAndNothingElse() {
+        let broken = "version: 3  \r\ncreated_by: me\t\r\ntask_description: |\r\n  keep\tthis tab  \r\n\r\n\r\n"
+        let repaired = TextLint.fixed(broken)
+        #expect(repaired == "version: 3\ncreated_by: me\ntask_description: |\n  keep\tthis tab\n")
+        #expect(TextLint.fixed(repaired) == repaired)
+        #expect(TextLint.check(repaired, path: "x").filter { $0.rule != "tabs" }.isEmpty)
+    }
+
+    @Test func aFixedSampleStaysValid() {
+        let messy = Sample.knowledge().replacingOccurrences(of: "\n", with: "  \n") + "\n\n"
+        let repaired = TextLint.fixed(messy)
+        #expect(repaired == Sample.knowledge())
+    }
+}
