@@ -1,5 +1,6 @@
 import Foundation
 import LabDocuments
+import LabTestSupport
 import Testing
 
 @Suite struct LocalDocumentResolution {
@@ -144,5 +145,54 @@ import Testing
         try FileManager.default.removeItem(at: project.documents)
         let resolution = project.resolver().resolve(DocumentReference(repo: "documents/x", commit: "local", patterns: ["*.md"]))
         #expect(resolution.problems.first?.message.contains("documents root documents does not exist") == true, "\(resolution.problems)")
+    }
+}
+
+@Suite struct LocalResolutionEdgeCases {
+    @Test func symlinkLoopsDoNotHang() throws {
+        let project = try ProjectFixture("local-loop")
+        defer { project.remove() }
+        try project.write("documents/d/a.md", "text")
+        let folder = project.documents.appendingPathComponent("d")
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("again").path, withDestinationPath: folder.path)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("self").path,
+                                                   withDestinationPath: folder.appendingPathComponent("self").path)
+        let resolution = project.resolver().resolve(DocumentReference(repo: "documents/d", commit: "local", patterns: ["**/*.md"]))
+        #expect(resolution.documents.map(\.path) == ["documents/d/a.md"])
+        #expect(resolution.problems == [])
+    }
+
+    @Test func oneResolverServesManyReferencesToDifferentFolders() throws {
+        let project = try ProjectFixture("local-many")
+        defer { project.remove() }
+        for folder in 0..<5 {
+            for file in 0..<3 { try project.write("documents/f\(folder)/doc\(file).md", "folder \(folder) file \(file)") }
+        }
+        let resolver = project.resolver()
+        for round in 0..<2 {
+            for folder in 0..<5 {
+                let resolution = resolver.resolve(DocumentReference(repo: "documents/f\(folder)", commit: "local", patterns: ["doc[02].md"]))
+                #expect(resolution.documents.map(\.text) == ["folder \(folder) file 0", "folder \(folder) file 2"], "round \(round)")
+            }
+        }
+    }
+
+    @Test func theProjectsOwnSampleDocumentsResolveAndChunkCleanly() throws {
+        let root = TestPaths.repositoryRoot
+        let resolver = DocumentResolver(
+            projectRoot: root, documentsRoot: root.appendingPathComponent("documents"),
+            cacheDirectory: root.appendingPathComponent(".build/unused-cache"), allowFetch: false)
+        let resolution = resolver.resolve(DocumentReference(repo: "documents/finance", commit: "local", patterns: ["*.md"]))
+        #expect(resolution.problems == [])
+        try #require(!resolution.documents.isEmpty)
+        let chunker = try DocumentChunker()
+        for document in resolution.documents {
+            let chunks = chunker.chunks(of: document)
+            #expect(!chunks.isEmpty, "\(document.path) gave no chunks")
+            checkInvariants(chunks, of: document, chunker: chunker)
+            // A 2,000-word document at ~1.3 tokens per word needs several 500-token chunks.
+            #expect(chunks.count >= document.wordCount * 13 / 10 / DocumentChunker.defaultMaxTokens, "\(document.path)")
+            #expect(chunks.dropFirst().allSatisfy { !$0.headingPath.isEmpty }, "\(document.path): chunks lost their headings")
+        }
     }
 }
