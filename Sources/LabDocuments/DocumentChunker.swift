@@ -64,13 +64,15 @@ public struct DocumentChunker: Sendable {
         var chunks: [DocumentChunk] = []
         var first = 0
         var previousEnd = 0
+        var guess = 1
         while first < words.count {
-            var longest = longestFit(from: first, words: words.count, fits: fits)
+            var longest = longestFit(from: first, words: words.count, guess: guess, fits: fits)
             if longest <= previousEnd, first < previousEnd {
                 // The overlap left no room for a new word: start the chunk without overlap.
                 first = previousEnd
-                longest = longestFit(from: first, words: words.count, fits: fits)
+                longest = longestFit(from: first, words: words.count, guess: guess, fits: fits)
             }
+            guess = longest - first
             // A chunk must reach past the previous one's end, or it would repeat only old text.
             let earliest = max(first, previousEnd) + 1
             let end = longest == words.count ? longest : bestBreak(in: first, longest, earliest: earliest, scan: scan)
@@ -86,22 +88,32 @@ public struct DocumentChunker: Sendable {
         return chunks
     }
 
-    /// The largest `end` such that words `first..<end` fit, found by doubling then bisecting
-    /// (O(log n) counter calls on chunk-sized text). At least `first + 1`: a single word always
-    /// makes a chunk.
-    private func longestFit(from first: Int, words count: Int, fits: (Int, Int) -> Bool) -> Int {
+    /// The largest `end` such that words `first..<end` fit, at least `first + 1` (a single word
+    /// always makes a chunk). Searches outward from `first + guess` (neighbouring chunks are
+    /// similar in length) in doubling steps, then bisects: O(log n) counter calls on chunk-sized
+    /// text, few when the guess is close.
+    private func longestFit(from first: Int, words count: Int, guess: Int, fits: (Int, Int) -> Bool) -> Int {
         var good = first + 1
         guard good < count, fits(first, good) else { return good }
-        var step = 1
         var bad = count + 1
-        while good < count {
-            let probe = min(good + step, count)
-            if fits(first, probe) {
-                good = probe
+        let initialStep = max(1, guess / 16)
+        let probe = min(first + max(guess, 2), count)
+        if fits(first, probe) {
+            good = probe
+            var step = initialStep
+            while good < count {
+                let next = min(good + step, count)
+                if fits(first, next) { good = next } else { bad = next; break }
                 step *= 2
-            } else {
-                bad = probe
-                break
+            }
+        } else {
+            bad = probe
+            var step = initialStep
+            while bad - good > 1 {
+                let next = max(bad - step, good + 1)
+                if fits(first, next) { good = next; break }
+                bad = next
+                step *= 2
             }
         }
         while bad - good > 1 {

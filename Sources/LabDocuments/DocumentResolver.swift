@@ -3,6 +3,10 @@ public import LabCore
 
 /// Finds and loads the files a `document` block names, local or in git, reporting every problem
 /// per field instead of throwing.
+///
+/// A resolver lists each local folder once and reuses the listing for every later reference
+/// (a taxonomy check resolves hundreds of leaves over a few folders); make a new resolver to see
+/// files added since.
 public struct DocumentResolver: Sendable {
     /// The folder local `repo` paths are relative to (the parent of the taxonomy root).
     public var projectRoot: URL

@@ -44,6 +44,7 @@ struct MarkdownScan {
     init(text: String) {
         let bytes = Array(text.utf8)
         let lines = Self.classifyLines(bytes)
+        let isHeadingLine = lines.map { $0.heading != nil }
         var stack: [(level: Int, title: String)] = []
         var lineIndex = 0
         var lineOfWord: [Int] = []
@@ -64,10 +65,10 @@ struct MarkdownScan {
                 let index = words.count
                 words.append(Word(start: offset, end: offset + width))
                 let startsLine = index == 0 || lineOfWord[index - 1] != lineIndex
-                let heading = startsLine && lineIndex < lines.count ? lines[lineIndex].heading : nil
+                let heading = startsLine && isHeadingLine[safe: lineIndex] == true ? lines[lineIndex].heading : nil
                 if index > 0 {
                     breaks.append(Self.strength(
-                        previous: words[index - 1], previousLine: lines[safe: lineOfWord[index - 1]],
+                        previous: words[index - 1], afterHeading: isHeadingLine[safe: lineOfWord[index - 1]] == true,
                         newlines: newlinesBefore, startsHeading: heading != nil, bytes: bytes))
                 } else {
                     breaks.append(.avoid)
@@ -97,9 +98,9 @@ struct MarkdownScan {
     }
 
     private static func strength(
-        previous: Word, previousLine: Line?, newlines: Int, startsHeading: Bool, bytes: [UInt8]
+        previous: Word, afterHeading: Bool, newlines: Int, startsHeading: Bool, bytes: [UInt8]
     ) -> BreakStrength {
-        if previousLine?.heading != nil { return .avoid }
+        if afterHeading { return .avoid }
         if startsHeading { return .heading }
         if newlines >= 2 { return .paragraph }
         if newlines == 1 { return .line }
@@ -109,12 +110,11 @@ struct MarkdownScan {
     /// Whether the word ends with `.`, `!` or `?`, allowing closing quotes and brackets after it.
     private static func endsSentence(_ word: Word, _ bytes: [UInt8]) -> Bool {
         var index = word.end - 1
-        let closers: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: ")"), UInt8(ascii: "]"),
-                                   UInt8(ascii: "*"), UInt8(ascii: "_")]
         // ” and ’ end in 0x9D / 0x99 after E2 80; step over them as whole characters.
         while index >= word.start {
             let byte = bytes[index]
-            if closers.contains(byte) {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: ")")
+                || byte == UInt8(ascii: "]") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_") {
                 index -= 1
             } else if index - 2 >= word.start, bytes[index - 2] == 0xE2, bytes[index - 1] == 0x80,
                 byte == 0x9D || byte == 0x99 {

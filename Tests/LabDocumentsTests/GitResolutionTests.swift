@@ -159,4 +159,22 @@ struct TemporaryGitRepository {
         #expect(resolution.problems.first?.message.contains("git is not installed") == true)
         #expect(resolution.problems.first?.hint.contains("install git") == true)
     }
+
+    @Test func symlinksAndBadBytesInTheRepositoryAreProblemsNotContent() throws {
+        let project = try ProjectFixture("git-symlink")
+        defer { project.remove() }
+        let origin = try TemporaryGitRepository(in: project.root)
+        try FileManager.default.createSymbolicLink(
+            atPath: origin.folder.appendingPathComponent("link.md").path, withDestinationPath: "/etc/passwd")
+        try Data([0x61, 0x62, 0x0A, 0x63, 0xFF]).write(to: origin.folder.appendingPathComponent("latin1.md"))
+        let commit = try origin.commit(["real.md": "real"], message: "one")
+        let resolution = project.resolver(allowFetch: true).resolve(
+            DocumentReference(repo: origin.url, commit: commit, patterns: ["*.md"]))
+        #expect(resolution.documents.map(\.text) == ["real"])
+        let messages = resolution.problems.map(\.message)
+        #expect(messages.count == 2, "\(messages)")
+        #expect(messages.contains("\(origin.url)@\(commit):link.md is a symlink in the repository; symlinks are not followed"))
+        #expect(messages.contains("\(origin.url)@\(commit):latin1.md:2:2: invalid UTF-8 at byte offset 4"))
+        #expect(resolution.problems.allSatisfy { $0.field == .pattern(0) })
+    }
 }
