@@ -47,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/stencilproject/Stencil", from: "0.15.1"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -70,6 +72,18 @@ let package = Package(
         .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
+        // Generation pipelines: filters (grounding, safety, duplicates, format).
+        .target(
+            name: "LabPipeline",
+            dependencies: ["LabCore", .product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil")],
+            swiftSettings: strictSettings
+        ),
+        // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
+        .target(
+            name: "LabStore",
+            dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -130,6 +144,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "LabStoreTests",
+            dependencies: ["LabStore", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline", "LabTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )

@@ -3,7 +3,7 @@
 # Debian/Ubuntu; run as root (or with sudo available). Safe to run repeatedly.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config python3-pip)
+packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config sqlite3 python3-pip)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

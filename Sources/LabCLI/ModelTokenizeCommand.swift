@@ -17,6 +17,7 @@ struct ModelTokenizeCommand: AsyncParsableCommand {
               synthlab model tokenize model.gguf "Net income rose 12% in 2024."
               synthlab model tokenize model.gguf "<|im_start|>user" --no-special
               synthlab model tokenize model.gguf "What is EBITDA?" --show-pieces
+              synthlab model tokenize model.gguf -- "-0.0001"      # text starting with -
             """
     )
 

@@ -23,6 +23,7 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
               synthlab taxonomy check taxonomy/compositional_skills/finance/cagr/qna.yaml
               synthlab taxonomy check --changed --base origin/main --format github
               synthlab taxonomy check --changed --update-state   # no git: "what changed since last time"
+              synthlab taxonomy check --fix      # remove trailing spaces, fix line endings, then check
             """
     )
 
@@ -47,6 +48,9 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
     @Flag(help: "Print only errors (text format).")
     var quiet = false
 
+    @Flag(help: "First fix trailing spaces, CRLF line endings and the final newline in the files checked.")
+    var fix = false
+
     @OptionGroup var documents: DocumentOptions
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -60,6 +64,7 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = URL(fileURLWithPath: path)
+        if fix { try fixFiles(under: target) }
         let checker = TaxonomyChecker(
             documentsRoot: documents.documentsRoot.map { URL(fileURLWithPath: $0) },
             allowFetch: documents.fetchDocuments)
@@ -87,6 +92,26 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
         case .github: print(TaxonomyOutput.github(report), terminator: "")
         }
         if report.errorCount > 0 { throw ExitCode(1) }
+    }
+
+    /// Rewrites leaf files whose text `TextLint.fixed` changes, atomically, and says which.
+    private func fixFiles(under target: URL) throws {
+        let walker = TaxonomyWalker(path: target)
+        let display = TaxonomyChecker().display
+        var fixedCount = 0
+        for file in walker.walk(displayPath: display).leafFiles {
+            guard let data = try? Data(contentsOf: file), let text = String(data: data, encoding: .utf8) else { continue }
+            let repaired = TextLint.fixed(text)
+            guard repaired != text else { continue }
+            do {
+                try Data(repaired.utf8).write(to: file, options: .atomic)
+            } catch {
+                throw CLIError("could not write \(display(file)): \(error.localizedDescription)", hint: "check the file's permissions")
+            }
+            fixedCount += 1
+            StandardError.write("fixed \(display(file))\n")
+        }
+        StandardError.write("synthlab: fixed \(fixedCount) file\(fixedCount == 1 ? "" : "s")\n")
     }
 
     private func stateFile(root: URL) -> URL {

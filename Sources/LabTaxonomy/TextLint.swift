@@ -2,7 +2,7 @@ import LabCore
 
 /// Checks on the raw text that yamllint's strict mode (which `ilab taxonomy diff` runs) would fail,
 /// reported as warnings with the fix, since none of them change what the file means.
-enum TextLint {
+public enum TextLint {
     /// At most this many findings of one kind per file; the rest are summed up in one line.
     static let perRuleLimit = 10
     /// ilab lints with `{extends: relaxed, rules: {line-length: {max: 120}}}` in strict mode.
@@ -61,5 +61,24 @@ enum TextLint {
                                           message: "\(count - perRuleLimit) more lines with the same problem (\(rule))", hint: ""))
         }
         return diagnostics
+    }
+}
+
+extension TextLint {
+    /// The text with the mechanical problems fixed: LF line endings, no trailing spaces or tabs,
+    /// exactly one newline at the end. Tabs inside lines and long lines are left alone: fixing them
+    /// needs a person's judgement about indentation and wording.
+    public static func fixed(_ text: String) -> String {
+        var text = text
+        if text.utf8.contains(13) {
+            text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var line = line
+            while let last = line.last, last == " " || last == "\t" { line = line.dropLast() }
+            return line
+        }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 }

@@ -95,3 +95,19 @@ import Testing
         #expect(Sample.check(bigSkill, folder: "compositional_skills/a").diagnostics.contains { $0.rule == "file-length" })
     }
 }
+
+@Suite struct MechanicalFixes {
+    @Test func fixingRemovesWhatYamllintRejectsAndNothingElse() {
+        let broken = "version: 3  \r\ncreated_by: me\t\r\ntask_description: |\r\n  keep\tthis tab  \r\n\r\n\r\n"
+        let repaired = TextLint.fixed(broken)
+        #expect(repaired == "version: 3\ncreated_by: me\ntask_description: |\n  keep\tthis tab\n")
+        #expect(TextLint.fixed(repaired) == repaired)
+        #expect(TextLint.check(repaired, path: "x").filter { $0.rule != "tabs" }.isEmpty)
+    }
+
+    @Test func aFixedSampleStaysValid() {
+        let messy = Sample.knowledge().replacingOccurrences(of: "\n", with: "  \n") + "\n\n"
+        let repaired = TextLint.fixed(messy)
+        #expect(repaired == Sample.knowledge())
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 import LabGGUF
 import LabTestSupport
 @testable import LabTokenizer
@@ -192,5 +193,51 @@ enum Reference {
         let pieces = ids.map { tokenizer.vocabulary.tokens[Int($0)] }
         #expect(pieces == ["▁", "h", "<0xC3>", "<0xA9>"])
         #expect(tokenizer.decode(ids) == "hé")
+    }
+}
+
+@Suite struct ChatTemplates {
+    @Test func smolLM2sTemplateIsChatMLWithItsDefaultSystemPrompt() throws {
+        let tokenizer = try Reference.smolLM.get()
+        let template = ChatTemplate.forVocabulary(tokenizer.vocabulary)
+        #expect(template.format == .chatML)
+        #expect(template.defaultSystemPrompt == "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+        let object = try #require(try Reference.json("chat_prompt.json") as? [String: Any])
+        let prompt = template.render([ChatMessage(.user, "What is a 10-K filing?")])
+        #expect(prompt == object["prompt_text"] as? String)
+        #expect(tokenizer.encode(prompt) == (object["prompt_ids"] as? [Int] ?? []).map(Int32.init))
+        let withSystem = template.render([ChatMessage(.system, "Be brief."), ChatMessage(.user, "Hi")], addGenerationPrompt: false)
+        #expect(withSystem == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n")
+    }
+
+    static let conversation = [ChatMessage(.system, "S"), ChatMessage(.user, "U1"), ChatMessage(.assistant, "A1"), ChatMessage(.user, "U2")]
+
+    @Test(arguments: [
+        (ChatTemplate.Format.llama3, "<|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nU1<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nA1<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nU2<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
+        (.llama2, "[INST] <<SYS>>\nS\n<</SYS>>\n\nU1 [/INST] A1 </s><s>[INST] U2 [/INST]"),
+        (.mistral, "[INST] S\n\nU1 [/INST] A1</s><s>[INST] U2 [/INST]"),
+        (.granite, "<|system|>\nS\n<|user|>\nU1\n<|assistant|>\nA1<|endoftext|>\n<|user|>\nU2\n<|assistant|>\n"),
+        (.chatML, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nU2<|im_end|>\n<|im_start|>assistant\n"),
+    ])
+    func eachFormatRendersExactly(format: ChatTemplate.Format, expected: String) {
+        #expect(ChatTemplate(format: format).render(Self.conversation) == expected)
+    }
+
+    @Test(arguments: [
+        ("{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>", ChatTemplate.Format.llama3),
+        ("{{ bos_token }}[INST] <<SYS>>\\n{{ system }}", .llama2),
+        ("{{ bos_token }}{% for m in messages %}[INST] {{ m.content }} [/INST]", .mistral),
+        ("<|system|>\\n{{ s }}<|user|>\\n{{ u }}<|assistant|>\\n", .granite),
+        ("{{'<|im_start|>' + message['role'] }}", .chatML),
+    ])
+    func formatsAreRecognisedFromJinja(jinja: String, format: ChatTemplate.Format) {
+        #expect(ChatTemplate.detect(fromJinja: jinja)?.format == format)
+        #expect(ChatTemplate.detect(fromJinja: jinja)?.defaultSystemPrompt == nil)
+    }
+
+    @Test func anUnknownTemplateFallsBackToChatML() {
+        #expect(ChatTemplate.detect(fromJinja: "{{ messages }}") == nil)
+        let vocabulary = TokenizerVocabulary(model: .gpt2, tokens: ["a"], chatTemplate: "{{ messages }}")
+        #expect(ChatTemplate.forVocabulary(vocabulary).format == .chatML)
     }
 }

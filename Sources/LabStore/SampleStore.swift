@@ -1,0 +1,293 @@
+public import Foundation
+public import LabCore
+import GRDB
+
+/// The SQLite store of runs, leaves, seeds, documents, chunks, teacher requests and responses,
+/// samples and verdicts (WAL mode, foreign keys on, named migrations).
+///
+/// Writes that belong together happen in one transaction, so a crash or a full disk leaves the
+/// store as it was before the write, never half-written.
+public final class SampleStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating when absent) the database at `url` and brings its schema up to date.
+    /// - Parameter readOnly: open for inspection only: nothing is created, migrated or written.
+    public init(url: URL, readOnly: Bool = false) throws(StoreError) {
+        path = url.path
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.readonly = readOnly
+        do {
+            if readOnly && !FileManager.default.fileExists(atPath: url.path) {
+                throw StoreError(.cannotOpen, path: url.path, detail: "no database here")
+            }
+            pool = try DatabasePool(path: url.path, configuration: configuration)
+            let migrator = StoreSchema.migrator
+            let known = Set(migrator.migrations)
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            if let unknown = applied.first(where: { !known.contains($0) }) {
+                throw StoreError(.newerSchema, path: url.path, detail: "the database has migration '\(unknown)' that this synthlab does not know")
+            }
+            if !readOnly { try migrator.migrate(pool) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.translate(error, path: url.path)
+        }
+    }
+
+    static func translate(_ error: any Error, path: String) -> StoreError {
+        guard let error = error as? DatabaseError else {
+            return StoreError(.cannotOpen, path: path, detail: "\(error)")
+        }
+        let kind: StoreError.Kind = switch error.resultCode.primaryResultCode {
+        case .SQLITE_READONLY: .readOnly
+        case .SQLITE_FULL: .diskFull
+        case .SQLITE_NOTADB: .notADatabase
+        case .SQLITE_CORRUPT: .corrupt
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: .cannotOpen
+        default: .query
+        }
+        return StoreError(kind, path: path, detail: error.message ?? "\(error.resultCode)", sql: error.sql)
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.write(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
+    }
+
+    private static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    // MARK: Runs, leaves, seeds
+
+    /// Starts a run and returns its id.
+    public func createRun(_ configuration: RunConfiguration) throws(StoreError) -> Int64 {
+        let json = String(decoding: (try? JSONEncoder().encode(configuration)) ?? Data("{}".utf8), as: UTF8.self)
+        return try write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (created_at, status, config_json, taxonomy_hash, pipeline_hash, teacher, seed)
+                VALUES (?, 'running', ?, ?, ?, ?, ?)
+                """, arguments: [Self.now(), json, configuration.taxonomyHash, configuration.pipelineHash,
+                                 configuration.teacher, Int64(bitPattern: configuration.seed)])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func setRunStatus(_ runID: Int64, _ status: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, runID]) }
+    }
+
+    /// The newest run's id (what `latest` means on the command line).
+    public func latestRunID() throws(StoreError) -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs") }
+    }
+
+    public func runConfiguration(_ runID: Int64) throws(StoreError) -> RunConfiguration {
+        let json: String? = try read { db in try String.fetchOne(db, sql: "SELECT config_json FROM runs WHERE id = ?", arguments: [runID]) }
+        guard let json, let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: Data(json.utf8)) else {
+            throw StoreError(.notFound, path: path, detail: "no run \(runID)")
+        }
+        return configuration
+    }
+
+    public func runs() throws(StoreError) -> [RunSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.id, r.created_at, r.status, r.teacher,
+                       (SELECT count(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'accepted') AS accepted,
+                       (SELECT count(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'rejected') AS rejected
+                FROM runs r ORDER BY r.id
+                """).map { row in
+                RunSummary(id: row["id"], createdAt: row["created_at"], status: row["status"], teacher: row["teacher"],
+                           accepted: row["accepted"], rejected: row["rejected"])
+            }
+        }
+    }
+
+    /// Records a leaf of a run with its seeds, once: a resumed run gets the ids recorded before.
+    public func addLeaf(runID: Int64, taxonomyPath: String, kind: String, contentHash: String, target: Int,
+                        seeds: [(context: String?, question: String, answer: String)]) throws(StoreError) -> (leafID: Int64, seedIDs: [Int64]) {
+        try write { db in
+            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM leaves WHERE run_id = ? AND taxonomy_path = ?", arguments: [runID, taxonomyPath]) {
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM seeds WHERE leaf_id = ? ORDER BY position", arguments: [existing])
+                return (existing, ids)
+            }
+            try db.execute(sql: "INSERT INTO leaves (run_id, taxonomy_path, kind, content_hash, target) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [runID, taxonomyPath, kind, contentHash, target])
+            let leafID = db.lastInsertedRowID
+            var seedIDs: [Int64] = []
+            for (position, seed) in seeds.enumerated() {
+                try db.execute(sql: "INSERT INTO seeds (leaf_id, position, context, question, answer) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [leafID, position, seed.context, seed.question, seed.answer])
+                seedIDs.append(db.lastInsertedRowID)
+            }
+            return (leafID, seedIDs)
+        }
+    }
+
+    // MARK: Documents and chunks
+
+    /// Stores a document once per content hash and returns its id.
+    public func addDocument(path documentPath: String, text: String, contentHash: String) throws(StoreError) -> Int64 {
+        try write { db in
+            try db.execute(sql: "INSERT INTO documents (content_hash, path, text) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
+                           arguments: [contentHash, documentPath, text])
+            return try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE content_hash = ?", arguments: [contentHash]) ?? 0
+        }
+    }
+
+    public func addChunk(id: String, documentID: Int64, position: Int, startOffset: Int, endOffset: Int, text: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO chunks (id, document_id, position, start_offset, end_offset, text) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """, arguments: [id, documentID, position, startOffset, endOffset, text])
+        }
+    }
+
+    // MARK: Teacher requests (content-addressed cache)
+
+    /// The stored completions for a request key, or nil when the teacher was never asked.
+    public func cachedResult(forKey key: String) throws(StoreError) -> (responseIDs: [Int64], result: GenerationResult)? {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM responses WHERE request_key = ? ORDER BY position", arguments: [key])
+            guard let first = rows.first else { return nil }
+            let completions = rows.map { row in
+                Completion(text: row["text"], finishReason: FinishReason(rawValue: row["finish_reason"]) ?? .stop, completionTokens: row["completion_tokens"])
+            }
+            return (rows.map { $0["id"] }, GenerationResult(completions: completions, promptTokens: first["prompt_tokens"], latency: first["latency"]))
+        }
+    }
+
+    /// Stores a teacher's answer under its content address and returns the response ids.
+    public func recordResult(key: String, teacher: String, request: GenerationRequest, result: GenerationResult) throws(StoreError) -> [Int64] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let input = String(decoding: (try? encoder.encode(request.input)) ?? Data(), as: UTF8.self)
+        let parameters = String(decoding: (try? encoder.encode(request.parameters)) ?? Data(), as: UTF8.self)
+        return try write { db in
+            try db.execute(sql: """
+                INSERT INTO requests (key, teacher, input_json, parameters_json, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO NOTHING
+                """, arguments: [key, teacher, input, parameters, Self.now()])
+            var ids: [Int64] = []
+            for (position, completion) in result.completions.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO responses (request_key, position, text, finish_reason, prompt_tokens, completion_tokens, latency)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key, position) DO NOTHING
+                    """, arguments: [key, position, completion.text, completion.finishReason.rawValue,
+                                     result.promptTokens, completion.completionTokens, result.latency])
+                ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM responses WHERE request_key = ? AND position = ?", arguments: [key, position]) ?? 0)
+            }
+            return ids
+        }
+    }
+
+    // MARK: Units of work
+
+    public func isUnitCompleted(runID: Int64, unitKey: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
+        }
+    }
+
+    /// Stores a unit's samples with their seeds and verdicts and marks the unit done, all in one
+    /// transaction. Returns false (storing nothing) when the unit was already completed, so a
+    /// resumed run can never store a unit twice.
+    @discardableResult
+    public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample]) throws(StoreError) -> Bool {
+        try write { db in
+            let done = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
+            if done { return false }
+            for sample in samples {
+                try db.execute(sql: """
+                    INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
+                                     sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now()])
+                let sampleID = db.lastInsertedRowID
+                for seedID in Set(sample.seedIDs) {
+                    try db.execute(sql: "INSERT INTO sample_seeds (sample_id, seed_id) VALUES (?, ?)", arguments: [sampleID, seedID])
+                }
+                for verdict in sample.verdicts {
+                    try db.execute(sql: """
+                        INSERT INTO verdicts (sample_id, filter, filter_version, score, threshold, decision, reason, evidence_json)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [sampleID, verdict.filter, verdict.filterVersion, verdict.score, verdict.threshold,
+                                         verdict.decision.rawValue, verdict.reason, verdict.evidence])
+                }
+            }
+            try db.execute(sql: "INSERT INTO completed_units (run_id, unit_key, completed_at) VALUES (?, ?, ?)", arguments: [runID, unitKey, Self.now()])
+            return true
+        }
+    }
+
+    // MARK: Questions users ask
+
+    /// "Why was sample X rejected, and where did it come from?" in one call.
+    public func lineage(ofSample sampleID: Int64) throws(StoreError) -> SampleLineage {
+        let lineage: SampleLineage? = try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT s.id, s.run_id, s.status, s.question, s.answer, s.chunk_id, l.taxonomy_path,
+                       d.path AS document_path, q.teacher, q.input_json, r.text AS response_text
+                FROM samples s
+                JOIN leaves l ON l.id = s.leaf_id
+                LEFT JOIN chunks c ON c.id = s.chunk_id
+                LEFT JOIN documents d ON d.id = c.document_id
+                LEFT JOIN responses r ON r.id = s.response_id
+                LEFT JOIN requests q ON q.key = r.request_key
+                WHERE s.id = ?
+                """, arguments: [sampleID]) else { return nil }
+            let seedQuestions = try String.fetchAll(db, sql: """
+                SELECT e.question FROM sample_seeds x JOIN seeds e ON e.id = x.seed_id WHERE x.sample_id = ? ORDER BY e.position
+                """, arguments: [sampleID])
+            let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE sample_id = ? ORDER BY id", arguments: [sampleID]).map { v in
+                Verdict(filter: v["filter"], filterVersion: v["filter_version"], score: v["score"], threshold: v["threshold"],
+                        decision: Verdict.Decision(rawValue: v["decision"]) ?? .flag, reason: v["reason"], evidence: v["evidence_json"])
+            }
+            return SampleLineage(sampleID: row["id"], runID: row["run_id"], status: row["status"], question: row["question"],
+                                 answer: row["answer"], leafPath: row["taxonomy_path"], seedQuestions: seedQuestions,
+                                 chunkID: row["chunk_id"], documentPath: row["document_path"], teacher: row["teacher"],
+                                 requestInput: row["input_json"], responseText: row["response_text"], verdicts: verdicts)
+        }
+        guard let lineage else { throw StoreError(.notFound, path: path, detail: "no sample \(sampleID)") }
+        return lineage
+    }
+
+    /// Per leaf: candidates, accepted, rejections by filter and the top reasons.
+    public func funnel(runID: Int64) throws(StoreError) -> [LeafFunnel] {
+        try read { db in
+            let leaves = try Row.fetchAll(db, sql: """
+                SELECT l.id, l.taxonomy_path,
+                       count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted
+                FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id
+                WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
+                """, arguments: [runID])
+            return try leaves.map { leaf in
+                let leafID: Int64 = leaf["id"]
+                let byFilter = try Row.fetchAll(db, sql: """
+                    SELECT v.filter, count(DISTINCT v.sample_id) AS n FROM verdicts v JOIN samples s ON s.id = v.sample_id
+                    WHERE s.leaf_id = ? AND v.decision = 'reject' GROUP BY v.filter
+                    """, arguments: [leafID])
+                let reasons = try Row.fetchAll(db, sql: """
+                    SELECT v.reason, count(*) AS n FROM verdicts v JOIN samples s ON s.id = v.sample_id
+                    WHERE s.leaf_id = ? AND v.decision = 'reject' GROUP BY v.reason ORDER BY n DESC, v.reason LIMIT 3
+                    """, arguments: [leafID])
+                return LeafFunnel(
+                    leaf: leaf["taxonomy_path"], candidates: leaf["candidates"], accepted: leaf["accepted"],
+                    rejectedBy: Dictionary(uniqueKeysWithValues: byFilter.map { ($0["filter"] as String, $0["n"] as Int) }),
+                    topReasons: reasons.map { ($0["reason"] as String, $0["n"] as Int) })
+            }
+        }
+    }
+
+    /// SQLite's own consistency check; empty when the file is sound.
+    public func integrityProblems() throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" } }
+    }
+}

@@ -1,0 +1,116 @@
+import GRDB
+
+/// The store's tables, created by named migrations applied in order (GRDB's `DatabaseMigrator`).
+/// A migration, once shipped, is never edited: changes come as new migrations.
+///
+/// Lineage: every accepted sample points at its run, leaf, seeds (sample_seeds), chunk (knowledge),
+/// and the response and request that produced it; verdicts record each filter's decision.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-core") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+                    config_json TEXT NOT NULL,
+                    taxonomy_hash TEXT NOT NULL,
+                    pipeline_hash TEXT NOT NULL,
+                    teacher TEXT NOT NULL,
+                    seed INTEGER NOT NULL
+                );
+                CREATE TABLE leaves (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    taxonomy_path TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    target INTEGER NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'saturated', 'exhausted')),
+                    UNIQUE (run_id, taxonomy_path)
+                );
+                CREATE TABLE seeds (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    leaf_id INTEGER NOT NULL REFERENCES leaves(id),
+                    position INTEGER NOT NULL,
+                    context TEXT,
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    UNIQUE (leaf_id, position)
+                );
+                CREATE TABLE documents (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    content_hash TEXT NOT NULL UNIQUE,
+                    path TEXT NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE TABLE chunks (
+                    id TEXT PRIMARY KEY,
+                    document_id INTEGER NOT NULL REFERENCES documents(id),
+                    position INTEGER NOT NULL,
+                    start_offset INTEGER NOT NULL,
+                    end_offset INTEGER NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE TABLE requests (
+                    key TEXT PRIMARY KEY,
+                    teacher TEXT NOT NULL,
+                    input_json TEXT NOT NULL,
+                    parameters_json TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE TABLE responses (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    request_key TEXT NOT NULL REFERENCES requests(key),
+                    position INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    finish_reason TEXT NOT NULL,
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    latency REAL NOT NULL,
+                    UNIQUE (request_key, position)
+                );
+                CREATE TABLE samples (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    leaf_id INTEGER NOT NULL REFERENCES leaves(id),
+                    response_id INTEGER REFERENCES responses(id),
+                    chunk_id TEXT REFERENCES chunks(id),
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    context TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX samples_by_run_leaf ON samples (run_id, leaf_id, status);
+                CREATE TABLE sample_seeds (
+                    sample_id INTEGER NOT NULL REFERENCES samples(id),
+                    seed_id INTEGER NOT NULL REFERENCES seeds(id),
+                    PRIMARY KEY (sample_id, seed_id)
+                );
+                CREATE TABLE verdicts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sample_id INTEGER NOT NULL REFERENCES samples(id),
+                    filter TEXT NOT NULL,
+                    filter_version TEXT NOT NULL,
+                    score REAL,
+                    threshold REAL,
+                    decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'flag')),
+                    reason TEXT NOT NULL,
+                    evidence_json TEXT
+                );
+                CREATE INDEX verdicts_by_sample ON verdicts (sample_id);
+                -- A unit of work (one rendered prompt of one leaf) is recorded as done in the same
+                -- transaction as its samples, so a resumed run neither repeats nor loses it.
+                CREATE TABLE completed_units (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    unit_key TEXT NOT NULL,
+                    completed_at TEXT NOT NULL,
+                    PRIMARY KEY (run_id, unit_key)
+                );
+                """)
+        }
+        return migrator
+    }
+}
