@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
