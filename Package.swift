@@ -68,11 +68,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "LabLLM", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        .target(name: "LabLLM", dependencies: ["LabCore", "LabGGUF", "LabTokenizer"], swiftSettings: kernelSettings),
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,7 +85,7 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabLLM"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "LabDocumentsTests",
@@ -113,6 +113,11 @@ let package = Package(
             name: "LabStoreTests",
             dependencies: ["LabStore", "LabTestSupport"],
             swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabLLMTests",
+            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],
+            swiftSettings: kernelSettings
         ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
