@@ -20,6 +20,21 @@ let kernelSettings: [SwiftSetting] = strictSettings + [
     .unsafeFlags(["-O"]),
 ]
 
+/// Settings of the engine's modules (LabTensor, LabLLM): `kernelSettings` plus whole-module
+/// optimisation, so the small SIMD helpers inline across files, with `-num-threads 1` so it
+/// still writes one object file per source file as SwiftPM's debug build expects (without it
+/// the build fails with "index output filenames do not match input source files"); and a target
+/// CPU: the SIMD loops are written for 256-bit vectors with FMA, and without one the compiler
+/// emits baseline SSE2. x86-64-v3 (AVX2, FMA, F16C: Haswell, 2013, and later) is the floor on
+/// x86_64 hosts.
+#if arch(x86_64)
+let tensorSettings: [SwiftSetting] = kernelSettings + [
+    .unsafeFlags(["-wmo", "-num-threads", "1", "-Xcc", "-march=x86-64-v3"]),
+]
+#else
+let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-wmo", "-num-threads", "1"])]
+#endif
+
 let package = Package(
     name: "synthlab",
     platforms: [.macOS(.v14)],
@@ -33,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/stencilproject/Stencil", from: "0.15.1"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -56,6 +72,12 @@ let package = Package(
         .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
+        // Generation pipelines: filters (grounding, safety, duplicates, format).
+        .target(
+            name: "LabPipeline",
+            dependencies: ["LabCore", .product(name: "Yams", package: "Yams"), .product(name: "Stencil", package: "Stencil")],
+            swiftSettings: strictSettings
+        ),
         // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
         .target(
             name: "LabStore",
@@ -68,7 +90,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "LabLLM", dependencies: ["LabCore", "LabGGUF", "LabTokenizer"], swiftSettings: kernelSettings),
+        // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
+        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS"], swiftSettings: tensorSettings),
+        .target(
+            name: "LabLLM",
+            dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],
+            swiftSettings: tensorSettings
+        ),
         .target(
             name: "LabCLI",
             dependencies: [
@@ -87,6 +115,13 @@ let package = Package(
         // Test doubles and fixtures shared by every test target.
         .target(name: "LabTestSupport", dependencies: ["LabCore", "LabLLM"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
+        .testTarget(
+            name: "LabLLMTests",
+            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: tensorSettings
+        ),
         .testTarget(
             name: "LabDocumentsTests",
             dependencies: ["LabDocuments", "LabTestSupport"],
@@ -114,11 +149,7 @@ let package = Package(
             dependencies: ["LabStore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(
-            name: "LabLLMTests",
-            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],
-            swiftSettings: kernelSettings
-        ),
+        .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline", "LabTestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )

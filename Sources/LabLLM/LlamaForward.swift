@@ -1,0 +1,177 @@
+import LabTensor
+
+/// Row bookkeeping of one batched pass: which rows of the stacked activations belong to which
+/// sequence.
+struct BatchLayout {
+    /// First row of each sequence.
+    var offsets: [Int]
+    /// New rows of each sequence.
+    var counts: [Int]
+    /// Cache length of each sequence before this pass.
+    var starts: [Int]
+    /// All rows.
+    var total: Int
+}
+
+/// Activation buffers of one forward pass, sized for N rows.
+private struct Activations {
+    let x, xb, q, k, v, attention, residual, gate, up, tile: UnsafeMutablePointer<Float>
+
+    init(rows N: Int, config: LlamaConfig, tileCapacity: Int) {
+        let C = config.embeddingLength, A = config.headCount * config.headSize
+        let KV = config.kvDimension, FF = config.feedForwardLength
+        x = .allocate(capacity: N * C)
+        xb = .allocate(capacity: N * C)
+        q = .allocate(capacity: N * A)
+        k = .allocate(capacity: N * KV)
+        v = .allocate(capacity: N * KV)
+        attention = .allocate(capacity: N * A)
+        residual = .allocate(capacity: N * C)
+        gate = .allocate(capacity: N * FF)
+        up = .allocate(capacity: N * FF)
+        tile = .allocate(capacity: tileCapacity)
+    }
+
+    func deallocate() {
+        for buffer in [x, xb, q, k, v, attention, residual, gate, up, tile] {
+            buffer.deallocate()
+        }
+    }
+}
+
+extension LlamaModel {
+    /// Floats of the dequantized weight tile used by the sgemm path (4 MiB).
+    static let tileCapacity = 1 << 20
+
+    /// The forward pass over already checked inputs. Returns logits (R, vocab) where R is every
+    /// row when `allPositions`, else the last row of each sequence; advances every cache.
+    func run(tokens: [[Int32]], caches: [KVCache], allPositions: Bool) -> [Float] {
+        let cfg = config
+        let C = cfg.embeddingLength, H = cfg.headCount, KVH = cfg.kvHeadCount, hs = cfg.headSize
+        let KV = cfg.kvDimension
+        var layout = BatchLayout(offsets: [], counts: [], starts: [], total: 0)
+        var positions: [Int] = []
+        for (s, sequence) in tokens.enumerated() {
+            layout.offsets.append(layout.total)
+            layout.counts.append(sequence.count)
+            layout.starts.append(caches[s].count)
+            positions += (0..<sequence.count).map { caches[s].count + $0 }
+            layout.total += sequence.count
+        }
+        let N = layout.total
+        let tileCapacity = N >= sgemmRowThreshold ? Self.tileCapacity : 0
+        let buffers = Activations(rows: N, config: cfg, tileCapacity: max(tileCapacity, 1))
+        defer { buffers.deallocate() }
+        let rotary = RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: cfg.ropeFrequencyBase)
+
+        // x (N,C) = token embeddings
+        embeddingForward(buffers.x, table: weights.tokenEmbedding, tokens: tokens.flatMap { $0 })
+
+        for (l, layer) in weights.layers.enumerated() {
+            // attention block: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
+            layer.attentionNorm.withUnsafeBufferPointer { norm in
+                rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
+            }
+            linear(layer.query, buffers.xb, rows: N, into: buffers.q, tile: buffers.tile)
+            linear(layer.key, buffers.xb, rows: N, into: buffers.k, tile: buffers.tile)
+            linear(layer.value, buffers.xb, rows: N, into: buffers.v, tile: buffers.tile)
+            ropeForward(buffers.q, table: rotary, rows: N, heads: H, headSize: hs)
+            ropeForward(buffers.k, table: rotary, rows: N, heads: KVH, headSize: hs)
+            for (s, cache) in caches.enumerated() {
+                let rows = layout.counts[s] * KV
+                (cache.keys(layer: l) + layout.starts[s] * KV).update(from: buffers.k + layout.offsets[s] * KV, count: rows)
+                (cache.values(layer: l) + layout.starts[s] * KV).update(from: buffers.v + layout.offsets[s] * KV, count: rows)
+            }
+            attend(caches: caches, layer: l, layout: layout, q: buffers.q, out: buffers.attention)
+            linear(layer.attentionOutput, buffers.attention, rows: N, into: buffers.residual, tile: buffers.tile)
+            add(buffers.x, buffers.residual, count: N * C)
+
+            // feed-forward block: x += W_down · (silu(W_gate·norm(x)) ⊙ W_up·norm(x))
+            layer.feedForwardNorm.withUnsafeBufferPointer { norm in
+                rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
+            }
+            linear(layer.gate, buffers.xb, rows: N, into: buffers.gate, tile: buffers.tile)
+            linear(layer.up, buffers.xb, rows: N, into: buffers.up, tile: buffers.tile)
+            swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
+            linear(layer.down, buffers.gate, rows: N, into: buffers.residual, tile: buffers.tile)
+            add(buffers.x, buffers.residual, count: N * C)
+        }
+        for (s, cache) in caches.enumerated() {
+            cache.advance(by: layout.counts[s])
+        }
+
+        // logits (R, vocab) = W_out · norm(x) for the rows asked for
+        let R: Int
+        if allPositions {
+            R = N
+        } else {
+            R = caches.count
+            for s in 0..<R {
+                (buffers.residual + s * C).update(from: buffers.x + (layout.offsets[s] + layout.counts[s] - 1) * C, count: C)
+            }
+            buffers.x.update(from: buffers.residual, count: R * C)
+        }
+        weights.outputNorm.withUnsafeBufferPointer { norm in
+            rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: R, channels: C, epsilon: cfg.rmsEpsilon)
+        }
+        return [Float](unsafeUninitializedCapacity: R * vocabularySize) { logits, initialized in
+            linear(weights.output, buffers.xb, rows: R, into: logits.baseAddress!, tile: buffers.tile)
+            initialized = R * vocabularySize
+        }
+    }
+
+    /// out (N, w.rows) = x (N, w.columns) · wᵀ, through the fused quantized product for few
+    /// rows and through dequantized tiles and sgemm for many.
+    private func linear(_ w: QuantizedMatrix, _ x: UnsafePointer<Float>, rows N: Int, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+        if N < sgemmRowThreshold {
+            parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { rows in
+                w.multiply(x, count: N, into: out, outStride: w.rows, rows: rows)
+            }
+            return
+        }
+        let tileRows = max(1, Self.tileCapacity / w.columns)
+        var first = 0
+        while first < w.rows {
+            let last = min(w.rows, first + tileRows)
+            parallelRanges(count: last - first, threads: threadCount, minimumPerThread: 32) { rows in
+                w.dequantize(rows: (first + rows.lowerBound)..<(first + rows.upperBound), into: tile + rows.lowerBound * w.columns)
+            }
+            matmulForward(out + first, x, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
+            first = last
+        }
+    }
+
+    /// out (N, H·hs) = causal attention of each sequence's query rows over its own cache.
+    /// Work items are (sequence, head) pairs, spread over the threads when there is enough work.
+    private func attend(caches: [KVCache], layer l: Int, layout: BatchLayout, q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let H = config.headCount, KVH = config.kvHeadCount, hs = config.headSize
+        let A = H * hs
+        var work = 0
+        var longest = 0
+        for s in caches.indices {
+            let length = layout.starts[s] + layout.counts[s]
+            work += layout.counts[s] * length * H * hs
+            longest = max(longest, length)
+        }
+        let threads = work >= 1 << 17 ? threadCount : 1
+        parallelRanges(count: caches.count * H, threads: threads) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scratch in
+                for item in items {
+                    let s = item / H, h = item % H
+                    let offset = layout.offsets[s] * A
+                    attentionForward(
+                        out + offset, q: q + offset,
+                        keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
+                        rows: layout.counts[s], start: layout.starts[s], heads: H, kvHeads: KVH, headSize: hs,
+                        headRange: h..<(h + 1), scratch: scratch.baseAddress!
+                    )
+                }
+            }
+        }
+    }
+
+    /// x (N) += y (N)
+    private func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        axpy(x, y, alpha: 1, count: count)
+    }
+}

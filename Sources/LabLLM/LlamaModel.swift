@@ -1,0 +1,110 @@
+public import Foundation
+public import LabGGUF
+import LabTensor
+
+/// A Llama-family decoder running from a memory-mapped GGUF file: the engine behind
+/// `LanguageModel` (llama.cpp's `llm_build_llama` graph, written out layer by layer).
+///
+/// Weights stay in their stored format; the few-rows path (decode) multiplies with them block
+/// by block, the many-rows path (prefill, scoring) decodes tiles to Float for `cblas_sgemm`.
+/// The model is immutable after loading, so one instance may serve concurrent callers, each
+/// with its own sequence states.
+public final class LlamaModel: LanguageModel, @unchecked Sendable {
+    // @unchecked: every stored property is immutable; the weight views point into `file`'s
+    // read-only mapping, which lives as long as the model.
+
+    /// Hyperparameters read from the file.
+    public let config: LlamaConfig
+    /// Threads for matrix products and attention.
+    public let threadCount: Int
+    /// Batches of at least this many rows go through dequantized tiles and sgemm; smaller ones
+    /// through the fused quantized product. Measured in `bench/engine` (see its README).
+    public let sgemmRowThreshold: Int
+    let file: GGUFFile
+    let weights: LlamaWeights
+
+    /// Loads the model at `url`; throws `GGUFError` for an unreadable file, `ModelError` for
+    /// a model this engine cannot run.
+    public convenience init(url: URL, threads: Int? = nil) throws {
+        try self.init(file: GGUFFile(url: url), threads: threads)
+    }
+
+    /// A model over an already opened file, using `threads` threads (default: every active core).
+    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int = 16) throws(ModelError) {
+        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        guard threads >= 1 else {
+            throw ModelError(field: "threads", "must be at least 1, got \(threads)")
+        }
+        self.file = file
+        self.threadCount = threads
+        self.sgemmRowThreshold = max(1, sgemmRowThreshold)
+        config = try LlamaConfig(file: file)
+        weights = try LlamaWeights(file: file, config: config)
+        BLASThreads.set(threads)
+    }
+
+    /// Number of logits per position.
+    public var vocabularySize: Int { config.vocabularySize }
+    /// The trained context length.
+    public var contextLength: Int { config.contextLength }
+
+    /// An empty `KVCache` for up to `capacity` tokens.
+    public func makeSequenceState(capacity: Int) throws -> any SequenceState {
+        guard capacity >= 1, capacity <= contextLength else {
+            throw ModelError(
+                path: file.path, field: "capacity",
+                "\(capacity) tokens is outside 1…\(contextLength), the model's context length"
+            )
+        }
+        return KVCache(capacity: capacity, layerCount: config.layerCount, kvDimension: config.kvDimension, owner: ObjectIdentifier(self))
+    }
+
+    /// Appends `tokens[i]` to `states[i]` in one batched pass; returns each sequence's logits
+    /// after its last new token.
+    public func forward(tokens: [[Int32]], states: [any SequenceState]) throws -> [[Float]] {
+        let caches = try check(tokens: tokens, states: states)
+        let logits = run(tokens: tokens, caches: caches, allPositions: false)
+        let V = vocabularySize
+        return (0..<tokens.count).map { Array(logits[($0 * V)..<(($0 + 1) * V)]) }
+    }
+
+    /// Appends `tokens` to `state` and returns the logits after every one of them,
+    /// (tokens.count, vocabularySize) row-major: what perplexity and evaluation need.
+    public func forwardAllPositions(tokens: [Int32], state: any SequenceState) throws -> [Float] {
+        let caches = try check(tokens: [tokens], states: [state])
+        return run(tokens: [tokens], caches: caches, allPositions: true)
+    }
+
+    /// The states as this model's caches, after checking that every sequence has new tokens
+    /// that fit, with ids inside the vocabulary.
+    private func check(tokens: [[Int32]], states: [any SequenceState]) throws(ModelError) -> [KVCache] {
+        guard tokens.count == states.count else {
+            throw ModelError(field: "states", "\(tokens.count) token lists but \(states.count) states; pass one state per sequence")
+        }
+        var caches: [KVCache] = []
+        var seen = Set<ObjectIdentifier>()
+        for (i, state) in states.enumerated() {
+            guard let cache = state as? KVCache, cache.owner == ObjectIdentifier(self) else {
+                throw ModelError(field: "states[\(i)]", "is not a state made by this model's makeSequenceState(capacity:)")
+            }
+            guard seen.insert(ObjectIdentifier(cache)).inserted else {
+                throw ModelError(field: "states[\(i)]", "appears twice in one batch; each sequence needs its own state")
+            }
+            guard !tokens[i].isEmpty else {
+                throw ModelError(field: "tokens[\(i)]", "is empty; every sequence in a batch needs at least one new token")
+            }
+            guard cache.count + tokens[i].count <= cache.capacity else {
+                throw ModelError(
+                    field: "tokens[\(i)]",
+                    "\(tokens[i].count) new tokens after \(cache.count) exceed the state's capacity of \(cache.capacity)",
+                    hint: "make the state with a larger capacity (at most \(contextLength)) or start a new sequence"
+                )
+            }
+            if let bad = tokens[i].first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+                throw ModelError(field: "tokens[\(i)]", "token id \(bad) is outside the vocabulary 0..<\(vocabularySize)")
+            }
+            caches.append(cache)
+        }
+        return caches
+    }
+}

@@ -1,0 +1,40 @@
+/// The block kinds a pipeline file may use, with the options each accepts and the variables each
+/// adds to a row. Adding a kind is one entry here plus its implementation.
+public enum BlockKind: String, Sendable, CaseIterable {
+    /// Renders a prompt template, asks the teacher, and parses the reply into columns.
+    case generate
+    /// Asks the teacher to score a row on a scale; the score becomes a column.
+    case judge
+    /// Keeps rows whose column compares to a value (e.g. a judge's score ≥ 2).
+    case filter
+    /// Drops exact and near duplicates (ROUGE-L) of seeds and accepted samples.
+    case dedup
+    /// Drops answers not supported by their source chunk or context.
+    case ground
+    /// Applies a safety policy file.
+    case safety
+    /// Drops empty, truncated, echoed and refused outputs.
+    case format
+
+    /// Options the block accepts, with whether each is required.
+    var options: [String: Bool] {
+        switch self {
+        case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false]
+        case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false]
+        case .filter: ["column": true, "operator": true, "value": true]
+        case .dedup: ["threshold": false]
+        case .ground: ["threshold": false]
+        case .safety: ["policy": true]
+        case .format: ["echo_threshold": false]
+        }
+    }
+}
+
+/// How a generate block turns the teacher's text into columns.
+public enum ReplyParser: String, Sendable, CaseIterable {
+    /// `[QUESTION] … [ANSWER] … [END]` as InstructLab's knowledge prompts ask, tolerant of case and
+    /// missing `[END]`; falls back to `Question:`/`Answer:` lines and to splitting at the first `?`.
+    case questionAnswer = "question_answer"
+    /// The whole reply is the answer (the question comes from the row).
+    case answer
+}

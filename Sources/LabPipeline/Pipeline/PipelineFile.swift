@@ -1,0 +1,197 @@
+public import Foundation
+public import LabCore
+import Stencil
+import Yams
+
+/// One step of a flow, as written in the pipeline file.
+public struct BlockSpec: Sendable, Equatable {
+    public var kind: BlockKind
+    public var name: String
+    /// Option values as written (text); each block parses its own.
+    public var options: [String: String]
+    /// For template-using blocks: the template's text, loaded and syntax-checked.
+    public var template: String?
+    public var location: SourceLocation
+}
+
+/// A loaded, validated pipeline: a flow of blocks per leaf kind.
+public struct Pipeline: Sendable {
+    public var name: String
+    public var description: String
+    /// Keyed by leaf kind: `knowledge`, `freeform_skill`, `grounded_skill`.
+    public var flows: [String: [BlockSpec]]
+    /// SHA-256 over the pipeline file and every template it uses: recorded with each run.
+    public var contentHash: String
+
+    /// Variables a template may use, per flow.
+    /// Columns a generate block's parser adds are available to the blocks after it.
+    public static let variables: [String: Set<String>] = [
+        "knowledge": ["domain", "document_outline", "chunk", "seed_context", "seed_question", "seed_answer", "seed_examples", "n"],
+        "freeform_skill": ["task_description", "seed_question", "seed_answer", "seed_examples", "n"],
+        "grounded_skill": ["task_description", "seed_context", "seed_question", "seed_answer", "seed_examples", "context", "n"],
+    ]
+
+    /// Loads `<directory>/pipeline.yaml` and the templates it names (paths relative to the pipelines
+    /// folder, the directory's parent), reporting every problem with file:line before any work starts.
+    public static func load(directory: URL) throws(PipelineError) -> Pipeline {
+        let file = directory.appendingPathComponent("pipeline.yaml")
+        let shown = file.path
+        guard let data = FileManager.default.contents(atPath: file.path), let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError([Diagnostic(.error, at: SourceLocation(path: shown), rule: "missing",
+                message: "no readable pipeline.yaml here", hint: "a pipeline is a folder with pipeline.yaml; see pipelines/simple")])
+        }
+        var problems: [Diagnostic] = []
+        func problem(_ node: Node?, _ rule: String, _ message: String, _ hint: String, path: String = shown) {
+            problems.append(Diagnostic(.error, at: SourceLocation(path: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0),
+                                       rule: rule, message: message, hint: hint))
+        }
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text), case .mapping = composed else {
+                throw PipelineError([Diagnostic(.error, at: SourceLocation(path: shown, line: 1, column: 1), rule: "type",
+                    message: "the file is not a mapping of keys", hint: "start with 'name:', 'description:' and 'flows:'")])
+            }
+            root = composed
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError([Diagnostic(.error, at: SourceLocation(path: shown), rule: "yaml-syntax", message: "invalid YAML: \(error)", hint: "check indentation")])
+        }
+        let pipelinesRoot = directory.deletingLastPathComponent()
+        var hashed = [text]
+        var flows: [String: [BlockSpec]] = [:]
+        for key in root.mapping?.keys.compactMap(\.string) ?? [] where !["name", "description", "flows"].contains(key) {
+            problem(root.mapping?.keys.first { $0.string == key }, "unexpected-key", "unknown key '\(key)'", "allowed: name, description, flows")
+        }
+        guard let flowsNode = root["flows"], case .mapping(let flowMapping) = flowsNode else {
+            problem(root, "required", "'flows' is missing or not a mapping", "add 'flows:' with knowledge, freeform_skill and/or grounded_skill")
+            throw PipelineError(problems)
+        }
+        for (flowKey, flowValue) in flowMapping {
+            guard let flow = flowKey.string, let allowed = variables[flow] else {
+                problem(flowKey, "unknown-flow", "unknown flow '\(flowKey.string ?? "?")'", "flows are knowledge, freeform_skill and grounded_skill")
+                continue
+            }
+            guard case .sequence(let steps) = flowValue, !steps.isEmpty else {
+                problem(flowValue, "type", "flow '\(flow)' must be a non-empty list of blocks", "write '- block: generate' items")
+                continue
+            }
+            var specs: [BlockSpec] = []
+            var columns: Set<String> = []
+            for (index, step) in steps.enumerated() {
+                guard case .mapping(let mapping) = step else {
+                    problem(step, "type", "step \(index) of '\(flow)' is not a mapping", "write '- block: <kind>' with its options")
+                    continue
+                }
+                var options: [String: String] = [:]
+                for (key, value) in mapping { if let key = key.string { options[key] = value.string ?? value.scalar?.string ?? "" } }
+                guard let kindName = options.removeValue(forKey: "block") else {
+                    problem(step, "required", "step \(index) of '\(flow)' has no 'block' key", "add 'block: <kind>'")
+                    continue
+                }
+                guard let kind = BlockKind(rawValue: kindName) else {
+                    problem(mapping["block"] ?? step, "unknown-block", "unknown block '\(kindName)'",
+                            "known blocks: \(BlockKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    continue
+                }
+                let name = options.removeValue(forKey: "name") ?? "\(kindName)\(index)"
+                for (option, required) in kind.options where required && options[option] == nil {
+                    problem(step, "required", "block '\(name)' (\(kindName)) needs '\(option)'", "add '\(option):'")
+                }
+                for option in options.keys where kind.options[option] == nil {
+                    problem(mapping[Node(option)] ?? step, "unexpected-key", "block '\(name)' (\(kindName)) has no option '\(option)'",
+                            "options of \(kindName): \(kind.options.keys.sorted().joined(separator: ", "))")
+                }
+                if let parse = options["parse"], ReplyParser(rawValue: parse) == nil {
+                    problem(mapping[Node("parse")], "unknown-parser", "unknown parser '\(parse)'",
+                            "parsers: \(ReplyParser.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                var template: String?
+                if let templatePath = options["template"] {
+                    let templateURL = pipelinesRoot.appendingPathComponent(templatePath)
+                    if let body = try? String(contentsOf: templateURL, encoding: .utf8) {
+                        template = body
+                        hashed.append(body)
+                        problems += TemplateCheck.check(body, path: templateURL.path, allowed: allowed.union(columns))
+                    } else {
+                        problem(mapping[Node("template")], "missing-template", "template '\(templatePath)' not found",
+                                "templates are relative to \(pipelinesRoot.path)")
+                    }
+                }
+                if kind == .judge, let output = options["output"] { columns.insert(output) }
+                switch options["parse"].flatMap(ReplyParser.init(rawValue:)) {
+                case .questionAnswer?: columns.formUnion(["question", "answer"])
+                case .answer?: columns.insert("answer")
+                case nil: break
+                }
+                specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,
+                                       location: SourceLocation(path: shown, line: step.mark?.line ?? 0, column: step.mark?.column ?? 0)))
+            }
+            if let first = specs.first, first.kind != .generate {
+                problem(steps.first, "order", "flow '\(flow)' must start with a generate block", "put the generate block first")
+            }
+            flows[flow] = specs
+        }
+        guard problems.isEmpty else { throw PipelineError(problems) }
+        return Pipeline(name: root["name"]?.string ?? directory.lastPathComponent, description: root["description"]?.string ?? "",
+                        flows: flows, contentHash: ContentHash.sha256Hex(hashed.joined(separator: "\u{0}")))
+    }
+}
+
+/// All problems of a pipeline, each with file:line.
+public struct PipelineError: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Load-time checks of a Stencil template: it parses, and every variable it reads is one the flow provides.
+enum TemplateCheck {
+    static func check(_ body: String, path: String, allowed: Set<String>) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        do {
+            _ = try Template(templateString: body).render(Context(dictionary: [:]))
+        } catch {
+            problems.append(Diagnostic(.error, at: SourceLocation(path: path), rule: "template-syntax",
+                                       message: "template does not parse: \(error)", hint: "check {{ }} and {% %} pairs"))
+            return problems
+        }
+        var defined = allowed
+        for (lineNumber, line) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for tag in tags(in: String(line), open: "{%", close: "%}") {
+                let words = tag.split(separator: " ").map(String.init)
+                if words.first == "for", words.count >= 4, words[2] == "in" {
+                    defined.insert(words[1])
+                    check(words[3], line: lineNumber + 1)
+                } else if words.first == "if" || words.first == "elif" {
+                    for word in words.dropFirst() where !["not", "and", "or", "==", "!=", ">", "<", ">=", "<="].contains(word) { check(word, line: lineNumber + 1) }
+                }
+            }
+            for expression in tags(in: String(line), open: "{{", close: "}}") {
+                check(expression, line: lineNumber + 1)
+            }
+        }
+        func check(_ expression: String, line: Int) {
+            let name = String(expression.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+            guard !name.isEmpty, !(name.first?.isNumber ?? false), !["forloop", "true", "false"].contains(name) else { return }
+            if !defined.contains(name) {
+                problems.append(Diagnostic(.error, at: SourceLocation(path: path, line: line), rule: "undefined-variable",
+                                           message: "template uses '\(name)', which this flow does not provide",
+                                           hint: "available: \(defined.sorted().joined(separator: ", "))"))
+            }
+        }
+        return problems
+    }
+
+    private static func tags(in line: String, open: String, close: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(line)
+        while let start = rest.range(of: open), let end = rest.range(of: close, range: start.upperBound..<rest.endIndex) {
+            found.append(rest[start.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[end.upperBound...]
+        }
+        return found
+    }
+}

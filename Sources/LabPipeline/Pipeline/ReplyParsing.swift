@@ -1,0 +1,53 @@
+import Foundation
+
+extension ReplyParser {
+    /// Columns parsed from a teacher's reply, or nil when it has no usable shape. Tolerant on purpose:
+    /// small teachers rarely follow a format exactly, and a sample lost to a strict parser is waste.
+    public func parse(_ reply: String) -> [String: String]? {
+        let text = reply.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        switch self {
+        case .answer:
+            return ["answer": text]
+        case .questionAnswer:
+            if let pair = Self.tagged(text) ?? Self.labelled(text) ?? Self.splitAtQuestionMark(text) {
+                let question = pair.question.trimmingCharacters(in: .whitespacesAndNewlines)
+                let answer = pair.answer.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !question.isEmpty, !answer.isEmpty else { return nil }
+                return ["question": question, "answer": answer]
+            }
+            return nil
+        }
+    }
+
+    /// `[QUESTION] … [ANSWER] … [END]`, any case, `[END]` optional; the question tag may be missing
+    /// when the prompt already ended with it.
+    private static func tagged(_ text: String) -> (question: String, answer: String)? {
+        guard let answerTag = text.range(of: "[answer]", options: .caseInsensitive) else { return nil }
+        var question = text[..<answerTag.lowerBound]
+        if let questionTag = question.range(of: "[question]", options: .caseInsensitive) { question = question[questionTag.upperBound...] }
+        var answer = text[answerTag.upperBound...]
+        if let end = answer.range(of: "[end]", options: .caseInsensitive) { answer = answer[..<end.lowerBound] }
+        return (String(question), String(answer))
+    }
+
+    /// `Question: …` / `Answer: …` (also `Q:`/`A:`); text before `Answer:` is the question when the
+    /// prompt ended with `Question:`. Stops at a following `Question:` (the teacher starting another pair).
+    private static func labelled(_ text: String) -> (question: String, answer: String)? {
+        let answerLabels = ["\nanswer:", "\na:", "answer:"]
+        guard let answerRange = answerLabels.lazy.compactMap({ text.range(of: $0, options: .caseInsensitive) }).first else { return nil }
+        var question = String(text[..<answerRange.lowerBound])
+        for label in ["question:", "q:"] {
+            if let range = question.range(of: label, options: [.caseInsensitive, .anchored]) { question = String(question[range.upperBound...]) }
+        }
+        var answer = text[answerRange.upperBound...]
+        if let next = answer.range(of: "\nquestion:", options: .caseInsensitive) { answer = answer[..<next.lowerBound] }
+        return (question, String(answer))
+    }
+
+    /// InstructLab's `simple` pipelines: the question runs to the first `?`, the answer is the rest.
+    private static func splitAtQuestionMark(_ text: String) -> (question: String, answer: String)? {
+        guard let mark = text.firstIndex(of: "?") else { return nil }
+        return (String(text[...mark]), String(text[text.index(after: mark)...]))
+    }
+}

@@ -1,0 +1,167 @@
+/// A read-only (rows, columns) weight matrix in one of the `WeightFormat`s, viewed in place
+/// (typically inside a memory-mapped GGUF file) and never copied whole to Float.
+///
+/// The owner of the memory must keep it alive as long as the view is used.
+public struct QuantizedMatrix: @unchecked Sendable {
+    /// Storage format of every row.
+    public let format: WeightFormat
+    /// First byte of row 0; rows follow each other without padding.
+    public let data: UnsafeRawPointer
+    /// Output channels.
+    public let rows: Int
+    /// Input channels (weights per row).
+    public let columns: Int
+
+    /// A view of `rows` rows of `columns` weights at `data`; `name` is used in errors.
+    /// Throws when `columns` is not a multiple of 32 (the kernels decode 32 weights at a time).
+    public init(format: WeightFormat, data: UnsafeRawPointer, rows: Int, columns: Int, name: String) throws {
+        guard rows > 0, columns > 0, columns % 32 == 0 else {
+            throw TensorError("tensor \(name): \(rows)×\(columns) \(format.rawValue) is not supported; rows must be made of whole 32-weight blocks")
+        }
+        self.format = format
+        self.data = data
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// Bytes per row.
+    public var rowBytes: Int { format.rowBytes(columns: columns) }
+
+    /// Total bytes of the matrix.
+    public var byteCount: Int { rows * rowBytes }
+
+    /// dst (rows.count, columns) = the given rows decoded to Float.
+    public func dequantize(rows range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+        switch format {
+        case .q4_1: dequantizeKernel(Q4_1Decoder.self, range, dst)
+        case .q8_0: dequantizeKernel(Q8_0Decoder.self, range, dst)
+        case .f32: dequantizeKernel(F32Decoder.self, range, dst)
+        case .f16: dequantizeKernel(F16Decoder.self, range, dst)
+        }
+    }
+
+    /// Scalar twin of `dequantize(rows:into:)`.
+    public func dequantizeNaive(rows range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
+        for (i, r) in range.enumerated() {
+            dequantizeRowNaive(format, data + r * rowBytes, dst + i * columns, count: columns)
+        }
+    }
+
+    /// out[n, r] = Σ_c x[n, c] · w[r, c] for the given weight rows, decoding each block in
+    /// registers (no Float copy of the weights): the decode path for a few input rows.
+    ///
+    /// x (N, columns); out (N, outStride) with columns `rows` filled.
+    public func multiply(
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
+    ) {
+        switch format {
+        case .q4_1: multiplyKernel(Q4_1Decoder.self, x, N, out, outStride, range)
+        case .q8_0: multiplyKernel(Q8_0Decoder.self, x, N, out, outStride, range)
+        case .f32: multiplyKernel(F32Decoder.self, x, N, out, outStride, range)
+        case .f16: multiplyKernel(F16Decoder.self, x, N, out, outStride, range)
+        }
+    }
+
+    /// Twin of `multiply`: naive decoding, then a Double-precision dot product.
+    public func multiplyNaive(
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
+    ) {
+        var row = [Float](repeating: 0, count: columns)
+        row.withUnsafeMutableBufferPointer { buffer in
+            guard let w = buffer.baseAddress else { return }
+            for r in range {
+                dequantizeRowNaive(format, data + r * rowBytes, w, count: columns)
+                for n in 0..<N {
+                    var sum = 0.0
+                    for c in 0..<columns {
+                        sum += Double(w[c]) * Double(x[n * columns + c])
+                    }
+                    out[n * outStride + r] = Float(sum)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func dequantizeKernel<D: BlockDecoder>(_: D.Type, _ range: Range<Int>, _ dst: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 32
+        for (i, r) in range.enumerated() {
+            let row = data + r * rowBytes
+            let out = dst + i * columns
+            for b in 0..<blocks {
+                let (w0, w1) = D.decode(row + b * D.bytesPer32)
+                store16(w0, out + 32 * b)
+                store16(w1, out + 32 * b + 16)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func multiplyKernel<D: BlockDecoder>(
+        _: D.Type, _ x: UnsafePointer<Float>, _ N: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int, _ range: Range<Int>
+    ) {
+        let blocks = columns / 32
+        let C = columns
+        if N == 1 {
+            for r in range {
+                let row = data + r * rowBytes
+                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+                for b in 0..<blocks {
+                    let (w0, w1) = D.decode(row + b * D.bytesPer32)
+                    a0.addProduct(w0, load16(x + 32 * b))
+                    a1.addProduct(w1, load16(x + 32 * b + 16))
+                }
+                out[r] = (a0 + a1).sum()
+            }
+            return
+        }
+        // Four input rows per pass over a weight row, so each block is decoded once per four
+        // inputs; a short last group repeats its final input and drops the extra results.
+        for r in range {
+            let row = data + r * rowBytes
+            var n0 = 0
+            while n0 < N {
+                let x0 = x + n0 * C
+                let x1 = x + min(n0 + 1, N - 1) * C
+                let x2 = x + min(n0 + 2, N - 1) * C
+                let x3 = x + min(n0 + 3, N - 1) * C
+                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                for b in 0..<blocks {
+                    let (w0, w1) = D.decode(row + b * D.bytesPer32)
+                    let o = 32 * b
+                    a0.addProduct(w0, load16(x0 + o))
+                    a0.addProduct(w1, load16(x0 + o + 16))
+                    a1.addProduct(w0, load16(x1 + o))
+                    a1.addProduct(w1, load16(x1 + o + 16))
+                    a2.addProduct(w0, load16(x2 + o))
+                    a2.addProduct(w1, load16(x2 + o + 16))
+                    a3.addProduct(w0, load16(x3 + o))
+                    a3.addProduct(w1, load16(x3 + o + 16))
+                }
+                out[n0 * outStride + r] = a0.sum()
+                if n0 + 1 < N { out[(n0 + 1) * outStride + r] = a1.sum() }
+                if n0 + 2 < N { out[(n0 + 2) * outStride + r] = a2.sum() }
+                if n0 + 3 < N { out[(n0 + 3) * outStride + r] = a3.sum() }
+                n0 += 4
+            }
+        }
+    }
+}
+
+/// out (T, C) = rows `tokens[t]` of the embedding table (vocabulary, C), decoded to Float.
+/// Every token must be a valid row index (callers check ids against the vocabulary first).
+public func embeddingForward(_ out: UnsafeMutablePointer<Float>, table: QuantizedMatrix, tokens: [Int32]) {
+    for (t, token) in tokens.enumerated() {
+        let r = Int(token)
+        precondition(r >= 0 && r < table.rows, "token id \(r) outside the embedding table")
+        table.dequantize(rows: r..<(r + 1), into: out + t * table.columns)
+    }
+}
+
+/// Twin of `embeddingForward` through the naive decoder.
+public func embeddingForwardNaive(_ out: UnsafeMutablePointer<Float>, table: QuantizedMatrix, tokens: [Int32]) {
+    for (t, token) in tokens.enumerated() {
+        let r = Int(token)
+        table.dequantizeNaive(rows: r..<(r + 1), into: out + t * table.columns)
+    }
+}

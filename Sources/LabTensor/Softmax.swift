@@ -1,0 +1,50 @@
+import Foundation
+
+/// Softmax of one row x (N) in place, shifted by the row maximum for stability.
+public func softmaxForward(_ x: UnsafeMutablePointer<Float>, count N: Int) {
+    guard N > 0 else { return }
+    var maximum = -Float.infinity
+    for i in 0..<N where x[i] > maximum {
+        maximum = x[i]
+    }
+    var sum: Float = 0
+    for i in 0..<N {
+        let e = expf(x[i] - maximum)
+        x[i] = e
+        sum += e
+    }
+    let inverse = 1 / sum
+    for i in 0..<N {
+        x[i] *= inverse
+    }
+}
+
+/// Double-precision twin of `softmaxForward`.
+public func softmaxForwardNaive(_ x: UnsafeMutablePointer<Float>, count N: Int) {
+    guard N > 0 else { return }
+    var maximum = -Double.infinity
+    for i in 0..<N {
+        maximum = max(maximum, Double(x[i]))
+    }
+    var sum = 0.0
+    for i in 0..<N {
+        sum += exp(Double(x[i]) - maximum)
+    }
+    for i in 0..<N {
+        x[i] = Float(exp(Double(x[i]) - maximum) / sum)
+    }
+}
+
+/// log Σ exp(x[i]) of one row x (N), stable; the normaliser of log-probabilities.
+public func logSumExp(_ x: UnsafePointer<Float>, count N: Int) -> Double {
+    guard N > 0 else { return -.infinity }
+    var maximum = -Float.infinity
+    for i in 0..<N where x[i] > maximum {
+        maximum = x[i]
+    }
+    var sum = 0.0
+    for i in 0..<N {
+        sum += Double(expf(x[i] - maximum))
+    }
+    return Double(maximum) + log(sum)
+}

@@ -1,0 +1,133 @@
+import Foundation
+import LabTensor
+import Testing
+
+@Suite("Dense kernels agree with their naive twins")
+struct DenseKernelTests {
+    @Test("sgemm matmul equals the naive triple loop", arguments: [(1, 32, 8), (7, 64, 48), (33, 96, 130)])
+    func matmulMatchesNaive(shape: (Int, Int, Int)) {
+        let (T, C, OC) = shape
+        var data = TestData(seed: 1)
+        let x = data.floats(T * C), w = data.floats(OC * C)
+        var fast = [Float](repeating: 0, count: T * OC), naive = fast
+        matmulForward(&fast, x, w, rows: T, inputs: C, outputs: OC)
+        matmulForwardNaive(&naive, x, w, rows: T, inputs: C, outputs: OC)
+        expectClose(fast, naive, tolerance: 1e-5, "matmul \(shape)")
+    }
+
+    @Test("matmul into a column slice with accumulation adds to the right columns")
+    func matmulAccumulatesIntoSlice() {
+        var data = TestData(seed: 2)
+        let (T, C, OC) = (3, 32, 10)
+        let x = data.floats(T * C), w = data.floats(OC * C)
+        var product = [Float](repeating: 0, count: T * OC)
+        matmulForwardNaive(&product, x, w, rows: T, inputs: C, outputs: OC)
+        let initial = data.floats(T * 2 * OC)
+        var wide = initial
+        wide.withUnsafeMutableBufferPointer { buffer in
+            matmulForward(buffer.baseAddress! + OC, x, w, rows: T, inputs: C, outputs: OC, outStride: 2 * OC, accumulate: true)
+        }
+        var expected = initial
+        for t in 0..<T {
+            for o in 0..<OC { expected[t * 2 * OC + OC + o] += product[t * OC + o] }
+        }
+        expectClose(wide, expected, tolerance: 1e-5, "accumulated slice")
+    }
+
+    @Test("RMSNorm equals the naive version", arguments: [(1, 16), (5, 576), (3, 37)])
+    func rmsnormMatchesNaive(shape: (Int, Int)) {
+        let (T, C) = shape
+        var data = TestData(seed: 3)
+        let x = data.floats(T * C, scale: 3), weight = data.floats(C)
+        var fast = [Float](repeating: 0, count: T * C), naive = fast
+        rmsnormForward(&fast, x, weight, rows: T, channels: C, epsilon: 1e-5)
+        rmsnormForwardNaive(&naive, x, weight, rows: T, channels: C, epsilon: 1e-5)
+        expectClose(fast, naive, tolerance: 1e-5, "rmsnorm \(shape)")
+    }
+
+    @Test("RoPE with a shared angle table equals per-element angles", arguments: [64, 32])
+    func ropeMatchesNaive(rotated: Int) {
+        var data = TestData(seed: 4)
+        let (T, H, hs) = (4, 3, 64)
+        let positions = [0, 1, 17, 4000]
+        let x = data.floats(T * H * hs)
+        var fast = x, naive = x
+        let table = RotaryTable(positions: positions, dimensions: rotated, base: 100_000)
+        ropeForward(&fast, table: table, rows: T, heads: H, headSize: hs)
+        ropeForwardNaive(&naive, positions: positions, dimensions: rotated, base: 100_000, rows: T, heads: H, headSize: hs)
+        expectClose(fast, naive, tolerance: 1e-5, "rope over \(rotated) dimensions")
+        if rotated < hs {
+            #expect(fast[rotated..<hs] == x[rotated..<hs], "dimensions past the rotated ones must pass through")
+        }
+    }
+
+    @Test("RoPE at position zero leaves the vector unchanged")
+    func ropeAtZeroIsIdentity() {
+        var data = TestData(seed: 5)
+        let x = data.floats(64)
+        var rotated = x
+        ropeForward(&rotated, table: RotaryTable(positions: [0], dimensions: 64, base: 10_000), rows: 1, heads: 1, headSize: 64)
+        #expect(rotated == x)
+    }
+
+    @Test("softmax equals the naive version and sums to one")
+    func softmaxMatchesNaive() {
+        var data = TestData(seed: 6)
+        let x = data.floats(300, scale: 20)
+        var fast = x, naive = x
+        softmaxForward(&fast, count: x.count)
+        softmaxForwardNaive(&naive, count: x.count)
+        expectClose(fast, naive, tolerance: 1e-6, "softmax")
+        #expect(abs(fast.reduce(0, +) - 1) < 1e-5)
+    }
+
+    @Test("log-sum-exp equals the log of the naive sum")
+    func logSumExpMatchesNaive() {
+        var data = TestData(seed: 7)
+        let x = data.floats(1000, scale: 30)
+        let naive = log(x.reduce(0.0) { $0 + exp(Double($1)) })
+        #expect(abs(logSumExp(x, count: x.count) - naive) < 1e-5)
+    }
+
+    @Test("SwiGLU equals the naive version")
+    func swigluMatchesNaive() {
+        var data = TestData(seed: 8)
+        let gate = data.floats(1536, scale: 8), up = data.floats(1536, scale: 2)
+        var fast = [Float](repeating: 0, count: 1536), naive = fast
+        swigluForward(&fast, gate: gate, up: up, count: 1536)
+        swigluForwardNaive(&naive, gate: gate, up: up, count: 1536)
+        expectClose(fast, naive, tolerance: 1e-6, "swiglu")
+    }
+
+    @Test(
+        "causal grouped-query attention equals the naive version",
+        arguments: [(1, 0, 9, 3), (5, 0, 9, 3), (3, 7, 4, 4), (2, 10, 8, 1)]
+    )
+    func attentionMatchesNaive(shape: (Int, Int, Int, Int)) {
+        let (T, start, H, KVH) = shape
+        let hs = 64
+        var data = TestData(seed: 9)
+        let q = data.floats(T * H * hs)
+        let keys = data.floats((start + T) * KVH * hs, scale: 2), values = data.floats((start + T) * KVH * hs)
+        var fast = [Float](repeating: .nan, count: T * H * hs), naive = fast
+        var scratch = [Float](repeating: 0, count: start + T)
+        attentionForward(
+            &fast, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs,
+            headRange: 0..<H, scratch: &scratch
+        )
+        attentionForwardNaive(&naive, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs)
+        expectClose(fast, naive, tolerance: 1e-5, "attention T=\(T) start=\(start) H=\(H) KVH=\(KVH)")
+    }
+
+    @Test("parallel ranges cover every index exactly once", arguments: [(0, 2), (1, 2), (10, 3), (577, 2), (5, 8)])
+    func parallelRangesPartition(job: (Int, Int)) {
+        let (count, threads) = job
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+        defer { hits.deallocate() }
+        hits.initialize(repeating: 0)
+        parallelRanges(count: count, threads: threads) { range in
+            for i in range { hits[i] += 1 }
+        }
+        #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "hits: \(Array(hits.prefix(count)))")
+    }
+}

@@ -1,0 +1,101 @@
+import LabTensor
+import Testing
+
+@Suite("Quantized weight kernels agree with their naive twins")
+struct QuantizedKernelTests {
+    @Test("half-precision decoding equals the platform's Float16 for every bit pattern")
+    func halfDecodingMatchesFloat16() {
+        var mismatches: [UInt16] = []
+        for bits in 0...UInt16.max {
+            let expected = Float(Float16(bitPattern: bits))
+            let actual = halfToFloat(bits)
+            if !(actual == expected || (actual.isNaN && expected.isNaN)) {
+                mismatches.append(bits)
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) patterns differ, first: \(mismatches.prefix(5).map { String($0, radix: 16) })")
+    }
+
+    @Test("block sizes are ggml's", arguments: [(WeightFormat.q4_1, 32, 20), (.q8_0, 32, 34), (.f16, 1, 2), (.f32, 1, 4)])
+    func blockSizes(expected: (WeightFormat, Int, Int)) {
+        #expect(expected.0.blockSize == expected.1)
+        #expect(expected.0.bytesPerBlock == expected.2)
+    }
+
+    @Test("Q4_1 decoding follows the nibble layout: low nibbles first, then high nibbles")
+    func q4_1Layout() throws {
+        // d = 1, m = -8: weights are the raw nibbles minus 8.
+        var block: [UInt8] = [0x00, 0x3C, 0x00, 0xC8]
+        for j in 0..<16 {
+            let low = UInt8(j), high = UInt8(15 - j)
+            block.append(low | high << 4)
+        }
+        var out = [Float](repeating: 0, count: 32)
+        try block.withUnsafeBytes { bytes in
+            let matrix = try QuantizedMatrix(format: .q4_1, data: bytes.baseAddress!, rows: 1, columns: 32, name: "block")
+            matrix.dequantize(rows: 0..<1, into: &out)
+        }
+        let lows: [Float] = (0..<16).map { Float($0 - 8) }
+        let highs: [Float] = (0..<16).map { Float(7 - $0) }
+        let expected = lows + highs
+        #expect(out == expected)
+    }
+
+    @Test("SIMD dequantization equals the naive decoder", arguments: WeightFormat.allCases)
+    func dequantizeMatchesNaive(format: WeightFormat) throws {
+        var data = TestData(seed: 11)
+        let (rows, columns) = (5, 96)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        var fast = [Float](repeating: .nan, count: 3 * columns), naive = fast
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            #expect(matrix.byteCount == bytes.count)
+            matrix.dequantize(rows: 1..<4, into: &fast)
+            matrix.dequantizeNaive(rows: 1..<4, into: &naive)
+        }
+        expectClose(fast, naive, tolerance: 1e-6, "\(format) dequantize")
+    }
+
+    @Test(
+        "fused quantized matrix product equals decode-then-dot in Double",
+        arguments: WeightFormat.allCases, [1, 3, 4, 9]
+    )
+    func multiplyMatchesNaive(format: WeightFormat, inputs: Int) throws {
+        var data = TestData(seed: 12)
+        let (rows, columns) = (37, 576)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let x = data.floats(inputs * columns)
+        var fast = [Float](repeating: .nan, count: inputs * rows), naive = fast
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<rows)
+            matrix.multiplyNaive(x, count: inputs, into: &naive, outStride: rows, rows: 0..<rows)
+        }
+        expectClose(fast, naive, tolerance: 1e-4, "\(format) × \(inputs) inputs")
+    }
+
+    @Test("embedding lookup decodes the requested rows")
+    func embeddingMatchesNaive() throws {
+        var data = TestData(seed: 13)
+        let bytes = data.matrixBytes(.q8_0, rows: 50, columns: 64)
+        let tokens: [Int32] = [3, 49, 0, 3]
+        var fast = [Float](repeating: .nan, count: tokens.count * 64), naive = fast
+        try bytes.withUnsafeBytes { raw in
+            let table = try QuantizedMatrix(format: .q8_0, data: raw.baseAddress!, rows: 50, columns: 64, name: "token_embd.weight")
+            embeddingForward(&fast, table: table, tokens: tokens)
+            embeddingForwardNaive(&naive, table: table, tokens: tokens)
+        }
+        expectClose(fast, naive, tolerance: 0, "embedding")
+    }
+
+    @Test("a row length that is not whole 32-weight blocks is rejected with the tensor's name")
+    func rejectsPartialBlocks() {
+        let bytes = [UInt8](repeating: 0, count: 400)
+        bytes.withUnsafeBytes { raw in
+            let error = #expect(throws: TensorError.self) {
+                _ = try QuantizedMatrix(format: .f32, data: raw.baseAddress!, rows: 2, columns: 40, name: "blk.0.attn_q.weight")
+            }
+            #expect(error?.description.contains("blk.0.attn_q.weight") == true, "message: \(String(describing: error))")
+        }
+    }
+}
