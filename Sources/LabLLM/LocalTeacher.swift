@@ -1,5 +1,6 @@
-import Foundation
+public import Foundation
 public import LabCore
+import LabGGUF
 public import LabTokenizer
 
 extension StreamingDecoder: TokenTextDecoder {}
@@ -28,6 +29,22 @@ public final class LocalTeacher: TextGenerator {
         self.tokenizer = tokenizer
         self.template = template ?? ChatTemplate.forVocabulary(tokenizer.vocabulary)
         self.scheduler = BatchScheduler(model: model, configuration: configuration)
+    }
+
+    /// Loads the GGUF model at `url` (weights, tokenizer and chat template from the same file).
+    /// - Parameters:
+    ///   - threads: threads for the model's kernels (default: every active core).
+    ///   - identity: what identifies the teacher in caches; default: the file's SHA-256.
+    /// - Throws: `GGUFError` for an unreadable file, `ModelError` for a model the engine can't run,
+    ///   `TokenizerError` for an unsupported tokenizer.
+    public convenience init(
+        modelAt url: URL, threads: Int? = nil, identity: String? = nil, configuration: BatchScheduler.Configuration = .init()
+    ) throws {
+        let file = try GGUFFile(url: url)
+        let model = try LlamaModel(file: file, threads: threads)
+        let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
+        let identity = try identity ?? ContentHash.sha256Hex(fileAt: url)
+        self.init(model: model, tokenizer: tokenizer, identity: identity, configuration: configuration)
     }
 
     /// The prompt's token ids: chat messages rendered with the template (ending where the

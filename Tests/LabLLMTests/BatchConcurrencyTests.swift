@@ -106,9 +106,9 @@ struct BatchConcurrencyTests {
         }
         #expect(error?.message.contains("poison") == true)
         // A poisoned prompt fails only its own request at prefill.
-        async let poisoned = scheduler.run(letterRequest([20], SamplingParameters(maxTokens: 3)))
-        async let healthy = scheduler.run(letterRequest([1], SamplingParameters(maxTokens: 3)))
-        await #expect(throws: ModelError.self) { try await poisoned }
-        #expect(try await healthy.first?.tokens == [2, 3, 4])
+        let poisoned = Task { try await scheduler.run(letterRequest([20], SamplingParameters(maxTokens: 3))) }
+        let healthy = Task { try await scheduler.run(letterRequest([1], SamplingParameters(maxTokens: 3))) }
+        await #expect(throws: ModelError.self) { try await poisoned.value }
+        #expect(try await healthy.value.first?.tokens == [2, 3, 4])
     }
 }

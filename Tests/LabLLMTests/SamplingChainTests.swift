@@ -25,7 +25,7 @@ struct SamplingChainTests {
 
     @Test("Top-p applies before temperature, so a hot temperature can't widen the nucleus")
     func topPBeforeTemperature() {
-        let sampler = TokenSampler(SamplingParameters(temperature: 10, topP: 0.6))
+        let sampler = TokenSampler(SamplingParameters(temperature: 10, topP: 0.55))
         var random = SeededRandom(seed: 11)
         let logits = [0.6, 0.3, 0.1].map { Float(log($0)) }
         let draws = (0..<200).map { _ in sampler.sample(logits: logits, history: [], random: &random) }
