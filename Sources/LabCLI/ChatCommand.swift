@@ -73,7 +73,7 @@ struct ChatCommand: AsyncParsableCommand {
             // The identity (a hash of the whole file) is only needed by caches, not by a chat.
             return try LocalTeacher(modelAt: url, threads: threads, identity: url.lastPathComponent)
         } catch let error as GGUFError {
-            throw CLIError(error.description, hint: "is \(url.lastPathComponent) a complete GGUF file?")
+            throw CLIError(error.description)
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
