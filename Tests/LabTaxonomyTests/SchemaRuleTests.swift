@@ -124,6 +124,21 @@ import Testing
         #expect(errors.contains { $0.message == message && $0.documentPath == path }, "\(errors)")
     }
 
+    @Test func nonObjectsWhereObjectsBelongAreReported() throws {
+        let document = Sample.knowledge().replacingOccurrences(
+            of: "document:\n  repo: documents/finance\n  commit: local\n  patterns:\n    - ratios.md\n", with: "document: just-a-string\n")
+        let documentError = try #require(Sample.errors(Sample.check(document)).first)
+        #expect(documentError.message == "'just-a-string' is not of type 'object'")
+        #expect(documentError.documentPath == ".document")
+        #expect(documentError.location.line == 46)
+        let seeds = "version: 3\ncreated_by: me\ntask_description: t\nseed_examples: [a, b, c, d, e]\n"
+        let seedErrors = Sample.errors(Sample.check(seeds, folder: "compositional_skills/x"))
+        #expect(seedErrors.count == 5)
+        #expect(seedErrors.first?.message == "'a' is not of type 'object'")
+        #expect(seedErrors.first?.documentPath == ".seed_examples[0]")
+        #expect((seedErrors.first?.location.line, seedErrors.first?.location.column) == (4, 17))
+    }
+
     @Test func documentRulesApply() {
         let missingPatterns = Sample.knowledge().replacingOccurrences(of: "  patterns:\n    - ratios.md\n", with: "")
         #expect(Sample.errors(Sample.check(missingPatterns)).map(\.message) == ["'patterns' is a required property"])
