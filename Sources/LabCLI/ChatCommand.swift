@@ -77,7 +77,7 @@ struct ChatCommand: AsyncParsableCommand {
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
-            throw CLIError(error.description)
+            throw CLIError(error.message, hint: error.hint)
         }
     }
 
@@ -89,9 +89,11 @@ struct ChatCommand: AsyncParsableCommand {
             }
         } catch let error as ModelError {
             throw CLIError(error.description)
+        } catch let error as TokenizerError {
+            throw CLIError(error.message, hint: error.hint)
         }
         if json {
-            let promptTokens = session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
+            let promptTokens = try session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
             let object = ChatJSONReply(
                 text: reply.text, finishReason: reply.finishReason.rawValue, promptTokens: promptTokens,
                 completionTokens: reply.tokens.count
@@ -129,6 +131,8 @@ struct ChatCommand: AsyncParsableCommand {
                 // One failed turn (e.g. the conversation outgrew the context) doesn't end the chat.
                 StandardOutput.write("\n")
                 StandardError.write("error: \(error.description)\n  hint: /reset starts a new conversation\n")
+            } catch let error as TokenizerError {
+                throw CLIError(error.message, hint: error.hint)
             }
         }
     }
