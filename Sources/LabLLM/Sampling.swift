@@ -77,6 +77,14 @@ public struct TokenSampler: Sendable {
     /// The next token after `history` given the model's `logits` over the vocabulary.
     /// NaN logits (a broken model) count as impossible rather than poisoning the softmax.
     public func sample(logits: [Float], history: ArraySlice<Int32>, random: inout SeededRandom) -> Int32 {
+        if steps.isEmpty, chooser is GreedyChooser {
+            // Plain greedy decoding, the common case, needs no candidate list: argmax in place.
+            var best = -1
+            for index in logits.indices where !logits[index].isNaN && (best < 0 || logits[index] > logits[best]) {
+                best = index
+            }
+            return Int32(max(best, 0))
+        }
         var candidates = TokenCandidates(logits: logits.map { $0.isNaN ? -.infinity : $0 })
         for step in steps { step.apply(to: &candidates, history: history) }
         return chooser.choose(from: candidates, random: &random)
