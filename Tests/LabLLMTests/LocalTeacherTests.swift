@@ -113,4 +113,17 @@ struct LocalTeacherTests {
         session.reset()
         #expect(session.messages == [ChatMessage(.system, "S")])
     }
+
+    @Test("The batching benchmark decodes all its sequences together and reports their rates")
+    func benchmark() async throws {
+        let teacher = try teacher()
+        let result = try await BatchBenchmark.run(teacher: teacher, sequences: 3, promptTokens: 4, generatedTokens: 5)
+        #expect(result.widestStep == 3)
+        #expect(result.decodeTokensPerSecond > 0 && result.prefillTokensPerSecond > 0 && result.endToEndTokensPerSecond > 0)
+        let statistics = teacher.scheduler.statistics
+        // 3 prompts of 4 tokens; 4 decode steps feed back the first 4 of each sequence's 5 tokens.
+        #expect(statistics.prefillTokens == 12)
+        #expect(statistics.decodeSteps == 4)
+        #expect(statistics.decodedTokens == 12)
+    }
 }
