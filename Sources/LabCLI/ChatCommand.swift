@@ -73,11 +73,11 @@ struct ChatCommand: AsyncParsableCommand {
             // The identity (a hash of the whole file) is only needed by caches, not by a chat.
             return try LocalTeacher(modelAt: url, threads: threads, identity: url.lastPathComponent)
         } catch let error as GGUFError {
-            throw CLIError(error.description, hint: "is \(url.lastPathComponent) a complete GGUF file?")
+            throw CLIError(error.description)
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
-            throw CLIError(error.description)
+            throw CLIError(error.message, hint: error.hint)
         }
     }
 
@@ -90,7 +90,7 @@ struct ChatCommand: AsyncParsableCommand {
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
-            throw CLIError(error.description)
+            throw CLIError(error.message, hint: error.hint)
         }
         if json {
             let promptTokens = try session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
@@ -131,6 +131,8 @@ struct ChatCommand: AsyncParsableCommand {
                 // One failed turn (e.g. the conversation outgrew the context) doesn't end the chat.
                 StandardOutput.write("\n")
                 StandardError.write("error: \(error.description)\n  hint: /reset starts a new conversation\n")
+            } catch let error as TokenizerError {
+                throw CLIError(error.message, hint: error.hint)
             }
         }
     }

@@ -13,10 +13,16 @@ struct ModelBenchCommand: AsyncParsableCommand {
             --gen-tokens tokens one at a time (greedy) from an empty cache. Both report tokens/s. \
             bench/engine/run.sh compares the result with llama.cpp on the same file.
 
+            With --parallel N it instead measures continuous batching like llama.cpp's \
+            llama-batched-bench: N requests of --prompt-tokens random tokens each generate \
+            --gen-tokens tokens together through the batch scheduler; it reports the aggregate \
+            decode rate over all sequences (bench/engine/aggregate.sh runs N = 1, 8, 16).
+
             Examples:
               synthlab model bench ~/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf
               synthlab model bench model.gguf --prompt-tokens 64 --gen-tokens 32 --threads 1
               synthlab model bench model.gguf --json
+              synthlab model bench model.gguf --parallel 16 --prompt-tokens 128 --gen-tokens 128 --json
             """
     )
 
@@ -32,6 +38,9 @@ struct ModelBenchCommand: AsyncParsableCommand {
     @Option(help: "Threads for the forward pass (default: every active core).")
     var threads: Int?
 
+    @Option(help: "Measure aggregate decoding of this many concurrent sequences instead.")
+    var parallel: Int?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -39,9 +48,14 @@ struct ModelBenchCommand: AsyncParsableCommand {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel)") }
     }
 
     func run() async throws {
+        if let parallel {
+            try await runParallel(sequences: parallel)
+            return
+        }
         let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
@@ -77,6 +91,34 @@ struct ModelBenchCommand: AsyncParsableCommand {
             print("threads \(llama.threadCount)")
             print("pp\(promptTokens): \(String(format: "%.1f", promptRate)) tokens/s")
             print("tg\(genTokens): \(String(format: "%.1f", decodeRate)) tokens/s")
+        }
+    }
+}
+
+extension ModelBenchCommand {
+    /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
+    func runParallel(sequences: Int) async throws {
+        let url = URL(fileURLWithPath: model)
+        let llama = try loadLlamaModel(url, threads: threads)
+        guard promptTokens + genTokens <= llama.contextLength else {
+            throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
+        }
+        let teacher = LocalTeacher(
+            model: llama, tokenizer: try loadTokenizer(url), identity: url.lastPathComponent,
+            configuration: .init(maxBatchSize: max(16, sequences), maxCachedTokens: sequences * (promptTokens + genTokens))
+        )
+        let result = try await BatchBenchmark.run(teacher: teacher, sequences: sequences, promptTokens: promptTokens, generatedTokens: genTokens)
+        if json {
+            print(
+                #"{"threads":\#(llama.threadCount),"parallel":\#(sequences),"prompt_tokens":\#(promptTokens),"gen_tokens":\#(genTokens),"#
+                    + #""decode_tokens_per_second":\#(result.decodeTokensPerSecond),"prefill_tokens_per_second":\#(result.prefillTokensPerSecond),"#
+                    + #""end_to_end_tokens_per_second":\#(result.endToEndTokensPerSecond),"widest_step":\#(result.widestStep)}"#
+            )
+        } else {
+            print("threads \(llama.threadCount), \(sequences) sequences decoded together (widest step \(result.widestStep))")
+            print("aggregate decode: \(String(format: "%.1f", result.decodeTokensPerSecond)) tokens/s")
+            print("prefill: \(String(format: "%.1f", result.prefillTokensPerSecond)) tokens/s")
+            print("end to end: \(String(format: "%.1f", result.endToEndTokensPerSecond)) generated tokens/s")
         }
     }
 }

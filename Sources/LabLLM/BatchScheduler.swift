@@ -44,6 +44,9 @@ public final class BatchScheduler: Sendable {
     /// The model being run.
     public var model: any LanguageModel { loop.model }
 
+    /// Work done so far: tokens and seconds spent in prefill and in batched decode steps.
+    public var statistics: BatchStatistics { loop.currentStatistics }
+
     /// Queues `request` and streams its text and completions as they are generated. The stream
     /// ends after the last completion, or throws a `ModelError` for an invalid request or the
     /// model's error. Ending the iteration (or cancelling its task) removes the request's sequences
@@ -83,6 +86,7 @@ private final class SchedulerLoop: @unchecked Sendable {
     private var cancelled: Set<UInt64> = []
     private var stopping = false
     private var nextID: UInt64 = 0
+    private var statistics = BatchStatistics()
 
     private var queue: [QueuedRequest] = []
     private var active: [ActiveSequence] = []
@@ -130,6 +134,18 @@ private final class SchedulerLoop: @unchecked Sendable {
         condition.lock()
         cancelled.insert(id)
         condition.signal()
+        condition.unlock()
+    }
+
+    var currentStatistics: BatchStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return statistics
+    }
+
+    private func record(_ update: (inout BatchStatistics) -> Void) {
+        condition.lock()
+        update(&statistics)
         condition.unlock()
     }
 
@@ -221,9 +237,12 @@ private final class SchedulerLoop: @unchecked Sendable {
                     state = try forkable.fork()
                     logits = shared.logits
                 } else {
+                    let started = ContinuousClock.now
                     state = try model.makeSequenceState(capacity: capacity)
                     logits = try single(model.forward(tokens: [request.request.prompt], states: [state]))
                     source = (state, logits)
+                    let elapsed = ContinuousClock.now - started
+                    record { $0.prefillTokens += request.request.prompt.count; $0.prefillSeconds += elapsed.seconds }
                 }
                 let sequence = ActiveSequence(requestID: request.id, completion: completion, request: request.request, state: state)
                 active.append(sequence)
@@ -238,6 +257,7 @@ private final class SchedulerLoop: @unchecked Sendable {
     private func decode(_ batch: [ActiveSequence]) {
         let inputs = batch.compactMap(\.nextInput)
         guard !batch.isEmpty, inputs.count == batch.count else { return }
+        let started = ContinuousClock.now
         let logits: [[Float]]
         do {
             logits = try model.forward(tokens: inputs.map { [$0] }, states: batch.map(\.state))
@@ -254,6 +274,13 @@ private final class SchedulerLoop: @unchecked Sendable {
         }
         for (sequence, row) in zip(batch, logits) where requests[sequence.requestID] != nil {
             take(sequence.sampleAndAccept(logits: row), from: sequence)
+        }
+        let elapsed = ContinuousClock.now - started
+        record {
+            $0.decodeSteps += 1
+            $0.decodedTokens += batch.count
+            $0.decodeSeconds += elapsed.seconds
+            $0.widestStep = max($0.widestStep, batch.count)
         }
     }
 

@@ -29,7 +29,7 @@ public final class ChatSession {
     public func send(_ text: String, onText: (String) -> Void) async throws -> SequenceResult {
         let conversation = messages + [ChatMessage(.user, text)]
         var result: SequenceResult?
-        for try await event in teacher.stream(GenerationRequest(input: .chat(conversation), parameters: parameters)) {
+        for try await event in try teacher.stream(GenerationRequest(input: .chat(conversation), parameters: parameters)) {
             switch event {
             case .text(_, let piece): onText(piece)
             case .finished(_, let finished): result = finished

@@ -14,8 +14,8 @@ public final class LocalTeacher: TextGenerator {
     public let scheduler: BatchScheduler
     /// Text ↔ token ids for the model.
     public let tokenizer: Tokenizer
-    /// How chat messages are rendered into a prompt; nil: the format recognised from the model's
-    /// `tokenizer.chat_template` (a chat request then fails clearly when there is none).
+    /// How chat messages are rendered into a prompt (nil: the model's template is not one
+    /// LabTokenizer knows, so chat requests fail with a hint to name one).
     public let template: ChatTemplate?
 
     /// A teacher over an already loaded model.
@@ -28,30 +28,31 @@ public final class LocalTeacher: TextGenerator {
     ) {
         self.identity = "local:\(identity)"
         self.tokenizer = tokenizer
-        self.template = template
+        self.template = template ?? tokenizer.recognizedChatTemplate
         self.scheduler = BatchScheduler(model: model, configuration: configuration)
     }
 
     /// Loads the GGUF model at `url` (weights, tokenizer and chat template from the same file).
     /// - Parameters:
     ///   - threads: threads for the model's kernels (default: every active core).
+    ///   - template: the chat format; default: the one recognised from the file's metadata.
     ///   - identity: what identifies the teacher in caches; default: the file's SHA-256.
     /// - Throws: `GGUFError` for an unreadable file, `ModelError` for a model the engine can't run,
     ///   `TokenizerError` for an unsupported tokenizer.
     public convenience init(
-        modelAt url: URL, threads: Int? = nil, identity: String? = nil, configuration: BatchScheduler.Configuration = .init()
+        modelAt url: URL, threads: Int? = nil, template: ChatTemplate? = nil, identity: String? = nil,
+        configuration: BatchScheduler.Configuration = .init()
     ) throws {
         let file = try GGUFFile(url: url)
         let model = try LlamaModel(file: file, threads: threads)
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
         let identity = try identity ?? ContentHash.sha256Hex(fileAt: url)
-        self.init(model: model, tokenizer: tokenizer, identity: identity, configuration: configuration)
+        self.init(model: model, tokenizer: tokenizer, template: template, identity: identity, configuration: configuration)
     }
 
     /// The prompt's token ids: chat messages rendered with the template (ending where the
     /// assistant's reply begins), or the raw prompt; special tokens written in the text are recognised.
-    /// - Throws: `TokenizerError` when the conversation can't be rendered (no recognisable chat
-    ///   template, or a format that needs alternating turns).
+    /// Throws `TokenizerError` when the template can't render the conversation.
     public func promptTokens(for input: GenerationRequest.Input) throws -> [Int32] {
         switch input {
         case .chat(let messages):
@@ -61,7 +62,7 @@ public final class LocalTeacher: TextGenerator {
         }
     }
 
-    /// The scheduler request for `request`, with the tokenizer's end-of-sequence and end-of-turn ids.
+    /// The scheduler request for `request`, ending at the tokenizer's end-of-generation ids.
     public func batchRequest(for request: GenerationRequest) throws -> BatchRequest {
         let tokenizer = tokenizer
         return BatchRequest(
@@ -83,12 +84,9 @@ public final class LocalTeacher: TextGenerator {
     }
 
     /// The completions as they are generated: text pieces, then each completion's result.
-    /// Ending the iteration (or cancelling its task) stops the generation.
-    public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<BatchEvent, any Error> {
-        do {
-            return scheduler.submit(try batchRequest(for: request))
-        } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
-        }
+    /// Ending the iteration (or cancelling its task) stops the generation. Throws
+    /// `TokenizerError` when the template can't render the conversation.
+    public func stream(_ request: GenerationRequest) throws -> AsyncThrowingStream<BatchEvent, any Error> {
+        scheduler.submit(try batchRequest(for: request))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import LabCore
 
 /// The last stage of sampling: picks one token from the remaining candidates.
@@ -27,15 +28,18 @@ public struct DistributionChooser: TokenChooser {
     public init() {}
 
     public func choose(from candidates: TokenCandidates, random: inout SeededRandom) -> Int32 {
-        let probabilities = candidates.probabilities()
-        let target = Double(random.nextUnitFloat())
+        // Unnormalised weights exp(logit − max); the draw is scaled by their sum instead.
+        let maximum = candidates.maximumLogit
+        guard maximum.isFinite else { return candidates.ids[0] }
+        let weights = candidates.logits.map { Double(expf($0 - maximum)) }
+        let target = Double(random.nextUnitFloat()) * weights.reduce(0, +)
         var mass = 0.0
-        for (index, probability) in probabilities.enumerated() {
-            mass += probability
+        for (index, weight) in weights.enumerated() {
+            mass += weight
             if target < mass { return candidates.ids[index] }
         }
-        // Rounding left the total a hair under 1: the last token with any mass takes the rest.
-        let last = probabilities.lastIndex { $0 > 0 } ?? (candidates.count - 1)
+        // Rounding left the running sum a hair under the target: the last token with weight takes it.
+        let last = weights.lastIndex { $0 > 0 } ?? (candidates.count - 1)
         return candidates.ids[last]
     }
 }
@@ -77,6 +81,14 @@ public struct TokenSampler: Sendable {
     /// The next token after `history` given the model's `logits` over the vocabulary.
     /// NaN logits (a broken model) count as impossible rather than poisoning the softmax.
     public func sample(logits: [Float], history: ArraySlice<Int32>, random: inout SeededRandom) -> Int32 {
+        if steps.isEmpty, chooser is GreedyChooser {
+            // Plain greedy decoding, the common case, needs no candidate list: argmax in place.
+            var best = -1
+            for index in logits.indices where !logits[index].isNaN && (best < 0 || logits[index] > logits[best]) {
+                best = index
+            }
+            return Int32(max(best, 0))
+        }
         var candidates = TokenCandidates(logits: logits.map { $0.isNaN ? -.infinity : $0 })
         for step in steps { step.apply(to: &candidates, history: history) }
         return chooser.choose(from: candidates, random: &random)

@@ -65,24 +65,26 @@ public struct TopP: SamplingStep {
     /// Keeps mass `p`.
     public init(_ p: Float) { self.p = p }
 
-    /// How many best candidates are tried before falling back to a full sort.
+    /// How many best candidates are tried first; each retry takes eight times more.
     static let firstTry = 256
 
     public func apply(to candidates: inout TokenCandidates, history: ArraySlice<Int32>) {
         guard p < 1, candidates.count > 1 else { return }
         // The softmax denominator over all candidates; then usually the mass is reached within the
-        // first few hundred, so only those are selected and sorted (exact either way).
+        // first few hundred, so only the best few are selected and sorted (exact either way).
         let maximum = Double(candidates.maximumLogit)
         guard maximum.isFinite else { return }
         let total = candidates.logits.reduce(0.0) { $0 + exp(Double($1) - maximum) }
-        if !candidates.isSorted && candidates.count > Self.firstTry {
+        var tryCount = Self.firstTry
+        while !candidates.isSorted && tryCount < candidates.count {
             var best = candidates
-            best.keepBest(Self.firstTry)
+            best.keepBest(tryCount)
             if let cut = Self.cutoff(best.logits, maximum: maximum, total: total, p: Double(p)) {
                 best.keepPrefix(cut)
                 candidates = best
                 return
             }
+            tryCount *= 8
         }
         candidates.sort()
         let cut = Self.cutoff(candidates.logits, maximum: maximum, total: total, p: Double(p)) ?? candidates.count

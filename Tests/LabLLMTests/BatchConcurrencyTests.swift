@@ -96,6 +96,20 @@ struct BatchConcurrencyTests {
         #expect(pairedAfterCancel <= 2, "the cancelled sequence ran \(pairedAfterCancel) more steps")
     }
 
+    @Test("Cancelling a request that is still waiting for a slot removes it before it runs")
+    func cancelWhileQueued() async throws {
+        let model = FakeLanguageModel(contextLength: 512, delay: 0.002)
+        let scheduler = BatchScheduler(model: model, configuration: .init(maxBatchSize: 1))
+        let running = Task { try await scheduler.run(letterRequest([1], SamplingParameters(maxTokens: 60))) }
+        while model.forwardCalls.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+        let waiting = Task { try await scheduler.run(letterRequest([7, 7, 7], SamplingParameters(maxTokens: 60))) }
+        try await Task.sleep(for: .milliseconds(20))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(try await running.value.first?.tokens.count == 60)
+        #expect(!model.forwardCalls.contains([3]), "the cancelled prompt was processed: \(model.forwardCalls)")
+    }
+
     @Test("A model error fails the requests in that forward pass, and the scheduler keeps serving")
     func modelErrors() async throws {
         let model = FakeLanguageModel(poisonToken: 20)

@@ -16,8 +16,7 @@ enum ByteVocabulary {
         let types: [TokenizerVocabulary.TokenType] = [.control, .control, .unknown, .normal] + Array(repeating: .byte, count: 256)
         return try Tokenizer(TokenizerVocabulary(
             model: .llama, tokens: tokens, tokenTypes: types, beginOfSequenceId: 1, endOfSequenceId: endOfTurn, unknownId: 2,
-            addBeginOfSequence: false,
-            addSpacePrefix: false
+            addBeginOfSequence: false, addSpacePrefix: false
         ))
     }
 
@@ -96,7 +95,7 @@ struct LocalTeacherTests {
     func streaming() async throws {
         let teacher = try teacher()
         var pieces: [String] = []
-        for try await event in teacher.stream(GenerationRequest(input: .prompt("a"), parameters: SamplingParameters(maxTokens: 6))) {
+        for try await event in try teacher.stream(GenerationRequest(input: .prompt("a"), parameters: SamplingParameters(maxTokens: 6))) {
             if case .text(_, let piece) = event { pieces.append(piece) }
         }
         #expect(pieces == ["b", "c", "d", "e", "f", "g"])
@@ -113,5 +112,18 @@ struct LocalTeacherTests {
         #expect(session.turns.count == 4)
         session.reset()
         #expect(session.messages == [ChatMessage(.system, "S")])
+    }
+
+    @Test("The batching benchmark decodes all its sequences together and reports their rates")
+    func benchmark() async throws {
+        let teacher = try teacher()
+        let result = try await BatchBenchmark.run(teacher: teacher, sequences: 3, promptTokens: 4, generatedTokens: 5)
+        #expect(result.widestStep == 3)
+        #expect(result.decodeTokensPerSecond > 0 && result.prefillTokensPerSecond > 0 && result.endToEndTokensPerSecond > 0)
+        let statistics = teacher.scheduler.statistics
+        // 3 prompts of 4 tokens; 4 decode steps feed back the first 4 of each sequence's 5 tokens.
+        #expect(statistics.prefillTokens == 12)
+        #expect(statistics.decodeSteps == 4)
+        #expect(statistics.decodedTokens == 12)
     }
 }

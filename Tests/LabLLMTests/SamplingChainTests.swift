@@ -81,6 +81,15 @@ struct SamplingChainTests {
         #expect(statistic < 10.83, "counts \(counts), χ² = \(statistic)")  // 1 dof, p = 0.001
     }
 
+    @Test("Plain greedy sampling agrees with the greedy chooser, ties to the lowest id", arguments: [
+        [1, 3, 3] as [Float], [-1, -1], [0.5, .nan, 2, 2, -3], [.infinity, 1, .infinity],
+    ])
+    func greedyFastPath(logits: [Float]) {
+        var random = SeededRandom(seed: 1)
+        let chooser = GreedyChooser().choose(from: TokenCandidates(logits: logits.map { $0.isNaN ? -.infinity : $0 }), random: &random)
+        #expect(TokenSampler(SamplingParameters()).sample(logits: logits, history: [], random: &random) == chooser)
+    }
+
     @Test("NaN logits count as impossible")
     func nanLogits() {
         var random = SeededRandom(seed: 1)

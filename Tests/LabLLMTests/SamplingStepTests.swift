@@ -107,3 +107,26 @@ struct SamplingStepTests {
         #expect(kept(by: TopP(p), from: values) == reference, "p = \(p): \(reference.count) expected")
     }
 }
+
+@Suite("Sampling candidates")
+struct SamplingCandidateTests {
+    @Test("Sort keys order floats descending and give the same float back", arguments: [
+        [3, -1, 0, 2.5, -0.0, .infinity, -.infinity, 1e-30, -1e-30, .greatestFiniteMagnitude] as [Float],
+    ])
+    func sortKeys(values: [Float]) {
+        for a in values {
+            #expect(TokenCandidates.value(ofDescendingKey: TokenCandidates.descendingKey(a)) == a)
+            for b in values where a > b {
+                #expect(TokenCandidates.descendingKey(a) < TokenCandidates.descendingKey(b), "\(a) should sort before \(b)")
+            }
+        }
+    }
+
+    @Test("Sorting filtered candidates breaks ties by id, not by position")
+    func sortTies() {
+        var candidates = TokenCandidates(ids: [9, 4, 7, 2], logits: [1, 5, 1, 1], sorted: false)
+        candidates.sort()
+        #expect(candidates.ids == [4, 2, 7, 9])
+        #expect(candidates.logits == [5, 1, 1, 1])
+    }
+}
