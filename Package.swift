@@ -113,7 +113,7 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(

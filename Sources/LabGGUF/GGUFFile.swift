@@ -94,16 +94,36 @@ public final class GGUFFile: @unchecked Sendable {
         index[key].map { metadata[$0].value }
     }
 
+    /// A string value; nil when absent or not a string.
     public func string(_ key: String) -> String? { self[key]?.stringValue }
+    /// An integer of any width as `Int`; nil when absent, not an integer or out of range.
     public func int(_ key: String) -> Int? { self[key]?.intValue }
+    /// A float or integer as `Double`; nil when absent or not a number.
     public func float(_ key: String) -> Double? { self[key]?.doubleValue }
+    /// A bool value; nil when absent or not a bool.
     public func bool(_ key: String) -> Bool? {
         if case .bool(let value)? = self[key] { return value }
         return nil
     }
-    public func stringArray(_ key: String) -> [String]? { self[key]?.arrayValue?.compactMap(\.stringValue) }
-    public func intArray(_ key: String) -> [Int]? { self[key]?.arrayValue?.compactMap(\.intValue) }
-    public func floatArray(_ key: String) -> [Float]? { self[key]?.arrayValue?.compactMap { $0.doubleValue.map(Float.init) } }
+    /// An array of strings; nil when absent, not an array, or any element is not a string.
+    public func stringArray(_ key: String) -> [String]? { Self.every(self[key]) { $0.stringValue } }
+    /// An array of integers; nil when absent, not an array, or any element is not an integer.
+    public func intArray(_ key: String) -> [Int]? { Self.every(self[key]) { $0.intValue } }
+    /// An array of numbers as `Float`; nil when absent, not an array, or any element is not a number.
+    public func floatArray(_ key: String) -> [Float]? { Self.every(self[key]) { $0.doubleValue.map(Float.init) } }
+
+    /// Converts every element of an array value, or gives nil if one does not convert: a
+    /// `token_type` array of strings must not read as an empty or shortened integer list.
+    private static func every<T>(_ value: GGUFValue?, _ convert: (GGUFValue) -> T?) -> [T]? {
+        guard let items = value?.arrayValue else { return nil }
+        var result: [T] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard let converted = convert(item) else { return nil }
+            result.append(converted)
+        }
+        return result
+    }
 
     /// A value that must be present, with an error naming the key otherwise.
     public func require<T>(_ key: String, _ read: (String) -> T?) throws -> T {
@@ -153,6 +173,9 @@ public final class GGUFFile: @unchecked Sendable {
         }
         let version: UInt32 = try cursor.read("version")
         guard version == 2 || version == 3 else {
+            if version.byteSwapped == 2 || version.byteSwapped == 3 {
+                throw cursor.error(.unsupportedVersion(version), at: 4, "version", "this is a big-endian GGUF file; only little-endian files are read")
+            }
             throw cursor.error(.unsupportedVersion(version), at: 4, "version", "GGUF version \(version) is not supported (2 and 3 are)")
         }
         let tensorCount = try cursor.readCount("tensor_count", minimumElementSize: 4 + 8 + 4 + 8 + 4 + 8)
@@ -160,8 +183,13 @@ public final class GGUFFile: @unchecked Sendable {
 
         var metadata: [(key: String, value: GGUFValue)] = []
         metadata.reserveCapacity(keyCount)
+        var keys: Set<String> = []
         for entry in 0..<keyCount {
+            let keyOffset = cursor.offset
             let key = try cursor.readString("metadata[\(entry)].key")
+            guard keys.insert(key).inserted else {
+                throw cursor.error(.implausible, at: keyOffset, "metadata[\(entry)].key", "key \"\(key)\" appears twice")
+            }
             let typeOffset = cursor.offset
             let rawType: UInt32 = try cursor.read("metadata[\"\(key)\"].type")
             guard let type = GGUFValueType(rawValue: rawType) else {
@@ -180,8 +208,17 @@ public final class GGUFFile: @unchecked Sendable {
 
         var tensors: [GGUFTensorInfo] = []
         tensors.reserveCapacity(tensorCount)
+        var names: Set<String> = []
         for number in 0..<tensorCount {
+            let nameOffset = cursor.offset
             let name = try cursor.readString("tensor_info[\(number)].name")
+            guard name.utf8.count <= GGUFWriter.maximumNameLength else {
+                throw cursor.error(.badTensor, at: nameOffset, "tensor_info[\(number)].name",
+                                   "name of \(name.utf8.count) bytes is longer than ggml's limit of \(GGUFWriter.maximumNameLength)")
+            }
+            guard names.insert(name).inserted else {
+                throw cursor.error(.badTensor, at: nameOffset, "tensor_info[\(number)].name", "a second tensor named '\(name)'")
+            }
             let label = "tensor_info[\(number)] '\(name)'"
             let dimsOffset = cursor.offset
             let dimensionCount: UInt32 = try cursor.read("\(label).n_dims")
@@ -204,7 +241,9 @@ public final class GGUFFile: @unchecked Sendable {
             let typeOffset = cursor.offset
             let rawType: UInt32 = try cursor.read("\(label).type")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw cursor.error(.unknownTensorType(rawType), at: typeOffset, "\(label).type", "tensor type \(rawType) is not supported")
+                let detail = GGMLType.unsupportedNames[rawType].map { "tensor type \($0) (id \(rawType)) is not supported by synthlab" }
+                    ?? "unknown ggml tensor type id \(rawType)"
+                throw cursor.error(.unknownTensorType(rawType), at: typeOffset, "\(label).type", detail)
             }
             guard dimensions[0] % type.blockSize == 0, let bytes = type.byteCount(elements: elements) else {
                 throw cursor.error(.badTensor, at: dimsOffset, "\(label).ne[0]", "row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
@@ -232,9 +271,6 @@ public final class GGUFFile: @unchecked Sendable {
             }
             previousEnd = end
             previousName = tensor.name
-        }
-        if Set(tensors.map(\.name)).count != tensors.count {
-            throw cursor.error(.badTensor, at: nil, "tensor_info", "two tensors share a name")
         }
         return Header(version: version, metadata: metadata, tensors: tensors, alignment: alignment, dataOffset: dataOffset)
     }
