@@ -54,6 +54,7 @@ public struct GGUFError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// `path: at byte N (field): detail (hint: …)`.
     public var description: String {
         var text = path.isEmpty ? "" : "\(path): "
         if let offset { text += "at byte \(offset)" + (field.isEmpty ? "" : " (\(field))") + ": " }

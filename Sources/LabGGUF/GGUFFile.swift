@@ -9,10 +9,13 @@ public struct GGUFTensorInfo: Sendable, Hashable {
     public var name: String
     /// `ne`: innermost (contiguous) dimension first, as ggml stores it.
     public var dimensions: [Int]
+    /// The element encoding.
     public var type: GGMLType
     /// From the start of the data section.
     public var offset: Int
+    /// The number of elements (product of `dimensions`).
     public var elementCount: Int
+    /// Bytes of data in the file.
     public var byteCount: Int
 
     /// Rows of a matrix (product of every dimension but the first).
@@ -27,14 +30,19 @@ public struct GGUFTensorInfo: Sendable, Hashable {
 /// offset and the field, never crashes.
 public final class GGUFFile: @unchecked Sendable {
     // @unchecked: the mapping is read-only and immutable after init; munmap happens only in deinit.
+    /// The path the file was opened from.
     public let path: String
+    /// The GGUF version, 2 or 3.
     public let version: UInt32
     /// Metadata in file order.
     public let metadata: [(key: String, value: GGUFValue)]
+    /// The tensor table, in file order.
     public let tensors: [GGUFTensorInfo]
+    /// Alignment of tensor data: `general.alignment`, default 32.
     public let alignment: Int
     /// Byte offset where tensor data begins.
     public let dataOffset: Int
+    /// The file's size in bytes.
     public let fileSize: Int
 
     private let base: UnsafeRawPointer
@@ -90,6 +98,7 @@ public final class GGUFFile: @unchecked Sendable {
 
     // MARK: Metadata
 
+    /// The metadata value under `key`, or nil.
     public subscript(key: String) -> GGUFValue? {
         index[key].map { metadata[$0].value }
     }
@@ -139,6 +148,7 @@ public final class GGUFFile: @unchecked Sendable {
 
     // MARK: Tensors
 
+    /// The tensor called `name` (exactly as on disk, e.g. `blk.0.attn_q.weight`), or nil.
     public func tensorInfo(named name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }
     }
@@ -151,8 +161,11 @@ public final class GGUFFile: @unchecked Sendable {
     /// A tensor's elements as Float (dequantized); allocates `elementCount` floats.
     public func floats(of tensor: GGUFTensorInfo) -> [Float] {
         [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in
-            Dequantize.run(tensor.type, from: data(of: tensor), count: tensor.elementCount, into: buffer.baseAddress!)
-            initialized = tensor.elementCount
+            // Every dimension is positive (checked at open), so the buffer is never empty.
+            if let destination = buffer.baseAddress {
+                Dequantize.run(tensor.type, from: data(of: tensor), count: tensor.elementCount, into: destination)
+                initialized = tensor.elementCount
+            }
         }
     }
 

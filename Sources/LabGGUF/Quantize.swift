@@ -47,15 +47,15 @@ public enum Quantize {
         case .bf16:
             for i in 0..<count { y.storeBytes(of: bfloat16(x[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
         case .q8_0:
-            for b in 0..<blocks { q8_0(x + b * QK, y + b * BlockLayout.q8_0) }
+            for b in 0..<blocks { q8_0(x + b * QK8_0, y + b * BlockLayout.q8_0) }
         case .q4_0:
-            for b in 0..<blocks { q4_0(x + b * QK, y + b * BlockLayout.q4_0) }
+            for b in 0..<blocks { q4_0(x + b * QK4_0, y + b * BlockLayout.q4_0) }
         case .q4_1:
-            for b in 0..<blocks { q4_1(x + b * QK, y + b * BlockLayout.q4_1) }
+            for b in 0..<blocks { q4_1(x + b * QK4_1, y + b * BlockLayout.q4_1) }
         case .q5_0:
-            for b in 0..<blocks { q5_0(x + b * QK, y + b * BlockLayout.q5_0) }
+            for b in 0..<blocks { q5_0(x + b * QK5_0, y + b * BlockLayout.q5_0) }
         case .q5_1:
-            for b in 0..<blocks { q5_1(x + b * QK, y + b * BlockLayout.q5_1) }
+            for b in 0..<blocks { q5_1(x + b * QK5_1, y + b * BlockLayout.q5_1) }
         case .q4_K, .q5_K, .q6_K:
             break  // excluded by `supported`
         }
@@ -80,6 +80,9 @@ public enum Quantize {
     private static func truncated(_ value: Float, limit: UInt8) -> UInt8 {
         value >= Float(limit) ? limit : (value > 0 ? UInt8(value) : 0)
     }
+
+    /// Elements of every block these helpers see: QK4_0 == QK4_1 == QK5_0 == QK5_1 == QK8_0 == 32.
+    private static let QK = QK8_0
 
     /// The element of largest magnitude, keeping its sign (the first one on ties, as ggml).
     @inline(__always)
