@@ -113,12 +113,12 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF"], swiftSettings: strictSettings),
+        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF", "LabLLM"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(
             name: "LabLLMTests",
-            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTestSupport"],
+            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: tensorSettings
         ),
