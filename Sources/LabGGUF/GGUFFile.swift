@@ -155,7 +155,10 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The raw bytes of a tensor inside the mapping; valid while this file object lives.
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
+        // Infos from this file were checked at open; this catches an info from another file.
+        precondition(tensor.offset >= 0 && tensor.byteCount >= 0 && dataOffset + tensor.offset + tensor.byteCount <= fileSize,
+                     "tensor '\(tensor.name)' does not lie inside \(path)")
+        return UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
     }
 
     /// A tensor's elements as Float (dequantized); allocates `elementCount` floats.
