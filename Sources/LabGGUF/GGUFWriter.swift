@@ -44,6 +44,12 @@ public struct GGUFWriter: Sendable {
 
     /// Adds a tensor from floats, encoding it as `type`. `dimensions` are ggml's `ne` (innermost first).
     public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, values: [Float]) {
+        values.withUnsafeBufferPointer { addTensor(name, dimensions: dimensions, type: type, values: $0) }
+    }
+
+    /// Adds a tensor from floats in any contiguous buffer (e.g. a trainer's weights), encoding it
+    /// as `type` right away, so the buffer need not outlive the call.
+    public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, values: UnsafeBufferPointer<Float>) {
         guard check(name, dimensions, type) else { return }
         let elements = dimensions.reduce(1, *)
         guard elements == values.count else {

@@ -19,6 +19,11 @@ public enum Quantize {
     /// Encodes `values` as `type`, or throws when the type can't be written or `values` is not a
     /// whole number of blocks.
     public static func encode(_ type: GGMLType, _ values: [Float]) throws -> [UInt8] {
+        try values.withUnsafeBufferPointer { try encode(type, $0) }
+    }
+
+    /// Encodes floats held in any contiguous buffer (a trainer's weights) without copying them first.
+    public static func encode(_ type: GGMLType, _ values: UnsafeBufferPointer<Float>) throws -> [UInt8] {
         guard supported.contains(type) else {
             throw GGUFError(.writeFailed, path: "", field: "type",
                             detail: "cannot encode \(type); supported: \(supported.map(\.description).sorted().joined(separator: ", "))")
@@ -28,11 +33,9 @@ public enum Quantize {
                             detail: "\(values.count) values are not a whole number of \(type) blocks of \(type.blockSize)")
         }
         var out = [UInt8](repeating: 0, count: byteCount)
-        values.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBytes { destination in
-                guard let x = source.baseAddress, let y = destination.baseAddress else { return }
-                encode(type, x, count: values.count, y)
-            }
+        out.withUnsafeMutableBytes { destination in
+            guard let x = values.baseAddress, let y = destination.baseAddress else { return }
+            encode(type, x, count: values.count, y)
         }
         return out
     }

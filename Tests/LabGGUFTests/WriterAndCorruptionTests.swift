@@ -89,6 +89,14 @@ func sampleFile() -> (writer: GGUFWriter, values: [Float]) {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.gguf"])
     }
 
+    @Test func tensorsFromABufferEqualTensorsFromAnArray() throws {
+        let values = sampleFile().values
+        var fromArray = GGUFWriter(), fromBuffer = GGUFWriter()
+        fromArray.addTensor("w", dimensions: [32, 2], type: .q4_1, values: values)
+        values.withUnsafeBufferPointer { fromBuffer.addTensor("w", dimensions: [32, 2], type: .q4_1, values: $0) }
+        #expect(try fromArray.serialized() == fromBuffer.serialized())
+    }
+
     @Test func aFolderThatDoesNotExistIsAWriteError() throws {
         let error = try #require(throws: GGUFError.self) {
             try sampleFile().writer.write(to: URL(fileURLWithPath: "/no/such/folder/m.gguf"))
@@ -185,6 +193,31 @@ func sampleFile() -> (writer: GGUFWriter, values: [Float]) {
         try expectError(patched(bytes, at: 4, UInt32(1)), .unsupportedVersion(1), offset: 4, fieldContains: "version")
         try expectError(patched(bytes, at: 4, UInt32(4)), .unsupportedVersion(4), offset: 4)
         try expectError(patched(bytes, at: 4, UInt32(3).byteSwapped), .unsupportedVersion(UInt32(3).byteSwapped), offset: 4, detailContains: "big-endian")
+    }
+
+    @Test func versionTwoFilesReadLikeVersionThree() throws {
+        let bytes = try sampleFile().writer.serialized()
+        let directory = try TestPaths.temporaryDirectory("gguf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try open(patched(bytes, at: 4, UInt32(2)), in: directory)
+        #expect(file.version == 2)
+        #expect(file.tensors.count == 8 && file.metadata.count == 16)
+    }
+
+    @Test func aBadAlignmentValueIsNamed() throws {
+        var writer = sampleFile().writer
+        writer.alignment = 64
+        let bytes = try writer.serialized()
+        let value = offsetAfter("general.alignment", in: bytes) + 4
+        try expectError(patched(bytes, at: value, UInt32(48)), .implausible, fieldContains: "general.alignment", detailContains: "power of two")
+    }
+
+    @Test func invalidUTF8AndBadBooleansAreNamed() throws {
+        let bytes = try sampleFile().writer.serialized()
+        let key = offsetAfter("test.string", in: bytes) - 1
+        try expectError(patched(bytes, at: key, UInt8(0xFF)), .invalidString, offset: key - 10, fieldContains: "metadata[12].key")
+        let boolValue = offsetAfter("test.bool", in: bytes) + 4
+        try expectError(patched(bytes, at: boolValue, UInt8(2)), .implausible, offset: boolValue, fieldContains: "test.bool")
     }
 
     @Test func repeatedKeysAndTensorNamesAreRefused() throws {
