@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
-        .target(name: "LabGGUF", dependencies: ["LabCore"], swiftSettings: kernelSettings),
+        .target(name: "LabGGUF", dependencies: ["LabCore"], exclude: ["README.md"], swiftSettings: kernelSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
         // Generation pipelines: filters (grounding, safety, duplicates, format).
@@ -113,7 +113,7 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabLLM"], swiftSettings: strictSettings),
+        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF", "LabLLM"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(

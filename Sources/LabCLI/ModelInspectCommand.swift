@@ -3,6 +3,7 @@ import Foundation
 import LabCore
 import LabGGUF
 
+/// `synthlab model inspect`: what a GGUF file holds, read from its header without loading weights.
 struct ModelInspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
@@ -30,10 +31,12 @@ struct ModelInspectCommand: AsyncParsableCommand {
     func run() async throws {
         let url = model.map { URL(fileURLWithPath: $0) } ?? SynthlabHome().defaultModel
         let file: GGUFFile
+        // GGUFError's description already ends with its hint.
         do { file = try GGUFFile(url: url) } catch let error as GGUFError { throw CLIError(error.description) }
         print(json ? Self.json(file) : Self.text(file, listTensors: tensors), terminator: "")
     }
 
+    /// The report for people: summary, metadata with long values clipped, optionally every tensor.
     static func text(_ file: GGUFFile, listTensors: Bool) -> String {
         var out = "file: \(file.path)\n"
         out += "size: \(ByteCountFormatter.string(fromByteCount: Int64(file.fileSize), countStyle: .file)) (\(file.fileSize) bytes), GGUF v\(file.version), "
@@ -43,7 +46,9 @@ struct ModelInspectCommand: AsyncParsableCommand {
         out += "parameters: \(parameters)\n"
         let byType = Dictionary(grouping: file.tensors, by: \.type)
             .map { type, tensors in "\(type) ×\(tensors.count)" }.sorted()
-        out += "tensor types: \(byType.joined(separator: ", "))\n\nmetadata:\n"
+        out += "tensor types: \(byType.joined(separator: ", "))\n"
+        let tensorBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
+        out += "tensor data: \(ByteCountFormatter.string(fromByteCount: Int64(tensorBytes), countStyle: .file)) (\(tensorBytes) bytes)\n\nmetadata:\n"
         let width = file.metadata.map(\.key.count).max() ?? 0
         for (key, value) in file.metadata {
             out += "  \(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.summary)\n"
@@ -59,12 +64,15 @@ struct ModelInspectCommand: AsyncParsableCommand {
         return out
     }
 
+    /// The report for scripts: everything, arrays over 64 items as `{count, type, first}`.
     static func json(_ file: GGUFFile) -> String {
         func jsonValue(_ value: GGUFValue) -> Any {
             switch value {
             case .string(let s): return s
             case .bool(let b): return b
-            case .float32, .float64: return value.doubleValue ?? 0
+            // A float32 printed through its own shortest form (1e-05, not 9.999999747378752e-06).
+            case .float32(let v): return Double("\(v)") ?? Double(v)
+            case .float64(let v): return v
             case .array(_, let items): return items.count > 64 ? ["count": items.count, "type": "\(value.type)", "first": items.prefix(8).map(jsonValue)] as [String: Any] : items.map(jsonValue)
             default: return value.intValue ?? 0
             }

@@ -17,15 +17,15 @@ public enum Dequantize {
                 destination[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16)
             }
         case .q8_0:
-            for b in 0..<blocks { q8_0(src + b * BlockLayout.q8_0, destination + b * QK) }
+            for b in 0..<blocks { q8_0(src + b * BlockLayout.q8_0, destination + b * QK8_0) }
         case .q4_0:
-            for b in 0..<blocks { q4(src + b * BlockLayout.q4_0, destination + b * QK, hasMin: false) }
+            for b in 0..<blocks { q4(src + b * BlockLayout.q4_0, destination + b * QK4_0, hasMin: false) }
         case .q4_1:
-            for b in 0..<blocks { q4(src + b * BlockLayout.q4_1, destination + b * QK, hasMin: true) }
+            for b in 0..<blocks { q4(src + b * BlockLayout.q4_1, destination + b * QK4_1, hasMin: true) }
         case .q5_0:
-            for b in 0..<blocks { q5(src + b * BlockLayout.q5_0, destination + b * QK, hasMin: false) }
+            for b in 0..<blocks { q5(src + b * BlockLayout.q5_0, destination + b * QK5_0, hasMin: false) }
         case .q5_1:
-            for b in 0..<blocks { q5(src + b * BlockLayout.q5_1, destination + b * QK, hasMin: true) }
+            for b in 0..<blocks { q5(src + b * BlockLayout.q5_1, destination + b * QK5_1, hasMin: true) }
         case .q4_K:
             for b in 0..<blocks { q4_K(src + b * BlockLayout.q4_K, destination + b * QK_K) }
         case .q5_K:
@@ -45,9 +45,10 @@ public enum Dequantize {
     @inline(__always)
     static func q8_0(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
         let d = half(block, 0)
-        for j in 0..<QK { y[j] = d * Float(Int8(bitPattern: block.load(fromByteOffset: 2 + j, as: UInt8.self))) }
+        for j in 0..<QK8_0 { y[j] = d * Float(Int8(bitPattern: block.load(fromByteOffset: 2 + j, as: UInt8.self))) }
     }
 
+    // Q4_0 and Q4_1 (like Q5_0 and Q5_1) share one width, QK4_0 == QK4_1 == 32.
     // block_q4_0 { f16 d; u8 qs[16] }: w = d·(q − 8);  block_q4_1 { f16 d; f16 m; u8 qs[16] }: w = d·q + m.
     // Element j < 16 is the low nibble of qs[j], element j ≥ 16 the high nibble of qs[j − 16].
     @inline(__always)
@@ -55,10 +56,10 @@ public enum Dequantize {
         let d = half(block, 0)
         let m: Float = hasMin ? half(block, 2) : -8 * d
         let qs = block + (hasMin ? 4 : 2)
-        for j in 0..<QK / 2 {
+        for j in 0..<QK4_0 / 2 {
             let byte = qs.load(fromByteOffset: j, as: UInt8.self)
             y[j] = d * Float(byte & 0x0F) + m
-            y[j + QK / 2] = d * Float(byte >> 4) + m
+            y[j + QK4_0 / 2] = d * Float(byte >> 4) + m
         }
     }
 
@@ -71,12 +72,12 @@ public enum Dequantize {
         let qhOffset = hasMin ? 4 : 2
         let qh = block.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self).littleEndian
         let qs = block + qhOffset + 4
-        for j in 0..<QK / 2 {
+        for j in 0..<QK5_0 / 2 {
             let byte = qs.load(fromByteOffset: j, as: UInt8.self)
             let high0 = UInt8(truncatingIfNeeded: (qh >> UInt32(j)) << 4) & 0x10
             let high1 = UInt8(truncatingIfNeeded: qh >> UInt32(j + 12)) & 0x10
             y[j] = d * Float((byte & 0x0F) | high0) + m
-            y[j + QK / 2] = d * Float((byte >> 4) | high1) + m
+            y[j + QK5_0 / 2] = d * Float((byte >> 4) | high1) + m
         }
     }
 

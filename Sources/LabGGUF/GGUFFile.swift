@@ -9,10 +9,13 @@ public struct GGUFTensorInfo: Sendable, Hashable {
     public var name: String
     /// `ne`: innermost (contiguous) dimension first, as ggml stores it.
     public var dimensions: [Int]
+    /// The element encoding.
     public var type: GGMLType
     /// From the start of the data section.
     public var offset: Int
+    /// The number of elements (product of `dimensions`).
     public var elementCount: Int
+    /// Bytes of data in the file.
     public var byteCount: Int
 
     /// Rows of a matrix (product of every dimension but the first).
@@ -27,14 +30,19 @@ public struct GGUFTensorInfo: Sendable, Hashable {
 /// offset and the field, never crashes.
 public final class GGUFFile: @unchecked Sendable {
     // @unchecked: the mapping is read-only and immutable after init; munmap happens only in deinit.
+    /// The path the file was opened from.
     public let path: String
+    /// The GGUF version, 2 or 3.
     public let version: UInt32
     /// Metadata in file order.
     public let metadata: [(key: String, value: GGUFValue)]
+    /// The tensor table, in file order.
     public let tensors: [GGUFTensorInfo]
+    /// Alignment of tensor data: `general.alignment`, default 32.
     public let alignment: Int
     /// Byte offset where tensor data begins.
     public let dataOffset: Int
+    /// The file's size in bytes.
     public let fileSize: Int
 
     private let base: UnsafeRawPointer
@@ -90,20 +98,41 @@ public final class GGUFFile: @unchecked Sendable {
 
     // MARK: Metadata
 
+    /// The metadata value under `key`, or nil.
     public subscript(key: String) -> GGUFValue? {
         index[key].map { metadata[$0].value }
     }
 
+    /// A string value; nil when absent or not a string.
     public func string(_ key: String) -> String? { self[key]?.stringValue }
+    /// An integer of any width as `Int`; nil when absent, not an integer or out of range.
     public func int(_ key: String) -> Int? { self[key]?.intValue }
+    /// A float or integer as `Double`; nil when absent or not a number.
     public func float(_ key: String) -> Double? { self[key]?.doubleValue }
+    /// A bool value; nil when absent or not a bool.
     public func bool(_ key: String) -> Bool? {
         if case .bool(let value)? = self[key] { return value }
         return nil
     }
-    public func stringArray(_ key: String) -> [String]? { self[key]?.arrayValue?.compactMap(\.stringValue) }
-    public func intArray(_ key: String) -> [Int]? { self[key]?.arrayValue?.compactMap(\.intValue) }
-    public func floatArray(_ key: String) -> [Float]? { self[key]?.arrayValue?.compactMap { $0.doubleValue.map(Float.init) } }
+    /// An array of strings; nil when absent, not an array, or any element is not a string.
+    public func stringArray(_ key: String) -> [String]? { Self.every(self[key]) { $0.stringValue } }
+    /// An array of integers; nil when absent, not an array, or any element is not an integer.
+    public func intArray(_ key: String) -> [Int]? { Self.every(self[key]) { $0.intValue } }
+    /// An array of numbers as `Float`; nil when absent, not an array, or any element is not a number.
+    public func floatArray(_ key: String) -> [Float]? { Self.every(self[key]) { $0.doubleValue.map(Float.init) } }
+
+    /// Converts every element of an array value, or gives nil if one does not convert: a
+    /// `token_type` array of strings must not read as an empty or shortened integer list.
+    private static func every<T>(_ value: GGUFValue?, _ convert: (GGUFValue) -> T?) -> [T]? {
+        guard let items = value?.arrayValue else { return nil }
+        var result: [T] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard let converted = convert(item) else { return nil }
+            result.append(converted)
+        }
+        return result
+    }
 
     /// A value that must be present, with an error naming the key otherwise.
     public func require<T>(_ key: String, _ read: (String) -> T?) throws -> T {
@@ -119,20 +148,27 @@ public final class GGUFFile: @unchecked Sendable {
 
     // MARK: Tensors
 
+    /// The tensor called `name` (exactly as on disk, e.g. `blk.0.attn_q.weight`), or nil.
     public func tensorInfo(named name: String) -> GGUFTensorInfo? {
         tensorIndex[name].map { tensors[$0] }
     }
 
     /// The raw bytes of a tensor inside the mapping; valid while this file object lives.
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
+        // Infos from this file were checked at open; this catches an info from another file.
+        precondition(tensor.offset >= 0 && tensor.byteCount >= 0 && dataOffset + tensor.offset + tensor.byteCount <= fileSize,
+                     "tensor '\(tensor.name)' does not lie inside \(path)")
+        return UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
     }
 
     /// A tensor's elements as Float (dequantized); allocates `elementCount` floats.
     public func floats(of tensor: GGUFTensorInfo) -> [Float] {
         [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in
-            Dequantize.run(tensor.type, from: data(of: tensor), count: tensor.elementCount, into: buffer.baseAddress!)
-            initialized = tensor.elementCount
+            // Every dimension is positive (checked at open), so the buffer is never empty.
+            if let destination = buffer.baseAddress {
+                Dequantize.run(tensor.type, from: data(of: tensor), count: tensor.elementCount, into: destination)
+                initialized = tensor.elementCount
+            }
         }
     }
 
@@ -153,6 +189,9 @@ public final class GGUFFile: @unchecked Sendable {
         }
         let version: UInt32 = try cursor.read("version")
         guard version == 2 || version == 3 else {
+            if version.byteSwapped == 2 || version.byteSwapped == 3 {
+                throw cursor.error(.unsupportedVersion(version), at: 4, "version", "this is a big-endian GGUF file; only little-endian files are read")
+            }
             throw cursor.error(.unsupportedVersion(version), at: 4, "version", "GGUF version \(version) is not supported (2 and 3 are)")
         }
         let tensorCount = try cursor.readCount("tensor_count", minimumElementSize: 4 + 8 + 4 + 8 + 4 + 8)
@@ -160,8 +199,13 @@ public final class GGUFFile: @unchecked Sendable {
 
         var metadata: [(key: String, value: GGUFValue)] = []
         metadata.reserveCapacity(keyCount)
+        var keys: Set<String> = []
         for entry in 0..<keyCount {
+            let keyOffset = cursor.offset
             let key = try cursor.readString("metadata[\(entry)].key")
+            guard keys.insert(key).inserted else {
+                throw cursor.error(.implausible, at: keyOffset, "metadata[\(entry)].key", "key \"\(key)\" appears twice")
+            }
             let typeOffset = cursor.offset
             let rawType: UInt32 = try cursor.read("metadata[\"\(key)\"].type")
             guard let type = GGUFValueType(rawValue: rawType) else {
@@ -180,8 +224,17 @@ public final class GGUFFile: @unchecked Sendable {
 
         var tensors: [GGUFTensorInfo] = []
         tensors.reserveCapacity(tensorCount)
+        var names: Set<String> = []
         for number in 0..<tensorCount {
+            let nameOffset = cursor.offset
             let name = try cursor.readString("tensor_info[\(number)].name")
+            guard name.utf8.count <= GGUFWriter.maximumNameLength else {
+                throw cursor.error(.badTensor, at: nameOffset, "tensor_info[\(number)].name",
+                                   "name of \(name.utf8.count) bytes is longer than ggml's limit of \(GGUFWriter.maximumNameLength)")
+            }
+            guard names.insert(name).inserted else {
+                throw cursor.error(.badTensor, at: nameOffset, "tensor_info[\(number)].name", "a second tensor named '\(name)'")
+            }
             let label = "tensor_info[\(number)] '\(name)'"
             let dimsOffset = cursor.offset
             let dimensionCount: UInt32 = try cursor.read("\(label).n_dims")
@@ -204,7 +257,9 @@ public final class GGUFFile: @unchecked Sendable {
             let typeOffset = cursor.offset
             let rawType: UInt32 = try cursor.read("\(label).type")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw cursor.error(.unknownTensorType(rawType), at: typeOffset, "\(label).type", "tensor type \(rawType) is not supported")
+                let detail = GGMLType.unsupportedNames[rawType].map { "tensor type \($0) (id \(rawType)) is not supported by synthlab" }
+                    ?? "unknown ggml tensor type id \(rawType)"
+                throw cursor.error(.unknownTensorType(rawType), at: typeOffset, "\(label).type", detail)
             }
             guard dimensions[0] % type.blockSize == 0, let bytes = type.byteCount(elements: elements) else {
                 throw cursor.error(.badTensor, at: dimsOffset, "\(label).ne[0]", "row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
@@ -232,9 +287,6 @@ public final class GGUFFile: @unchecked Sendable {
             }
             previousEnd = end
             previousName = tensor.name
-        }
-        if Set(tensors.map(\.name)).count != tensors.count {
-            throw cursor.error(.badTensor, at: nil, "tensor_info", "two tensors share a name")
         }
         return Header(version: version, metadata: metadata, tensors: tensors, alignment: alignment, dataOffset: dataOffset)
     }

@@ -45,7 +45,11 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: 1
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: QK
+        case .q4_0: QK4_0
+        case .q4_1: QK4_1
+        case .q5_0: QK5_0
+        case .q5_1: QK5_1
+        case .q8_0: QK8_0
         case .q4_K, .q5_K, .q6_K: QK_K
         }
     }
@@ -91,32 +95,46 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     }
 }
 
-/// Elements per block of the 32-wide formats (ggml's QK4_0 = QK4_1 = QK5_0 = QK5_1 = QK8_0 = 32).
-public let QK = 32
+extension GGMLType {
+    /// ggml type ids that exist upstream but that synthlab does not decode, with their names, so
+    /// a file using one is reported as "unsupported Q2_K" rather than "corrupt" (ggml.h `ggml_type`).
+    static let unsupportedNames: [UInt32: String] = [
+        9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 15: "Q8_K", 16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS",
+        19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S", 22: "IQ2_S", 23: "IQ4_XS", 24: "I8", 25: "I16",
+        26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M", 34: "TQ1_0", 35: "TQ2_0", 39: "MXFP4",
+    ]
+}
+
+/// Elements per block of Q4_0 (ggml `QK4_0`).
+public let QK4_0 = 32
+/// Elements per block of Q4_1 (ggml `QK4_1`).
+public let QK4_1 = 32
+/// Elements per block of Q5_0 (ggml `QK5_0`).
+public let QK5_0 = 32
+/// Elements per block of Q5_1 (ggml `QK5_1`).
+public let QK5_1 = 32
+/// Elements per block of Q8_0 (ggml `QK8_0`).
+public let QK8_0 = 32
 /// Elements per super-block of the K-quants (ggml's QK_K).
 public let QK_K = 256
 
-/// Byte sizes of the block structs, as ggml declares them (`static_assert(sizeof(block_q4_1) == …)`).
+/// Byte sizes of the block structs, as ggml declares them; ggml `static_assert`s each size, and
+/// `BlockFormats.idsAndSizesEqualGgufPys` checks them against gguf-py's `GGML_QUANT_SIZES`.
 enum BlockLayout {
     /// `{ f16 d; u8 qs[16]; }`
-    static let q4_0 = 2 + QK / 2
+    static let q4_0 = 2 + QK4_0 / 2
     /// `{ f16 d; f16 m; u8 qs[16]; }`
-    static let q4_1 = 2 + 2 + QK / 2
+    static let q4_1 = 2 + 2 + QK4_1 / 2
     /// `{ f16 d; u8 qh[4]; u8 qs[16]; }`
-    static let q5_0 = 2 + 4 + QK / 2
+    static let q5_0 = 2 + 4 + QK5_0 / 2
     /// `{ f16 d; f16 m; u8 qh[4]; u8 qs[16]; }`
-    static let q5_1 = 2 + 2 + 4 + QK / 2
+    static let q5_1 = 2 + 2 + 4 + QK5_1 / 2
     /// `{ f16 d; i8 qs[32]; }`
-    static let q8_0 = 2 + QK
+    static let q8_0 = 2 + QK8_0
     /// `{ f16 d; f16 dmin; u8 scales[12]; u8 qs[128]; }`
     static let q4_K = 2 + 2 + 12 + QK_K / 2
     /// `{ f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]; }`
     static let q5_K = 2 + 2 + 12 + QK_K / 8 + QK_K / 2
     /// `{ u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d; }`
     static let q6_K = QK_K / 2 + QK_K / 4 + QK_K / 16 + 2
-
-    static func check() {
-        assert(q4_0 == 18 && q4_1 == 20 && q5_0 == 22 && q5_1 == 24 && q8_0 == 34)
-        assert(q4_K == 144 && q5_K == 176 && q6_K == 210)
-    }
 }

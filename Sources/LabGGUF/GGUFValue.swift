@@ -6,6 +6,7 @@ public indirect enum GGUFValue: Sendable, Hashable {
     /// Elements all of `elementType`.
     case array(elementType: GGUFValueType, [GGUFValue])
 
+    /// The on-disk type tag.
     public var type: GGUFValueType {
         switch self {
         case .uint8: .uint8
@@ -49,11 +50,13 @@ public indirect enum GGUFValue: Sendable, Hashable {
         }
     }
 
+    /// The string, if this is one.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
+    /// The elements, if this is an array.
     public var arrayValue: [GGUFValue]? {
         if case .array(_, let items) = self { return items }
         return nil
@@ -66,7 +69,9 @@ public indirect enum GGUFValue: Sendable, Hashable {
             let oneLine = s.replacingOccurrences(of: "\n", with: "\\n")
             return oneLine.count > 80 ? "\"\(oneLine.prefix(77))...\" (\(s.count) chars)" : "\"\(oneLine)\""
         case .array(let type, let items):
-            if items.count <= 8 && type != .string && type != .array {
+            let short = items.count <= 8 && type != .array
+                && items.reduce(0) { $0 + ($1.stringValue?.count ?? 0) } <= 60
+            if short {
                 return "[" + items.map(\.summary).joined(separator: ", ") + "]"
             }
             return "array of \(items.count) \(type)\(items.count == 1 ? "" : "s")"

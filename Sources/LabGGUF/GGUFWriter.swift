@@ -1,43 +1,172 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// Writes GGUF version 3 files: metadata of every type, tensors in any supported encoding, aligned.
+/// Writes GGUF version 3 files: metadata of every type, tensors in any encodable type, aligned
+/// (layout in GGUFFormat.swift).
 ///
-/// The file is written to a temporary name beside the target and renamed into place, so a crash or a
-/// full disk never leaves a half-written model under the real name.
-public struct GGUFWriter {
+/// The file is streamed to a temporary name beside the target, flushed to disk and renamed over it
+/// in one step (`rename(2)`), so a crash or a full disk never leaves a half-written model under the
+/// real name and readers see either the old file or the new one.
+///
+/// `addTensor` does not throw, so building a model reads as a list; a tensor that breaks the
+/// format's rules (name too long or repeated, bad shape, values not matching the shape) is
+/// remembered and `write(to:)` / `serialized()` throw for it, naming the tensor.
+public struct GGUFWriter: Sendable {
+    /// Longest tensor name ggml accepts (`GGML_MAX_NAME` = 64 with the terminator).
+    public static let maximumNameLength = 63
+    /// Most dimensions a tensor may have (`GGML_MAX_DIMS`).
+    public static let maximumDimensions = 4
+
+    /// Alignment of the data section and of every tensor's data; a power of two. Recorded as
+    /// `general.alignment` when it is not the default 32.
     public var alignment: Int
     private var metadata: [(String, GGUFValue)] = []
     private var tensors: [(name: String, dimensions: [Int], type: GGMLType, bytes: [UInt8])] = []
+    private var problems: [GGUFError] = []
 
+    /// A writer with no metadata and no tensors.
     public init(alignment: Int = 32) {
         self.alignment = alignment
     }
 
-    /// Adds or replaces a metadata value.
+    /// Adds or replaces a metadata value (a replaced key keeps its position).
     public mutating func set(_ key: String, _ value: GGUFValue) {
-        metadata.removeAll { $0.0 == key }
-        metadata.append((key, value))
+        if let index = metadata.firstIndex(where: { $0.0 == key }) {
+            metadata[index].1 = value
+        } else {
+            metadata.append((key, value))
+        }
     }
 
     /// Adds a tensor from floats, encoding it as `type`. `dimensions` are ggml's `ne` (innermost first).
     public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, values: [Float]) {
-        precondition(dimensions.reduce(1, *) == values.count, "\(name): \(values.count) values for shape \(dimensions)")
-        tensors.append((name, dimensions, type, Quantize.run(type, values)))
+        values.withUnsafeBufferPointer { addTensor(name, dimensions: dimensions, type: type, values: $0) }
+    }
+
+    /// Adds a tensor from floats in any contiguous buffer (e.g. a trainer's weights), encoding it
+    /// as `type` right away, so the buffer need not outlive the call.
+    public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, values: UnsafeBufferPointer<Float>) {
+        guard check(name, dimensions, type) else { return }
+        let elements = dimensions.reduce(1, *)
+        guard elements == values.count else {
+            return problem(name, "\(values.count) values given for shape \(dimensions) (\(elements) elements)")
+        }
+        do {
+            tensors.append((name, dimensions, type, try Quantize.encode(type, values)))
+        } catch let error as GGUFError {
+            problem(name, error.detail)
+        } catch {
+            problem(name, "\(error)")
+        }
     }
 
     /// Adds a tensor whose bytes are already encoded as `type`.
     public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, encoded bytes: [UInt8]) {
-        precondition(type.byteCount(elements: dimensions.reduce(1, *)) == bytes.count, "\(name): byte count does not match shape")
+        guard check(name, dimensions, type) else { return }
+        let expected = type.byteCount(elements: dimensions.reduce(1, *))
+        guard expected == bytes.count else {
+            return problem(name, "\(bytes.count) bytes given; shape \(dimensions) as \(type) takes \(expected.map(String.init) ?? "an impossible number of")")
+        }
         tensors.append((name, dimensions, type, bytes))
     }
 
-    /// The complete file contents.
-    public func serialized() -> [UInt8] {
+    private mutating func check(_ name: String, _ dimensions: [Int], _ type: GGMLType) -> Bool {
+        if name.isEmpty || name.utf8.count > Self.maximumNameLength {
+            problem(name, "a tensor name must have 1 to \(Self.maximumNameLength) bytes, this has \(name.utf8.count)")
+        } else if tensors.contains(where: { $0.name == name }) {
+            problem(name, "a tensor of this name was already added")
+        } else if !(1...Self.maximumDimensions).contains(dimensions.count) || dimensions.contains(where: { $0 <= 0 }) {
+            problem(name, "shape \(dimensions) must have 1 to \(Self.maximumDimensions) positive dimensions")
+        } else if dimensions[0] % type.blockSize != 0 {
+            problem(name, "row length \(dimensions[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+        } else if dimensions.reduce(into: (1, false), { acc, d in
+            let (product, overflow) = acc.0.multipliedReportingOverflow(by: d)
+            acc = (product, acc.1 || overflow)
+        }).1 {
+            problem(name, "shape \(dimensions) has more elements than fit in an Int")
+        } else {
+            return true
+        }
+        return false
+    }
+
+    private mutating func problem(_ name: String, _ detail: String) {
+        problems.append(GGUFError(.invalidArgument, path: "", field: "tensor '\(name)'", detail: detail))
+    }
+
+    // MARK: Output
+
+    /// The complete file contents in memory (for tests and small files; `write(to:)` streams).
+    public func serialized() throws -> [UInt8] {
         var out: [UInt8] = []
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        try emit { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Writes the file atomically: a temporary file beside `url`, flushed, then renamed over it.
+    public func write(to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        func failure(_ detail: String) -> GGUFError {
+            GGUFError(.writeFailed, path: url.path, detail: detail)
+        }
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else {
+            throw failure("cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+        }
+        var closed = false
+        defer {
+            if !closed { close(descriptor) }
+        }
+        do {
+            try emit { chunk in
+                var done = 0
+                while done < chunk.count, let base = chunk.baseAddress {
+                    let written = systemWrite(descriptor, base + done, chunk.count - done)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw failure("writing failed: \(String(cString: strerror(errno)))")
+                    }
+                    done += written
+                }
+            }
+            guard fsync(descriptor) == 0 else { throw failure("flushing to disk failed: \(String(cString: strerror(errno)))") }
+            closed = true
+            guard close(descriptor) == 0 else { throw failure("closing failed: \(String(cString: strerror(errno)))") }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw failure("cannot move the finished file into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary.path)
+            if var gguf = error as? GGUFError {
+                if gguf.path.isEmpty { gguf.path = url.path }
+                throw gguf
+            }
+            throw error
+        }
+    }
+
+    /// Produces the file in pieces: header and tables in one buffer, then each tensor's bytes.
+    private func emit(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        if let first = problems.first { throw first }
+        guard alignment > 0, alignment & (alignment - 1) == 0 else {
+            throw GGUFError(.invalidArgument, path: "", field: "alignment", detail: "alignment \(alignment) is not a power of two")
+        }
+        var entries = metadata
+        if alignment != 32, !entries.contains(where: { $0.0 == "general.alignment" }) {
+            entries.append(("general.alignment", .uint32(UInt32(alignment))))
+        }
+        for (key, value) in entries { try Self.checkArrays(value, key: key) }
+
+        var header: [UInt8] = []
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) } }
         func appendString(_ text: String) {
             append(UInt64(text.utf8.count))
-            out.append(contentsOf: text.utf8)
+            header.append(contentsOf: text.utf8)
         }
         func appendValue(_ value: GGUFValue) {
             switch value {
@@ -59,10 +188,6 @@ public struct GGUFWriter {
                 items.forEach(appendValue)
             }
         }
-        var entries = metadata
-        if alignment != 32, !entries.contains(where: { $0.0 == "general.alignment" }) {
-            entries.append(("general.alignment", .uint32(UInt32(alignment))))
-        }
         append(UInt32(0x4655_4747))
         append(UInt32(3))
         append(UInt64(tensors.count))
@@ -73,37 +198,45 @@ public struct GGUFWriter {
             appendValue(value)
         }
         var offset = 0
-        var offsets: [Int] = []
         for tensor in tensors {
-            offsets.append(offset)
-            offset += (tensor.bytes.count + alignment - 1) / alignment * alignment
-        }
-        for (tensor, tensorOffset) in zip(tensors, offsets) {
             appendString(tensor.name)
             append(UInt32(tensor.dimensions.count))
             tensor.dimensions.forEach { append(UInt64($0)) }
             append(tensor.type.rawValue)
-            append(UInt64(tensorOffset))
+            append(UInt64(offset))
+            offset += padded(tensor.bytes.count)
         }
-        out.append(contentsOf: repeatElement(0, count: (alignment - out.count % alignment) % alignment))
+        header.append(contentsOf: repeatElement(0, count: padded(header.count) - header.count))
+        try header.withUnsafeBytes(sink)
+        let zeros = [UInt8](repeating: 0, count: alignment)
         for tensor in tensors {
-            out.append(contentsOf: tensor.bytes)
-            out.append(contentsOf: repeatElement(0, count: (alignment - tensor.bytes.count % alignment) % alignment))
+            try tensor.bytes.withUnsafeBytes(sink)
+            try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[..<(padded(tensor.bytes.count) - tensor.bytes.count)])) }
         }
-        return out
     }
 
-    /// Writes the file atomically.
-    public func write(to url: URL) throws {
-        let bytes = serialized()
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-        do {
-            try Data(bytes).write(to: temporary)
-            _ = try? FileManager.default.removeItem(at: url)
-            try FileManager.default.moveItem(at: temporary, to: url)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw GGUFError(.writeFailed, path: url.path, detail: "could not write \(bytes.count) bytes: \(error.localizedDescription)")
+    private func padded(_ count: Int) -> Int {
+        (count + alignment - 1) / alignment * alignment
+    }
+
+    /// Every element of an array must have the declared element type, or the file would be unreadable.
+    private static func checkArrays(_ value: GGUFValue, key: String) throws {
+        guard case .array(let elementType, let items) = value else { return }
+        for (index, item) in items.enumerated() {
+            guard item.type == elementType else {
+                throw GGUFError(.invalidArgument, path: "", field: "metadata[\"\(key)\"][\(index)]",
+                                detail: "element of type \(item.type) in an array declared as \(elementType)")
+            }
+            try checkArrays(item, key: key)
         }
     }
+}
+
+/// `write(2)`, named apart from `GGUFWriter.write(to:)`.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(descriptor, bytes, count)
+    #else
+    Darwin.write(descriptor, bytes, count)
+    #endif
 }

@@ -3,7 +3,7 @@
 
 Each fixture pairs raw blocks with the floats gguf-py's numpy dequantizer computes from them, so the
 Swift decoder is checked against an independent implementation. Run from this folder:
-    pip install gguf numpy && python3 make_fixtures.py [path/to/SmolLM2-135M-Instruct.Q4_1.gguf]
+    pip install gguf==0.19.0 numpy && python3 make_fixtures.py [path/to/SmolLM2-135M-Instruct.Q4_1.gguf]
 """
 import json, sys
 import numpy as np
@@ -42,11 +42,24 @@ for name, qtype, count in [("F32", T.F32, 64), ("F16", T.F16, 64), ("BF16", T.BF
     raw, values = blocks(qtype, count)
     out[name] = {"bytes": raw.tobytes().hex(), "values": [float(v) for v in values]}
 from gguf.quants import quantize
-source = rng.normal(0, 1, 128).astype(np.float32)
-source[5] = 3.75  # a clear extreme, so rounding at the block maximum is exercised
+# Eight blocks of 32 floats: random normal ones plus the cases where rounding and clamping matter.
+source = rng.normal(0, 1, 256).astype(np.float32)
+b = source.reshape(-1, 32)
+b[0] = 0                                    # all zero: the scale is 0 and its inverse must be too
+b[1] = 0.25                                 # constant: max == min
+b[2] = np.abs(b[2]) + 1                     # all positive
+b[3] = -np.abs(b[3]) * 1e-3                 # small and all negative
+b[4, 7] = 40.0                              # one outlier
+b[5] = np.linspace(-1, 1, 32)               # evenly spaced: many exact halves
+b[6] = rng.normal(0, 1e-6, 32)              # f16 subnormal scales
+b[7] = rng.normal(0, 2e4, 32)               # near the top of the f16 range
 out["quantize"] = {"source": [float(v) for v in source]}
-for name, qtype in [("Q8_0", T.Q8_0), ("Q4_0", T.Q4_0), ("Q4_1", T.Q4_1), ("F16", T.F16), ("BF16", T.BF16)]:
+for name, qtype in [("Q8_0", T.Q8_0), ("Q4_0", T.Q4_0), ("Q4_1", T.Q4_1), ("Q5_0", T.Q5_0), ("Q5_1", T.Q5_1),
+                    ("F16", T.F16), ("BF16", T.BF16)]:
     out["quantize"][name] = quantize(source, qtype).tobytes().hex()
+out["sizes"] = {name: list(GGML_QUANT_SIZES[getattr(T, name)]) for name in
+                ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"]}
+out["ids"] = {name: int(getattr(T, name)) for name in out["sizes"]}
 json.dump(out, open("blocks.json", "w"), separators=(",", ":"))
 
 if len(sys.argv) > 1:
@@ -57,5 +70,11 @@ if len(sys.argv) > 1:
         t = next(t for t in reader.tensors if t.name == tensor_name)
         data = dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0]))
         rows[f"{tensor_name}#{row}"] = [float(v) for v in data[row]]
-    json.dump(rows, open("model_rows.json", "w"), separators=(",", ":"))
+    # Whole-tensor sums check every block of the largest tensors, not just the sampled rows.
+    sums = {}
+    for tensor_name in ["token_embd.weight", "blk.0.attn_q.weight", "blk.29.ffn_down.weight", "output_norm.weight"]:
+        t = next(t for t in reader.tensors if t.name == tensor_name)
+        data = dequantize(t.data, t.tensor_type).astype(np.float64)
+        sums[tensor_name] = {"sum": float(data.sum()), "abs_sum": float(np.abs(data).sum())}
+    json.dump({"rows": rows, "sums": sums}, open("model_rows.json", "w"), separators=(",", ":"))
 print("fixtures written")
