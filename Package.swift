@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -113,12 +113,12 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabLLM"], swiftSettings: strictSettings),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(
             name: "LabLLMTests",
-            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTestSupport"],
+            dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: tensorSettings
         ),

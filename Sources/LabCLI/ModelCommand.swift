@@ -7,7 +7,10 @@ struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Download, inspect and probe GGUF models.",
-        subcommands: [ModelPullCommand.self, ModelInspectCommand.self, ModelTokenizeCommand.self]
+        subcommands: [
+            ModelPullCommand.self, ModelInspectCommand.self, ModelTokenizeCommand.self,
+            ModelPerplexityCommand.self, ModelBenchCommand.self,
+        ]
     )
 }
 

@@ -54,6 +54,6 @@ func loadTokenizer(_ url: URL) throws -> Tokenizer {
     } catch let error as GGUFError {
         throw CLIError(error.description)
     } catch let error as TokenizerError {
-        throw CLIError(error.description)
+        throw CLIError("\(error.path ?? url.path): \(error.message)", hint: error.hint)
     }
 }

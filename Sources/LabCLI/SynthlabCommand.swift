@@ -19,6 +19,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
         subcommands: [
             TaxonomyCommand.self,
             ModelCommand.self,
+            ChatCommand.self,
         ]
     )
 

@@ -18,7 +18,8 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// Threads for matrix products and attention.
     public let threadCount: Int
     /// Batches of at least this many rows go through dequantized tiles and sgemm; smaller ones
-    /// through the fused quantized product. Measured in `bench/engine` (see its README).
+    /// through the fused quantized product (which decodes each weight block once per four rows,
+    /// so its cost grows with the rows while a tile's decoding cost does not).
     public let sgemmRowThreshold: Int
     let file: GGUFFile
     let weights: LlamaWeights

@@ -103,15 +103,19 @@ public struct QuantizedMatrix: @unchecked Sendable {
         let blocks = columns / 32
         let C = columns
         if N == 1 {
-            for r in range {
-                let row = data + r * rowBytes
-                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
                 for b in 0..<blocks {
-                    let (w0, w1) = D.decode(row + b * D.bytesPer32)
-                    a0.addProduct(w0, load16(x + 32 * b))
-                    a1.addProduct(w1, load16(x + 32 * b + 16))
+                    sums[b] = (load16(x + 32 * b) + load16(x + 32 * b + 16)).sum()
                 }
-                out[r] = (a0 + a1).sum()
+                for r in range {
+                    let row = data + r * rowBytes
+                    var acc = SIMD16<Float>()
+                    var scalar: Float = 0
+                    for b in 0..<blocks {
+                        D.accumulate(row + b * D.bytesPer32, x + 32 * b, xSum: sums[b], into: &acc, scalar: &scalar)
+                    }
+                    out[r] = acc.sum() + scalar
+                }
             }
             return
         }

@@ -43,9 +43,20 @@ public enum WeightFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// IEEE 754 binary16 bits to Float, written out so it runs the same on every platform.
+/// IEEE 754 binary16 bits to Float: one instruction through `Float16` where the platform has
+/// it (F16C on x86-64-v3), else the bit manipulation of `halfToFloatPortable`.
 @inline(__always)
 public func halfToFloat(_ h: UInt16) -> Float {
+    #if os(macOS) && arch(x86_64)
+    halfToFloatPortable(h)
+    #else
+    Float(Float16(bitPattern: h))
+    #endif
+}
+
+/// IEEE 754 binary16 bits to Float, written out so it runs the same on every platform.
+@inline(__always)
+public func halfToFloatPortable(_ h: UInt16) -> Float {
     let sign = UInt32(h & 0x8000) << 16
     let exponent = UInt32(h >> 10) & 0x1F
     let mantissa = UInt32(h & 0x03FF)
@@ -65,6 +76,18 @@ protocol BlockDecoder {
     /// Bytes holding 32 weights.
     static var bytesPer32: Int { get }
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>)
+    /// acc + Σ w·x over the block's 32 weights, as one SIMD16 partial sum plus a scalar, where
+    /// `xSum` = Σ x over the block (formats with an offset use it instead of adding it per weight).
+    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float)
+}
+
+extension BlockDecoder {
+    @inline(__always)
+    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        let (w0, w1) = decode(p)
+        acc.addProduct(w0, load16(x))
+        acc.addProduct(w1, load16(x + 16))
+    }
 }
 
 enum Q4_1Decoder: BlockDecoder {
@@ -74,9 +97,31 @@ enum Q4_1Decoder: BlockDecoder {
         let d = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(as: UInt16.self)))
         let m = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
         let qs = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-        let low = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: qs & 0x0F))
-        let high = SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: qs &>> 4))
+        // Lane by lane: the optimiser turns this into vector widen + convert instructions,
+        // while the stdlib's generic SIMD conversion initialisers stay out-of-line calls.
+        var low = SIMD16<Float>(), high = SIMD16<Float>()
+        for i in 0..<16 {
+            low[i] = Float(qs[i] & 0x0F)
+            high[i] = Float(qs[i] >> 4)
+        }
         return (low * d + m, high * d + m)
+    }
+
+    // Σ (d·q + m)·x = d·Σ q·x + m·Σ x: the offset costs one scalar product per block.
+    @inline(__always)
+    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        let d = halfToFloat(p.loadUnaligned(as: UInt16.self))
+        let m = halfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        let qs = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+        var low = SIMD16<Float>(), high = SIMD16<Float>()
+        for i in 0..<16 {
+            low[i] = Float(qs[i] & 0x0F)
+            high[i] = Float(qs[i] >> 4)
+        }
+        var partial = low * load16(x)
+        partial.addProduct(high, load16(x + 16))
+        acc.addProduct(SIMD16<Float>(repeating: d), partial)
+        scalar += m * xSum
     }
 }
 
@@ -87,7 +132,27 @@ enum Q8_0Decoder: BlockDecoder {
         let d = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(as: UInt16.self)))
         let q0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
         let q1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
-        return (SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q0)) * d, SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded: q1)) * d)
+        var a = SIMD16<Float>(), b = SIMD16<Float>()
+        for i in 0..<16 {  // lane by lane, as in Q4_1Decoder
+            a[i] = Float(q0[i])
+            b[i] = Float(q1[i])
+        }
+        return (a * d, b * d)
+    }
+
+    @inline(__always)
+    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        let d = halfToFloat(p.loadUnaligned(as: UInt16.self))
+        let q0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
+        let q1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
+        var a = SIMD16<Float>(), b = SIMD16<Float>()
+        for i in 0..<16 {
+            a[i] = Float(q0[i])
+            b[i] = Float(q1[i])
+        }
+        var partial = a * load16(x)
+        partial.addProduct(b, load16(x + 16))
+        acc.addProduct(SIMD16<Float>(repeating: d), partial)
     }
 }
 

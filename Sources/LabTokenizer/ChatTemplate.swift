@@ -1,107 +1,213 @@
 public import LabCore
+import Foundation
 
-/// The chat formats synthlab renders, chosen from a GGUF's `tokenizer.chat_template` or by name.
+/// A chat format: how a conversation becomes the prompt text a model was trained on.
 ///
-/// Rendering is written out per format rather than by a Jinja interpreter: the formats are few and
-/// fixed, and exact strings matter (one missing newline changes the model's answers).
-public struct ChatTemplate: Sendable, Equatable {
-    public enum Format: String, Sendable, CaseIterable {
-        /// `<|im_start|>role\ncontent<|im_end|>\n` (SmolLM2, Qwen, …).
-        case chatML = "chatml"
-        /// `[INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST] assistant </s>` (Llama 2, TinyLlama chat).
-        case llama2
-        /// `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>` (Llama 3).
-        case llama3
-        /// `[INST] user [/INST] assistant</s>`, the system prompt folded into the first user turn (Mistral).
-        case mistral
-        /// `<|system|>\n…\n<|user|>\n…\n<|assistant|>\n…<|endoftext|>` (Granite, Merlinite/Labrador).
-        case granite
+/// Rather than running a Jinja interpreter, the common formats are written out, and the right
+/// one is recognised from marker substrings of the GGUF's `tokenizer.chat_template` (the same
+/// approach as llama.cpp's `llm_chat_detect_template`, src/llama-chat.cpp). Each rendering
+/// reproduces its model family's published Hugging Face template.
+public enum ChatTemplate: Sendable, Hashable {
+    /// `<|im_start|>role\ncontent<|im_end|>\n` (SmolLM, Qwen, …). When the conversation does not
+    /// start with a system message, `defaultSystemPrompt` (if any) is put first, as SmolLM2's and
+    /// Qwen2.5's templates do.
+    case chatML(defaultSystemPrompt: String?)
+    /// Llama-2 chat: `<s>[INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST] answer </s>`.
+    case llama2
+    /// Llama-3 instruct: `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>`.
+    case llama3
+    /// Mistral instruct: `<s>[INST] user [/INST]answer</s>`; a system message is put before the
+    /// first user message, separated by a blank line.
+    case mistral
+    /// Granite / InstructLab (LAB): `<|system|>\n…\n<|user|>\n…\n<|assistant|>\n…<|endoftext|>`.
+    case granite
+
+    /// Names accepted by `init(named:)`.
+    public static let names = ["chatml", "llama2", "llama3", "mistral", "granite"]
+
+    /// The template called `name` (one of `names`); ChatML without a default system prompt.
+    public init(named name: String) throws {
+        switch name.lowercased() {
+        case "chatml": self = .chatML(defaultSystemPrompt: nil)
+        case "llama2", "llama-2": self = .llama2
+        case "llama3", "llama-3": self = .llama3
+        case "mistral": self = .mistral
+        case "granite", "labrador", "lab": self = .granite
+        default:
+            throw TokenizerError(
+                .chatTemplate, "unknown chat template '\(name)'", hint: "use one of: \(Self.names.joined(separator: ", "))")
+        }
     }
 
-    public var format: Format
-    /// Inserted when a conversation has no system message (SmolLM2's template does this).
-    public var defaultSystemPrompt: String?
-
-    public init(format: Format, defaultSystemPrompt: String? = nil) {
-        self.format = format
-        self.defaultSystemPrompt = defaultSystemPrompt
-    }
-
-    /// Recognises the format of a Jinja chat template by its marker strings; nil when unknown.
-    public static func detect(fromJinja jinja: String) -> ChatTemplate? {
-        let format: Format
-        if jinja.contains("<|im_start|>") {
-            format = .chatML
-        } else if jinja.contains("<|start_header_id|>") {
-            format = .llama3
-        } else if jinja.contains("<<SYS>>") {
-            format = .llama2
-        } else if jinja.contains("[INST]") {
-            format = .mistral
-        } else if jinja.contains("<|assistant|>") && jinja.contains("<|user|>") {
-            format = .granite
+    /// The template a Jinja `tokenizer.chat_template` text implements, or nil when unrecognised.
+    public init?(recognizing template: String) {
+        if template.contains("<|im_start|>") {
+            self = .chatML(defaultSystemPrompt: Self.defaultSystemPrompt(in: template))
+        } else if template.contains("<|start_header_id|>") && template.contains("<|end_header_id|>") {
+            self = .llama3
+        } else if template.contains("[INST]") {
+            self = template.contains("<<SYS>>") ? .llama2 : .mistral
+        } else if template.contains("<|user|>") && template.contains("<|assistant|>")
+            && template.contains("<|endoftext|>") && !template.contains("<|end|>")
+        {
+            self = .granite
         } else {
             return nil
         }
-        return ChatTemplate(format: format, defaultSystemPrompt: defaultSystem(in: jinja, format: format))
     }
 
-    /// The template of a model: from its metadata when recognisable, else ChatML.
-    public static func forVocabulary(_ vocabulary: TokenizerVocabulary) -> ChatTemplate {
-        vocabulary.chatTemplate.flatMap(detect(fromJinja:)) ?? ChatTemplate(format: .chatML)
-    }
-
-    /// A ChatML template that inserts a default system prompt when the conversation has none, e.g.
-    /// `{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are …<|im_end|>\n' }}`.
-    private static func defaultSystem(in jinja: String, format: Format) -> String? {
-        guard format == .chatML, jinja.contains("!= 'system'") || jinja.contains("!= \"system\""),
-              let start = jinja.range(of: "<|im_start|>system\n"),
-              let end = jinja.range(of: "<|im_end|>", range: start.upperBound..<jinja.endIndex) else { return nil }
-        let text = String(jinja[start.upperBound..<end.lowerBound])
-        // Only a literal prompt: a template that prints a variable here has no fixed default.
-        return text.contains("{{") || text.contains("+") ? nil : text
-    }
-
-    /// The prompt text for `messages`; with `addGenerationPrompt` it ends where the assistant's reply begins.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
-        var messages = messages
-        if let defaultSystemPrompt, messages.first?.role != .system {
-            messages.insert(ChatMessage(.system, defaultSystemPrompt), at: 0)
+    /// The literal system text a ChatML template inserts when the conversation has none.
+    ///
+    /// Recognises `'<|im_start|>system` followed by a newline (real, or `\n` escaped in the
+    /// Jinja string) and literal text up to `<|im_end|>`, in a template that tests for a missing
+    /// system message (`!= 'system'` or `!= "system"`).
+    static func defaultSystemPrompt(in template: String) -> String? {
+        guard template.contains("!= 'system'") || template.contains("!= \"system\"") else { return nil }
+        let marker = "<|im_start|>system"
+        var searchStart = template.startIndex
+        while let found = template.range(of: marker, range: searchStart..<template.endIndex) {
+            searchStart = found.upperBound
+            var rest = template[found.upperBound...]
+            if rest.hasPrefix("\n") {
+                rest = rest.dropFirst()
+            } else if rest.hasPrefix("\\n") {
+                rest = rest.dropFirst(2)
+            } else {
+                continue
+            }
+            guard let end = rest.range(of: "<|im_end|>") else { continue }
+            let text = String(rest[..<end.lowerBound])
+            // Text built from template expressions is not a fixed default prompt.
+            if text.isEmpty || text.contains("{{") || text.contains("{%") || text.contains("'") || text.contains("\"") {
+                continue
+            }
+            return text.replacingOccurrences(of: "\\n", with: "\n")
         }
-        var out = ""
-        switch format {
-        case .chatML:
-            for message in messages { out += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n" }
-            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+        return nil
+    }
+
+    /// The prompt text for `messages`.
+    ///
+    /// - Parameters:
+    ///   - addGenerationPrompt: end with the opening of an assistant turn, so the model answers.
+    ///   - beginOfSequence, endOfSequence: the texts of BOS and EOS (`<s>`, `</s>`), which some
+    ///     formats write into the prompt; nil when the vocabulary has none.
+    /// - Throws: `TokenizerError.chatTemplate` when the format cannot express the conversation
+    ///   (Llama-2 and Mistral need user and assistant turns to alternate) or lacks a needed token.
+    public func render(
+        _ messages: [ChatMessage], addGenerationPrompt: Bool, beginOfSequence: String?, endOfSequence: String?
+    ) throws -> String {
+        switch self {
+        case .chatML(let defaultSystemPrompt):
+            return Self.renderChatML(messages, addGenerationPrompt, defaultSystemPrompt)
+        case .llama2:
+            return try Self.renderLlama2(messages, try Self.require(beginOfSequence, "BOS"), try Self.require(endOfSequence, "EOS"))
         case .llama3:
-            for message in messages { out += "<|start_header_id|>\(message.role.rawValue)<|end_header_id|>\n\n\(message.content)<|eot_id|>" }
-            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
-        case .llama2, .mistral:
-            var system = ""
-            var firstUser = true
-            for message in messages {
-                switch message.role {
-                case .system:
-                    system = message.content
-                case .user:
-                    if !firstUser { out += "<s>" }
-                    var content = message.content
-                    if firstUser && !system.isEmpty {
-                        content = format == .llama2 ? "<<SYS>>\n\(system)\n<</SYS>>\n\n\(content)" : "\(system)\n\n\(content)"
-                    }
-                    out += "[INST] \(content) [/INST]"
-                    firstUser = false
-                case .assistant:
-                    out += format == .llama2 ? " \(message.content) </s>" : " \(message.content)</s>"
-                }
-            }
+            return try Self.renderLlama3(messages, addGenerationPrompt, try Self.require(beginOfSequence, "BOS"))
+        case .mistral:
+            return try Self.renderMistral(messages, try Self.require(beginOfSequence, "BOS"), try Self.require(endOfSequence, "EOS"))
         case .granite:
-            for message in messages {
-                out += "<|\(message.role.rawValue)|>\n\(message.content)"
-                out += message.role == .assistant ? "<|endoftext|>\n" : "\n"
-            }
-            if addGenerationPrompt { out += "<|assistant|>\n" }
+            return Self.renderGranite(messages, addGenerationPrompt)
         }
-        return out
+    }
+
+    private static func require(_ text: String?, _ name: String) throws -> String {
+        guard let text else {
+            throw TokenizerError(
+                .chatTemplate, "this chat template writes the \(name) token into the prompt but the vocabulary has none",
+                hint: "choose a chat template that matches the model")
+        }
+        return text
+    }
+
+    private static func renderChatML(_ messages: [ChatMessage], _ addGenerationPrompt: Bool, _ defaultSystem: String?) -> String {
+        var text = ""
+        for (index, message) in messages.enumerated() {
+            if index == 0, message.role != .system, let defaultSystem {
+                text += "<|im_start|>system\n\(defaultSystem)<|im_end|>\n"
+            }
+            text += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n"
+        }
+        if addGenerationPrompt { text += "<|im_start|>assistant\n" }
+        return text
+    }
+
+    /// Splits off a leading system message and checks that the rest alternates user, assistant, ….
+    private static func alternatingTurns(_ messages: [ChatMessage], format: String) throws -> (String?, [ChatMessage]) {
+        var turns = messages[...]
+        var system: String?
+        if let first = turns.first, first.role == .system {
+            system = first.content
+            turns = turns.dropFirst()
+        }
+        for (index, message) in turns.enumerated() {
+            let expected: ChatMessage.Role = index % 2 == 0 ? .user : .assistant
+            guard message.role == expected else {
+                throw TokenizerError(
+                    .chatTemplate,
+                    "the \(format) chat format needs user and assistant turns to alternate, starting with user; message \(index + (system == nil ? 0 : 1)) is \(message.role.rawValue)",
+                    hint: "merge consecutive messages of the same role, and put any system message first")
+            }
+        }
+        return (system, Array(turns))
+    }
+
+    private static func stripped(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func renderLlama2(_ messages: [ChatMessage], _ bos: String, _ eos: String) throws -> String {
+        let (system, turns) = try alternatingTurns(messages, format: "Llama-2")
+        var text = ""
+        for (index, message) in turns.enumerated() {
+            var content = message.content
+            if index == 0, let system {
+                content = "<<SYS>>\n\(system)\n<</SYS>>\n\n\(content)"
+            }
+            if message.role == .user {
+                text += "\(bos)[INST] \(stripped(content)) [/INST]"
+            } else {
+                text += " \(stripped(content)) \(eos)"
+            }
+        }
+        return text
+    }
+
+    private static func renderLlama3(_ messages: [ChatMessage], _ addGenerationPrompt: Bool, _ bos: String) throws -> String {
+        var text = bos
+        for message in messages {
+            text += "<|start_header_id|>\(message.role.rawValue)<|end_header_id|>\n\n\(stripped(message.content))<|eot_id|>"
+        }
+        if addGenerationPrompt { text += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        return text
+    }
+
+    private static func renderMistral(_ messages: [ChatMessage], _ bos: String, _ eos: String) throws -> String {
+        let (system, turns) = try alternatingTurns(messages, format: "Mistral")
+        var text = bos
+        for (index, message) in turns.enumerated() {
+            if message.role == .user {
+                let content = index == 0 && system != nil ? "\(system ?? "")\n\n\(message.content)" : message.content
+                text += "[INST] \(content) [/INST]"
+            } else {
+                text += "\(message.content)\(eos)"
+            }
+        }
+        return text
+    }
+
+    private static func renderGranite(_ messages: [ChatMessage], _ addGenerationPrompt: Bool) -> String {
+        var text = ""
+        for (index, message) in messages.enumerated() {
+            switch message.role {
+            case .system: text += "<|system|>\n\(message.content)\n"
+            case .user: text += "<|user|>\n\(message.content)\n"
+            case .assistant:
+                text += "<|assistant|>\n\(message.content)<|endoftext|>"
+                if index < messages.count - 1 { text += "\n" }
+            }
+        }
+        if addGenerationPrompt { text += "<|assistant|>\n" }
+        return text
     }
 }

@@ -1,23 +1,26 @@
-/// Turns tokens into text one at a time without ever splitting a UTF-8 character: bytes of an
-/// incomplete character are held back until the tokens that complete it arrive.
-public struct StreamingDecoder {
-    private let tokenizer: Tokenizer
-    private let renderSpecial: Bool
+/// Turns generated tokens into text one token at a time, for streaming output.
+///
+/// A character can be split over several tokens (byte-level BPE pieces of `東`, or SentencePiece
+/// byte tokens `<0xE6><0x9D><0xB1>`); the detokenizer holds back an unfinished UTF-8 sequence
+/// until the token that completes it arrives, so every returned piece is whole characters.
+/// Concatenating every `append` result and `flush()` equals `Tokenizer.decode` of all the ids.
+public struct StreamingDecoder: Sendable {
+    /// The tokenizer whose pieces are joined.
+    public let tokenizer: Tokenizer
+    /// Whether control tokens (`<|im_end|>`) appear in the text.
+    public let renderSpecial: Bool
     private var pending: [UInt8] = []
     private var atStart = true
 
+    /// A detokenizer for one output stream.
     public init(tokenizer: Tokenizer, renderSpecial: Bool = false) {
         self.tokenizer = tokenizer
         self.renderSpecial = renderSpecial
     }
 
-    /// The text that `id` completes (possibly empty).
+    /// Adds one token and returns the text it completes (possibly empty).
     public mutating func append(_ id: Int32) -> String {
-        pending.append(contentsOf: tokenizer.bytes(of: id, renderSpecial: renderSpecial))
-        if atStart, tokenizer.vocabulary.model == .llama, tokenizer.vocabulary.addSpacePrefix, pending.first == UInt8(ascii: " ") {
-            pending.removeFirst()
-        }
-        if !pending.isEmpty { atStart = false }
+        tokenizer.appendPiece(of: id, renderSpecial: renderSpecial, atStart: &atStart, to: &pending)
         let complete = Self.completePrefixLength(pending)
         guard complete > 0 else { return "" }
         let text = String(decoding: pending[..<complete], as: UTF8.self)
@@ -25,26 +28,34 @@ public struct StreamingDecoder {
         return text
     }
 
-    /// Whatever is still held back (an incomplete character at the very end), as replacement text.
+    /// Returns whatever is still held back (an unfinished sequence becomes U+FFFD) and resets.
     public mutating func flush() -> String {
-        defer { pending.removeAll() }
-        return pending.isEmpty ? "" : String(decoding: pending, as: UTF8.self)
+        let text = String(decoding: pending, as: UTF8.self)
+        pending.removeAll()
+        atStart = true
+        return text
     }
 
-    /// Length of the longest prefix that does not end inside a multi-byte character.
+    /// Bytes held back waiting for the rest of a character.
+    public var pendingByteCount: Int { pending.count }
+
+    /// The length of `bytes` without a trailing UTF-8 sequence that more bytes could still complete.
     static func completePrefixLength(_ bytes: [UInt8]) -> Int {
-        var index = bytes.count
-        // Look back at most 3 bytes for the lead byte of the last character.
-        var back = 0
-        while back < 4 && index - back - 1 >= 0 {
-            let byte = bytes[index - back - 1]
-            if byte & 0xC0 != 0x80 {
-                let needed = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-                if needed > back + 1 { index -= back + 1 }
-                return index
-            }
-            back += 1
+        let count = bytes.count
+        // Find the start of the last sequence: at most 3 continuation bytes back.
+        var start = count - 1
+        while start >= 0 && start >= count - 4 && bytes[start] & 0xC0 == 0x80 {
+            start -= 1
         }
-        return index
+        guard start >= 0 && start >= count - 4 else { return count }
+        let lead = bytes[start]
+        let needed: Int
+        switch lead {
+        case 0xC2...0xDF: needed = 2
+        case 0xE0...0xEF: needed = 3
+        case 0xF0...0xF4: needed = 4
+        default: return count  // ASCII, or a byte that can never start a sequence: nothing to wait for.
+        }
+        return count - start < needed ? start : count
     }
 }

@@ -1,251 +1,310 @@
 import Foundation
 
-/// Text ↔ token ids for GPT-2-style byte-level BPE and SentencePiece-style BPE vocabularies,
-/// matching llama.cpp's tokenizer on the same GGUF metadata.
-public final class Tokenizer: @unchecked Sendable {
-    // @unchecked: all stored properties are immutable except the word cache, which is locked.
+/// Turns text into token ids and back exactly as llama.cpp does for the same GGUF vocabulary.
+///
+/// Built once from a `TokenizerVocabulary` (about 0.1 s for a 49k-token vocabulary), then safe to
+/// share between threads. Encoding caches the tokens of recently seen words.
+public struct Tokenizer: Sendable {
+    /// The vocabulary this tokenizer was built from.
     public let vocabulary: TokenizerVocabulary
-    private let idOf: [String: Int32]
-    /// gpt2: (left id << 32 | right id) → (rank, merged id).
-    private let merges: [UInt64: (rank: Int32, merged: Int32)]
-    /// Token id for each raw byte (gpt2: the byte's mapped character; llama: `<0xXX>`), or -1.
-    private let byteTokens: [Int32]
-    private let preTokenizer: PreTokenizer?
-    /// Tokens matched literally in the input: (UTF-8 bytes, id, needs parseSpecial), longest first.
-    private let specials: [(bytes: [UInt8], id: Int32, isControl: Bool)]
-    private let wordCache = WordCache()
+    /// The pre-tokenizer (byte-level BPE only; nil for SentencePiece-style vocabularies).
+    public let preTokenizer: PreTokenizer?
+    /// Beginning-of-sequence token.
+    public let beginOfSequenceId: Int32?
+    /// End-of-sequence token.
+    public let endOfSequenceId: Int32?
+    /// End-of-turn token: `tokenizer.ggml.eot_token_id`, else the first well-known end-of-turn
+    /// token text in the vocabulary (`<|endoftext|>`, `<|im_end|>`, `<|eot_id|>`, …).
+    public let endOfTurnId: Int32?
+    /// Every token that ends generation: EOS, EOT and the well-known end-of-turn tokens
+    /// (llama.cpp's `special_eog_ids`).
+    public let endOfGenerationIds: Set<Int32>
+    /// Whether `encode(_:addSpecial: true)` starts with BOS.
+    public let addsBeginOfSequence: Bool
+    /// Whether `encode(_:addSpecial: true)` ends with EOS.
+    public let addsEndOfSequence: Bool
+    /// SentencePiece only: whether a space is put before the text (and removed again when decoding).
+    public let addsSpacePrefix: Bool
 
-    public init(_ vocabulary: TokenizerVocabulary) throws(TokenizerError) {
+    private let types: [TokenizerVocabulary.TokenType]
+    private let tokenIds: [String: Int32]
+    private let specialTokens: SpecialTokenSplitter
+    private let byteLevel: ByteLevelBPE?
+    private let sentencePiece: SentencePieceBPE?
+    private let pieces: PieceTable
+    private let cache = WordCache()
+
+    /// Token texts that end a turn, as llama.cpp recognises them (src/llama-vocab.cpp, `special_eog_ids`).
+    static let endOfTurnTexts = [
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>",
+    ]
+
+    /// Builds the tokenizer; throws `TokenizerError` when the vocabulary is inconsistent or uses
+    /// a model or pre-tokenizer this module does not implement.
+    public init(_ vocabulary: TokenizerVocabulary) throws {
+        try vocabulary.validate()
         self.vocabulary = vocabulary
-        var idOf: [String: Int32] = [:]
-        idOf.reserveCapacity(vocabulary.tokens.count)
-        for (id, token) in vocabulary.tokens.enumerated() where idOf[token] == nil { idOf[token] = Int32(id) }
-        self.idOf = idOf
+        let tokens = vocabulary.tokens
+        var tokenIds: [String: Int32] = [:]
+        tokenIds.reserveCapacity(tokens.count)
+        for (index, text) in tokens.enumerated() {
+            // Later duplicates win, as in llama.cpp's `token_to_id[word] = i`.
+            tokenIds[text] = Int32(index)
+        }
+        self.tokenIds = tokenIds
 
+        var types = vocabulary.tokenTypes.isEmpty
+            ? [TokenizerVocabulary.TokenType](repeating: .normal, count: tokens.count) : vocabulary.tokenTypes
+        // llama.cpp treats the well-known end-of-turn texts as control tokens whatever their stored type.
+        var endOfGeneration = Set<Int32>()
+        var detectedEndOfTurn: Int32?
+        for text in Self.endOfTurnTexts {
+            if let id = tokenIds[text] {
+                types[Int(id)] = .control
+                endOfGeneration.insert(id)
+                if text != "<|eom_id|>" { detectedEndOfTurn = min(detectedEndOfTurn ?? id, id) }
+            }
+        }
+        self.types = types
+
+        let endOfTurn = vocabulary.endOfTurnId ?? detectedEndOfTurn
         switch vocabulary.model {
         case .gpt2:
-            guard let pre = PreTokenizer(name: vocabulary.preTokenizer) else {
-                throw .unsupported("pre-tokenizer '\(vocabulary.preTokenizer)' (tokenizer.ggml.pre)", path: "tokenizer")
-            }
-            preTokenizer = pre
-            byteTokens = (0..<256).map { idOf[String(ByteLevel.byteToScalar[$0])] ?? -1 }
-            var table: [UInt64: (rank: Int32, merged: Int32)] = [:]
-            table.reserveCapacity(vocabulary.merges.count)
-            for (rank, merge) in vocabulary.merges.enumerated() {
-                guard let space = merge.firstIndex(of: " ") else {
-                    throw .inconsistent("merge \(rank) '\(merge)' has no space", path: "tokenizer.ggml.merges")
-                }
-                let left = String(merge[..<space]), right = String(merge[merge.index(after: space)...])
-                guard let l = idOf[left], let r = idOf[right], let m = idOf[left + right] else { continue }
-                let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
-                if table[key] == nil { table[key] = (Int32(rank), m) }
-            }
-            merges = table
+            let preTokenizer = try PreTokenizer(ggmlName: vocabulary.preTokenizer)
+            self.preTokenizer = preTokenizer
+            byteLevel = try ByteLevelBPE(tokens: tokens, tokenIds: tokenIds, merges: vocabulary.merges)
+            sentencePiece = nil
+            addsBeginOfSequence = vocabulary.addBeginOfSequence ?? preTokenizer.addsBeginOfSequenceByDefault
+            addsSpacePrefix = false
+            beginOfSequenceId = vocabulary.beginOfSequenceId
+            endOfSequenceId = vocabulary.endOfSequenceId
         case .llama:
             preTokenizer = nil
-            merges = [:]
-            byteTokens = (0..<256).map { idOf[String(format: "<0x%02X>", $0)] ?? -1 }
+            byteLevel = nil
+            sentencePiece = SentencePieceBPE(
+                tokens: tokens, tokenIds: tokenIds, scores: vocabulary.scores, unknownId: vocabulary.unknownId)
+            addsBeginOfSequence = vocabulary.addBeginOfSequence ?? true
+            addsSpacePrefix = vocabulary.addSpacePrefix ?? true
+            // llama.cpp's defaults for SentencePiece vocabularies: <s> = 1, </s> = 2.
+            beginOfSequenceId = vocabulary.beginOfSequenceId ?? (tokens.count > 1 ? 1 : nil)
+            endOfSequenceId = vocabulary.endOfSequenceId ?? (tokens.count > 2 ? 2 : nil)
         }
-
-        var specials: [(bytes: [UInt8], id: Int32, isControl: Bool)] = []
-        for (id, type) in vocabulary.types.enumerated() {
-            let text = vocabulary.tokens[id]
-            guard !text.isEmpty else { continue }
-            switch type {
-            case .control, .unknown: specials.append((Array(text.utf8), Int32(id), true))
-            case .userDefined: specials.append((Array(text.utf8), Int32(id), false))
-            default: break
-            }
+        addsEndOfSequence = vocabulary.addEndOfSequence ?? false
+        if addsBeginOfSequence && beginOfSequenceId == nil {
+            throw TokenizerError(
+                .invalidVocabulary, "tokenizer.ggml.add_bos_token is true but there is no tokenizer.ggml.bos_token_id",
+                hint: "the file is damaged or was written by a broken converter")
         }
-        self.specials = specials.sorted { $0.bytes.count > $1.bytes.count }
+        if addsEndOfSequence && endOfSequenceId == nil {
+            throw TokenizerError(
+                .invalidVocabulary, "tokenizer.ggml.add_eos_token is true but there is no tokenizer.ggml.eos_token_id",
+                hint: "the file is damaged or was written by a broken converter")
+        }
+        if let id = endOfSequenceId { endOfGeneration.insert(id) }
+        if let id = endOfTurn { endOfGeneration.insert(id) }
+        endOfTurnId = endOfTurn
+        endOfGenerationIds = endOfGeneration
+        specialTokens = SpecialTokenSplitter(tokens: tokens, types: types)
+        pieces = PieceTable(tokens: tokens, types: types, model: vocabulary.model)
     }
 
     /// Number of tokens in the vocabulary.
     public var count: Int { vocabulary.tokens.count }
 
-    /// The id of a token's exact text, if it is one token.
-    public func id(of token: String) -> Int32? { idOf[token] }
-
-    // MARK: Encoding
-
-    /// Token ids for `text`.
+    /// The tokens of `text`, as llama.cpp's `llama_tokenize` gives them.
+    ///
     /// - Parameters:
-    ///   - addSpecial: add BOS/EOS as the vocabulary asks (`add_bos_token`, `add_eos_token`).
-    ///   - parseSpecial: recognise control tokens such as `<|im_start|>` written in the text.
+    ///   - addSpecial: add BOS/EOS as the model asks (`add_bos_token`, `add_eos_token`).
+    ///   - parseSpecial: match control tokens such as `<|im_start|>` written in the text; when
+    ///     false they are tokenized as ordinary text (user-defined tokens always match). Pass
+    ///     false for text from users that must not inject chat markup.
     public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) -> [Int32] {
-        var ids: [Int32] = []
-        if addSpecial, vocabulary.addBOS, let bos = vocabulary.bosID { ids.append(bos) }
-        var isFirstText = true
-        for fragment in partition(Array(text.utf8), parseSpecial: parseSpecial) {
+        let bytes = Array(text.utf8)
+        var output: [Int32] = []
+        output.reserveCapacity(bytes.count / 3 + 2)
+        if addSpecial && addsBeginOfSequence, let id = beginOfSequenceId {
+            output.append(id)
+        }
+        var workspace = EncodingWorkspace()
+        var previousWasSpecial = true
+        for fragment in specialTokens.split(bytes, parseSpecial: parseSpecial) {
             switch fragment {
-            case .special(let id):
-                ids.append(id)
-            case .text(let bytes):
-                let piece = String(decoding: bytes, as: UTF8.self)
-                switch vocabulary.model {
-                case .gpt2: encodeByteLevel(piece, into: &ids)
-                case .llama: encodeSentencePiece(piece, prefixSpace: isFirstText && vocabulary.addSpacePrefix, into: &ids)
-                }
-            }
-            isFirstText = false
-        }
-        if addSpecial, vocabulary.addEOS, let eos = vocabulary.eosID { ids.append(eos) }
-        return ids
-    }
-
-    private enum Fragment {
-        case text([UInt8])
-        case special(Int32)
-    }
-
-    /// Splits the input at special tokens (longest match at the leftmost position).
-    private func partition(_ bytes: [UInt8], parseSpecial: Bool) -> [Fragment] {
-        let candidates = specials.filter { parseSpecial || !$0.isControl }
-        guard !candidates.isEmpty, !bytes.isEmpty else { return bytes.isEmpty ? [] : [.text(bytes)] }
-        var firstBytes = Set<UInt8>()
-        for candidate in candidates { firstBytes.insert(candidate.bytes[0]) }
-        var fragments: [Fragment] = []
-        var textStart = 0
-        var i = 0
-        outer: while i < bytes.count {
-            if firstBytes.contains(bytes[i]) {
-                for candidate in candidates where candidate.bytes.count <= bytes.count - i {
-                    if bytes[i..<i + candidate.bytes.count].elementsEqual(candidate.bytes) {
-                        if textStart < i { fragments.append(.text(Array(bytes[textStart..<i]))) }
-                        fragments.append(.special(candidate.id))
-                        i += candidate.bytes.count
-                        textStart = i
-                        continue outer
+            case .token(let id):
+                output.append(id)
+                previousWasSpecial = true
+            case .text(let range):
+                if let byteLevel, let preTokenizer {
+                    encodeByteLevel(bytes, range, byteLevel, preTokenizer, &workspace, &output)
+                } else if let sentencePiece {
+                    // llama.cpp puts the prefix space before the first text and after each special token.
+                    var escaped: [UInt8] = []
+                    escaped.reserveCapacity(range.count + 3)
+                    if addsSpacePrefix && previousWasSpecial { escaped.append(contentsOf: Self.escapedSpace) }
+                    for byte in bytes[range] {
+                        if byte == UInt8(ascii: " ") {
+                            escaped.append(contentsOf: Self.escapedSpace)
+                        } else {
+                            escaped.append(byte)
+                        }
                     }
+                    sentencePiece.encode(escaped, into: &output)
                 }
+                previousWasSpecial = false
             }
-            i += 1
         }
-        if textStart < bytes.count { fragments.append(.text(Array(bytes[textStart...]))) }
-        return fragments
+        if addSpecial && addsEndOfSequence, let id = endOfSequenceId {
+            output.append(id)
+        }
+        return output
     }
 
-    private func encodeByteLevel(_ text: String, into ids: inout [Int32]) {
-        guard let preTokenizer else { return }
-        let scalars = Array(text.unicodeScalars)
-        for range in preTokenizer.split(scalars) {
-            let word = String(String.UnicodeScalarView(scalars[range]))
-            if let cached = wordCache.get(word) { ids.append(contentsOf: cached); continue }
-            let encoded = bpe(Array(word.utf8))
-            wordCache.set(word, encoded)
-            ids.append(contentsOf: encoded)
-        }
-    }
+    /// `▁` (U+2581), SentencePiece's stand-in for a space.
+    static let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
 
-    /// Byte-level BPE on one pre-token: start from bytes, repeatedly merge the adjacent pair with the
-    /// lowest merge rank (leftmost on ties), as llama.cpp's bigram queue does.
-    private func bpe(_ bytes: [UInt8]) -> [Int32] {
-        var symbols = bytes.map { byteTokens[Int($0)] }
-        if symbols.contains(-1) {
-            // A byte with no token can only happen with a broken vocabulary; fall back to unknown.
-            return vocabulary.unknownID.map { [$0] } ?? []
-        }
-        while symbols.count > 1 {
-            var bestRank = Int32.max
-            var bestIndex = -1
-            var bestMerged: Int32 = 0
-            for k in 0..<(symbols.count - 1) {
-                let key = UInt64(UInt32(bitPattern: symbols[k])) << 32 | UInt64(UInt32(bitPattern: symbols[k + 1]))
-                if let merge = merges[key], merge.rank < bestRank {
-                    bestRank = merge.rank
-                    bestIndex = k
-                    bestMerged = merge.merged
-                }
+    private func encodeByteLevel(
+        _ bytes: [UInt8], _ range: Range<Int>, _ model: ByteLevelBPE, _ preTokenizer: PreTokenizer,
+        _ workspace: inout EncodingWorkspace, _ output: inout [Int32]
+    ) {
+        workspace.decode(bytes, range)
+        workspace.ends.removeAll(keepingCapacity: true)
+        preTokenizer.split(
+            workspace.scalars, classes: workspace.classes, range: 0..<workspace.scalars.count,
+            into: &workspace.ends, scratch: &workspace.scratch)
+        var startScalar = 0
+        for endScalar in workspace.ends {
+            let piece = bytes[workspace.offsets[startScalar]..<workspace.offsets[endScalar]]
+            startScalar = endScalar
+            let key = String(decoding: piece, as: UTF8.self)
+            if let cached = cache.lookup(key) {
+                output.append(contentsOf: cached)
+                continue
             }
-            guard bestIndex >= 0 else { break }
-            symbols[bestIndex] = bestMerged
-            symbols.remove(at: bestIndex + 1)
-        }
-        return symbols
-    }
-
-    /// SentencePiece-style BPE: characters, merged greedily by the best-scoring vocabulary entry,
-    /// with unknown pieces falling back to `<0xXX>` byte tokens.
-    private func encodeSentencePiece(_ text: String, prefixSpace: Bool, into ids: inout [Int32]) {
-        var normalized = text.replacingOccurrences(of: " ", with: "\u{2581}")
-        if prefixSpace { normalized = "\u{2581}" + normalized }
-        var symbols = normalized.map { String($0) }
-        while symbols.count > 1 {
-            var bestScore = -Float.infinity
-            var bestIndex = -1
-            for k in 0..<(symbols.count - 1) {
-                if let id = idOf[symbols[k] + symbols[k + 1]] {
-                    let score = Int(id) < vocabulary.scores.count ? vocabulary.scores[Int(id)] : 0
-                    if score > bestScore { bestScore = score; bestIndex = k }
-                }
-            }
-            guard bestIndex >= 0 else { break }
-            symbols[bestIndex] += symbols[bestIndex + 1]
-            symbols.remove(at: bestIndex + 1)
-        }
-        for symbol in symbols {
-            if let id = idOf[symbol] { ids.append(id); continue }
-            for byte in symbol.utf8 {
-                let id = byteTokens[Int(byte)]
-                if id >= 0 { ids.append(id) } else if let unknown = vocabulary.unknownID { ids.append(unknown) }
-            }
+            let before = output.count
+            model.encode(piece, ignoringMerges: preTokenizer.ignoresMerges, workspace: &workspace.merge, into: &output)
+            cache.store(key, Array(output[before...]))
         }
     }
 
-    // MARK: Decoding
-
-    /// The raw bytes a token stands for (control tokens: their text when `renderSpecial`, else nothing).
-    public func bytes(of id: Int32, renderSpecial: Bool = true) -> [UInt8] {
-        guard id >= 0, Int(id) < vocabulary.tokens.count else { return [] }
-        let text = vocabulary.tokens[Int(id)]
-        switch vocabulary.types[Int(id)] {
-        case .control, .unknown, .unused:
-            return renderSpecial ? Array(text.utf8) : []
-        case .userDefined:
-            return Array(text.utf8)
-        case .byte:
-            if text.hasPrefix("<0x"), text.hasSuffix(">"), let byte = UInt8(text.dropFirst(3).dropLast(), radix: 16) { return [byte] }
-            return Array(text.utf8)
-        case .normal, .undefined:
-            switch vocabulary.model {
-            case .gpt2:
-                var out: [UInt8] = []
-                ByteLevel.decode(text, into: &out)
-                return out
-            case .llama:
-                return Array(text.replacingOccurrences(of: "\u{2581}", with: " ").utf8)
-            }
-        }
-    }
-
-    /// The text of `ids`. Invalid UTF-8 (a sequence cut mid-character) becomes U+FFFD.
+    /// The text of `ids`.
+    ///
+    /// Control and unknown tokens appear as their text only when `renderSpecial` is true.
+    /// SentencePiece's prefix space is removed from the first piece. Bytes that do not form valid
+    /// UTF-8 (a character cut off by the end of `ids`) and ids outside the vocabulary become U+FFFD.
     public func decode(_ ids: [Int32], renderSpecial: Bool = false) -> String {
-        var out: [UInt8] = []
-        for id in ids { out.append(contentsOf: bytes(of: id, renderSpecial: renderSpecial)) }
-        if vocabulary.model == .llama, vocabulary.addSpacePrefix, out.first == UInt8(ascii: " ") { out.removeFirst() }
-        return String(decoding: out, as: UTF8.self)
+        var bytes: [UInt8] = []
+        var atStart = true
+        for id in ids {
+            appendPiece(of: id, renderSpecial: renderSpecial, atStart: &atStart, to: &bytes)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether generation should stop at this token (end of sequence or end of turn).
-    public func isEndOfGeneration(_ id: Int32) -> Bool {
-        id == vocabulary.eosID || id == vocabulary.eotID
+    /// Appends the bytes of one token; `atStart` tracks whether anything visible came before.
+    func appendPiece(of id: Int32, renderSpecial: Bool, atStart: inout Bool, to bytes: inout [UInt8]) {
+        guard contains(id) else {
+            bytes.append(contentsOf: Self.replacementCharacter)
+            atStart = false
+            return
+        }
+        let index = Int(id)
+        if pieces.isSpecial[index] && !renderSpecial { return }
+        var piece = pieces.bytes(index)
+        guard !piece.isEmpty else { return }
+        if atStart && addsSpacePrefix && types[index] == .normal && piece.first == UInt8(ascii: " ") {
+            piece = piece.dropFirst()
+        }
+        atStart = false
+        bytes.append(contentsOf: piece)
+    }
+
+    /// U+FFFD in UTF-8.
+    private static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    /// The bytes a token stands for; control tokens give their text unless `renderSpecial` is
+    /// false; an id outside the vocabulary gives nothing.
+    public func bytes(of id: Int32, renderSpecial: Bool = true) -> [UInt8] {
+        guard contains(id), renderSpecial || !pieces.isSpecial[Int(id)] else { return [] }
+        return Array(pieces.bytes(Int(id)))
+    }
+
+    /// Whether generation ends at this token (EOS, EOT or another end-of-turn token).
+    public func isEndOfGeneration(_ id: Int32) -> Bool { endOfGenerationIds.contains(id) }
+
+    /// Whether `id` is a token of this vocabulary.
+    public func contains(_ id: Int32) -> Bool { id >= 0 && Int(id) < vocabulary.tokens.count }
+
+    /// The token's text as stored in the vocabulary (`Ġthe`, `▁the`, `<|im_end|>`), nil outside it.
+    public func tokenText(of id: Int32) -> String? {
+        contains(id) ? vocabulary.tokens[Int(id)] : nil
+    }
+
+    /// The token's type after llama.cpp's adjustments (well-known end-of-turn tokens are control).
+    public func tokenType(of id: Int32) -> TokenizerVocabulary.TokenType? {
+        contains(id) ? types[Int(id)] : nil
+    }
+
+    /// The id of a token given its exact stored text, if the vocabulary has it.
+    public func id(of token: String) -> Int32? { tokenIds[token] }
+}
+
+/// Per-call buffers for byte-level encoding, reused across fragments and pieces.
+private struct EncodingWorkspace {
+    var scalars: [UInt32] = []
+    var classes: [CharacterClass] = []
+    /// Byte offset of each scalar, plus the end offset.
+    var offsets: [Int] = []
+    var ends: [Int] = []
+    var scratch: [Int] = []
+    var merge = BPEWorkspace()
+
+    /// Decodes the UTF-8 in `bytes[range]` (valid: it comes from a `String`, cut at scalar boundaries).
+    mutating func decode(_ bytes: [UInt8], _ range: Range<Int>) {
+        scalars.removeAll(keepingCapacity: true)
+        classes.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        var index = range.lowerBound
+        let end = range.upperBound
+        while index < end {
+            let lead = bytes[index]
+            let length = min(SentencePieceBPE.sequenceLength(leadByte: lead), end - index)
+            var value: UInt32
+            switch length {
+            case 2: value = UInt32(lead & 0x1F)
+            case 3: value = UInt32(lead & 0x0F)
+            case 4: value = UInt32(lead & 0x07)
+            default: value = UInt32(lead)
+            }
+            if length > 1 {
+                for offset in 1..<length {
+                    value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+                }
+            }
+            scalars.append(value)
+            classes.append(CharacterClass.of(value))
+            offsets.append(index)
+            index += length
+        }
+        offsets.append(end)
     }
 }
 
-/// Remembers the BPE of words seen before; text repeats words constantly.
+/// Recently encoded words and their tokens, shared by every copy of a tokenizer.
 private final class WordCache: @unchecked Sendable {
+    // A plain dictionary behind a lock: lookups are a few hundred nanoseconds, far below BPE cost.
     private let lock = NSLock()
     private var entries: [String: [Int32]] = [:]
-    private let limit = 100_000
+    private static let capacity = 100_000
 
-    func get(_ word: String) -> [Int32]? {
-        lock.lock(); defer { lock.unlock() }
-        return entries[word]
+    func lookup(_ key: String) -> [Int32]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[key]
     }
 
-    func set(_ word: String, _ ids: [Int32]) {
-        lock.lock(); defer { lock.unlock() }
-        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-        entries[word] = ids
+    func store(_ key: String, _ value: [Int32]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+        entries[key] = value
     }
 }

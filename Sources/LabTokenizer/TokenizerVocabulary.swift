@@ -1,112 +1,132 @@
-public import LabGGUF
-
-/// Everything a tokenizer needs, as plain data (usually read from a GGUF's `tokenizer.ggml.*` keys).
-public struct TokenizerVocabulary: Sendable {
-    /// `tokenizer.ggml.model`: `gpt2` (byte-level BPE) or `llama` (SentencePiece-style BPE).
-    public enum Model: String, Sendable {
+/// Everything a tokenizer is built from, as stored in a GGUF file's `tokenizer.*` metadata.
+///
+/// A plain value, so a tokenizer can be built from a model file, from a test's hand-made
+/// vocabulary, or from any other source. Field names follow the GGUF keys
+/// (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md, "Tokenizer").
+public struct TokenizerVocabulary: Sendable, Hashable, Codable {
+    /// `tokenizer.ggml.model`: which algorithm turns text into tokens.
+    public enum Model: String, Sendable, Hashable, Codable {
+        /// Byte-level BPE with ranked merges (GPT-2, Llama-3, SmolLM, Qwen2, Granite).
         case gpt2
+        /// SentencePiece-style BPE merging by score, with byte fallback (Llama-2, Mistral, TinyLlama).
         case llama
     }
 
-    /// llama.cpp's token types (`tokenizer.ggml.token_type`).
-    public enum TokenType: Int32, Sendable {
-        case undefined = 0, normal = 1, unknown = 2, control = 3, userDefined = 4, unused = 5, byte = 6
+    /// `tokenizer.ggml.token_type`, numbered as in llama.cpp's `llama_token_type`.
+    public enum TokenType: Int32, Sendable, Hashable, Codable {
+        case undefined = 0
+        case normal = 1
+        case unknown = 2
+        /// Markup the model was trained with (`<|im_start|>`); matched in text only when parsing specials.
+        case control = 3
+        /// Added tokens that are always matched literally in text.
+        case userDefined = 4
+        case unused = 5
+        /// `<0xAB>`: one raw byte (SentencePiece byte fallback).
+        case byte = 6
     }
 
+    /// `tokenizer.ggml.model`.
     public var model: Model
-    /// `tokenizer.ggml.pre`, which picks the pre-tokenizer of a `gpt2` vocabulary.
-    public var preTokenizer: String
+    /// `tokenizer.ggml.pre`: the pre-tokenizer name (`smollm`, `llama-bpe`, …); nil when absent.
+    public var preTokenizer: String?
+    /// `tokenizer.ggml.tokens`: token text by id.
     public var tokens: [String]
-    public var types: [TokenType]
-    /// SentencePiece scores (llama model); empty for gpt2.
+    /// `tokenizer.ggml.token_type`: one per token; empty means every token is normal.
+    public var tokenTypes: [TokenType]
+    /// `tokenizer.ggml.scores`: one per token (SentencePiece merge priority); empty means all zero.
     public var scores: [Float]
-    /// `"left right"` pairs in priority order (gpt2 model).
+    /// `tokenizer.ggml.merges`: `"left right"` pairs, highest priority first.
     public var merges: [String]
-    public var bosID: Int32?
-    public var eosID: Int32?
-    /// End-of-turn (e.g. `<|im_end|>` for chat models), when different from EOS.
-    public var eotID: Int32?
-    public var unknownID: Int32?
-    public var paddingID: Int32?
-    public var addBOS: Bool
-    public var addEOS: Bool
-    /// SentencePiece: prepend a space to the text (`tokenizer.ggml.add_space_prefix`).
-    public var addSpacePrefix: Bool
-    /// The Jinja chat template, if the file has one.
+    /// `tokenizer.ggml.bos_token_id`.
+    public var beginOfSequenceId: Int32?
+    /// `tokenizer.ggml.eos_token_id`.
+    public var endOfSequenceId: Int32?
+    /// `tokenizer.ggml.eot_token_id`: end of a chat turn, when it differs from end of sequence.
+    public var endOfTurnId: Int32?
+    /// `tokenizer.ggml.unknown_token_id`.
+    public var unknownId: Int32?
+    /// `tokenizer.ggml.padding_token_id`.
+    public var paddingId: Int32?
+    /// `tokenizer.ggml.add_bos_token`; nil means the model kind's default.
+    public var addBeginOfSequence: Bool?
+    /// `tokenizer.ggml.add_eos_token`; nil means false.
+    public var addEndOfSequence: Bool?
+    /// `tokenizer.ggml.add_space_prefix`; nil means the model kind's default (true for `llama`).
+    public var addSpacePrefix: Bool?
+    /// `tokenizer.chat_template`: the Jinja template text, used to recognise the chat format.
     public var chatTemplate: String?
 
+    /// Creates a vocabulary; omitted fields take the GGUF defaults (absent keys).
     public init(
-        model: Model, preTokenizer: String = "default", tokens: [String], types: [TokenType] = [], scores: [Float] = [],
-        merges: [String] = [], bosID: Int32? = nil, eosID: Int32? = nil, eotID: Int32? = nil, unknownID: Int32? = nil,
-        paddingID: Int32? = nil, addBOS: Bool = false, addEOS: Bool = false, addSpacePrefix: Bool = true, chatTemplate: String? = nil
+        model: Model,
+        preTokenizer: String? = nil,
+        tokens: [String],
+        tokenTypes: [TokenType] = [],
+        scores: [Float] = [],
+        merges: [String] = [],
+        beginOfSequenceId: Int32? = nil,
+        endOfSequenceId: Int32? = nil,
+        endOfTurnId: Int32? = nil,
+        unknownId: Int32? = nil,
+        paddingId: Int32? = nil,
+        addBeginOfSequence: Bool? = nil,
+        addEndOfSequence: Bool? = nil,
+        addSpacePrefix: Bool? = nil,
+        chatTemplate: String? = nil
     ) {
         self.model = model
         self.preTokenizer = preTokenizer
         self.tokens = tokens
-        self.types = types.isEmpty ? Array(repeating: .normal, count: tokens.count) : types
+        self.tokenTypes = tokenTypes
         self.scores = scores
         self.merges = merges
-        self.bosID = bosID
-        self.eosID = eosID
-        self.eotID = eotID
-        self.unknownID = unknownID
-        self.paddingID = paddingID
-        self.addBOS = addBOS
-        self.addEOS = addEOS
+        self.beginOfSequenceId = beginOfSequenceId
+        self.endOfSequenceId = endOfSequenceId
+        self.endOfTurnId = endOfTurnId
+        self.unknownId = unknownId
+        self.paddingId = paddingId
+        self.addBeginOfSequence = addBeginOfSequence
+        self.addEndOfSequence = addEndOfSequence
         self.addSpacePrefix = addSpacePrefix
         self.chatTemplate = chatTemplate
     }
 
-    /// Reads the vocabulary from a GGUF file's `tokenizer.ggml.*` metadata.
-    public init(gguf file: GGUFFile) throws(TokenizerError) {
-        guard let modelName = file.string("tokenizer.ggml.model") else {
-            throw TokenizerError.missingMetadata("tokenizer.ggml.model", path: file.path)
+    /// Checks lengths and ids so the tokenizer never indexes out of range.
+    func validate() throws {
+        guard !tokens.isEmpty else {
+            throw TokenizerError(
+                .invalidVocabulary, "tokenizer.ggml.tokens is empty",
+                hint: "the model file has no vocabulary; re-convert it with llama.cpp's convert_hf_to_gguf.py")
         }
-        guard let model = Model(rawValue: modelName) else {
-            throw TokenizerError.unsupported("tokenizer model '\(modelName)' (supported: gpt2, llama)", path: file.path)
+        if !tokenTypes.isEmpty && tokenTypes.count != tokens.count {
+            throw TokenizerError(
+                .invalidVocabulary,
+                "tokenizer.ggml.token_type has \(tokenTypes.count) entries but tokenizer.ggml.tokens has \(tokens.count)",
+                hint: "the file is damaged or was written by a broken converter")
         }
-        guard let tokens = file.stringArray("tokenizer.ggml.tokens"), !tokens.isEmpty else {
-            throw TokenizerError.missingMetadata("tokenizer.ggml.tokens", path: file.path)
+        if !scores.isEmpty && scores.count != tokens.count {
+            throw TokenizerError(
+                .invalidVocabulary,
+                "tokenizer.ggml.scores has \(scores.count) entries but tokenizer.ggml.tokens has \(tokens.count)",
+                hint: "the file is damaged or was written by a broken converter")
         }
-        let rawTypes = file.intArray("tokenizer.ggml.token_type") ?? []
-        let types = rawTypes.map { TokenType(rawValue: Int32(truncatingIfNeeded: $0)) ?? .normal }
-        guard types.isEmpty || types.count == tokens.count else {
-            throw TokenizerError.inconsistent("tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens", path: file.path)
+        let fields: [(String, Int32?)] = [
+            ("tokenizer.ggml.bos_token_id", beginOfSequenceId), ("tokenizer.ggml.eos_token_id", endOfSequenceId),
+            ("tokenizer.ggml.eot_token_id", endOfTurnId), ("tokenizer.ggml.unknown_token_id", unknownId),
+            ("tokenizer.ggml.padding_token_id", paddingId),
+        ]
+        for (name, value) in fields {
+            if let value, value < 0 || Int(value) >= tokens.count {
+                throw TokenizerError(
+                    .invalidVocabulary, "\(name) is \(value), outside the vocabulary of \(tokens.count) tokens",
+                    hint: "the file is damaged or was written by a broken converter")
+            }
         }
-        let merges = file.stringArray("tokenizer.ggml.merges") ?? []
         if model == .gpt2 && merges.isEmpty {
-            throw TokenizerError.missingMetadata("tokenizer.ggml.merges", path: file.path)
-        }
-        func id(_ key: String) -> Int32? {
-            guard let value = file.int(key), value >= 0, value < tokens.count else { return nil }
-            return Int32(value)
-        }
-        self.init(
-            model: model, preTokenizer: file.string("tokenizer.ggml.pre") ?? "default", tokens: tokens, types: types,
-            scores: file.floatArray("tokenizer.ggml.scores") ?? [], merges: merges,
-            bosID: id("tokenizer.ggml.bos_token_id"), eosID: id("tokenizer.ggml.eos_token_id"),
-            eotID: id("tokenizer.ggml.eot_token_id"), unknownID: id("tokenizer.ggml.unknown_token_id"),
-            paddingID: id("tokenizer.ggml.padding_token_id"),
-            addBOS: file.bool("tokenizer.ggml.add_bos_token") ?? (model == .llama),
-            addEOS: file.bool("tokenizer.ggml.add_eos_token") ?? false,
-            addSpacePrefix: file.bool("tokenizer.ggml.add_space_prefix") ?? (model == .llama),
-            chatTemplate: file.string("tokenizer.chat_template"))
-    }
-}
-
-/// Why a tokenizer could not be built or used.
-public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible {
-    case missingMetadata(String, path: String)
-    case unsupported(String, path: String)
-    case inconsistent(String, path: String)
-    case unknownToken(String)
-
-    public var description: String {
-        switch self {
-        case let .missingMetadata(key, path): "\(path): metadata key \(key) is missing (hint: the model has no usable tokenizer; re-convert it with llama.cpp)"
-        case let .unsupported(what, path): "\(path): unsupported \(what)"
-        case let .inconsistent(what, path): "\(path): \(what) (hint: the file is damaged; download it again)"
-        case let .unknownToken(text): "no token for '\(text)' and the vocabulary has no unknown token"
+            throw TokenizerError(
+                .invalidVocabulary, "tokenizer.ggml.merges is missing for a gpt2 (byte-level BPE) tokenizer",
+                hint: "the file is damaged or was written by a broken converter")
         }
     }
 }

@@ -8,10 +8,19 @@ struct QuantizedKernelTests {
         var mismatches: [UInt16] = []
         for bits in 0...UInt16.max {
             let expected = Float(Float16(bitPattern: bits))
-            let actual = halfToFloat(bits)
+            let actual = halfToFloatPortable(bits)
             if !(actual == expected || (actual.isNaN && expected.isNaN)) {
                 mismatches.append(bits)
             }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) patterns differ, first: \(mismatches.prefix(5).map { String($0, radix: 16) })")
+    }
+
+    @Test("the portable half-precision decoder equals the platform's for every bit pattern")
+    func portableHalfDecoding() {
+        let mismatches = (0...UInt16.max).filter { bits in
+            let a = halfToFloatPortable(bits), b = halfToFloat(bits)
+            return !(a == b || (a.isNaN && b.isNaN))
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) patterns differ, first: \(mismatches.prefix(5).map { String($0, radix: 16) })")
     }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import LabCore
+import LabLLM
+
+struct ModelBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prompt processing and single-stream decoding speed of a model.",
+        discussion: """
+            Like llama.cpp's llama-bench pp/tg tests: prompt processing runs --prompt-tokens \
+            seeded random tokens through one forward pass from an empty cache; decoding generates \
+            --gen-tokens tokens one at a time (greedy) from an empty cache. Both report tokens/s. \
+            bench/engine/run.sh compares the result with llama.cpp on the same file.
+
+            Examples:
+              synthlab model bench ~/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf
+              synthlab model bench model.gguf --prompt-tokens 64 --gen-tokens 32 --threads 1
+              synthlab model bench model.gguf --json
+            """
+    )
+
+    @Argument(help: "The GGUF file.")
+    var model: String
+
+    @Option(help: "Tokens in the prompt-processing test.")
+    var promptTokens = 512
+
+    @Option(help: "Tokens generated in the decoding test.")
+    var genTokens = 128
+
+    @Option(help: "Threads for the forward pass (default: every active core).")
+    var threads: Int?
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
+        guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() async throws {
+        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads)
+        guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
+            throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
+        }
+        var random = SeededRandom(seed: 42)
+        let prompt = (0..<promptTokens).map { _ in Int32(random.next() % UInt64(llama.vocabularySize)) }
+
+        // Warm-up: touch every weight page once so neither test pays for the first read.
+        _ = try llama.forward(tokens: [Array(prompt.prefix(16))], states: [llama.makeSequenceState(capacity: 16)])
+
+        let promptState = try llama.makeSequenceState(capacity: promptTokens)
+        let promptStart = Date()
+        _ = try llama.forward(tokens: [prompt], states: [promptState])
+        let promptSeconds = Date().timeIntervalSince(promptStart)
+
+        let decodeState = try llama.makeSequenceState(capacity: genTokens + 1)
+        var next = prompt[0]
+        let decodeStart = Date()
+        for _ in 0..<genTokens {
+            let logits = try llama.forward(tokens: [[next]], states: [decodeState])[0]
+            next = Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0)
+        }
+        let decodeSeconds = Date().timeIntervalSince(decodeStart)
+
+        let promptRate = Double(promptTokens) / promptSeconds
+        let decodeRate = Double(genTokens) / decodeSeconds
+        if json {
+            print(
+                #"{"threads":\#(llama.threadCount),"prompt_tokens":\#(promptTokens),"prompt_tokens_per_second":\#(promptRate),"#
+                    + #""gen_tokens":\#(genTokens),"gen_tokens_per_second":\#(decodeRate)}"#
+            )
+        } else {
+            print("threads \(llama.threadCount)")
+            print("pp\(promptTokens): \(String(format: "%.1f", promptRate)) tokens/s")
+            print("tg\(genTokens): \(String(format: "%.1f", decodeRate)) tokens/s")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import LabCore
+import LabGGUF
+import LabLLM
+
+struct ModelPerplexityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perplexity",
+        abstract: "Measure a model's perplexity on a text file, the way llama.cpp's llama-perplexity does.",
+        discussion: """
+            The text is tokenized with the model's own tokenizer and cut into chunks of --ctx tokens; \
+            each chunk runs from an empty cache and only its second half is scored, so every \
+            prediction sees at least ctx/2 tokens of context. The last line is `PPL = x.xxxx`.
+
+            Examples:
+              synthlab model perplexity ~/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf wiki.txt
+              synthlab model perplexity model.gguf notes.txt --ctx 512 --threads 4
+              synthlab model perplexity model.gguf notes.txt --json
+            """
+    )
+
+    @Argument(help: "The GGUF file.")
+    var model: String
+
+    @Argument(help: "A UTF-8 text file to score.")
+    var file: String
+
+    @Option(name: .customLong("ctx"), help: "Tokens per chunk.")
+    var context = 256
+
+    @Option(help: "Threads for the forward pass (default: every active core).")
+    var threads: Int?
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard context >= 4 else { throw ValidationError("--ctx must be at least 4, got \(context)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() async throws {
+        let url = URL(fileURLWithPath: model)
+        let tokenizer = try loadTokenizer(url)
+        let llama = try loadLlamaModel(url, threads: threads)
+        let text: String
+        do {
+            text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+        } catch {
+            throw CLIError("\(file): cannot read as UTF-8 text: \(error.localizedDescription)", hint: "check the path and the file's encoding")
+        }
+        let tokens = tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+        let result: PerplexityResult
+        do {
+            result = try llama.perplexity(tokens: tokens, context: context, progress: TerminalProgress(unit: "chunks"))
+        } catch let error as ModelError {
+            throw CLIError("\(file): \(error.message) (\(tokens.count) tokens)", hint: error.hint.isEmpty ? "use a longer text or a smaller --ctx" : error.hint)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print("\(tokens.count) tokens, \(result.chunkCount) chunks of \(context), \(result.scoredTokens) predictions scored")
+            print("PPL = \(formatPerplexity(result.perplexity))")
+        }
+    }
+}
+
+/// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
+func loadLlamaModel(_ url: URL, threads: Int?) throws -> LlamaModel {
+    do {
+        return try LlamaModel(url: url, threads: threads)
+    } catch let error as GGUFError {
+        throw CLIError(error.description)
+    } catch let error as ModelError {
+        throw CLIError(error.description)
+    }
+}
