@@ -13,9 +13,10 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
             spaces, tabs, misnamed files) do not fail the check.
 
             --changed limits the check to leaves changed since a git ref (untracked files plus the \
-            diff to the working tree). Outside a git repository it compares with a state file of \
-            leaf fingerprints (default: .synthlab-state.json in the taxonomy root) that \
-            --update-state records.
+            diff to the working tree; a leaf changed when a file in its folder or a local document \
+            it cites changed). Outside a git repository, or with --state, it compares leaf content \
+            hashes with a state file (default: .synthlab-state.json in the taxonomy root, a JSON \
+            object of leaf path to hash) that --update-state records.
 
             Examples:
               synthlab taxonomy check

@@ -22,11 +22,11 @@ public enum QNAFile {
     public static func check(data: Data, displayPath: String, relativeFolder: String) -> Outcome {
         let parsed: QNASource.Parsed
         switch QNASource.parse(data, path: displayPath) {
-        case .failure(let diagnostic):
+        case .failure(let errors):
             // Size and encoding problems say nothing about the text's lines; a syntax error still
             // comes with the lint findings, which often explain it (a tab, a stray space).
-            var diagnostics = [diagnostic]
-            if diagnostic.rule == "yaml-syntax" || diagnostic.rule == "key-duplicates",
+            var diagnostics = errors
+            if errors.contains(where: { $0.rule == "yaml-syntax" || $0.rule == "key-duplicates" }),
                let text = String(data: data, encoding: .utf8) {
                 diagnostics += TextLint.check(text, path: displayPath)
             }
@@ -34,7 +34,7 @@ public enum QNAFile {
         case .success(let value):
             parsed = value
         }
-        var diagnostics = TextLint.check(parsed.text, path: displayPath)
+        var diagnostics = parsed.duplicateKeys + TextLint.check(parsed.text, path: displayPath)
         let branch = branchOf(relativeFolder)
         let selection = SchemaSelection.select(parsed.root, branch: branch, path: displayPath)
         if let versionError = selection.versionError { diagnostics.append(versionError) }

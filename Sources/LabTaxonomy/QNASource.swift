@@ -13,7 +13,8 @@ enum QNASource {
     /// The tree, or the one error that stopped reading.
     enum Outcome {
         case success(Parsed)
-        case failure(Diagnostic)
+        /// The error that stopped reading, after any duplicate keys found on the way.
+        case failure([Diagnostic])
     }
 
     struct Parsed {
@@ -21,12 +22,19 @@ enum QNASource {
         var text: String
         /// The top-level mapping.
         var root: YAMLValue
+        /// Errors for repeated keys: each repeat was set aside (the first value kept) so the rest
+        /// of the file could still be read and checked.
+        var duplicateKeys: [Diagnostic] = []
     }
 
+    /// Repeated keys are set aside under this prefix while composing, then dropped.
+    private static let setAsidePrefix = "__synthlab_repeated_key_"
+
     static func parse(_ data: Data, path: String) -> Outcome {
+        var duplicates: [Diagnostic] = []
         func failure(_ rule: String, _ message: String, hint: String, line: Int = 0, column: Int = 0) -> Outcome {
-            .failure(Diagnostic(.error, at: SourceLocation(path: path, line: line, column: column),
-                                rule: rule, message: message, hint: hint))
+            .failure(duplicates + [Diagnostic(.error, at: SourceLocation(path: path, line: line, column: column),
+                                              rule: rule, message: message, hint: hint)])
         }
         if data.count > maximumByteCount {
             return failure("file-size", "file is \(data.count) bytes, over the \(maximumByteCount / 1_048_576) MiB limit for a qna.yaml",
@@ -45,19 +53,35 @@ enum QNASource {
             return failure("empty", "The file is empty", hint: emptyHint)
         }
         let node: Node
-        do {
-            guard let composed = try Yams.compose(yaml: text, PyYAMLResolver.resolver) else {
-                return failure("empty", "The file is empty (it holds only comments)", hint: emptyHint)
+        var workingText = text
+        while true {
+            do {
+                guard let composed = try Yams.compose(yaml: workingText, PyYAMLResolver.resolver) else {
+                    return failure("empty", "The file is empty (it holds only comments)", hint: emptyHint)
+                }
+                node = composed
+                break
+            } catch let YamlError.duplicatedKeysInMapping(keys, context) {
+                let key = keys.sorted().first ?? ""
+                let repeated = repeatedKey(key, after: context.mark, in: workingText)
+                duplicates.append(duplicateKeyError(key, first: context.mark, repeated: repeated, path: path))
+                // Yams stops at a repeated key; renaming the repeat lets the rest of the file be
+                // read, so its other problems show in the same run. A repeat we cannot find (a
+                // flow mapping) ends the reading there.
+                guard let repeated, duplicates.count <= 100,
+                      let renamed = renamingKey(at: repeated, to: "\(setAsidePrefix)\(duplicates.count)", in: workingText) else {
+                    return .failure(duplicates)
+                }
+                workingText = renamed
+            } catch let error as YamlError {
+                return .failure(duplicates + [syntaxError(error, text: text, path: path)])
+            } catch {
+                return failure("yaml-syntax", "could not parse YAML: \(error)", hint: "check the file's syntax")
             }
-            node = composed
-        } catch let error as YamlError {
-            return .failure(syntaxError(error, text: text, path: path))
-        } catch {
-            return failure("yaml-syntax", "could not parse YAML: \(error)", hint: "check the file's syntax")
         }
         let root: YAMLValue
         do {
-            root = try YAMLValue.convert(node)
+            root = try YAMLValue.convert(node).removingKeys(withPrefix: setAsidePrefix)
         } catch {
             return failure("yaml-size", "the YAML expands to more than \(error.limit) values through its aliases",
                            hint: "write the values out instead of repeating anchors (*name)")
@@ -73,7 +97,7 @@ enum QNASource {
                                + "without '- ' in front",
                            line: root.line, column: root.column)
         }
-        return .success(Parsed(text: text, root: root))
+        return .success(Parsed(text: text, root: root, duplicateKeys: duplicates))
     }
 
     static let sizeHint = "keep seed examples short and put long source text in documents/"
@@ -99,15 +123,6 @@ enum QNASource {
             let detail = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             return Diagnostic(.error, at: SourceLocation(path: path, line: mark.line, column: mark.column), rule: "yaml-syntax",
                               message: "invalid YAML: \(problem)\(detail)", hint: syntaxHint(problem, line: line(mark.line, of: text)))
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let key = duplicates.sorted().first ?? ""
-            let first = context.mark
-            let repeated = repeatedKey(key, after: first, in: text) ?? (first.line, first.column)
-            // yamllint's wording (rule key-duplicates), which `ilab taxonomy diff` prints.
-            return Diagnostic(.error, at: SourceLocation(path: path, line: repeated.line, column: repeated.column),
-                              rule: "key-duplicates", message: "duplication of key \"\(key)\" in mapping",
-                              hint: "keep one of them (the first is at line \(first.line)): InstructLab's YAML reader silently keeps "
-                                  + "the last and loses the other; the rest of the file is checked once this is fixed")
         case let .reader(problem, offset, _, _):
             return Diagnostic(.error, at: SourceLocation(path: path), rule: "yaml-syntax",
                               message: "invalid YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "")",
@@ -143,10 +158,34 @@ enum QNASource {
         return "check indentation and quoting near this position"
     }
 
+    private static func duplicateKeyError(_ key: String, first: Mark, repeated: KeyPosition?, path: String) -> Diagnostic {
+        // yamllint's wording (rule key-duplicates), which `ilab taxonomy diff` prints.
+        Diagnostic(.error, at: SourceLocation(path: path, line: repeated?.line ?? first.line, column: repeated?.column ?? first.column),
+                   rule: "key-duplicates", message: "duplication of key \"\(key)\" in mapping",
+                   hint: "keep one of them (the first is at line \(first.line)): InstructLab's YAML reader silently keeps the last "
+                       + "and loses the other; synthlab checked the file with the first")
+    }
+
+    /// Where a key stands: 1-based line and column (in Unicode scalars) and its length as written.
+    struct KeyPosition: Equatable {
+        var line: Int
+        var column: Int
+        var length: Int
+    }
+
+    /// `text` with the key token at `position` replaced by `name`.
+    static func renamingKey(at position: KeyPosition, to name: String, in text: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        let index = position.line - 1, start = position.column - 1
+        guard lines.indices.contains(index), start >= 0, start + position.length <= lines[index].count else { return nil }
+        lines[index].replaceSubrange(start..<(start + position.length), with: Array(name.unicodeScalars))
+        return lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+    }
+
     /// Where `key` appears again in the same block mapping, scanning the lines after its first
     /// occurrence until the mapping's indentation ends. Yams reports only the first occurrence;
     /// the repeat is the one a curator usually added by mistake.
-    static func repeatedKey(_ key: String, after first: Mark, in text: String) -> (line: Int, column: Int)? {
+    static func repeatedKey(_ key: String, after first: Mark, in text: String) -> KeyPosition? {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard first.line >= 1, first.column >= 1, first.line <= lines.count else { return nil }
         let indent = first.column - 1
@@ -162,7 +201,7 @@ enum QNASource {
             let rest = String(String.UnicodeScalarView(scalars[leading...]))
             for candidate in [key, "'\(key)'", "\"\(key)\""] where rest.hasPrefix(candidate) {
                 let after = rest.dropFirst(candidate.count).drop { $0 == " " }
-                if after.first == ":" { return (index + 1, indent + 1) }
+                if after.first == ":" { return KeyPosition(line: index + 1, column: indent + 1, length: candidate.unicodeScalars.count) }
             }
         }
         return nil

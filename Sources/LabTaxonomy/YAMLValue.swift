@@ -51,6 +51,24 @@ struct YAMLValue: Hashable {
         return nil
     }
 
+    /// This value with every mapping pair whose key starts with `prefix` removed, at any depth.
+    func removingKeys(withPrefix prefix: String) -> YAMLValue {
+        var copy = self
+        switch kind {
+        case .mapping(let pairs):
+            copy.kind = .mapping(pairs.filter { !$0.key.hasPrefix(prefix) }.map { pair in
+                var pair = pair
+                pair.value = pair.value.removingKeys(withPrefix: prefix)
+                return pair
+            })
+        case .sequence(let items):
+            copy.kind = .sequence(items.map { $0.removingKeys(withPrefix: prefix) })
+        default:
+            break
+        }
+        return copy
+    }
+
     /// The value of `key` in a mapping (the first, should the file repeat it).
     subscript(key: String) -> YAMLValue? {
         pairs.first { $0.key == key }?.value

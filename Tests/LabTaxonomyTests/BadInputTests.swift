@@ -61,6 +61,18 @@ import Testing
         #expect((seedError.location.line, seedError.location.column) == (11, 5))
     }
 
+    @Test func aDuplicateKeyDoesNotHideTheFilesOtherErrors() throws {
+        let text = Sample.skill(seeds: 4).replacingOccurrences(of: "created_by: tester\n", with: "created_by: tester\ncreated_by: other\n")
+            .replacingOccurrences(of: "    answer: It is 1%.\n", with: "    answer: It is 1%.\n    answer: twice\n    answer: thrice\n")
+        let outcome = Sample.check(text, folder: "compositional_skills/a")
+        let errors = Sample.errors(outcome).map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(errors == [
+            "10:5 duplication of key \"answer\" in mapping", "11:5 duplication of key \"answer\" in mapping",
+            "3:1 duplication of key \"created_by\" in mapping", "6:3 Value must have at least 5 items",
+        ])
+        #expect(outcome.leaf == nil)
+    }
+
     @Test func tabsAreReportedEvenWhenTheyBreakTheYAML() {
         let text = Sample.knowledge().replacingOccurrences(of: "  repo: documents/finance", with: "\trepo: documents/finance")
         let diagnostics = Sample.check(text).diagnostics
