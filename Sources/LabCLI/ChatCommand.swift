@@ -89,9 +89,11 @@ struct ChatCommand: AsyncParsableCommand {
             }
         } catch let error as ModelError {
             throw CLIError(error.description)
+        } catch let error as TokenizerError {
+            throw CLIError(error.description)
         }
         if json {
-            let promptTokens = session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
+            let promptTokens = try session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
             let object = ChatJSONReply(
                 text: reply.text, finishReason: reply.finishReason.rawValue, promptTokens: promptTokens,
                 completionTokens: reply.tokens.count

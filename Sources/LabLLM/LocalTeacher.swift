@@ -14,12 +14,13 @@ public final class LocalTeacher: TextGenerator {
     public let scheduler: BatchScheduler
     /// Text ↔ token ids for the model.
     public let tokenizer: Tokenizer
-    /// How chat messages are rendered into a prompt.
-    public let template: ChatTemplate
+    /// How chat messages are rendered into a prompt; nil: the format recognised from the model's
+    /// `tokenizer.chat_template` (a chat request then fails clearly when there is none).
+    public let template: ChatTemplate?
 
     /// A teacher over an already loaded model.
     /// - Parameters:
-    ///   - template: the chat format; default: the one in the tokenizer's metadata (else ChatML).
+    ///   - template: the chat format; default: the one recognised from the tokenizer's metadata.
     ///   - identity: what distinguishes this teacher in caches, e.g. the model file's hash.
     public init(
         model: any LanguageModel, tokenizer: Tokenizer, template: ChatTemplate? = nil, identity: String,
@@ -27,7 +28,7 @@ public final class LocalTeacher: TextGenerator {
     ) {
         self.identity = "local:\(identity)"
         self.tokenizer = tokenizer
-        self.template = template ?? ChatTemplate.forVocabulary(tokenizer.vocabulary)
+        self.template = template
         self.scheduler = BatchScheduler(model: model, configuration: configuration)
     }
 
@@ -49,29 +50,30 @@ public final class LocalTeacher: TextGenerator {
 
     /// The prompt's token ids: chat messages rendered with the template (ending where the
     /// assistant's reply begins), or the raw prompt; special tokens written in the text are recognised.
-    public func promptTokens(for input: GenerationRequest.Input) -> [Int32] {
+    /// - Throws: `TokenizerError` when the conversation can't be rendered (no recognisable chat
+    ///   template, or a format that needs alternating turns).
+    public func promptTokens(for input: GenerationRequest.Input) throws -> [Int32] {
         switch input {
         case .chat(let messages):
-            tokenizer.encode(template.render(messages, addGenerationPrompt: true), addSpecial: true, parseSpecial: true)
+            try tokenizer.encodeChat(messages, template: template, addGenerationPrompt: true)
         case .prompt(let text):
             tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         }
     }
 
     /// The scheduler request for `request`, with the tokenizer's end-of-sequence and end-of-turn ids.
-    public func batchRequest(for request: GenerationRequest) -> BatchRequest {
+    public func batchRequest(for request: GenerationRequest) throws -> BatchRequest {
         let tokenizer = tokenizer
-        let vocabulary = tokenizer.vocabulary
         return BatchRequest(
-            prompt: promptTokens(for: request.input), parameters: request.parameters, count: request.count,
-            endOfSequence: Set([vocabulary.eosID, vocabulary.eotID].compactMap { $0 })
+            prompt: try promptTokens(for: request.input), parameters: request.parameters, count: request.count,
+            endOfSequence: tokenizer.endOfGenerationIds
         ) { StreamingDecoder(tokenizer: tokenizer) }
     }
 
     /// Generates `request.count` completions; latency runs from this call to the last token.
     public func generate(_ request: GenerationRequest) async throws -> GenerationResult {
         let started = Date()
-        let batch = batchRequest(for: request)
+        let batch = try batchRequest(for: request)
         let results = try await scheduler.run(batch)
         return GenerationResult(
             completions: results.map { Completion(text: $0.text, finishReason: $0.finishReason, completionTokens: $0.tokens.count) },
@@ -83,6 +85,10 @@ public final class LocalTeacher: TextGenerator {
     /// The completions as they are generated: text pieces, then each completion's result.
     /// Ending the iteration (or cancelling its task) stops the generation.
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<BatchEvent, any Error> {
-        scheduler.submit(batchRequest(for: request))
+        do {
+            return scheduler.submit(try batchRequest(for: request))
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
     }
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark once and prints their ratios (see each script for its peer and targets).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+echo "== taxonomy check, 1,000 leaves"
+"$here/taxonomy/run.sh"
+echo
+echo "== engine vs llama.cpp (llama-cpp-python)"
+"$here/engine/run.sh"
