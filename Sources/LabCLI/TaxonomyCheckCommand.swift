@@ -13,9 +13,10 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
             spaces, tabs, misnamed files) do not fail the check.
 
             --changed limits the check to leaves changed since a git ref (untracked files plus the \
-            diff to the working tree). Outside a git repository it compares with a state file of \
-            leaf fingerprints (default: .synthlab-state.json in the taxonomy root) that \
-            --update-state records.
+            diff to the working tree; a leaf changed when a file in its folder or a local document \
+            it cites changed). Outside a git repository, or with --state, it compares leaf content \
+            hashes with a state file (default: .synthlab-state.json in the taxonomy root, a JSON \
+            object of leaf path to hash) that --update-state records.
 
             Examples:
               synthlab taxonomy check
@@ -33,19 +34,19 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
     @Flag(help: "Check only leaves changed since --base (git) or since the state file was recorded.")
     var changed = false
 
-    @Option(help: "The git ref to compare with (default: merge-base with origin/main, else main, else HEAD).")
+    @Option(help: "The git ref to compare the working tree with (default: the merge-base with origin/main, else with main, else HEAD).")
     var base: String?
 
     @Option(help: ArgumentHelp("Compare with this state file instead of git.", valueName: "file"))
     var state: String?
 
-    @Flag(help: "Record the current leaf fingerprints in the state file after checking.")
+    @Flag(help: "Record the current leaf hashes in the state file (default: .synthlab-state.json in the taxonomy root).")
     var updateState = false
 
     @Option(help: "Output format: text, json or github (workflow annotations).")
     var format: OutputFormat = .text
 
-    @Flag(help: "Print only errors (text format).")
+    @Flag(help: "Print only errors: no warnings and no summary line (text format).")
     var quiet = false
 
     @Flag(help: "First fix trailing spaces, CRLF line endings and the final newline in the files checked.")
@@ -63,96 +64,76 @@ struct TaxonomyCheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let result = try execute(log: { StandardError.write("synthlab: \($0)\n") })
+        print(result.output, terminator: "")
+        if result.report.errorCount > 0 { throw ExitCode.failure }
+    }
+
+    /// What a check produced: the report (of the changed leaves with `--changed`) and the text to print.
+    struct Result {
+        var report: TaxonomyReport
+        var changed: ChangedLeaves.Result?
+        var output: String
+        /// The process exit status: 1 when any error was found.
+        var exitCode: Int32 { report.errorCount > 0 ? 1 : 0 }
+    }
+
+    /// Runs the check without printing, so tests can inspect the output; `log` gets progress notes.
+    func execute(log: (String) -> Void) throws -> Result {
         let target = URL(fileURLWithPath: path)
-        if fix { try fixFiles(under: target) }
         let checker = TaxonomyChecker(
             documentsRoot: documents.documentsRoot.map { URL(fileURLWithPath: $0) },
             allowFetch: documents.fetchDocuments)
+        if fix { try fixFiles(under: target, checker: checker, log: log) }
         let full = checker.check(target)
         var report = full
-        var changedSummary: ChangedSummary?
-        if changed {
-            let selection = try changedSelection(full: full, target: target, checker: checker)
-            changedSummary = selection.summary
-            report = checker.check(target, onlyLeaves: selection.folders)
-            StandardError.write(selection.summary.message + "\n")
+        var changedLeaves: ChangedLeaves.Result?
+        let stateFile = state.map { URL(fileURLWithPath: $0) }
+        if changed, !full.leafFolders.isEmpty {
+            let result: ChangedLeaves.Result
+            do {
+                result = try ChangedLeaves.find(in: full, base: base, stateFile: stateFile)
+            } catch {
+                throw CLIError(error.message, hint: error.hint)
+            }
+            changedLeaves = result
+            report = checker.check(target, onlyLeaves: result.changedFolders)
+            log(result.summary(of: full.leafFolders.count, display: checker.display))
         }
         if updateState {
-            let file = stateFile(root: full.root)
-            if full.errorCount > 0 {
-                StandardError.write("synthlab: state not recorded: fix the errors first, so an invalid leaf is not marked as seen\n")
-            } else {
-                try ChangedLeaves.recordState(full.leaves, to: file)
-                StandardError.write("synthlab: recorded \(full.leaves.count) leaf fingerprints in \(checker.display(file))\n")
+            let file = stateFile ?? ChangedLeaves.defaultStateFile(root: full.root)
+            do {
+                try ChangedLeaves.recordState(full, to: file)
+            } catch {
+                throw CLIError("could not write the state file \(checker.display(file)): \(error.localizedDescription)",
+                               hint: "check that its folder exists and is writable, or pass another file with --state")
             }
+            log("recorded \(full.leafFolders.count) leaf hashes in \(checker.display(file))")
         }
-        switch format {
-        case .text: print(TaxonomyOutput.text(report, quiet: quiet), terminator: "")
-        case .json: print(TaxonomyOutput.json(report, changed: changedSummary))
-        case .github: print(TaxonomyOutput.github(report), terminator: "")
+        let output = switch format {
+        case .text: TaxonomyOutput.text(report, quiet: quiet)
+        case .json: TaxonomyOutput.json(report, changed: changedLeaves) + "\n"
+        case .github: TaxonomyOutput.github(report)
         }
-        if report.errorCount > 0 { throw ExitCode(1) }
+        return Result(report: report, changed: changedLeaves, output: output)
     }
 
     /// Rewrites leaf files whose text `TextLint.fixed` changes, atomically, and says which.
-    private func fixFiles(under target: URL) throws {
+    private func fixFiles(under target: URL, checker: TaxonomyChecker, log: (String) -> Void) throws {
         let walker = TaxonomyWalker(path: target)
-        let display = TaxonomyChecker().display
         var fixedCount = 0
-        for file in walker.walk(displayPath: display).leafFiles {
+        for file in walker.walk(displayPath: checker.display).leafFiles {
             guard let data = try? Data(contentsOf: file), let text = String(data: data, encoding: .utf8) else { continue }
             let repaired = TextLint.fixed(text)
             guard repaired != text else { continue }
             do {
                 try Data(repaired.utf8).write(to: file, options: .atomic)
             } catch {
-                throw CLIError("could not write \(display(file)): \(error.localizedDescription)", hint: "check the file's permissions")
+                throw CLIError("could not write \(checker.display(file)): \(error.localizedDescription)", hint: "check the file's permissions")
             }
             fixedCount += 1
-            StandardError.write("fixed \(display(file))\n")
+            log("fixed \(checker.display(file))")
         }
-        StandardError.write("synthlab: fixed \(fixedCount) file\(fixedCount == 1 ? "" : "s")\n")
+        log("fixed \(fixedCount) file\(fixedCount == 1 ? "" : "s")")
     }
-
-    private func stateFile(root: URL) -> URL {
-        state.map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent(".synthlab-state.json")
-    }
-
-    private func changedSelection(full: TaxonomyReport, target: URL, checker: TaxonomyChecker) throws -> (folders: Set<String>, summary: ChangedSummary) {
-        let walker = TaxonomyWalker(path: target)
-        let allFolders = Set(walker.walk(displayPath: checker.display).leafFiles.map(walker.relativeFolder))
-        let invalid = allFolders.subtracting(full.leaves.map(\.leaf.relativePath))
-        if state == nil, let topLevel = ChangedLeaves.gitTopLevel(of: full.root) {
-            let baseRef = base ?? ChangedLeaves.defaultBase(in: topLevel)
-            let files: Set<String>
-            do { files = try ChangedLeaves.gitChangedFiles(topLevel: topLevel, base: baseRef) } catch { throw CLIError(error.description) }
-            let projectRoot = full.root.deletingLastPathComponent()
-            var folders = ChangedLeaves.changedFolders(full.leaves, root: full.root, projectRoot: projectRoot, changedFiles: files)
-            for folder in invalid {
-                let prefix = full.root.appendingPathComponent(folder).standardizedFileURL.path + "/"
-                if files.contains(where: { $0.hasPrefix(prefix) }) { folders.insert(folder) }
-            }
-            return (folders, ChangedSummary(basis: "git \(baseRef)", folders: folders.sorted(),
-                                            message: "synthlab: \(folders.count) of \(allFolders.count) leaves changed since \(baseRef)"))
-        }
-        if base != nil { throw CLIError("--base needs a git repository, and \(checker.display(full.root)) is not in one",
-                                        hint: "drop --base to compare with the state file instead") }
-        let file = stateFile(root: full.root)
-        let result: ChangedLeaves.Result
-        do { result = try ChangedLeaves.stateChanges(full.leaves, stateFile: file) } catch { throw CLIError(error.description) }
-        let folders = result.changedFolders.union(invalid)
-        var message = "synthlab: not a git repository; comparing with \(checker.display(file))"
-        if case .stateFile(_, let existed) = result.basis, !existed {
-            message += " (not recorded yet: every leaf counts as changed; add --update-state to record)"
-        }
-        message += ": \(folders.count) of \(allFolders.count) leaves changed"
-        return (folders, ChangedSummary(basis: "state \(checker.display(file))", folders: folders.sorted(), message: message))
-    }
-}
-
-/// What `--changed` selected, for the JSON output.
-struct ChangedSummary {
-    var basis: String
-    var folders: [String]
-    var message: String
 }

@@ -4,22 +4,30 @@ import LabTaxonomy
 
 /// Renders taxonomy reports for people (text, table) and for programs (JSON, GitHub annotations).
 enum TaxonomyOutput {
+    /// One diagnostic per line, then `checked 9 leaves: 0 errors, 2 warnings`; with `quiet`, errors only.
     static func text(_ report: TaxonomyReport, quiet: Bool) -> String {
         var out = ""
         for diagnostic in sorted(report.diagnostics) where !quiet || diagnostic.severity == .error {
             out += diagnostic.description + "\n"
         }
-        out += "checked \(report.filesChecked) leaf file\(report.filesChecked == 1 ? "" : "s"): "
-            + "\(report.errorCount) error\(report.errorCount == 1 ? "" : "s"), "
-            + "\(report.warningCount) warning\(report.warningCount == 1 ? "" : "s")\n"
+        if !quiet { out += summary(report) + "\n" }
         return out
     }
 
-    static func github(_ report: TaxonomyReport) -> String {
-        sorted(report.diagnostics).map { $0.githubAnnotation + "\n" }.joined()
+    /// `checked 9 leaves: 0 errors, 2 warnings`.
+    static func summary(_ report: TaxonomyReport) -> String {
+        func count(_ number: Int, _ noun: String, _ plural: String) -> String { "\(number) \(number == 1 ? noun : plural)" }
+        return "checked \(count(report.filesChecked, "leaf", "leaves")): "
+            + "\(count(report.errorCount, "error", "errors")), \(count(report.warningCount, "warning", "warnings"))"
     }
 
-    static func json(_ report: TaxonomyReport, changed: ChangedSummary?) -> String {
+    /// GitHub Actions workflow commands, one per diagnostic, then the summary line for the log.
+    static func github(_ report: TaxonomyReport) -> String {
+        sorted(report.diagnostics).map { $0.githubAnnotation + "\n" }.joined() + summary(report) + "\n"
+    }
+
+    /// `{leaves, errors, warnings, diagnostics: [{path, line, column, severity, rule, yamlPath, message, hint}]}`.
+    static func json(_ report: TaxonomyReport, changed: ChangedLeaves.Result?) -> String {
         var object: [String: Any] = [
             "root": report.root.path,
             "leaves": report.filesChecked,
@@ -34,7 +42,13 @@ enum TaxonomyOutput {
                 ]
             },
         ]
-        if let changed { object["changed"] = ["basis": changed.basis, "leaves": changed.folders] }
+        if let changed {
+            let basis: String = switch changed.basis {
+            case .git(let base): "git \(base)"
+            case .stateFile(let file, _): "state \(file.path)"
+            }
+            object["changed"] = ["basis": basis, "leaves": changed.changedFolders.sorted().map(Leaf.taxonomyPath(forRelativeFolder:))]
+        }
         return serialize(object)
     }
 
@@ -81,9 +95,10 @@ enum TaxonomyOutput {
         })
     }
 
+    /// `knowledge`, `grounded skill`, `freeform skill`, `foundational skill` (+ ` (grounded)`).
     static func kindName(_ leaf: Leaf) -> String {
         let base = leaf.kind.rawValue.replacingOccurrences(of: "_", with: " ")
-        return leaf.branch == .foundationalSkills ? "foundational \(base)" : base
+        return leaf.kind == .foundationalSkill && leaf.isGrounded ? "\(base) (grounded)" : base
     }
 
     private static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {

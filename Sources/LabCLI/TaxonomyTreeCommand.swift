@@ -22,6 +22,11 @@ struct TaxonomyTreeCommand: AsyncParsableCommand {
     @OptionGroup var documents: DocumentOptions
 
     func run() async throws {
+        print(try render(), terminator: "")
+    }
+
+    /// The table (or JSON) for `path`, without printing it, so tests can read it.
+    func render() throws -> String {
         let checker = TaxonomyChecker(
             documentsRoot: documents.documentsRoot.map { URL(fileURLWithPath: $0) },
             allowFetch: documents.fetchDocuments)
@@ -29,6 +34,6 @@ struct TaxonomyTreeCommand: AsyncParsableCommand {
         if let missing = report.diagnostics.first(where: { $0.rule == "missing-path" }) {
             throw CLIError("\(missing.location): \(missing.message)", hint: missing.hint)
         }
-        print(json ? TaxonomyOutput.treeJSON(report) : TaxonomyOutput.tree(report), terminator: json ? "\n" : "")
+        return json ? TaxonomyOutput.treeJSON(report) + "\n" : TaxonomyOutput.tree(report)
     }
 }

@@ -17,6 +17,25 @@ public enum LeafKind: String, Sendable, Codable {
     case groundedSkill = "grounded_skill"
     /// A skill without context.
     case freeformSkill = "freeform_skill"
+    /// A skill under `foundational_skills/` (grounded or not; see `Leaf.isGrounded`), which
+    /// InstructLab skips and synthlab reads.
+    case foundationalSkill = "foundational_skill"
+}
+
+/// How a leaf is recognised again: by its place in the tree and by its bytes.
+public struct LeafIdentity: Sendable, Hashable, Codable {
+    /// InstructLab's `taxonomy_path`: the folder's parts joined with `->`, e.g. `knowledge->finance->sec_filings`.
+    public var taxonomyPath: String
+    /// SHA-256 of the qna.yaml bytes: changes whenever the curator edits the file.
+    public var contentHash: String
+
+    public init(taxonomyPath: String, contentHash: String) {
+        self.taxonomyPath = taxonomyPath
+        self.contentHash = contentHash
+    }
+
+    /// The file-system-safe form InstructLab uses for output names (`->` replaced by `_`).
+    public var fileSafeName: String { taxonomyPath.replacingOccurrences(of: "->", with: "_") }
 }
 
 /// One question and its answer.
@@ -44,16 +63,15 @@ public struct SeedExample: Sendable, Hashable, Codable {
 
 /// A validated taxonomy leaf: everything generation needs from its qna.yaml.
 public struct Leaf: Sendable, Hashable, Codable {
-    /// InstructLab's identity: the folder's parts joined with `->`, e.g. `knowledge->finance->ratios`.
-    public var taxonomyPath: String
+    public var identity: LeafIdentity
     /// The folder relative to the taxonomy root, `/`-separated.
     public var relativePath: String
     /// The qna.yaml path as shown to the user.
     public var filePath: String
-    /// SHA-256 of the qna.yaml bytes: changes whenever the curator edits the file.
-    public var contentHash: String
     public var branch: TaxonomyBranch
     public var kind: LeafKind
+    /// Whether the seeds carry a `context` the answers must be grounded in (always for knowledge).
+    public var isGrounded: Bool
     public var version: Int
     public var createdBy: String
     /// Knowledge: the subject used in prompts.
@@ -66,24 +84,28 @@ public struct Leaf: Sendable, Hashable, Codable {
     public var document: DocumentReference?
     public var seeds: [SeedExample]
 
+    /// InstructLab's `taxonomy_path`, e.g. `knowledge->finance->ratios`.
+    public var taxonomyPath: String { identity.taxonomyPath }
+    /// SHA-256 of the qna.yaml bytes.
+    public var contentHash: String { identity.contentHash }
     /// The file-system-safe identity InstructLab uses for output names (`->` replaced by `_`).
-    public var fileSafeName: String { taxonomyPath.replacingOccurrences(of: "->", with: "_") }
+    public var fileSafeName: String { identity.fileSafeName }
 
     /// Total question/answer pairs over all seeds.
     public var questionAnswerCount: Int { seeds.reduce(0) { $0 + $1.questionsAndAnswers.count } }
 
     public init(
-        taxonomyPath: String, relativePath: String, filePath: String, contentHash: String,
-        branch: TaxonomyBranch, kind: LeafKind, version: Int, createdBy: String,
+        identity: LeafIdentity, relativePath: String, filePath: String,
+        branch: TaxonomyBranch, kind: LeafKind, isGrounded: Bool, version: Int, createdBy: String,
         domain: String? = nil, taskDescription: String? = nil, documentOutline: String? = nil,
         document: DocumentReference? = nil, seeds: [SeedExample]
     ) {
-        self.taxonomyPath = taxonomyPath
+        self.identity = identity
         self.relativePath = relativePath
         self.filePath = filePath
-        self.contentHash = contentHash
         self.branch = branch
         self.kind = kind
+        self.isGrounded = isGrounded
         self.version = version
         self.createdBy = createdBy
         self.domain = domain

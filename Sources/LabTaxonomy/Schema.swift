@@ -16,12 +16,6 @@ indirect enum Schema: Sendable {
     }
 }
 
-/// What a qna.yaml describes.
-public enum DocumentKind: String, Sendable, Codable {
-    case knowledge
-    case compositionalSkill = "compositional_skill"
-}
-
 enum Schemas {
     static let nonEmptyString = Schema.string(minLength: 1)
 

@@ -1,5 +1,4 @@
 import LabCore
-import Yams
 
 /// Checks a parsed qna.yaml against a `Schema`, reporting every violation (not just the first)
 /// with InstructLab's wording, the YAML path, the node's line and column, and a fix hint.
@@ -9,57 +8,51 @@ struct SchemaValidator {
 
     init(path: String) { self.path = path }
 
-    mutating func validate(_ node: MarkedNode, against schema: Schema, at documentPath: String = ".") {
+    mutating func validate(_ node: YAMLValue, against schema: Schema, at documentPath: String = ".") {
         switch schema {
         case .string(let minLength):
-            guard case .string(let text) = node.value else { return typeError(node, expected: "string", at: documentPath) }
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, minLength > 0 {
-                // jsonschema counts characters, so "   " passes minLength 1 there; blank text is
-                // useless to generation all the same, so it's a warning when non-empty.
-                if text.isEmpty {
-                    report(.error, node, documentPath, rule: "non-empty", "'' should be non-empty",
-                           hint: "write the text, or remove the key if it is optional")
-                } else {
-                    report(.warning, node, documentPath, rule: "blank", "value is only whitespace",
-                           hint: "write the text; blank values give the teacher nothing to work with")
-                }
+            guard case .string(let text) = node.kind else { return typeError(node, expected: "string", at: documentPath) }
+            if text.unicodeScalars.count < minLength {
+                report(.error, node, documentPath, rule: "non-empty", Self.pythonMessage(PythonRepr.repr(node) + " should be non-empty"),
+                       hint: "write the text, or remove the key if it is optional")
+            } else if minLength > 0, text.allSatisfy(\.isWhitespace) {
+                // jsonschema counts characters, so "   " passes minLength 1 there; blank text gives
+                // generation nothing to work with all the same, hence a warning.
+                report(.warning, node, documentPath, rule: "blank", "value is only whitespace",
+                       hint: "write the text; blank values give the teacher nothing to work with")
             }
         case .integer(let constant):
-            guard case .integer(let value) = node.value else { return typeError(node, expected: "integer", at: documentPath) }
-            if let constant, value != constant {
+            // JSON Schema's "integer" includes floats with no fraction (3.0), and never booleans;
+            // `const` is checked on its own, so '3' gets both messages, as from jsonschema.
+            let number: Double? = switch node.kind {
+            case .integer(let value): Double(value)
+            case .number(let value) where value.rounded() == value: value
+            default: nil
+            }
+            if number == nil { typeError(node, expected: "integer", at: documentPath) }
+            if let constant, number != Double(constant) {
                 report(.error, node, documentPath, rule: "const", "\(constant) was expected", hint: "set it to \(constant)")
             }
         case .array(let items, let minItems, let unique):
-            guard case .sequence(let values) = node.value else { return typeError(node, expected: "array", at: documentPath) }
-            if values.count < minItems {
-                let missing = minItems - values.count
+            guard case .sequence(let children) = node.kind else { return typeError(node, expected: "array", at: documentPath) }
+            if children.count < minItems {
+                // InstructLab replaces jsonschema's "[...] is too short" with this sentence.
+                let missing = minItems - children.count
                 report(.error, node, documentPath, rule: "min-items", "Value must have at least \(minItems) items",
                        hint: "add \(missing) more \(Self.itemNoun(documentPath, plural: missing != 1))")
             }
-            let children = node.items
-            if unique {
-                var firstIndex: [YAMLValue: Int] = [:]
-                for (index, child) in children.enumerated() {
-                    if let earlier = firstIndex[child.value] {
-                        report(.error, child, "\(documentPath)[\(index)]", rule: "unique-items", "Value has non-unique elements",
-                               hint: "item \(index) repeats item \(earlier); change or remove it")
-                    } else {
-                        firstIndex[child.value] = index
-                    }
-                }
-            }
+            if unique { checkUnique(node, children, at: documentPath) }
             for (index, child) in children.enumerated() {
-                validate(child, against: items, at: documentPath == "." ? ".[\(index)]" : "\(documentPath)[\(index)]")
+                validate(child, against: items, at: "\(documentPath == "." ? "" : documentPath)[\(index)]")
             }
         case .object(let required, let properties, let closed):
-            guard case .mapping = node.value else { return typeError(node, expected: "object", at: documentPath) }
-            let pairs = node.pairs
+            guard case .mapping(let pairs) = node.kind else { return typeError(node, expected: "object", at: documentPath) }
             let present = Set(pairs.map(\.key))
             for key in required where !present.contains(key) {
                 report(.error, node, documentPath, rule: "required", "'\(key)' is a required property",
                        hint: Self.requiredHint(key))
             }
-            let known = Dictionary(properties.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            let known = Dictionary(properties.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
             for pair in pairs {
                 let childPath = documentPath == "." ? ".\(pair.key)" : "\(documentPath).\(pair.key)"
                 if let childSchema = known[pair.key] {
@@ -68,27 +61,57 @@ struct SchemaValidator {
                     let allowed = properties.map(\.key)
                     var hint = "remove it or fix its spelling; allowed here: \(allowed.joined(separator: ", "))"
                     if let suggestion = Self.closest(to: pair.key, in: allowed) { hint = "did you mean '\(suggestion)'? " + hint }
+                    // jsonschema lists every unexpected key of an object in one message; one
+                    // diagnostic per key lets each point at its own line, in the same words.
                     diagnostics.append(Diagnostic(
-                        .error, at: SourceLocation(path: path, line: pair.keyNode.mark?.line ?? node.line, column: pair.keyNode.mark?.column ?? node.column),
+                        .error, at: SourceLocation(path: path, line: pair.keyLine, column: pair.keyColumn),
                         documentPath: documentPath, rule: "unexpected-key",
-                        message: "Unevaluated properties are not allowed ('\(pair.key)' was unexpected)", hint: hint))
+                        message: Self.pythonMessage("Unevaluated properties are not allowed (\(PythonRepr.repr(pair.key)) was unexpected)"),
+                        hint: hint))
                 }
             }
         }
     }
 
-    private mutating func typeError(_ node: MarkedNode, expected: String, at documentPath: String) {
+    /// `uniqueItems`: one error per list, as jsonschema reports it, placed at the first repeat.
+    private mutating func checkUnique(_ node: YAMLValue, _ children: [YAMLValue], at documentPath: String) {
+        var firstIndex: [YAMLValue: Int] = [:]
+        var repeats: [(index: Int, earlier: Int)] = []
+        for (index, child) in children.enumerated() {
+            if let earlier = firstIndex[child] {
+                repeats.append((index, earlier))
+            } else {
+                firstIndex[child] = index
+            }
+        }
+        guard let first = repeats.first else { return }
+        let listed = repeats.prefix(3).map { "item \($0.index) (line \(children[$0.index].line)) repeats item \($0.earlier) (line \(children[$0.earlier].line))" }
+        let more = repeats.count > 3 ? " and \(repeats.count - 3) more" : ""
+        report(.error, children[first.index], documentPath, rule: "unique-items",
+               Self.pythonMessage(PythonRepr.repr(node) + " has non-unique elements"),
+               hint: listed.joined(separator: "; ") + more + "; change or remove the repeats")
+    }
+
+    /// InstructLab prints jsonschema's message cut to its last 200 characters.
+    static func pythonMessage(_ message: String) -> String {
+        let scalars = message.unicodeScalars
+        guard scalars.count > 200 else { return message }
+        return String(String.UnicodeScalarView(scalars.suffix(200)))
+    }
+
+    private mutating func typeError(_ node: YAMLValue, expected: String, at documentPath: String) {
         let hint: String = switch expected {
-        case "string": "write text here; quote values such as 'yes', 'no' or numbers, and use | for several lines"
+        case "string": "write text here; quote values such as yes, no, dates or numbers, and use | for several lines"
         case "array": "write a list, one '- ' item per line"
         case "object": "write key: value pairs, indented under this key"
         case "integer": "write a whole number, e.g. 3, without quotes"
         default: ""
         }
-        report(.error, node, documentPath, rule: "type", "\(node.value.shortRepr) is not of type '\(expected)'", hint: hint)
+        report(.error, node, documentPath, rule: "type",
+               Self.pythonMessage("\(PythonRepr.repr(node)) is not of type '\(expected)'"), hint: hint)
     }
 
-    private mutating func report(_ severity: Severity, _ node: MarkedNode, _ documentPath: String, rule: String, _ message: String, hint: String) {
+    private mutating func report(_ severity: Severity, _ node: YAMLValue, _ documentPath: String, rule: String, _ message: String, hint: String) {
         diagnostics.append(Diagnostic(severity, at: SourceLocation(path: path, line: node.line, column: node.column),
                                       documentPath: documentPath, rule: rule, message: message, hint: hint))
     }

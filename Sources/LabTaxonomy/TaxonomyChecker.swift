@@ -15,6 +15,10 @@ public struct TaxonomyReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// qna.yaml files read (valid or not).
     public var filesChecked: Int
+    /// The folder (relative to `root`) of every leaf checked, valid or not, in walk order.
+    public var leafFolders: [String] = []
+    /// SHA-256 of each leaf file read, by folder.
+    public var fileHashes: [String: String] = [:]
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -58,15 +62,16 @@ public struct TaxonomyChecker: Sendable {
             let folder = walker.relativeFolder(of: file)
             if let onlyLeaves, !onlyLeaves.contains(folder) { continue }
             report.filesChecked += 1
+            report.leafFolders.append(folder)
             let shown = display(file)
             let data: Data
             do {
-                data = try Data(contentsOf: file)
+                data = try read(file)
             } catch {
-                report.diagnostics.append(Diagnostic(.error, at: SourceLocation(path: shown), rule: "unreadable",
-                    message: "could not read the file: \(error.localizedDescription)", hint: "check its permissions"))
+                report.diagnostics.append(error.diagnostic(path: shown))
                 continue
             }
+            report.fileHashes[folder] = ContentHash.sha256Hex(data)
             let outcome = QNAFile.check(data: data, displayPath: shown, relativeFolder: folder)
             report.diagnostics += outcome.diagnostics
             guard let leaf = outcome.leaf else { continue }
@@ -76,20 +81,44 @@ public struct TaxonomyChecker: Sendable {
                 documents = resolution.documents
                 for problem in resolution.problems {
                     let location = outcome.documentLocations[problem.field] ?? SourceLocation(path: shown)
-                    let documentPath: String = switch problem.field {
-                    case .repo: ".document.repo"
-                    case .commit: ".document.commit"
-                    case .pattern(let index): ".document.patterns[\(index)]"
-                    }
-                    // An uncached remote repository was not checked: that is a note, not a failure.
-                    let severity: Severity = problem.message.hasPrefix("not checked") ? .warning : .error
-                    report.diagnostics.append(Diagnostic(severity, at: location, documentPath: documentPath,
+                    report.diagnostics.append(Diagnostic(problem.severity, at: location, documentPath: problem.documentPath,
                                                          rule: "document", message: problem.message, hint: problem.hint))
                 }
             }
             report.leaves.append(CheckedLeaf(leaf: leaf, documents: documents))
         }
         return report
+    }
+
+    /// Why a qna.yaml could not be read.
+    enum ReadFailure: Error {
+        case tooLarge(Int)
+        case unreadable(String)
+
+        func diagnostic(path: String) -> Diagnostic {
+            switch self {
+            case .tooLarge(let size):
+                Diagnostic(.error, at: SourceLocation(path: path), rule: "file-size",
+                           message: "file is \(size) bytes, over the \(QNAFile.maximumByteCount / 1_048_576) MiB limit for a qna.yaml",
+                           hint: QNASource.sizeHint)
+            case .unreadable(let reason):
+                Diagnostic(.error, at: SourceLocation(path: path), rule: "unreadable",
+                           message: "could not read the file: \(reason)", hint: "check that it is a file and readable")
+            }
+        }
+    }
+
+    /// Reads a leaf file, refusing oversized ones by their size before loading them.
+    private func read(_ file: URL) throws(ReadFailure) -> Data {
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0
+            if size > QNAFile.maximumByteCount { throw ReadFailure.tooLarge(size) }
+            return try Data(contentsOf: file)
+        } catch let failure as ReadFailure {
+            throw failure
+        } catch {
+            throw .unreadable(error.localizedDescription)
+        }
     }
 
     /// The resolver for a taxonomy rooted at `root`.

@@ -55,22 +55,51 @@ public struct TaxonomyWalker: Sendable {
             listing.leafFiles = [scope]
             return listing
         }
-        var visited: Set<String> = []
-        visit(scope, visited: &visited, listing: &listing, displayPath: displayPath)
+        var state = WalkState()
+        visit(scope, ancestors: [], state: &state, listing: &listing, displayPath: displayPath)
+        // Folders reached through links come last, so a folder's real path gives it its identity.
+        while !state.pendingLinks.isEmpty {
+            let (link, ancestors) = state.pendingLinks.removeFirst()
+            visit(link, ancestors: ancestors, state: &state, listing: &listing, displayPath: displayPath)
+        }
         listing.leafFiles.sort { $0.path < $1.path }
         return listing
     }
 
-    private func visit(_ folder: URL, visited: inout Set<String>, listing: inout Listing, displayPath: (URL) -> String) {
+    private struct WalkState {
+        /// Real paths of the folders visited, so a folder reached twice through links counts once.
+        var visited: Set<String> = []
+        /// Links to folders, with the real paths of the folders above them, visited after the rest.
+        var pendingLinks: [(URL, [String])] = []
+    }
+
+    /// Visits `folder` depth-first in name order. `ancestors` are the real paths of the folders
+    /// on the way down, so a link back up is recognised as a loop.
+    private func visit(_ folder: URL, ancestors: [String], state: inout WalkState, listing: inout Listing,
+                       displayPath: (URL) -> String) {
         let real = folder.resolvingSymlinksInPath().path
-        guard visited.insert(real).inserted else {
+        if ancestors.contains(real) {
             listing.diagnostics.append(Diagnostic(.warning, at: SourceLocation(path: displayPath(folder)), rule: "link-loop",
-                message: "folder link leads back to a folder already visited; not followed",
+                message: "folder link leads back to a folder that contains it (a loop); not followed",
                 hint: "remove the link or point it outside the taxonomy"))
             return
         }
-        guard let entries = try? FileManager.default.contentsOfDirectory(
-            at: folder, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles]) else { return }
+        guard state.visited.insert(real).inserted else {
+            listing.diagnostics.append(Diagnostic(.warning, at: SourceLocation(path: displayPath(folder)), rule: "link-duplicate",
+                message: "folder link leads to a folder already checked under another path; not followed twice",
+                hint: "remove the link: a leaf reached by two paths would get two identities"))
+            return
+        }
+        let entries: [URL]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(
+                at: folder, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles])
+        } catch {
+            listing.diagnostics.append(Diagnostic(.warning, at: SourceLocation(path: displayPath(folder)), rule: "unreadable-folder",
+                message: "could not list the folder: \(error.localizedDescription)", hint: "check its permissions"))
+            return
+        }
+        let below = ancestors + [real]
         for entry in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             var isDirectory: ObjCBool = false
             // fileExists follows links: a dangling link is neither file nor folder.
@@ -80,7 +109,12 @@ public struct TaxonomyWalker: Sendable {
                 continue
             }
             if isDirectory.boolValue {
-                visit(entry, visited: &visited, listing: &listing, displayPath: displayPath)
+                let isLink = (try? entry.resourceValues(forKeys: [.isSymbolicLinkKey]).isSymbolicLink) ?? false
+                if isLink {
+                    state.pendingLinks.append((entry, below))
+                } else {
+                    visit(entry, ancestors: below, state: &state, listing: &listing, displayPath: displayPath)
+                }
             } else if entry.lastPathComponent == Self.leafFileName {
                 listing.leafFiles.append(entry)
             } else if Self.looksLikeMisnamedLeaf(entry.lastPathComponent) {

@@ -13,17 +13,22 @@ import Testing
         #expect(error.location.column > 0)
     }
 
-    @Test(arguments: [("- a\n- b\n", "the file is a list, not a mapping of keys"), ("just text\n", "the file is a single value, not a mapping of keys")])
-    func aListOrAScalarIsNotAQNAFile(text: String, message: String) throws {
-        let error = try #require(Sample.errors(Sample.check(text)).first)
-        #expect(error.message == message)
-        #expect(error.location.line == 1)
+    @Test(arguments: [("- a\n- b\n", "the file is a list;"), ("just text\n", "the file is a single value ('just text');"), ("42\n", "the file is a single value (42);")])
+    func aListOrAScalarIsNotAQNAFile(text: String, hintStart: String) throws {
+        let errors = Sample.errors(Sample.check(text))
+        let error = try #require(errors.first)
+        #expect(errors.count == 1)
+        #expect(error.rule == "root-type")
+        #expect(error.message == "The file is not valid. The top-level element is not an object with key-value pairs.")
+        #expect(error.hint.hasPrefix(hintStart), "\(error.hint)")
+        #expect((error.location.line, error.location.column) == (1, 1))
     }
 
-    @Test(arguments: ["", "\n\n   \n"])
+    @Test(arguments: ["", "\n\n   \n", "# only a comment\n", "\u{FEFF}"])
     func anEmptyFileIsAnError(text: String) throws {
         let error = try #require(Sample.errors(Sample.check(text)).first)
-        #expect(error.message == "file is empty")
+        #expect(error.rule == "empty")
+        #expect(error.message.hasPrefix("The file is empty"))
     }
 
     @Test func aTenMegabyteFileIsRefusedBeforeParsing() throws {
@@ -46,8 +51,26 @@ import Testing
     @Test func duplicateKeysAreAnErrorBecauseOneValueWouldBeLost() throws {
         let text = Sample.knowledge().replacingOccurrences(of: "domain: Finance\n", with: "domain: Finance\ndomain: Accounting\n")
         let error = try #require(Sample.errors(Sample.check(text)).first)
-        #expect(error.message == "duplicate key 'domain' in one mapping")
-        #expect(error.hint.contains("InstructLab silently uses the last one"))
+        #expect(error.rule == "key-duplicates")
+        #expect(error.message == "duplication of key \"domain\" in mapping")
+        #expect((error.location.line, error.location.column) == (4, 1), "the repeat, not the first")
+        #expect(error.hint.contains("the first is at line 3"))
+        let inSeed = Sample.skill().replacingOccurrences(of: "    answer: It is 2%.\n", with: "    answer: It is 2%.\n    answer: It is 3%.\n")
+        let seedError = try #require(Sample.errors(Sample.check(inSeed, folder: "compositional_skills/a")).first)
+        #expect(seedError.message == "duplication of key \"answer\" in mapping")
+        #expect((seedError.location.line, seedError.location.column) == (11, 5))
+    }
+
+    @Test func aDuplicateKeyDoesNotHideTheFilesOtherErrors() throws {
+        let text = Sample.skill(seeds: 4).replacingOccurrences(of: "created_by: tester\n", with: "created_by: tester\ncreated_by: other\n")
+            .replacingOccurrences(of: "    answer: It is 1%.\n", with: "    answer: It is 1%.\n    answer: twice\n    answer: thrice\n")
+        let outcome = Sample.check(text, folder: "compositional_skills/a")
+        let errors = Sample.errors(outcome).map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(errors == [
+            "10:5 duplication of key \"answer\" in mapping", "11:5 duplication of key \"answer\" in mapping",
+            "3:1 duplication of key \"created_by\" in mapping", "6:3 Value must have at least 5 items",
+        ])
+        #expect(outcome.leaf == nil)
     }
 
     @Test func tabsAreReportedEvenWhenTheyBreakTheYAML() {

@@ -88,6 +88,30 @@ final class TaxonomyFixture {
         #expect(report.errorCount == 0)
     }
 
+    @Test func aFolderLinkedTwiceIsCheckedOnceAndALinkToItselfIsALoop() throws {
+        let fixture = try TaxonomyFixture()
+        let skills = fixture.taxonomy.appendingPathComponent("compositional_skills")
+        try FileManager.default.createSymbolicLink(at: skills.appendingPathComponent("alias"),
+                                                   withDestinationURL: skills.appendingPathComponent("finance"))
+        try FileManager.default.createSymbolicLink(at: skills.appendingPathComponent("finance/tables/self"),
+                                                   withDestinationURL: skills.appendingPathComponent("finance/tables"))
+        let report = fixture.checker().check(fixture.taxonomy)
+        #expect(report.filesChecked == 3, "each leaf once: \(report.leafFolders)")
+        #expect(report.diagnostics.filter { $0.rule == "link-duplicate" }.count == 1)
+        #expect(report.diagnostics.contains { $0.rule == "link-loop" && $0.location.path.hasSuffix("tables/self") })
+    }
+
+    @Test func aFileOverTenMegabytesIsRefusedWithoutReadingIt() throws {
+        let fixture = try TaxonomyFixture()
+        let big = String(repeating: "# padding\n", count: QNAFile.maximumByteCount / 10 + 1)
+        try fixture.write("taxonomy/compositional_skills/finance/percent/qna.yaml", big)
+        let report = fixture.checker().check(fixture.taxonomy)
+        let error = try #require(report.diagnostics.first { $0.severity == .error })
+        #expect(error.rule == "file-size")
+        #expect(error.location.path == "taxonomy/compositional_skills/finance/percent/qna.yaml")
+        #expect(report.errorCount == 1)
+    }
+
     @Test func aPathThatDoesNotExistIsAnError() throws {
         let fixture = try TaxonomyFixture()
         let report = fixture.checker().check(fixture.project.appendingPathComponent("nope"))
@@ -101,32 +125,54 @@ final class TaxonomyFixture {
         try #require(result.status == 0, "git \(arguments): \(result.errorSummary)")
     }
 
+    private func changed(_ fixture: TaxonomyFixture, base: String? = nil, state: URL? = nil) throws -> ChangedLeaves.Result {
+        try ChangedLeaves.find(in: fixture.checker().check(fixture.taxonomy), base: base, stateFile: state)
+    }
+
     @Test func inGitChangedUntrackedAndDocumentChangesAreFound() throws {
         let fixture = try TaxonomyFixture()
         try git(fixture, "init", "--quiet", "-b", "main")
         try git(fixture, "add", ".")
         try git(fixture, "commit", "--quiet", "-m", "start")
         let top = try #require(ChangedLeaves.gitTopLevel(of: fixture.taxonomy))
-        #expect(ChangedLeaves.defaultBase(in: top).count == 40, "merge-base with main is a commit id")
-
-        var report = fixture.checker().check(fixture.taxonomy)
-        var files = try ChangedLeaves.gitChangedFiles(topLevel: top, base: "HEAD")
-        #expect(ChangedLeaves.changedFolders(report.leaves, root: report.root, projectRoot: fixture.project, changedFiles: files).isEmpty)
+        #expect(ChangedLeaves.defaultBase(in: top)?.count == 40, "merge-base with main is a commit id")
+        #expect(try changed(fixture).changedFolders.isEmpty)
 
         try fixture.write("taxonomy/compositional_skills/finance/percent/qna.yaml", Sample.skill() + "# edited\n")
         try fixture.write("taxonomy/compositional_skills/finance/new/qna.yaml", Sample.skill(version: 2))
-        report = fixture.checker().check(fixture.taxonomy)
-        files = try ChangedLeaves.gitChangedFiles(topLevel: top, base: "HEAD")
-        #expect(ChangedLeaves.changedFolders(report.leaves, root: report.root, projectRoot: fixture.project, changedFiles: files)
-            == ["compositional_skills/finance/percent", "compositional_skills/finance/new"])
+        try fixture.write("taxonomy/compositional_skills/finance/broken/qna.yaml", "version: 3\n")
+        try fixture.write("taxonomy/compositional_skills/finance/tables/notes.txt", "a note beside the leaf\n")
+        let result = try changed(fixture)
+        #expect(result.changedFolders == [
+            "compositional_skills/finance/percent", "compositional_skills/finance/new",
+            "compositional_skills/finance/broken", "compositional_skills/finance/tables",
+        ])
+        #expect(result.basis == .git(base: try #require(ChangedLeaves.defaultBase(in: top))))
 
         try git(fixture, "add", ".")
         try git(fixture, "commit", "--quiet", "-m", "more")
+        #expect(try changed(fixture).changedFolders.isEmpty)
         try fixture.write("documents/finance/ratios.md", "# Ratios\n\nRevised text.\n")
-        report = fixture.checker().check(fixture.taxonomy)
-        files = try ChangedLeaves.gitChangedFiles(topLevel: top, base: "HEAD")
-        #expect(ChangedLeaves.changedFolders(report.leaves, root: report.root, projectRoot: fixture.project, changedFiles: files)
-            == ["knowledge/finance/ratios"])
+        #expect(try changed(fixture, base: "HEAD").changedFolders == ["knowledge/finance/ratios"])
+        #expect(try changed(fixture, base: "HEAD~1").changedFolders.count == 5, "vs the first commit: 3 edited or new leaves, tables, ratios")
+    }
+
+    @Test func theDefaultBaseIsTheMergeBaseWithMain() throws {
+        let fixture = try TaxonomyFixture()
+        try git(fixture, "init", "--quiet", "-b", "main")
+        try git(fixture, "add", ".")
+        try git(fixture, "commit", "--quiet", "-m", "start")
+        try git(fixture, "checkout", "--quiet", "-b", "feature")
+        try fixture.write("taxonomy/compositional_skills/finance/percent/qna.yaml", Sample.skill() + "# committed on the branch\n")
+        try git(fixture, "commit", "--quiet", "-am", "branch work")
+        #expect(try changed(fixture).changedFolders == ["compositional_skills/finance/percent"], "committed branch work counts")
+    }
+
+    @Test func aRepositoryWithoutCommitsCountsEveryLeafAsNew() throws {
+        let fixture = try TaxonomyFixture()
+        try git(fixture, "init", "--quiet", "-b", "main")
+        let result = try changed(fixture)
+        #expect(result.changedFolders.count == 3)
     }
 
     @Test func anUnknownBaseIsAClearError() throws {
@@ -134,25 +180,38 @@ final class TaxonomyFixture {
         try git(fixture, "init", "--quiet", "-b", "main")
         try git(fixture, "add", ".")
         try git(fixture, "commit", "--quiet", "-m", "start")
-        #expect(throws: ChangedLeaves.Failure.self) { try ChangedLeaves.gitChangedFiles(topLevel: fixture.project, base: "no-such-branch") }
+        #expect(throws: ChangedLeaves.Failure.self) { try changed(fixture, base: "no-such-branch") }
     }
 
     @Test func withoutGitAStateFileRecordsWhatWasSeen() throws {
         let fixture = try TaxonomyFixture()
         #expect(ChangedLeaves.gitTopLevel(of: fixture.taxonomy) == nil)
-        let state = fixture.project.appendingPathComponent("state.json")
-        var report = fixture.checker().check(fixture.taxonomy)
-        let first = try ChangedLeaves.stateChanges(report.leaves, stateFile: state)
+        let state = ChangedLeaves.defaultStateFile(root: fixture.taxonomy)
+        let first = try changed(fixture)
         #expect(first.basis == .stateFile(state, existed: false))
         #expect(first.changedFolders.count == 3)
-        try ChangedLeaves.recordState(report.leaves, to: state)
-        #expect(try ChangedLeaves.stateChanges(report.leaves, stateFile: state).changedFolders.isEmpty)
+        try ChangedLeaves.recordState(fixture.checker().check(fixture.taxonomy), to: state)
+        let recorded = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: state))
+        #expect(recorded["compositional_skills->finance->percent"] == ContentHash.sha256Hex(Sample.skill()))
+        #expect(recorded.count == 3)
+        #expect(try changed(fixture).changedFolders.isEmpty)
 
         try fixture.write("documents/finance/ratios.md", "# Ratios\n\nNew wording.\n")
-        report = fixture.checker().check(fixture.taxonomy)
-        #expect(try ChangedLeaves.stateChanges(report.leaves, stateFile: state).changedFolders == ["knowledge/finance/ratios"])
+        try fixture.write("taxonomy/compositional_skills/finance/new/qna.yaml", Sample.skill(version: 2))
+        #expect(try changed(fixture).changedFolders == ["knowledge/finance/ratios", "compositional_skills/finance/new"])
+        #expect(throws: ChangedLeaves.Failure.self) { try changed(fixture, base: "main") }
 
         try Data("not json".utf8).write(to: state)
-        #expect(throws: ChangedLeaves.Failure.self) { try ChangedLeaves.stateChanges(report.leaves, stateFile: state) }
+        #expect(throws: ChangedLeaves.Failure.self) { try changed(fixture) }
+    }
+
+    @Test func anExplicitStateFileIsUsedEvenInsideGit() throws {
+        let fixture = try TaxonomyFixture()
+        try git(fixture, "init", "--quiet", "-b", "main")
+        let state = fixture.project.appendingPathComponent("elsewhere.json")
+        try ChangedLeaves.recordState(fixture.checker().check(fixture.taxonomy), to: state)
+        let result = try changed(fixture, state: state)
+        #expect(result.basis == .stateFile(state, existed: true))
+        #expect(result.changedFolders.isEmpty)
     }
 }
