@@ -4,6 +4,7 @@
 // Modules form a one-way graph (see README "Architecture"):
 //   LabCore ← LabTaxonomy, LabDocuments, LabGGUF, LabTokenizer, LabTensor
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
+//   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   everything ← LabCLI ← synthlab (the composition root)
 import PackageDescription
 
@@ -84,6 +85,12 @@ let package = Package(
             dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        // Generation runs: plans, leaf-local units, run-time blocks, the resumable runner.
+        .target(
+            name: "LabGeneration",
+            dependencies: ["LabCore", "LabDocuments", "LabTaxonomy", "LabPipeline", "LabStore"],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -101,6 +108,7 @@ let package = Package(
             name: "LabCLI",
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
+                "LabPipeline", "LabStore", "LabGeneration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -150,6 +158,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline", "LabTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabGenerationTests",
+            dependencies: ["LabGeneration", "LabPipeline", "LabStore", "LabTaxonomy", "LabDocuments", "LabCore", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
     ]
 )

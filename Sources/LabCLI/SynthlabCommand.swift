@@ -14,12 +14,19 @@ public struct SynthlabCommand: AsyncParsableCommand {
               synthlab taxonomy tree
               synthlab model pull
               synthlab chat --prompt "What is a Form 10-K?"
+              synthlab generate --samples-per-leaf 10
+              synthlab runs funnel latest
+              synthlab export latest --phase knowledge -o knowledge.jsonl
             """,
         version: SynthlabVersion.current,
         subcommands: [
             TaxonomyCommand.self,
             ModelCommand.self,
             ChatCommand.self,
+            GenerateCommand.self,
+            RunsCommand.self,
+            SamplesCommand.self,
+            ExportCommand.self,
         ]
     )
 

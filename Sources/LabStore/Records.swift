@@ -101,7 +101,18 @@ public struct SampleLineage: Sendable, Hashable {
 /// Per-leaf counts for a run's funnel.
 public struct LeafFunnel: Sendable, Hashable {
     public var leaf: String
+    /// The leaf's kind as the run saw it (`knowledge`, `freeform_skill`, `grounded_skill`).
+    public var kind: String = ""
+    /// Accepted samples the run aimed for.
+    public var target: Int = 0
+    /// `pending`, `running`, `done` (target reached), `saturated` (mostly duplicates) or
+    /// `exhausted` (candidate budget spent).
+    public var status: String = ""
     public var candidates: Int
+    /// Candidates whose reply had the shape the parser needs.
+    public var parsed: Int = 0
+    /// Units whose teacher request failed for good (their errors are in `runs show`).
+    public var failedUnits: Int = 0
     public var accepted: Int
     /// Rejections per filter.
     public var rejectedBy: [String: Int]

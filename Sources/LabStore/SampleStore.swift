@@ -53,15 +53,15 @@ public final class SampleStore: Sendable {
         return StoreError(kind, path: path, detail: error.message ?? "\(error.resultCode)", sql: error.sql)
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.write(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.read(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
     }
 
-    private static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     // MARK: Runs, leaves, seeds
 
@@ -200,16 +200,17 @@ public final class SampleStore: Sendable {
     /// transaction. Returns false (storing nothing) when the unit was already completed, so a
     /// resumed run can never store a unit twice.
     @discardableResult
-    public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample]) throws(StoreError) -> Bool {
+    public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample], leafID: Int64? = nil, unitIndex: Int? = nil,
+                             failure: String? = nil) throws(StoreError) -> Bool {
         try write { db in
             let done = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
             if done { return false }
             for sample in samples {
                 try db.execute(sql: """
-                    INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
-                                     sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now()])
+                                     sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex])
                 let sampleID = db.lastInsertedRowID
                 for seedID in Set(sample.seedIDs) {
                     try db.execute(sql: "INSERT INTO sample_seeds (sample_id, seed_id) VALUES (?, ?)", arguments: [sampleID, seedID])
@@ -222,7 +223,9 @@ public final class SampleStore: Sendable {
                                          verdict.decision.rawValue, verdict.reason, verdict.evidence])
                 }
             }
-            try db.execute(sql: "INSERT INTO completed_units (run_id, unit_key, completed_at) VALUES (?, ?, ?)", arguments: [runID, unitKey, Self.now()])
+            try db.execute(sql: """
+                INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, unitKey, Self.now(), leafID, unitIndex, failure])
             return true
         }
     }
@@ -263,8 +266,11 @@ public final class SampleStore: Sendable {
     public func funnel(runID: Int64) throws(StoreError) -> [LeafFunnel] {
         try read { db in
             let leaves = try Row.fetchAll(db, sql: """
-                SELECT l.id, l.taxonomy_path,
-                       count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted
+                SELECT l.id, l.taxonomy_path, l.kind, l.target, l.status,
+                       count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted,
+                       coalesce(sum(NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse'
+                                                AND v.decision = 'reject') AND s.id IS NOT NULL), 0) AS parsed,
+                       (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id AND u.failure IS NOT NULL) AS failed
                 FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id
                 WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
@@ -279,7 +285,8 @@ public final class SampleStore: Sendable {
                     WHERE s.leaf_id = ? AND v.decision = 'reject' GROUP BY v.reason ORDER BY n DESC, v.reason LIMIT 3
                     """, arguments: [leafID])
                 return LeafFunnel(
-                    leaf: leaf["taxonomy_path"], candidates: leaf["candidates"], accepted: leaf["accepted"],
+                    leaf: leaf["taxonomy_path"], kind: leaf["kind"], target: leaf["target"], status: leaf["status"],
+                    candidates: leaf["candidates"], parsed: leaf["parsed"], failedUnits: leaf["failed"], accepted: leaf["accepted"],
                     rejectedBy: Dictionary(uniqueKeysWithValues: byFilter.map { ($0["filter"] as String, $0["n"] as Int) }),
                     topReasons: reasons.map { ($0["reason"] as String, $0["n"] as Int) })
             }

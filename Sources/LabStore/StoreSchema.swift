@@ -111,6 +111,24 @@ enum StoreSchema {
                 );
                 """)
         }
+        // Units know their leaf and position, so a resumed run can rebuild each leaf's state in
+        // order; a unit whose teacher call failed for good is recorded with the error (and no samples).
+        migrator.registerMigration("v2-unit-order") { db in
+            try db.execute(sql: """
+                ALTER TABLE completed_units ADD COLUMN leaf_id INTEGER REFERENCES leaves(id);
+                ALTER TABLE completed_units ADD COLUMN unit_index INTEGER;
+                ALTER TABLE completed_units ADD COLUMN failure TEXT;
+                CREATE INDEX completed_units_by_leaf ON completed_units (leaf_id, unit_index);
+                ALTER TABLE samples ADD COLUMN unit_index INTEGER;
+                ALTER TABLE runs ADD COLUMN finished_at TEXT;
+                -- The requests a run used, new or answered from the cache (requests are shared between runs).
+                CREATE TABLE run_requests (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    request_key TEXT NOT NULL REFERENCES requests(key),
+                    PRIMARY KEY (run_id, request_key)
+                );
+                """)
+        }
         return migrator
     }
 }

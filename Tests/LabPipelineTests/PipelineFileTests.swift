@@ -59,7 +59,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let found = problems(directory)
         let byRule = Dictionary(grouping: found, by: \.rule)
-        #expect(byRule["unexpected-key"]?.first?.message == "block 'generate0' (generate) has no option 'temprature'")
+        #expect(byRule["unexpected-key"]?.first?.message == "block 'generate' (generate) has no option 'temprature'")
         #expect(byRule["unexpected-key"]?.first?.location.line == 7)
         #expect(byRule["unknown-block"]?.first?.message == "unknown block 'translate'")
         #expect(byRule["unknown-block"]?.first?.location.line == 8)
@@ -97,7 +97,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let messages = problems(directory).map(\.message)
         #expect(messages.contains("flow 'knowledge' must start with a generate block"))
-        #expect(messages.contains("block 'generate1' (generate) needs 'parse'"))
+        #expect(messages.contains("block 'generate' (generate) needs 'parse'"))
         #expect(messages.contains("template uses 'task_description', which this flow does not provide"))
     }
 

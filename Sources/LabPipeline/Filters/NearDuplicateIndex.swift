@@ -75,6 +75,11 @@ public struct ExactDuplicateSet {
         RougeL.tokens(text).joined(separator: " ")
     }
 
+    /// The label of an earlier text identical to `text` after normalisation, without recording it.
+    public func earlier(_ text: String) -> String? {
+        hashes[ContentHash.sha256Hex(Self.normalized(text))]
+    }
+
     /// Records `text`; returns the label of an earlier identical text, if any.
     public mutating func insert(_ text: String, label: String) -> String? {
         let key = ContentHash.sha256Hex(Self.normalized(text))

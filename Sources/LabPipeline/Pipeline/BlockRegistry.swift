@@ -19,8 +19,8 @@ public enum BlockKind: String, Sendable, CaseIterable {
     /// Options the block accepts, with whether each is required.
     var options: [String: Bool] {
         switch self {
-        case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false]
-        case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false]
+        case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false, "stop": false]
+        case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false, "stop": false]
         case .filter: ["column": true, "operator": true, "value": true]
         case .dedup: ["threshold": false]
         case .ground: ["threshold": false]
@@ -37,4 +37,20 @@ public enum ReplyParser: String, Sendable, CaseIterable {
     case questionAnswer = "question_answer"
     /// The whole reply is the answer (the question comes from the row).
     case answer
+    /// The reply's first question (up to its `?`, a `Question:` label dropped): flows that ask
+    /// for questions first and answers in a later block.
+    case question
+    /// The whole reply is a new context (a `Context:` label dropped): grounded-skill flows that
+    /// write new contexts before asking questions about them.
+    case context
+
+    /// The columns the parser adds to a row.
+    public var columns: Set<String> {
+        switch self {
+        case .questionAnswer: ["question", "answer"]
+        case .answer: ["answer"]
+        case .question: ["question"]
+        case .context: ["context"]
+        }
+    }
 }

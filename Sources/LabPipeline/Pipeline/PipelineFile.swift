@@ -12,6 +12,12 @@ public struct BlockSpec: Sendable, Equatable {
     /// For template-using blocks: the template's text, loaded and syntax-checked.
     public var template: String?
     public var location: SourceLocation
+
+    /// A list-valued option (written as a YAML sequence), or empty when absent.
+    public func listOption(_ key: String) -> [String] {
+        guard let value = options[key], !value.isEmpty else { return [] }
+        return value.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+    }
 }
 
 /// A loaded, validated pipeline: a flow of blocks per leaf kind.
@@ -84,7 +90,15 @@ public struct Pipeline: Sendable {
                     continue
                 }
                 var options: [String: String] = [:]
-                for (key, value) in mapping { if let key = key.string { options[key] = value.string ?? value.scalar?.string ?? "" } }
+                for (key, value) in mapping {
+                    guard let key = key.string else { continue }
+                    if case .sequence(let items) = value {
+                        // A list option (e.g. `stop: ["[END]"]`): items joined by NUL, see `BlockSpec.listOption`.
+                        options[key] = items.map { $0.string ?? "" }.joined(separator: "\u{0}")
+                    } else {
+                        options[key] = value.string ?? value.scalar?.string ?? ""
+                    }
+                }
                 guard let kindName = options.removeValue(forKey: "block") else {
                     problem(step, "required", "step \(index) of '\(flow)' has no 'block' key", "add 'block: <kind>'")
                     continue
@@ -94,7 +108,7 @@ public struct Pipeline: Sendable {
                             "known blocks: \(BlockKind.allCases.map(\.rawValue).joined(separator: ", "))")
                     continue
                 }
-                let name = options.removeValue(forKey: "name") ?? "\(kindName)\(index)"
+                let name = options.removeValue(forKey: "name") ?? kindName
                 for (option, required) in kind.options where required && options[option] == nil {
                     problem(step, "required", "block '\(name)' (\(kindName)) needs '\(option)'", "add '\(option):'")
                 }
@@ -119,11 +133,7 @@ public struct Pipeline: Sendable {
                     }
                 }
                 if kind == .judge, let output = options["output"] { columns.insert(output) }
-                switch options["parse"].flatMap(ReplyParser.init(rawValue:)) {
-                case .questionAnswer?: columns.formUnion(["question", "answer"])
-                case .answer?: columns.insert("answer")
-                case nil: break
-                }
+                if let parser = options["parse"].flatMap(ReplyParser.init(rawValue:)) { columns.formUnion(parser.columns) }
                 specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,
                                        location: SourceLocation(path: shown, line: step.mark?.line ?? 0, column: step.mark?.column ?? 0)))
             }

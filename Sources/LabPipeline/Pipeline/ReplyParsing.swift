@@ -8,7 +8,17 @@ extension ReplyParser {
         guard !text.isEmpty else { return nil }
         switch self {
         case .answer:
-            return ["answer": text]
+            return ["answer": Self.dropLabel(text, ["answer:", "a:"])]
+        case .question:
+            let unlabelled = Self.dropLabel(text, ["question:", "q:", "[question]"])
+            guard let mark = unlabelled.firstIndex(of: "?") else { return nil }
+            let question = unlabelled[...mark].trimmingCharacters(in: .whitespacesAndNewlines)
+            return question.count > 1 ? ["question": question] : nil
+        case .context:
+            var context = Self.dropLabel(text, ["context:"])
+            if let question = context.range(of: "\nquestion:", options: .caseInsensitive) { context = String(context[..<question.lowerBound]) }
+            context = context.trimmingCharacters(in: .whitespacesAndNewlines)
+            return context.isEmpty ? nil : ["context": context]
         case .questionAnswer:
             if let pair = Self.tagged(text) ?? Self.labelled(text) ?? Self.splitAtQuestionMark(text) {
                 let question = pair.question.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -18,6 +28,16 @@ extension ReplyParser {
             }
             return nil
         }
+    }
+
+    /// `text` without a leading label such as `Answer:` (any case).
+    private static func dropLabel(_ text: String, _ labels: [String]) -> String {
+        for label in labels {
+            if let range = text.range(of: label, options: [.caseInsensitive, .anchored]) {
+                return text[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        return text
     }
 
     /// `[QUESTION] … [ANSWER] … [END]`, any case, `[END]` optional; the question tag may be missing

@@ -1,0 +1,319 @@
+import ArgumentParser
+import Foundation
+import LabCore
+import LabDocuments
+import LabGGUF
+import LabGeneration
+import LabLLM
+import LabPipeline
+import LabStore
+import LabTaxonomy
+import LabTokenizer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `synthlab generate`: turn the taxonomy into accepted training samples.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate training samples from the taxonomy with a teacher model, resumably.",
+        discussion: """
+            Each leaf's prompts are filled from its own seed examples (and, for knowledge, its \
+            document chunks), chosen by --seed, so a rerun asks the same questions and finds \
+            earlier answers in the database's cache. Every candidate is stored with each filter's \
+            verdict. A leaf stops at its target (--samples-per-leaf), when its candidate budget is \
+            spent, or when new candidates are mostly duplicates (saturated).
+
+            The run's id is printed first. After a crash, kill or Ctrl-C, --resume RUN carries on \
+            where it stopped: nothing committed is lost or repeated.
+
+            Examples:
+              synthlab generate
+              synthlab generate --samples-per-leaf 20 --seed 7 --db runs.sqlite
+              synthlab generate --leaf 'knowledge/finance/*' --dry-run
+              synthlab generate --changed --pipeline full --model ~/models/granite-7b.Q4_K.gguf
+              synthlab generate --resume latest
+            """
+    )
+
+    @Option(help: ArgumentHelp("The taxonomy folder.", valueName: "dir")) var taxonomy = "taxonomy"
+    @Option(help: ArgumentHelp("A pipeline name under pipelines/ (simple, full) or a pipeline folder.", valueName: "name|dir"))
+    var pipeline = "simple"
+    @Option(help: ArgumentHelp("The teacher GGUF model (default: the one `synthlab model pull` installs).", valueName: "gguf"))
+    var model: String?
+    @Option(help: "Accepted samples to aim for per leaf.") var samplesPerLeaf = 5
+    @Option(help: "Most candidates a leaf may use (default: 10 × --samples-per-leaf, at least 20).") var maxCandidatesPerLeaf: Int?
+    @Option(help: "The run's random seed: which seeds and chunks each prompt uses, and the teacher's sampling.") var seed: UInt64 = 42
+    @Option(help: ArgumentHelp("Only leaves matching this glob, as a folder ('knowledge/finance/*') or taxonomy path.", valueName: "glob"))
+    var leaf: String?
+    @Flag(help: "Only leaves changed since origin/main (git) or the last recorded state (see `taxonomy check --changed`).")
+    var changed = false
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Continue this run (an id, or latest) with the settings it was started with.", valueName: "run"))
+    var resume: RunReference?
+    @Flag(help: "Print the plan (leaves, prompts, teacher calls, tokens) and exit without asking the teacher.") var dryRun = false
+    @Option(help: "Prompts in flight at once (the local teacher decodes them together).") var concurrency = 8
+    @Option(help: "Threads for the local model's kernels (default: every core).") var threads: Int?
+    @Flag(help: "Print the run's outcome and funnel as JSON.") var json = false
+
+    func validate() throws {
+        if samplesPerLeaf < 1 { throw ValidationError("--samples-per-leaf must be at least 1") }
+        if let maxCandidatesPerLeaf, maxCandidatesPerLeaf < 1 { throw ValidationError("--max-candidates-per-leaf must be at least 1") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if resume != nil && dryRun { throw ValidationError("--dry-run plans a new run; it can't be combined with --resume") }
+    }
+
+    /// The settings a run records, so `--resume` can rebuild exactly the same plan.
+    struct Settings {
+        var taxonomy: String
+        var pipeline: String
+        var model: String
+        var samplesPerLeaf: Int
+        var maxCandidatesPerLeaf: Int?
+        var leaves: [String]?
+
+        var dictionary: [String: String] {
+            var values = ["taxonomy": taxonomy, "pipeline": pipeline, "model": model, "samples_per_leaf": String(samplesPerLeaf)]
+            if let maxCandidatesPerLeaf { values["max_candidates_per_leaf"] = String(maxCandidatesPerLeaf) }
+            if let leaves { values["leaves"] = leaves.joined(separator: "\n") }
+            return values
+        }
+
+        init(taxonomy: String, pipeline: String, model: String, samplesPerLeaf: Int, maxCandidatesPerLeaf: Int?, leaves: [String]?) {
+            self.taxonomy = taxonomy
+            self.pipeline = pipeline
+            self.model = model
+            self.samplesPerLeaf = samplesPerLeaf
+            self.maxCandidatesPerLeaf = maxCandidatesPerLeaf
+            self.leaves = leaves
+        }
+
+        init?(_ values: [String: String]) {
+            guard let taxonomy = values["taxonomy"], let pipeline = values["pipeline"], let model = values["model"],
+                  let samples = values["samples_per_leaf"].flatMap(Int.init) else { return nil }
+            self.init(taxonomy: taxonomy, pipeline: pipeline, model: model, samplesPerLeaf: samples,
+                      maxCandidatesPerLeaf: values["max_candidates_per_leaf"].flatMap(Int.init),
+                      leaves: values["leaves"].map { $0.split(separator: "\n").map(String.init) })
+        }
+    }
+
+    func run() async throws {
+        let store = dryRun ? nil : try self.store.open(readOnly: false)
+        var settings: Settings
+        var runSeed = seed
+        var resumedRun: Int64?
+        if let resume, let store {
+            let id = try resume.resolve(in: store)
+            let configuration = try store.runConfiguration(id)
+            guard let stored = Settings(configuration.settings) else {
+                throw CLIError("run \(id) was not started by `synthlab generate`", hint: "start a new run instead")
+            }
+            settings = stored
+            runSeed = configuration.seed
+            resumedRun = id
+        } else {
+            settings = Settings(taxonomy: taxonomy, pipeline: pipeline,
+                                model: model.map { ($0 as NSString).expandingTildeInPath } ?? SynthlabHome().defaultModel.path,
+                                samplesPerLeaf: samplesPerLeaf, maxCandidatesPerLeaf: maxCandidatesPerLeaf, leaves: nil)
+        }
+
+        // 1. The taxonomy: refuse to start on any error, listing them all.
+        let taxonomyURL = URL(fileURLWithPath: settings.taxonomy)
+        let checker = TaxonomyChecker()
+        let report = checker.check(taxonomyURL)
+        let errors = report.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            for diagnostic in errors { StandardError.write(diagnostic.description + "\n") }
+            throw CLIError("the taxonomy has \(errors.count) error\(errors.count == 1 ? "" : "s"); no run was started",
+                           hint: "fix them (`synthlab taxonomy check \(settings.taxonomy)` lists them too), then run again")
+        }
+        let leaves = try selectLeaves(report, settings: &settings, resuming: resumedRun != nil)
+
+        // 2. The pipeline and the plan: every problem before any teacher call.
+        let pipelineDirectory = Self.pipelineDirectory(settings.pipeline, taxonomy: taxonomyURL)
+        let plan: GenerationPlan
+        do {
+            let loaded = try Pipeline.load(directory: pipelineDirectory)
+            plan = try GenerationPlan(pipeline: loaded, leaves: leaves, samplesPerLeaf: settings.samplesPerLeaf,
+                                      maxCandidatesPerLeaf: settings.maxCandidatesPerLeaf, chunker: try DocumentChunker())
+        } catch let error as PipelineError {
+            throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
+        } catch let error as GenerationError {
+            throw CLIError(error.description)
+        }
+        if dryRun {
+            printPlan(plan, settings: settings)
+            return
+        }
+        guard let store else { return }
+
+        // 3. The teacher.
+        let teacher = try loadTeacher(settings.model)
+
+        // 4. The run: new, or resumed after checking nothing changed under it.
+        let runID: Int64
+        if let resumedRun {
+            let configuration = try store.runConfiguration(resumedRun)
+            if configuration.taxonomyHash != plan.taxonomyHash {
+                throw CLIError("cannot resume run \(resumedRun): the taxonomy or its documents changed since it started",
+                               hint: "start a new run; answers the teacher already gave are reused from the cache")
+            }
+            if configuration.pipelineHash != plan.pipeline.contentHash {
+                throw CLIError("cannot resume run \(resumedRun): the pipeline '\(settings.pipeline)' changed since it started",
+                               hint: "restore the pipeline files, or start a new run")
+            }
+            if configuration.teacher != teacher.identity {
+                throw CLIError("cannot resume run \(resumedRun): the teacher model is not the one the run started with",
+                               hint: "pass the run's model, \(settings.model)")
+            }
+            runID = resumedRun
+            try store.setRunStatus(runID, "running")
+            StandardError.write("synthlab: resuming run \(runID)\n")
+        } else {
+            runID = try store.createRun(RunConfiguration(taxonomyHash: plan.taxonomyHash, pipelineHash: plan.pipeline.contentHash,
+                                                         teacher: teacher.identity, seed: runSeed, settings: settings.dictionary))
+            StandardError.write("synthlab: run \(runID) started (after an interruption: synthlab generate --resume \(runID))\n")
+        }
+        if !json { print("run \(runID)") }
+
+        // 5. Run until done, or until Ctrl-C.
+        let runner: GenerationRunner
+        do {
+            runner = try GenerationRunner(plan: plan, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(), teacher: teacher,
+                                          store: store, runID: runID, seed: runSeed,
+                                          options: .init(maxInFlight: concurrency), progress: TerminalProgress(unit: "samples"))
+        } catch {
+            throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
+        }
+        let task = Task { try await runner.run() }
+        let interrupt = InterruptHandler { task.cancel() }
+        defer { interrupt.restore() }
+        let outcome: GenerationRunner.Outcome
+        do {
+            outcome = try await task.value
+        } catch let error as GenerationError {
+            throw CLIError(error.description)
+        }
+        let funnel = try store.funnel(runID: runID)
+        if json {
+            print(JSONText.encode([
+                "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
+                "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
+            ]))
+        } else {
+            print(FunnelOutput.table(funnel), terminator: "")
+            print("run \(runID): \(outcome.accepted) accepted of \(outcome.candidates) candidates; "
+                  + "\(outcome.teacherCalls) teacher calls, \(outcome.cachedCalls) from the cache")
+        }
+    }
+
+    /// The leaves to run: all valid ones, narrowed by --leaf and --changed; a resumed run uses
+    /// exactly the leaves it started with.
+    private func selectLeaves(_ report: TaxonomyReport, settings: inout Settings, resuming: Bool) throws -> [CheckedLeaf] {
+        if resuming, let recorded = settings.leaves {
+            let wanted = Set(recorded)
+            let found = report.leaves.filter { wanted.contains($0.leaf.taxonomyPath) }
+            if found.count != wanted.count {
+                throw CLIError("cannot resume: leaves of the run are gone from \(settings.taxonomy)",
+                               hint: "restore them, or start a new run")
+            }
+            return found
+        }
+        var selected = report.leaves
+        if let leaf {
+            selected = selected.filter { Self.matches(leaf, $0.leaf) }
+            if selected.isEmpty {
+                throw CLIError("no leaf matches --leaf '\(leaf)'", hint: "`synthlab taxonomy tree` lists the leaves; globs use * and ?")
+            }
+        }
+        if changed {
+            let result: ChangedLeaves.Result
+            do {
+                result = try ChangedLeaves.find(in: report, base: nil, stateFile: nil)
+            } catch {
+                throw CLIError(error.message, hint: error.hint)
+            }
+            selected = selected.filter { result.changedFolders.contains($0.leaf.relativePath) }
+            StandardError.write("synthlab: \(selected.count) changed leaf/leaves\n")
+        }
+        guard !selected.isEmpty else {
+            throw CLIError("no leaves to generate for", hint: changed ? "nothing changed; drop --changed to run every leaf" : "add leaves to the taxonomy")
+        }
+        settings.leaves = selected.map(\.leaf.taxonomyPath).sorted()
+        return selected
+    }
+
+    static func matches(_ pattern: String, _ leaf: Leaf) -> Bool {
+        let folderPattern = pattern.replacingOccurrences(of: "->", with: "/")
+        return fnmatch(folderPattern, leaf.relativePath, 0) == 0 || fnmatch(folderPattern + "/*", leaf.relativePath, 0) == 0
+    }
+
+    /// `--pipeline`: a folder holding pipeline.yaml, else a name under `pipelines/` next to the taxonomy.
+    static func pipelineDirectory(_ value: String, taxonomy: URL) -> URL {
+        let direct = URL(fileURLWithPath: (value as NSString).expandingTildeInPath)
+        if FileManager.default.fileExists(atPath: direct.appendingPathComponent("pipeline.yaml").path) { return direct }
+        return taxonomy.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("pipelines").appendingPathComponent(value)
+    }
+
+    private func loadTeacher(_ path: String) throws -> LocalTeacher {
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw model == nil && resume == nil
+                ? CLIError("the default model is not installed at \(url.path)", hint: "run `synthlab model pull` (or pass --model FILE.gguf)")
+                : CLIError("no model file at \(url.path)", hint: "check the path given to --model")
+        }
+        do {
+            return try LocalTeacher(modelAt: url, threads: threads,
+                                    configuration: .init(maxBatchSize: max(16, concurrency * 3)))
+        } catch let error as GGUFError {
+            throw CLIError(error.description)
+        } catch let error as ModelError {
+            throw CLIError(error.description)
+        } catch let error as TokenizerError {
+            throw CLIError(error.message, hint: error.hint)
+        }
+    }
+
+    private func printPlan(_ plan: GenerationPlan, settings: Settings) {
+        let estimate = PlanEstimate(plan)
+        if json {
+            let data = (try? JSONEncoder().encode(estimate)) ?? Data()
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("plan: pipeline '\(plan.pipeline.name)', \(plan.leaves.count) leaves, \(settings.samplesPerLeaf) accepted samples each")
+        var table = TextTable(["leaf", "flow", "inputs", "prompts", "budget", "teacher calls", "max tokens"])
+        for leaf in estimate.leaves {
+            table.add([leaf.leaf, leaf.flow, String(leaf.distinctInputs), String(leaf.expectedUnits), String(leaf.unitBudget),
+                       String(leaf.teacherCalls), String(leaf.completionTokens)])
+        }
+        print(table.render(), terminator: "")
+        print("total: about \(estimate.teacherCalls) teacher calls and at most \(estimate.completionTokens) completion tokens "
+              + "(assuming \(Int(estimate.assumedAcceptance * 100))% of candidates are accepted)")
+    }
+}
+
+/// Turns the first Ctrl-C into a clean stop (the handler runs) and a second into an immediate exit.
+final class InterruptHandler: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+    private var count = 0
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            self.count += 1
+            if self.count > 1 { exit(130) }
+            StandardError.write("\nsynthlab: stopping after the units in flight (Ctrl-C again to quit at once)\n")
+            onInterrupt()
+        }
+        source.resume()
+    }
+
+    func restore() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LabCore
+import LabPipeline
+import LabStore
+
+/// `generate`: renders the block's template with the row, asks the teacher for `n` completions and
+/// parses each into columns, so one row becomes `n` candidates. A reply the parser can't read
+/// becomes a candidate rejected by `parse`, with the reply kept as evidence.
+struct GenerateBlock: FlowBlock {
+    let spec: BlockSpec
+    let parser: ReplyParser
+    let count: Int
+    let parameters: SamplingParameters
+
+    var name: String { spec.name }
+
+    func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
+        var output: [Candidate] = []
+        for row in rows {
+            guard !row.isRejected else {
+                output.append(row)
+                continue
+            }
+            var parameters = parameters
+            // Each block of a unit gets its own seed, derived from the unit's: reruns ask the same.
+            var random = SeededRandom(seed: context.unit.requestSeed, stream: name + "#" + (row.columns["question"] ?? ""))
+            parameters.seed = random.next()
+            let prompt = try spec.renderPrompt(row.columns)
+            let request = GenerationRequest(input: .chat([ChatMessage(.user, prompt)]), parameters: parameters, count: count)
+            let (ids, result) = try await context.teacher.generate(request)
+            for (completion, id) in zip(result.completions, ids) {
+                var candidate = row
+                candidate.responseID = id
+                guard let parsed = parser.parse(completion.text) else {
+                    candidate.verdicts.append(Verdict(
+                        filter: "parse", filterVersion: "1", decision: .reject,
+                        reason: completion.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+                            ? "empty reply" : "reply has no \(parser.expectedShape)",
+                        evidence: Self.json(["reply": String(completion.text.prefix(300))])))
+                    output.append(candidate)
+                    continue
+                }
+                candidate.columns.merge(parsed) { _, new in new }
+                // A reply cut at the token limit is still complete when the parsed text ends before
+                // the cut (the teacher went on to start another pair that the parser dropped).
+                let lastColumn = parser == .answer ? parsed["answer"] : (parsed["answer"] ?? parsed.values.first)
+                let runsToEnd = completion.text.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(lastColumn ?? "")
+                candidate.finishReason = completion.finishReason == .length && !runsToEnd ? .stop : completion.finishReason
+                output.append(candidate)
+            }
+        }
+        return output
+    }
+
+    static func json(_ object: [String: String]) -> String? {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension ReplyParser {
+    /// What the parser looks for, for rejection reasons.
+    var expectedShape: String {
+        switch self {
+        case .questionAnswer: "question and answer (Question:/Answer:, [QUESTION]/[ANSWER], or a '?')"
+        case .answer: "answer"
+        case .question: "question"
+        case .context: "context"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+public import LabCore
+public import LabStore
+
+/// A teacher behind the store's content-addressed cache: a request asked before (by this run, an
+/// interrupted one, or any run with the same teacher) is answered from the store, and every new
+/// answer is stored before it is used, so a crash never costs a teacher call twice.
+public struct CachedTeacher: Sendable {
+    public let teacher: any TextGenerator
+    public let store: SampleStore
+    public let runID: Int64
+    /// Extra attempts after a failed call (connection errors, a crashed request), with backoff.
+    public let retries: Int
+    /// Counts calls and tokens for the run's progress line.
+    let meter: TeacherMeter
+
+    public init(teacher: any TextGenerator, store: SampleStore, runID: Int64, retries: Int = 2) {
+        self.teacher = teacher
+        self.store = store
+        self.runID = runID
+        self.retries = retries
+        self.meter = TeacherMeter()
+    }
+
+    /// The completions for `request` and their stored response ids.
+    public func generate(_ request: GenerationRequest) async throws -> (responseIDs: [Int64], result: GenerationResult) {
+        let key = try RequestKey.make(teacher: teacher.identity, request: request)
+        if let cached = try store.cachedResult(forKey: key), cached.result.completions.count == request.count {
+            try store.noteRequest(runID: runID, key: key)
+            meter.record(cached: true, result: cached.result)
+            return cached
+        }
+        var attempt = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                let result = try await teacher.generate(request)
+                let ids = try store.recordResult(key: key, teacher: teacher.identity, request: request, result: result)
+                try store.noteRequest(runID: runID, key: key)
+                meter.record(cached: false, result: result)
+                return (ids, result)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                meter.recordFailure()
+                guard attempt < retries else { throw error }
+                attempt += 1
+                try await Task.sleep(nanoseconds: UInt64(0.1 * pow(2, Double(attempt)) * 1e9))
+            }
+        }
+    }
+}
+
+/// Teacher usage of a run so far (thread-safe; read by the progress line).
+final class TeacherMeter: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var calls = 0
+    private(set) var cachedCalls = 0
+    private(set) var failedCalls = 0
+    private(set) var completionTokens = 0
+    private(set) var promptTokens = 0
+
+    func record(cached: Bool, result: GenerationResult) {
+        lock.lock()
+        defer { lock.unlock() }
+        if cached { cachedCalls += 1 } else { calls += 1 }
+        promptTokens += result.promptTokens
+        completionTokens += result.completions.reduce(0) { $0 + $1.completionTokens }
+    }
+
+    func recordFailure() {
+        lock.lock()
+        failedCalls += 1
+        lock.unlock()
+    }
+
+    var snapshot: (calls: Int, cached: Int, failed: Int, promptTokens: Int, completionTokens: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (calls, cachedCalls, failedCalls, promptTokens, completionTokens)
+    }
+}

@@ -1,0 +1,31 @@
+public import LabCore
+public import LabStore
+
+/// Why a generation run could not start or had to stop.
+public enum GenerationError: Error, Sendable, CustomStringConvertible {
+    /// The taxonomy, pipeline or plan has problems; nothing was asked of the teacher.
+    case plan([Diagnostic])
+    /// A resumed run does not match what it was started with.
+    case resumeMismatch(run: Int64, what: String, hint: String)
+    /// The store failed (disk full, read-only, …); what was committed before is intact.
+    case store(StoreError)
+    /// The teacher is failing every request (the circuit is open); the run stopped.
+    case teacherDown(lastError: String)
+    /// The run was cancelled (Ctrl-C); everything committed stays and the run can be resumed.
+    case interrupted(run: Int64)
+
+    public var description: String {
+        switch self {
+        case .plan(let diagnostics):
+            diagnostics.map(\.description).joined(separator: "\n")
+        case .resumeMismatch(let run, let what, let hint):
+            "cannot resume run \(run): \(what) (hint: \(hint))"
+        case .store(let error):
+            "the store failed: \(error)"
+        case .teacherDown(let lastError):
+            "the teacher failed every request in a row; stopped (last error: \(lastError)) (hint: check the model or endpoint, then resume the run)"
+        case .interrupted(let run):
+            "run \(run) interrupted; everything committed is kept (hint: continue with `synthlab generate --resume \(run)`)"
+        }
+    }
+}

@@ -1,0 +1,361 @@
+public import Foundation
+public import LabCore
+import LabDocuments
+public import LabStore
+
+/// Runs a generation plan against a teacher, storing every candidate with its verdicts.
+///
+/// Correctness rules, in order of importance:
+/// - A unit of work (one leaf's first prompt and everything that follows from it) is committed in
+///   one transaction with its samples, so a crash or kill leaves whole units or nothing.
+/// - Each leaf's units are committed in index order, and everything that depends on earlier
+///   samples (duplicate checks, stopping) is decided at commit. So a run's samples are a function
+///   of the run seed and the teacher's answers only, never of timing: a resumed run ends with
+///   exactly the samples of an uninterrupted one.
+/// - Teacher answers are stored before they are used; a resumed run asks only what was never answered.
+///
+/// Units of different leaves, and units ahead of a leaf's commit point, run concurrently (the
+/// local teacher decodes them in one batch). How far ahead a leaf runs follows its observed
+/// acceptance rate (oversampling); work past a leaf's stopping point is cancelled and discarded.
+public final class GenerationRunner: Sendable {
+    public struct Options: Sendable {
+        /// Units in flight at once over all leaves.
+        public var maxInFlight: Int = 8
+        /// Extra attempts for a failed teacher call before the unit is recorded as failed.
+        public var retries: Int = 2
+        /// Consecutive failed units after which the teacher is taken to be down and the run stops.
+        public var circuitBreakerThreshold: Int = 8
+        /// A leaf is saturated when at least `saturationShare` of its last `saturationWindow`
+        /// parsed candidates were duplicates.
+        public var saturationWindow: Int = 20
+        public var saturationShare: Double = 0.8
+
+        public init(maxInFlight: Int = 8, retries: Int = 2) {
+            self.maxInFlight = maxInFlight
+            self.retries = retries
+        }
+    }
+
+    /// How a run ended.
+    public struct Outcome: Sendable {
+        public var runID: Int64
+        public var accepted: Int
+        public var candidates: Int
+        public var teacherCalls: Int
+        public var cachedCalls: Int
+        public var failedUnits: Int
+    }
+
+    let plan: GenerationPlan
+    let blocks: [[any FlowBlock]]
+    let teacher: CachedTeacher
+    let store: SampleStore
+    let runID: Int64
+    let seed: UInt64
+    let options: Options
+    let progress: any ProgressReporter
+
+    /// - Parameter pipelinesRoot: where the pipeline's policy files are found.
+    public init(plan: GenerationPlan, pipelinesRoot: URL, teacher: any TextGenerator, store: SampleStore, runID: Int64, seed: UInt64,
+                options: Options = .init(), progress: any ProgressReporter = SilentProgress()) throws(GenerationError) {
+        self.plan = plan
+        var blocks: [[any FlowBlock]] = []
+        var problems: [Diagnostic] = []
+        for leaf in plan.leaves {
+            var flow: [any FlowBlock] = []
+            for spec in leaf.blocks {
+                do { flow.append(try BlockFactory.make(spec, pipelinesRoot: pipelinesRoot)) } catch {
+                    if case .plan(let found) = error { problems += found }
+                }
+            }
+            blocks.append(flow)
+        }
+        // The same block spec fails once per leaf using it; report each problem once.
+        var seen = Set<String>()
+        problems = problems.filter { seen.insert($0.description).inserted }
+        guard problems.isEmpty else { throw .plan(problems) }
+        self.blocks = blocks
+        self.teacher = CachedTeacher(teacher: teacher, store: store, runID: runID, retries: options.retries)
+        self.store = store
+        self.runID = runID
+        self.seed = seed
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Runs (or resumes) the run to the end: every leaf done, saturated or out of budget.
+    /// Cancelling the calling task stops promptly and marks the run interrupted; what was
+    /// committed stays, and `run()` on a new runner for the same run id carries on.
+    public func run() async throws(GenerationError) -> Outcome {
+        let states: [LeafState]
+        do {
+            states = try prepareLeaves()
+        } catch {
+            throw .store(error)
+        }
+        let totalTarget = states.reduce(0) { $0 + $1.plan.target }
+        progress.report(.started(task: "generate", total: totalTarget))
+        let (stream, continuation) = AsyncStream.makeStream(of: FinishedUnit.self)
+        var iterator = stream.makeAsyncIterator()
+        var inFlight = 0
+        var consecutiveFailures = 0
+        var lastFailure = ""
+
+        func stopAll() {
+            for state in states { state.cancelRunning() }
+            continuation.finish()
+        }
+        func launchMore() {
+            var launched = true
+            while inFlight < options.maxInFlight && launched {
+                launched = false
+                // The leaf furthest from its target (relative to what it has in flight) goes first.
+                let ready = states.indices.filter { states[$0].wantsMoreWork(maxAhead: options.maxInFlight) }
+                guard let next = ready.min(by: { states[$0].running.count < states[$1].running.count }) else { break }
+                let state = states[next]
+                let unit = state.sampler.unit(state.nextLaunch)
+                state.nextLaunch += 1
+                let flow = blocks[next]
+                let context = BlockContext(unit: unit, teacher: teacher)
+                state.running[unit.index] = Task {
+                    let outcome = await Self.execute(flow, context: context)
+                    continuation.yield(FinishedUnit(leaf: next, unit: unit, outcome: outcome))
+                }
+                inFlight += 1
+                launched = true
+            }
+        }
+
+        launchMore()
+        while inFlight > 0 {
+            guard let finished = await iterator.next(), !Task.isCancelled else {
+                stopAll()
+                try? store.endRun(runID, status: "interrupted")
+                progress.report(.finished(task: "generate"))
+                throw .interrupted(run: runID)
+            }
+            inFlight -= 1
+            let state = states[finished.leaf]
+            guard state.running.removeValue(forKey: finished.unit.index) != nil, !state.isStopped else { continue }
+            state.finished[finished.unit.index] = (finished.unit, finished.outcome)
+            do {
+                try commitReadyUnits(of: state)
+            } catch {
+                stopAll()
+                try? store.endRun(runID, status: "failed")
+                throw .store(error)
+            }
+            switch finished.outcome {
+            case .failure(let message):
+                consecutiveFailures += 1
+                lastFailure = message
+            case .storeFailure(let error):
+                stopAll()
+                try? store.endRun(runID, status: "failed")
+                throw .store(error)
+            default:
+                consecutiveFailures = 0
+            }
+            if consecutiveFailures >= options.circuitBreakerThreshold {
+                stopAll()
+                try? store.endRun(runID, status: "failed")
+                throw .teacherDown(lastError: lastFailure)
+            }
+            let usage = teacher.meter.snapshot
+            let done = states.filter(\.isStopped).count
+            progress.report(.advanced(
+                task: "generate", completed: states.reduce(0) { $0 + min($1.accepted, $1.plan.target) },
+                detail: "leaves \(done)/\(states.count) · calls \(usage.calls)+\(usage.cached) cached · \(usage.completionTokens) tok"))
+            launchMore()
+        }
+        continuation.finish()
+        do {
+            try store.endRun(runID, status: "finished")
+        } catch {
+            throw .store(error)
+        }
+        progress.report(.finished(task: "generate"))
+        let usage = teacher.meter.snapshot
+        return Outcome(runID: runID, accepted: states.reduce(0) { $0 + $1.accepted }, candidates: states.reduce(0) { $0 + $1.candidates },
+                       teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: states.reduce(0) { $0 + $1.failedUnits })
+    }
+
+    // MARK: Leaves
+
+    /// Records (or, resuming, finds) each leaf with its seeds and documents, and rebuilds its state.
+    private func prepareLeaves() throws(StoreError) -> [LeafState] {
+        let stored = Dictionary(uniqueKeysWithValues: try store.leafStates(runID: runID).map { ($0.taxonomyPath, $0) })
+        var states: [LeafState] = []
+        for plan in plan.leaves {
+            let leaf = plan.leaf
+            let seeds = leaf.seeds.flatMap { seed in
+                seed.questionsAndAnswers.prefix(1).map { (context: seed.context, question: $0.question, answer: $0.answer) }
+            }
+            let (leafID, seedIDs) = try store.addLeaf(runID: runID, taxonomyPath: leaf.taxonomyPath, kind: plan.flowName,
+                                                      contentHash: leaf.contentHash, target: plan.target, seeds: seeds)
+            var documentIDs: [String: Int64] = [:]
+            for document in plan.documents {
+                documentIDs[document.contentHash] = try store.addDocument(path: document.path, text: document.text, contentHash: document.contentHash)
+            }
+            for chunk in plan.chunks {
+                try store.addChunk(id: chunk.id, documentID: documentIDs[chunk.documentHash] ?? 0, position: chunk.index,
+                                   startOffset: chunk.startOffset, endOffset: chunk.endOffset, text: chunk.text)
+            }
+            let duplicates = plan.blocks.first { $0.kind == .dedup }.map { spec in
+                LeafDuplicates(filterName: spec.name, threshold: Double(spec.options["threshold"] ?? "") ?? 0.7,
+                               seedQuestions: leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) })
+            }
+            let state = LeafState(plan: plan, sampler: UnitSampler(plan: plan, runSeed: seed), leafID: leafID, seedIDs: seedIDs,
+                                  duplicates: duplicates, options: options)
+            if let previous = stored[leaf.taxonomyPath] {
+                state.nextCommit = previous.completedUnits
+                state.nextLaunch = previous.completedUnits
+                state.accepted = previous.accepted
+                state.candidates = previous.candidates
+                state.failedUnits = previous.failedUnits
+                state.status = previous.status
+                for pair in try store.acceptedPairs(leafID: leafID) { duplicates?.insert(pair.question, label: "sample \(pair.id)") }
+                state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: leafID, limit: options.saturationWindow).reversed())
+            }
+            if !state.isStopped {
+                state.status = "running"
+                try store.setLeafStatus(leafID, "running")
+            }
+            states.append(state)
+        }
+        return states
+    }
+
+    /// Commits the leaf's finished units that are next in order, deciding duplicates and whether
+    /// the leaf is done as each one lands.
+    private func commitReadyUnits(of state: LeafState) throws(StoreError) {
+        while !state.isStopped, let (unit, outcome) = state.finished.removeValue(forKey: state.nextCommit) {
+            var samples: [NewSample] = []
+            var failure: String?
+            switch outcome {
+            case .success(let rows):
+                for (position, row) in rows.enumerated() {
+                    var verdicts = row.verdicts
+                    let parsed = !verdicts.contains { $0.filter == "parse" && $0.decision == .reject }
+                    if let duplicates = state.duplicates, !row.isRejected {
+                        verdicts.append(duplicates.check(row.question, label: "unit \(unit.index) #\(position)"))
+                    }
+                    let sample = NewSample(
+                        leafID: state.leafID, responseID: row.responseID, chunkID: unit.chunk?.id,
+                        seedIDs: unit.seedPositions.compactMap { $0 < state.seedIDs.count ? state.seedIDs[$0] : nil },
+                        question: row.question, answer: row.answer, context: unit.context, verdicts: verdicts)
+                    if parsed {
+                        state.recentDuplicates.append(verdicts.contains { $0.filter == state.duplicates?.filterName && $0.decision == .reject })
+                        if state.recentDuplicates.count > options.saturationWindow { state.recentDuplicates.removeFirst() }
+                    }
+                    samples.append(sample)
+                }
+            case .failure(let message):
+                failure = message
+            case .cancelled, .storeFailure:
+                return  // not a result: the unit runs again on resume
+            }
+            try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure)
+            state.nextCommit += 1
+            state.candidates += samples.count
+            state.accepted += samples.filter(\.isAccepted).count
+            if failure != nil { state.failedUnits += 1 }
+            if let status = state.stoppingStatus() {
+                state.status = status
+                state.cancelRunning()
+                try store.setLeafStatus(state.leafID, status)
+            }
+        }
+    }
+
+    // MARK: Units
+
+    enum UnitOutcome: Sendable {
+        case success([Candidate])
+        /// The teacher failed for good; recorded with the unit.
+        case failure(String)
+        case cancelled
+        case storeFailure(StoreError)
+    }
+
+    struct FinishedUnit: Sendable {
+        var leaf: Int
+        var unit: WorkUnit
+        var outcome: UnitOutcome
+    }
+
+    static func execute(_ flow: [any FlowBlock], context: BlockContext) async -> UnitOutcome {
+        var rows = [Candidate(columns: context.unit.variables)]
+        do {
+            for block in flow { rows = try await block.run(rows, context: context) }
+            return .success(rows)
+        } catch is CancellationError {
+            return .cancelled
+        } catch let error as StoreError {
+            return .storeFailure(error)
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            return .failure(String(describing: error).prefix(500).description)
+        }
+    }
+}
+
+/// The run-time state of one leaf (used only by the runner's loop).
+final class LeafState: @unchecked Sendable {
+    let plan: LeafPlan
+    let sampler: UnitSampler
+    let leafID: Int64
+    let seedIDs: [Int64]
+    let duplicates: LeafDuplicates?
+    let options: GenerationRunner.Options
+    var status = "pending"
+    var nextLaunch = 0
+    var nextCommit = 0
+    var accepted = 0
+    var candidates = 0
+    var failedUnits = 0
+    /// For the last parsed candidates, oldest first: whether each was a duplicate.
+    var recentDuplicates: [Bool] = []
+    var running: [Int: Task<Void, Never>] = [:]
+    var finished: [Int: (WorkUnit, GenerationRunner.UnitOutcome)] = [:]
+
+    init(plan: LeafPlan, sampler: UnitSampler, leafID: Int64, seedIDs: [Int64], duplicates: LeafDuplicates?, options: GenerationRunner.Options) {
+        self.plan = plan
+        self.sampler = sampler
+        self.leafID = leafID
+        self.seedIDs = seedIDs
+        self.duplicates = duplicates
+        self.options = options
+    }
+
+    var isStopped: Bool { ["done", "saturated", "exhausted"].contains(status) }
+
+    /// Whether another unit should start: the leaf is open, has budget, and has fewer units ahead
+    /// of its commit point than its acceptance rate says it needs to reach the target.
+    func wantsMoreWork(maxAhead: Int) -> Bool {
+        guard !isStopped, nextLaunch < plan.unitBudget else { return false }
+        let remaining = max(0, plan.target - accepted)
+        guard remaining > 0 else { return false }
+        // Until a few candidates are in, assume half are accepted.
+        let rate = candidates >= 5 ? max(Double(accepted) / Double(candidates), 0.05) : 0.5
+        let needed = Int((Double(remaining) / (rate * Double(plan.candidatesPerUnit))).rounded(.up))
+        return nextLaunch - nextCommit < min(max(needed, 1), maxAhead)
+    }
+
+    /// The status the leaf ends with now, if it is finished.
+    func stoppingStatus() -> String? {
+        if accepted >= plan.target { return "done" }
+        if recentDuplicates.count >= options.saturationWindow,
+           Double(recentDuplicates.filter { $0 }.count) >= options.saturationShare * Double(recentDuplicates.count) {
+            return "saturated"
+        }
+        if nextCommit >= plan.unitBudget { return "exhausted" }
+        return nil
+    }
+
+    func cancelRunning() {
+        for task in running.values { task.cancel() }
+        running.removeAll()
+        finished.removeAll()
+    }
+}

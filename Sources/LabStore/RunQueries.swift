@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+
+/// What the store knows about one leaf of a run: enough for a resumed run to carry on exactly
+/// where the interrupted one stopped.
+public struct StoredLeafState: Sendable, Hashable {
+    public var leafID: Int64
+    public var taxonomyPath: String
+    public var kind: String
+    public var target: Int
+    public var status: String
+    /// Units committed so far (including failed ones); units are committed in index order, so the
+    /// next unit to run is this number.
+    public var completedUnits: Int
+    public var failedUnits: Int
+    public var candidates: Int
+    public var accepted: Int
+}
+
+/// A sample as listed by `synthlab samples list`.
+public struct SampleRow: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var runID: Int64
+    public var leaf: String
+    public var status: String
+    public var question: String
+    public var answer: String
+    /// The first rejecting filter and its reason, for rejected samples.
+    public var rejectedBy: String?
+    public var reason: String?
+}
+
+/// An accepted sample with what a training row needs: its leaf's kind, its source chunk or
+/// context, and the ids that trace it back.
+public struct TrainingSource: Sendable, Hashable {
+    public var sampleID: Int64
+    public var runID: Int64
+    public var leaf: String
+    public var kind: String
+    public var question: String
+    public var answer: String
+    /// Grounded skills: the context the answer is grounded in.
+    public var context: String?
+    /// Knowledge: the document chunk the pair was generated from.
+    public var chunkID: String?
+    public var chunkText: String?
+    public var documentPath: String?
+    public var seedIDs: [Int64]
+
+    public init(sampleID: Int64, runID: Int64, leaf: String, kind: String, question: String, answer: String, context: String?,
+                chunkID: String?, chunkText: String?, documentPath: String?, seedIDs: [Int64]) {
+        self.sampleID = sampleID
+        self.runID = runID
+        self.leaf = leaf
+        self.kind = kind
+        self.question = question
+        self.answer = answer
+        self.context = context
+        self.chunkID = chunkID
+        self.chunkText = chunkText
+        self.documentPath = documentPath
+        self.seedIDs = seedIDs
+    }
+}
+
+/// A run in detail, for `synthlab runs show`.
+public struct RunDetail: Sendable {
+    public var summary: RunSummary
+    public var finishedAt: String?
+    public var configuration: RunConfiguration
+    public var teacherRequests: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Units whose teacher request failed for good: leaf, unit index, error.
+    public var failures: [(leaf: String, unit: Int, error: String)]
+}
+
+extension SampleStore {
+    /// Every leaf recorded for `runID`, with its progress.
+    public func leafStates(runID: Int64) throws(StoreError) -> [StoredLeafState] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.id, l.taxonomy_path, l.kind, l.target, l.status,
+                       (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id) AS units,
+                       (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id AND u.failure IS NOT NULL) AS failed,
+                       (SELECT count(*) FROM samples s WHERE s.leaf_id = l.id) AS candidates,
+                       (SELECT count(*) FROM samples s WHERE s.leaf_id = l.id AND s.status = 'accepted') AS accepted
+                FROM leaves l WHERE l.run_id = ? ORDER BY l.id
+                """, arguments: [runID]).map { row in
+                StoredLeafState(leafID: row["id"], taxonomyPath: row["taxonomy_path"], kind: row["kind"], target: row["target"],
+                                status: row["status"], completedUnits: row["units"], failedUnits: row["failed"],
+                                candidates: row["candidates"], accepted: row["accepted"])
+            }
+        }
+    }
+
+    /// The leaf's accepted samples in the order they were committed (for rebuilding duplicate indexes).
+    public func acceptedPairs(leafID: Int64) throws(StoreError) -> [(id: Int64, question: String, answer: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, question, answer FROM samples WHERE leaf_id = ? AND status = 'accepted' ORDER BY id",
+                             arguments: [leafID]).map { ($0["id"], $0["question"], $0["answer"]) }
+        }
+    }
+
+    /// For the leaf's most recent parsed candidates (newest first): whether each was rejected as a duplicate.
+    public func recentDuplicateFlags(leafID: Int64, limit: Int) throws(StoreError) -> [Bool] {
+        try read { db in
+            try Bool.fetchAll(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'dedup' AND v.decision = 'reject')
+                FROM samples s
+                WHERE s.leaf_id = ? AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse' AND v.decision = 'reject')
+                ORDER BY s.id DESC LIMIT ?
+                """, arguments: [leafID, limit])
+        }
+    }
+
+    public func setLeafStatus(_ leafID: Int64, _ status: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [status, leafID]) }
+    }
+
+    /// Marks a run finished, failed or interrupted, with the time.
+    public func endRun(_ runID: Int64, status: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status, Self.now(), runID])
+        }
+    }
+
+    /// Whether a run with this id exists.
+    public func runExists(_ runID: Int64) throws(StoreError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [runID]) ?? false }
+    }
+
+    public func runDetail(_ runID: Int64) throws(StoreError) -> RunDetail {
+        guard let summary = try runs().first(where: { $0.id == runID }) else {
+            throw StoreError(.notFound, path: path, detail: "no run \(runID)", sql: nil)
+        }
+        let configuration = try runConfiguration(runID)
+        return try read { db in
+            let usage = try Row.fetchOne(db, sql: """
+                SELECT count(DISTINCT r.request_key) AS requests, coalesce(sum(CASE WHEN r.position = 0 THEN r.prompt_tokens END), 0) AS prompt,
+                       coalesce(sum(r.completion_tokens), 0) AS completion
+                FROM responses r WHERE r.request_key IN (SELECT request_key FROM run_requests WHERE run_id = ?)
+                """, arguments: [runID])
+            let failures = try Row.fetchAll(db, sql: """
+                SELECT l.taxonomy_path, u.unit_index, u.failure FROM completed_units u JOIN leaves l ON l.id = u.leaf_id
+                WHERE u.run_id = ? AND u.failure IS NOT NULL ORDER BY l.taxonomy_path, u.unit_index
+                """, arguments: [runID]).map { (leaf: $0["taxonomy_path"] as String, unit: $0["unit_index"] as Int, error: $0["failure"] as String) }
+            let finishedAt = try String.fetchOne(db, sql: "SELECT finished_at FROM runs WHERE id = ?", arguments: [runID])
+            return RunDetail(summary: summary, finishedAt: finishedAt, configuration: configuration,
+                             teacherRequests: usage?["requests"] ?? 0, promptTokens: usage?["prompt"] ?? 0,
+                             completionTokens: usage?["completion"] ?? 0, failures: failures)
+        }
+    }
+
+    /// Notes that a run used a teacher request (cached or new), so its usage can be reported per run.
+    public func noteRequest(runID: Int64, key: String) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "INSERT INTO run_requests (run_id, request_key) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [runID, key])
+        }
+    }
+
+    /// Samples of a run (or every run), newest last, optionally of one leaf (a taxonomy path or a
+    /// `*` glob over it) and one status.
+    public func samples(runID: Int64?, leaf: String? = nil, status: String? = nil, limit: Int = 50) throws(StoreError) -> [SampleRow] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let runID { conditions.append("s.run_id = ?"); arguments.append(runID) }
+        if let leaf { conditions.append("l.taxonomy_path GLOB ?"); arguments.append(leaf) }
+        if let status { conditions.append("s.status = ?"); arguments.append(status) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(limit)
+        let sql = """
+            SELECT s.id, s.run_id, l.taxonomy_path, s.status, s.question, s.answer,
+                   (SELECT v.filter FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS rejected_by,
+                   (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason
+            FROM samples s JOIN leaves l ON l.id = s.leaf_id \(whereClause) ORDER BY s.id LIMIT ?
+            """
+        let statementArguments = StatementArguments(arguments.map { $0.databaseValue })
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+                SampleRow(id: row["id"], runID: row["run_id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"],
+                          answer: row["answer"], rejectedBy: row["rejected_by"], reason: row["reason"])
+            }
+        }
+    }
+
+    /// The accepted samples of a run with their sources, in commit order.
+    public func trainingSources(runID: Int64) throws(StoreError) -> [TrainingSource] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, s.run_id, l.taxonomy_path, l.kind, s.question, s.answer, s.context, s.chunk_id, c.text AS chunk_text,
+                       d.path AS document_path, (SELECT group_concat(x.seed_id) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
+                FROM samples s JOIN leaves l ON l.id = s.leaf_id
+                LEFT JOIN chunks c ON c.id = s.chunk_id LEFT JOIN documents d ON d.id = c.document_id
+                WHERE s.run_id = ? AND s.status = 'accepted' ORDER BY s.id
+                """, arguments: [runID])
+            return rows.map { row in
+                let seeds = (row["seeds"] as String?)?.split(separator: ",").compactMap { Int64($0) }.sorted() ?? []
+                return TrainingSource(sampleID: row["id"], runID: row["run_id"], leaf: row["taxonomy_path"], kind: row["kind"],
+                                      question: row["question"], answer: row["answer"], context: row["context"], chunkID: row["chunk_id"],
+                                      chunkText: row["chunk_text"], documentPath: row["document_path"], seedIDs: seeds)
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import LabCore
+import LabDocuments
+@testable import LabGeneration
+import LabPipeline
+import LabStore
+import LabTaxonomy
+import LabTestSupport
+
+/// The repository's sample taxonomy and pipelines, checked once.
+enum SampleProject {
+    static let root = TestPaths.repositoryRoot
+    static let pipelines = root.appendingPathComponent("pipelines")
+    static let report = TaxonomyChecker().check(root.appendingPathComponent("taxonomy"))
+
+    static func plan(pipeline name: String = "simple", samplesPerLeaf: Int = 3, maxCandidates: Int? = nil) throws -> GenerationPlan {
+        let pipeline = try Pipeline.load(directory: pipelines.appendingPathComponent(name))
+        return try GenerationPlan(pipeline: pipeline, leaves: report.leaves, samplesPerLeaf: samplesPerLeaf,
+                                  maxCandidatesPerLeaf: maxCandidates, chunker: try DocumentChunker())
+    }
+}
+
+/// Teacher replies that pass the simple pipeline's filters: a question built from words of a
+/// sentence of the prompt's source text, answered with that sentence. Which sentence depends on
+/// the request's seed and the completion index, so replies vary like sampled ones but are a pure
+/// function of the request.
+enum GroundedReplies {
+    static func reply(prompt: String, parameters: SamplingParameters, index: Int) -> String {
+        var random = SeededRandom(seed: parameters.seed &+ UInt64(index))
+        if !prompt.contains("Text:\n") && !prompt.contains("Context:\n") {
+            // Freeform skills have no source to ground in: ask about random words of the prompt.
+            let words = prompt.split(whereSeparator: { !$0.isLetter }).filter { $0.count > 3 }
+            let picked = (0..<5).map { _ in String(words[Int(random.next() % UInt64(words.count))]) }
+            return "How would you explain \(picked.joined(separator: " ")) in plain terms?\nAnswer: It means \(picked.reversed().joined(separator: " ")).\n"
+        }
+        let source = sourceText(of: prompt)
+        let sentences = source.split(whereSeparator: { $0 == "." || $0 == "\n" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.split(separator: " ").count >= 6 && !$0.contains("?") && !$0.contains("|") }
+        guard !sentences.isEmpty else { return "I'm sorry, I cannot help with that." }
+        let sentence = sentences[Int(random.next() % UInt64(sentences.count))]
+        let words = sentence.split(separator: " ")
+        let start = Int(random.next() % UInt64(max(1, words.count - 3)))
+        let topic = words[start..<min(words.count, start + 4)].joined(separator: " ")
+        return " What does the text say about \(topic)?\nAnswer: \(sentence).\n"
+    }
+
+    /// The part of a simple-pipeline prompt the answer should come from.
+    static func sourceText(of prompt: String) -> String {
+        for marker in ["Text:\n", "Context:\n"] {
+            if let range = prompt.range(of: marker, options: .backwards) {
+                var text = String(prompt[range.upperBound...])
+                if let end = text.range(of: "\n\nExample:") ?? text.range(of: "\nQuestion:") { text = String(text[..<end.lowerBound]) }
+                return text
+            }
+        }
+        // Freeform skills: answer with the seed's own answer text, reworded by position.
+        if let range = prompt.range(of: "Answer: ") {
+            return String(prompt[range.upperBound...]).components(separatedBy: "\n\n").first ?? ""
+        }
+        return ""
+    }
+}
+
+/// A store in a fresh folder, removed afterwards.
+final class TemporaryStore {
+    let directory: URL
+    let url: URL
+    let store: SampleStore
+
+    init() throws {
+        directory = try TestPaths.temporaryDirectory("generation")
+        url = directory.appendingPathComponent("synthlab.sqlite")
+        store = try SampleStore(url: url)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func newRun(_ plan: GenerationPlan, teacher: any TextGenerator, seed: UInt64) throws -> Int64 {
+        try store.createRun(RunConfiguration(taxonomyHash: plan.taxonomyHash, pipelineHash: plan.pipeline.contentHash,
+                                             teacher: teacher.identity, seed: seed))
+    }
+
+    func runner(_ plan: GenerationPlan, teacher: any TextGenerator, runID: Int64, seed: UInt64,
+                options: GenerationRunner.Options = .init()) throws -> GenerationRunner {
+        try GenerationRunner(plan: plan, pipelinesRoot: SampleProject.pipelines, teacher: teacher, store: store, runID: runID,
+                             seed: seed, options: options)
+    }
+
+    /// Every sample of a run as comparable text: leaf, status, question, answer, verdict decisions.
+    func sampleDigest(_ runID: Int64) throws -> [String] {
+        // Within a leaf, commit order is part of the result; across leaves it depends on timing.
+        try store.samples(runID: runID, limit: 1_000_000).enumerated()
+            .sorted { ($0.element.leaf, $0.offset) < ($1.element.leaf, $1.offset) }
+            .map { "\($0.element.leaf)|\($0.element.status)|\($0.element.question)|\($0.element.answer)|\($0.element.rejectedBy ?? "")" }
+    }
+}
