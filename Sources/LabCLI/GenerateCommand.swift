@@ -137,7 +137,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             let loaded = try Pipeline.load(directory: pipelineDirectory)
             plan = try GenerationPlan(pipeline: loaded, leaves: leaves, samplesPerLeaf: settings.samplesPerLeaf,
-                                      maxCandidatesPerLeaf: settings.maxCandidatesPerLeaf, chunker: try DocumentChunker())
+                                      maxCandidatesPerLeaf: settings.maxCandidatesPerLeaf)
         } catch let error as PipelineError {
             throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
         } catch let error as GenerationError {

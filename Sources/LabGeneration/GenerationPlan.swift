@@ -44,9 +44,16 @@ public struct GenerationPlan: Sendable {
 
     /// Plans `leaves` under `pipeline`. Throws `GenerationError.plan` listing every leaf the
     /// pipeline has no flow for, or a knowledge leaf without document text.
-    public init(pipeline: Pipeline, leaves checked: [CheckedLeaf], samplesPerLeaf: Int, maxCandidatesPerLeaf: Int? = nil,
-                chunker: DocumentChunker) throws(GenerationError) {
+    /// Knowledge documents are cut into chunks of the pipeline's `chunk_tokens` (a tenth overlapping).
+    public init(pipeline: Pipeline, leaves checked: [CheckedLeaf], samplesPerLeaf: Int, maxCandidatesPerLeaf: Int? = nil) throws(GenerationError) {
         self.pipeline = pipeline
+        let chunker: DocumentChunker
+        do {
+            chunker = try DocumentChunker(maxTokens: pipeline.chunkTokens, overlapTokens: pipeline.chunkTokens / 10)
+        } catch {
+            throw .plan([Diagnostic(.error, at: SourceLocation(path: "pipeline \(pipeline.name)"), rule: "chunk_tokens",
+                                    message: "\(error)", hint: "set chunk_tokens to a number such as 500")])
+        }
         var plans: [LeafPlan] = []
         var problems: [Diagnostic] = []
         var hashed: [String] = []

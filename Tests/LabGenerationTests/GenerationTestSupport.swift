@@ -16,49 +16,41 @@ enum SampleProject {
     static func plan(pipeline name: String = "simple", samplesPerLeaf: Int = 3, maxCandidates: Int? = nil) throws -> GenerationPlan {
         let pipeline = try Pipeline.load(directory: pipelines.appendingPathComponent(name))
         return try GenerationPlan(pipeline: pipeline, leaves: report.leaves, samplesPerLeaf: samplesPerLeaf,
-                                  maxCandidatesPerLeaf: maxCandidates, chunker: try DocumentChunker())
+                                  maxCandidatesPerLeaf: maxCandidates)
     }
 }
 
-/// Teacher replies that pass the simple pipeline's filters: a question built from words of a
-/// sentence of the prompt's source text, answered with that sentence. Which sentence depends on
-/// the request's seed and the completion index, so replies vary like sampled ones but are a pure
-/// function of the request.
+/// Teacher replies that pass the simple pipeline's filters. Question prompts get a question built
+/// from words of a sentence of the prompt's source text; answer prompts get that sentence (the
+/// question names it). Which sentence depends on the request's seed and the completion index, so
+/// replies vary like sampled ones but are a pure function of the request.
 enum GroundedReplies {
     static func reply(prompt: String, parameters: SamplingParameters, index: Int) -> String {
         var random = SeededRandom(seed: parameters.seed &+ UInt64(index))
-        if !prompt.contains("Text:\n") && !prompt.contains("Context:\n") {
-            // Freeform skills have no source to ground in: ask about random words of the prompt.
-            let words = prompt.split(whereSeparator: { !$0.isLetter }).filter { $0.count > 3 }
-            let picked = (0..<5).map { _ in String(words[Int(random.next() % UInt64(words.count))]) }
-            return "How would you explain \(picked.joined(separator: " ")) in plain terms?\nAnswer: It means \(picked.reversed().joined(separator: " ")).\n"
+        if let question = prompt.range(of: "\nQuestion: ", options: .backwards) {
+            // An answer prompt: answer with the sentence the question was made from.
+            let asked = prompt[question.upperBound...]
+            if let marker = asked.range(of: "[s") , let end = asked[marker.upperBound...].firstIndex(of: "]"),
+               let number = Int(asked[marker.upperBound..<end]) {
+                let sentences = self.sentences(in: prompt)
+                if sentences.indices.contains(number) { return sentences[number] + "." }
+            }
+            return "It means " + asked.split(separator: " ").reversed().joined(separator: " ")
         }
-        let source = sourceText(of: prompt)
-        let sentences = source.split(whereSeparator: { $0 == "." || $0 == "\n" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0.split(separator: " ").count >= 6 && !$0.contains("?") && !$0.contains("|") }
+        let sentences = self.sentences(in: prompt)
         guard !sentences.isEmpty else { return "I'm sorry, I cannot help with that." }
-        let sentence = sentences[Int(random.next() % UInt64(sentences.count))]
-        let words = sentence.split(separator: " ")
+        let number = Int(random.next() % UInt64(sentences.count))
+        let words = sentences[number].split(separator: " ")
         let start = Int(random.next() % UInt64(max(1, words.count - 3)))
         let topic = words[start..<min(words.count, start + 4)].joined(separator: " ")
-        return " What does the text say about \(topic)?\nAnswer: \(sentence).\n"
+        return "What does the text say about \(topic) [s\(number)]?"
     }
 
-    /// The part of a simple-pipeline prompt the answer should come from.
-    static func sourceText(of prompt: String) -> String {
-        for marker in ["Text:\n", "Context:\n"] {
-            if let range = prompt.range(of: marker, options: .backwards) {
-                var text = String(prompt[range.upperBound...])
-                if let end = text.range(of: "\n\nExample:") ?? text.range(of: "\nQuestion:") { text = String(text[..<end.lowerBound]) }
-                return text
-            }
-        }
-        // Freeform skills: answer with the seed's own answer text, reworded by position.
-        if let range = prompt.range(of: "Answer: ") {
-            return String(prompt[range.upperBound...]).components(separatedBy: "\n\n").first ?? ""
-        }
-        return ""
+    /// Sentences of six or more words in the prompt, outside tables.
+    static func sentences(in prompt: String) -> [String] {
+        prompt.split(whereSeparator: { $0 == "." || $0 == "\n" })
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.split(separator: " ").count >= 6 && !$0.contains("?") && !$0.contains("|") && !$0.contains(":") }
     }
 }
 

@@ -24,6 +24,8 @@ public struct BlockSpec: Sendable, Equatable {
 public struct Pipeline: Sendable {
     public var name: String
     public var description: String
+    /// The token budget of a knowledge document chunk (InstructLab uses about 500).
+    public var chunkTokens: Int
     /// Keyed by leaf kind: `knowledge`, `freeform_skill`, `grounded_skill`.
     public var flows: [String: [BlockSpec]]
     /// SHA-256 over the pipeline file and every template it uses: recorded with each run.
@@ -66,8 +68,8 @@ public struct Pipeline: Sendable {
         let pipelinesRoot = directory.deletingLastPathComponent()
         var hashed = [text]
         var flows: [String: [BlockSpec]] = [:]
-        for key in root.mapping?.keys.compactMap(\.string) ?? [] where !["name", "description", "flows"].contains(key) {
-            problem(root.mapping?.keys.first { $0.string == key }, "unexpected-key", "unknown key '\(key)'", "allowed: name, description, flows")
+        for key in root.mapping?.keys.compactMap(\.string) ?? [] where !["name", "description", "flows", "chunk_tokens"].contains(key) {
+            problem(root.mapping?.keys.first { $0.string == key }, "unexpected-key", "unknown key '\(key)'", "allowed: name, description, chunk_tokens, flows")
         }
         guard let flowsNode = root["flows"], case .mapping(let flowMapping) = flowsNode else {
             problem(root, "required", "'flows' is missing or not a mapping", "add 'flows:' with knowledge, freeform_skill and/or grounded_skill")
@@ -142,9 +144,15 @@ public struct Pipeline: Sendable {
             }
             flows[flow] = specs
         }
+        var chunkTokens = 500
+        if let node = root["chunk_tokens"] {
+            if let value = node.string.flatMap(Int.init), value >= 32 { chunkTokens = value } else {
+                problem(node, "type", "'chunk_tokens' must be a whole number of at least 32", "e.g. chunk_tokens: 500 (InstructLab's size)")
+            }
+        }
         guard problems.isEmpty else { throw PipelineError(problems) }
         return Pipeline(name: root["name"]?.string ?? directory.lastPathComponent, description: root["description"]?.string ?? "",
-                        flows: flows, contentHash: ContentHash.sha256Hex(hashed.joined(separator: "\u{0}")))
+                        chunkTokens: chunkTokens, flows: flows, contentHash: ContentHash.sha256Hex(hashed.joined(separator: "\u{0}")))
     }
 }
 
