@@ -21,10 +21,18 @@ release: deps
 model: build
 	$(DEBUG_BIN) model pull
 
+# The main job: check the taxonomy, generate samples for every leaf with the embedded teacher
+# (a rerun is answered from the database's cache), then export the training rows per phase.
+SAMPLES_PER_LEAF ?= 3
+DB ?= synthlab.sqlite
 run: release
 	$(RELEASE_BIN) model pull
 	$(RELEASE_BIN) taxonomy check $(TAXONOMY)
 	$(RELEASE_BIN) taxonomy tree $(TAXONOMY)
+	$(RELEASE_BIN) generate --taxonomy $(TAXONOMY) --samples-per-leaf $(SAMPLES_PER_LEAF) --db $(DB)
+	mkdir -p out
+	$(RELEASE_BIN) export latest --db $(DB) --phase knowledge -o out/knowledge.jsonl
+	$(RELEASE_BIN) export latest --db $(DB) --phase skills -o out/skills.jsonl
 
 test: model
 	$(SWIFT) test

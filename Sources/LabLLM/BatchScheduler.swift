@@ -53,6 +53,12 @@ public final class BatchScheduler: Sendable {
     /// before the next step.
     public func submit(_ request: BatchRequest) -> AsyncThrowingStream<BatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: BatchEvent.self, throwing: (any Error).self)
+        // A task cancelled before it got here must not reach the model: enqueued, it could be
+        // admitted and prefilled by the loop before the stream's cancellation arrives.
+        if Task.isCancelled {
+            continuation.finish(throwing: CancellationError())
+            return stream
+        }
         let id = loop.enqueue(request, continuation: continuation)
         continuation.onTermination = { [loop] termination in
             if case .cancelled = termination { loop.cancel(id) }

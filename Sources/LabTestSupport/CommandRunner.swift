@@ -24,9 +24,34 @@ public enum SynthlabBinary {
             return Subprocess.Result(status: Subprocess.notStarted, output: Data(),
                                      errors: Data("could not start \(url.path): \(error); build it first (swift build)".utf8))
         }
+        // Both pipes are drained at once: reading one to its end first would deadlock as soon as
+        // the other holds more than a pipe buffer (64 KiB) of output.
+        let collected = OutputCollector()
+        let reader = Thread { collected.set(output.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let outputData = collected.wait()
         return Subprocess.Result(status: process.terminationStatus, output: outputData, errors: errorData)
+    }
+}
+
+/// Hands the output read on another thread back to the caller.
+private final class OutputCollector: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+
+    func set(_ value: Data) {
+        condition.lock()
+        data = value
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Data {
+        condition.lock()
+        defer { condition.unlock() }
+        while data == nil { condition.wait() }
+        return data ?? Data()
     }
 }

@@ -28,12 +28,11 @@ enum GroundedReplies {
     static func reply(prompt: String, parameters: SamplingParameters, index: Int) -> String {
         var random = SeededRandom(seed: parameters.seed &+ UInt64(index))
         if let question = prompt.range(of: "\nQuestion: ", options: .backwards) {
-            // An answer prompt: answer with the sentence the question was made from.
-            let asked = prompt[question.upperBound...]
-            if let marker = asked.range(of: "[s") , let end = asked[marker.upperBound...].firstIndex(of: "]"),
-               let number = Int(asked[marker.upperBound..<end]) {
-                let sentences = self.sentences(in: prompt)
-                if sentences.indices.contains(number) { return sentences[number] + "." }
+            // An answer prompt: answer with the source line the question's topic was taken from.
+            let asked = String(prompt[question.upperBound...])
+            if let about = asked.range(of: "about "), let end = asked.range(of: " [s") {
+                let topic = String(asked[about.upperBound..<end.lowerBound])
+                if let line = sentences(in: String(prompt[..<question.lowerBound])).first(where: { $0.contains(topic) }) { return line + "." }
             }
             return "It means " + asked.split(separator: " ").reversed().joined(separator: " ")
         }
@@ -46,11 +45,12 @@ enum GroundedReplies {
         return "What does the text say about \(topic) [s\(number)]?"
     }
 
-    /// Sentences of six or more words in the prompt, outside tables.
+    /// Lines of six or more words in the prompt (table rows included), not instructions or questions.
     static func sentences(in prompt: String) -> [String] {
-        prompt.split(whereSeparator: { $0 == "." || $0 == "\n" })
+        prompt.split(separator: "\n")
             .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { $0.split(separator: " ").count >= 6 && !$0.contains("?") && !$0.contains("|") && !$0.contains(":") }
+            .filter { $0.split(separator: " ").count >= 6 && !$0.contains("?") && !$0.contains(":") && !$0.hasPrefix("Answer the")
+                && !$0.hasPrefix("Write one") && !$0.hasPrefix("Reply with") }
     }
 }
 
