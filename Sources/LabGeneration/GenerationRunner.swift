@@ -243,7 +243,7 @@ public final class GenerationRunner: Sendable {
                     let sample = NewSample(
                         leafID: state.leafID, responseID: row.responseID, chunkID: unit.chunk?.id,
                         seedIDs: unit.seedPositions.compactMap { $0 < state.seedIDs.count ? state.seedIDs[$0] : nil },
-                        question: row.question, answer: row.answer, context: unit.context, verdicts: verdicts)
+                        question: row.question, answer: row.answer, context: row.columns["context"], verdicts: verdicts)
                     if parsed {
                         state.recentDuplicates.append(verdicts.contains { $0.filter == state.duplicates?.filterName && $0.decision == .reject })
                         if state.recentDuplicates.count > options.saturationWindow { state.recentDuplicates.removeFirst() }

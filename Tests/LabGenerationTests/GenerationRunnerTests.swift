@@ -250,3 +250,61 @@ import Testing
         #expect(alpaca == ["instruction": "What was revenue?", "input": "| revenue | $5M |", "output": "$5M"])
     }
 }
+
+@Suite struct FullPipeline {
+    /// Judges answer by a fixed rule: pass, fail, or say something without a score, chosen by the
+    /// request's seed; generation prompts get grounded text built from the prompt.
+    static func reply(prompt: String, parameters: SamplingParameters, index: Int) -> String {
+        var random = SeededRandom(seed: parameters.seed, stream: prompt)
+        let roll = random.next() % 10
+        let verdict = roll < 6 ? "pass" : roll < 9 ? "fail" : "none"
+        if prompt.contains("Reply with one word, YES or NO") { return ["pass": "YES", "fail": "NO", "none": "Hard to say."][verdict]! }
+        if prompt.contains("Reply with the score only: 0, 1 or 2") { return ["pass": "2", "fail": "1", "none": "It depends."][verdict]! }
+        if prompt.contains("Reply with 1 for yes or 0 for no") { return ["pass": "1", "fail": "0", "none": "Unclear."][verdict]! }
+        if prompt.contains("Reply with the score only: 1, 2 or 3") { return ["pass": "3", "fail": "1", "none": "Fine."][verdict]! }
+        if prompt.contains("Write one new text of the same kind") {
+            return "Context: Acme Corp reported revenue of $12.5 million for fiscal 2024, up from $10.0 million in fiscal 2023, while net income rose to $1.5 million.\(index)"
+        }
+        if prompt.contains("[QUESTION] <question>") {
+            let passage = String(prompt[prompt.range(of: "Now read this passage of the document:\n")!.upperBound...])
+            let line = GroundedReplies.sentences(in: passage)[Int(random.next() % UInt64(max(1, GroundedReplies.sentences(in: passage).count)))]
+            return "[QUESTION] What does the passage state about \(line.split(separator: " ").prefix(4 + index).joined(separator: " "))?\n[ANSWER] \(line)\n[END]"
+        }
+        return GroundedReplies.reply(prompt: prompt, parameters: parameters, index: index)
+    }
+
+    @Test func judgesDecideWithTheirScoresAndAnUnreadableJudgeReplyIsRejectedAsSuch() async throws {
+        var plan = try SampleProject.plan(pipeline: "full", samplesPerLeaf: 3, maxCandidates: 30)
+        plan.leaves = plan.leaves.filter { $0.leaf.taxonomyPath.hasSuffix("financial_ratios") || $0.leaf.taxonomyPath.hasSuffix("cagr")
+            || $0.leaf.taxonomyPath.hasSuffix("earnings_paragraph") }
+        #expect(plan.leaves.count == 3)
+        let temporary = try TemporaryStore()
+        let teacher = ScriptedTeacher(reply: Self.reply)
+        let runID = try temporary.newRun(plan, teacher: teacher, seed: 2)
+        _ = try await temporary.runner(plan, teacher: teacher, runID: runID, seed: 2).run()
+        let funnel = try temporary.store.funnel(runID: runID)
+        for leaf in funnel {
+            #expect(leaf.accepted >= 1, "\(leaf.leaf) \(leaf.status) \(leaf.topReasons)")
+        }
+        let rejectedByJudges = Set(funnel.flatMap(\.rejectedBy.keys))
+        #expect(rejectedByJudges.isSuperset(of: ["faithfulness", "question_quality"]), "\(rejectedByJudges)")
+        var sawUnreadable = false
+        for row in try temporary.store.samples(runID: runID, limit: 10_000) {
+            let lineage = try temporary.store.lineage(ofSample: row.id)
+            if row.status == "accepted" {
+                for filter in lineage.verdicts where ["faithfulness", "relevancy", "question_quality", "pair_rating"].contains(filter.filter) {
+                    #expect(filter.decision == .accept && filter.score != nil)
+                }
+            }
+            if let unreadable = lineage.verdicts.first(where: { $0.reason.contains("the judge's reply had no score") }) {
+                sawUnreadable = true
+                #expect(unreadable.decision == .reject && unreadable.evidence?.contains("reply") == true)
+            }
+        }
+        #expect(sawUnreadable)
+        // Grounded samples keep the context the pipeline wrote, not the seed's.
+        for source in try temporary.store.trainingSources(runID: runID) where source.kind == "grounded_skill" {
+            #expect(source.context?.hasPrefix("Acme Corp") == true)
+        }
+    }
+}

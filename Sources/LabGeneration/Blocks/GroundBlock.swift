@@ -9,9 +9,11 @@ struct GroundBlock: FlowBlock {
     let threshold: Double
 
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
-        let source = context.unit.chunk?.text ?? context.unit.context ?? ""
         let filter = GroundingFilter(threshold: threshold)
         return judgeEach(rows) { row in
+            // Knowledge rows answer from their chunk; grounded skills from their context, which
+            // an earlier block may have written (the full pipeline generates new contexts).
+            let source = row.columns["chunk"] ?? row.columns["context"] ?? context.unit.context ?? ""
             let result = filter.evaluate(answer: row.answer, source: source)
             var evidence: [String: String] = [:]
             if let span = result.bestSpan {
