@@ -29,14 +29,19 @@ public enum BatchBenchmark {
         let before = scheduler.statistics
         let tokenizer = teacher.tokenizer
         let started = ContinuousClock.now
+        let requests = (0..<sequences).map { index in
+            var random = SeededRandom(seed: 42, stream: "benchmark prompt \(index)")
+            let prompt = (0..<promptTokens).map { _ in Int32(random.next() % vocabularySize) }
+            return BatchRequest(
+                prompt: prompt, parameters: SamplingParameters(maxTokens: generatedTokens, ignoreEndOfSequence: true)
+            ) { StreamingDecoder(tokenizer: tokenizer) }
+        }
+        // Queued together, so the sequences decode side by side even if the tasks reading their
+        // streams start late on a busy machine.
+        let streams = scheduler.submitTogether(requests)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<sequences {
-                var random = SeededRandom(seed: 42, stream: "benchmark prompt \(index)")
-                let prompt = (0..<promptTokens).map { _ in Int32(random.next() % vocabularySize) }
-                let request = BatchRequest(
-                    prompt: prompt, parameters: SamplingParameters(maxTokens: generatedTokens, ignoreEndOfSequence: true)
-                ) { StreamingDecoder(tokenizer: tokenizer) }
-                group.addTask { _ = try await scheduler.run(request) }
+            for stream in streams {
+                group.addTask { for try await _ in stream {} }
             }
             try await group.waitForAll()
         }

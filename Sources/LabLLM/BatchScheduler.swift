@@ -66,6 +66,19 @@ public final class BatchScheduler: Sendable {
         return stream
     }
 
+    /// Queues `requests` at once, so they are admitted in the same step (as far as the limits
+    /// allow) however slowly their consumers start; one stream per request, as `submit` gives.
+    public func submitTogether(_ requests: [BatchRequest]) -> [AsyncThrowingStream<BatchEvent, any Error>] {
+        let made = requests.map { _ in AsyncThrowingStream.makeStream(of: BatchEvent.self, throwing: (any Error).self) }
+        let ids = loop.enqueue(zip(requests, made.map(\.continuation)).map { ($0, $1) })
+        for (id, pair) in zip(ids, made) {
+            pair.continuation.onTermination = { [loop] termination in
+                if case .cancelled = termination { loop.cancel(id) }
+            }
+        }
+        return made.map(\.stream)
+    }
+
     /// Runs `request` to the end: its completions in order. Throws `CancellationError` when the
     /// calling task is cancelled.
     public func run(_ request: BatchRequest) async throws -> [SequenceResult] {
@@ -128,12 +141,21 @@ private final class SchedulerLoop: @unchecked Sendable {
     }
 
     func enqueue(_ request: BatchRequest, continuation: AsyncThrowingStream<BatchEvent, any Error>.Continuation) -> UInt64 {
+        enqueue([(request, continuation)])[0]
+    }
+
+    /// Queues requests under one lock, so the loop sees all of them in the same step.
+    func enqueue(_ batch: [(BatchRequest, AsyncThrowingStream<BatchEvent, any Error>.Continuation)]) -> [UInt64] {
         condition.lock()
         defer { condition.unlock() }
-        nextID += 1
-        incoming.append(QueuedRequest(id: nextID, request: request, continuation: continuation))
+        var ids: [UInt64] = []
+        for (request, continuation) in batch {
+            nextID += 1
+            incoming.append(QueuedRequest(id: nextID, request: request, continuation: continuation))
+            ids.append(nextID)
+        }
         condition.signal()
-        return nextID
+        return ids
     }
 
     func cancel(_ id: UInt64) {

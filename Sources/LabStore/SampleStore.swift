@@ -12,13 +12,22 @@ public final class SampleStore: Sendable {
     private let pool: DatabasePool
 
     /// Opens (creating when absent) the database at `url` and brings its schema up to date.
-    /// - Parameter readOnly: open for inspection only: nothing is created, migrated or written.
-    public init(url: URL, readOnly: Bool = false) throws(StoreError) {
+    /// - Parameters:
+    ///   - readOnly: open for inspection only: nothing is created, migrated or written.
+    ///   - maximumBytes: a quota: writes that would grow the file past it fail as a full disk does
+    ///     (SQLite's `max_page_count`), so a run can be kept from filling a shared volume.
+    public init(url: URL, readOnly: Bool = false, maximumBytes: Int? = nil) throws(StoreError) {
         path = url.path
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.readonly = readOnly
+        if let maximumBytes {
+            configuration.prepareDatabase { db in
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumBytes / pageSize))")
+            }
+        }
         do {
             if readOnly && !FileManager.default.fileExists(atPath: url.path) {
                 throw StoreError(.cannotOpen, path: url.path, detail: "no database here")

@@ -308,3 +308,41 @@ import Testing
         }
     }
 }
+
+@Suite struct StoreFailures {
+    @Test func aFullDiskStopsTheRunWithAClearErrorAndAResumeLosesNothing() async throws {
+        let plan = try SampleProject.plan(samplesPerLeaf: 3)
+        let reference = try TemporaryStore()
+        let steady = ScriptedTeacher(reply: GroundedReplies.reply)
+        let referenceRun = try reference.newRun(plan, teacher: steady, seed: 4)
+        _ = try await reference.runner(plan, teacher: steady, runID: referenceRun, seed: 4).run()
+        let expected = try reference.sampleDigest(referenceRun)
+
+        let temporary = try TemporaryStore()
+        let teacher = ScriptedTeacher(reply: GroundedReplies.reply)
+        let runID = try temporary.newRun(plan, teacher: teacher, seed: 4)
+        // The same file with a quota a little above what the leaves and chunks take.
+        let size = try FileManager.default.attributesOfItem(atPath: temporary.url.path)[.size] as? Int ?? 0
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: temporary.url.path + "-wal")[.size] as? Int) ?? 0
+        let limited = try SampleStore(url: temporary.url, maximumBytes: max(size, walSize) + 150_000)
+        let runner = try GenerationRunner(plan: plan, pipelinesRoot: SampleProject.pipelines, teacher: teacher, store: limited,
+                                          runID: runID, seed: 4)
+        let failure = await Self.failure(of: runner)
+        #expect(failure?.kind == .diskFull, "\(String(describing: failure))")
+        #expect(failure?.description.contains("free disk space, then resume the run") == true)
+        #expect(try temporary.store.integrityProblems().isEmpty)
+        let partial = try temporary.sampleDigest(runID)
+        #expect(!partial.isEmpty && partial.count < expected.count)
+
+        _ = try await temporary.runner(plan, teacher: teacher, runID: runID, seed: 4).run()
+        #expect(try temporary.sampleDigest(runID) == expected)
+    }
+
+    /// The store error a run stopped with, or nil when it finished.
+    static func failure(of runner: GenerationRunner) async -> StoreError? {
+        let result: Result<GenerationRunner.Outcome, GenerationError>
+        do { result = .success(try await runner.run()) } catch { result = .failure(error) }
+        guard case .failure(let error) = result, case .store(let storeError) = error else { return nil }
+        return storeError
+    }
+}
