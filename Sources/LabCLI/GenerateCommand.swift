@@ -201,11 +201,17 @@ struct GenerateCommand: AsyncParsableCommand {
             print(JSONText.encode([
                 "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
                 "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
+                "wall_seconds": outcome.wallSeconds, "teacher_busy_seconds": outcome.teacherBusySeconds,
             ]))
         } else {
             print(FunnelOutput.table(funnel), terminator: "")
             print("run \(runID): \(outcome.accepted) accepted of \(outcome.candidates) candidates; "
                   + "\(outcome.teacherCalls) teacher calls, \(outcome.cachedCalls) from the cache")
+            if outcome.wallSeconds > 0 {
+                let overhead = max(0, outcome.wallSeconds - outcome.teacherBusySeconds)
+                print(String(format: "time: %.1f s, teacher busy %.1f s; synthlab's own overhead %.2f s (%.2f%%)",
+                             outcome.wallSeconds, outcome.teacherBusySeconds, overhead, 100 * overhead / outcome.wallSeconds))
+            }
         }
     }
 

@@ -34,6 +34,8 @@ public struct CachedTeacher: Sendable {
         while true {
             try Task.checkCancellation()
             do {
+                meter.callStarted()
+                defer { meter.callEnded() }
                 let result = try await teacher.generate(request)
                 let ids = try store.recordResult(key: key, teacher: teacher.identity, request: request, result: result)
                 try store.noteRequest(runID: runID, key: key)
@@ -68,6 +70,37 @@ final class TeacherMeter: @unchecked Sendable {
         if cached { cachedCalls += 1 } else { calls += 1 }
         promptTokens += result.promptTokens
         completionTokens += result.completions.reduce(0) { $0 + $1.completionTokens }
+    }
+
+    private var inFlight = 0
+    private var busySince: ContinuousClock.Instant?
+    private var busy: Duration = .zero
+
+    /// Time during which at least one teacher call was in flight: the rest of a run's wall time is
+    /// synthlab's own overhead (planning, rendering, filtering, storing).
+    var teacherBusySeconds: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        var total = busy
+        if let busySince { total += ContinuousClock.now - busySince }
+        return Double(total.components.seconds) + Double(total.components.attoseconds) * 1e-18
+    }
+
+    func callStarted() {
+        lock.lock()
+        if inFlight == 0 { busySince = .now }
+        inFlight += 1
+        lock.unlock()
+    }
+
+    func callEnded() {
+        lock.lock()
+        inFlight -= 1
+        if inFlight == 0, let start = busySince {
+            busy += ContinuousClock.now - start
+            busySince = nil
+        }
+        lock.unlock()
     }
 
     func recordFailure() {

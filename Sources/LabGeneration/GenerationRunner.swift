@@ -44,6 +44,9 @@ public final class GenerationRunner: Sendable {
         public var teacherCalls: Int
         public var cachedCalls: Int
         public var failedUnits: Int
+        /// Wall time of this `run()` call, and the part of it the teacher was busy.
+        public var wallSeconds: Double
+        public var teacherBusySeconds: Double
     }
 
     let plan: GenerationPlan
@@ -93,6 +96,7 @@ public final class GenerationRunner: Sendable {
         } catch {
             throw .store(error)
         }
+        let started = ContinuousClock.now
         let totalTarget = states.reduce(0) { $0 + $1.plan.target }
         progress.report(.started(task: "generate", total: totalTarget))
         let (stream, continuation) = AsyncStream.makeStream(of: FinishedUnit.self)
@@ -177,7 +181,8 @@ public final class GenerationRunner: Sendable {
         progress.report(.finished(task: "generate"))
         let usage = teacher.meter.snapshot
         return Outcome(runID: runID, accepted: states.reduce(0) { $0 + $1.accepted }, candidates: states.reduce(0) { $0 + $1.candidates },
-                       teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: states.reduce(0) { $0 + $1.failedUnits })
+                       teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: states.reduce(0) { $0 + $1.failedUnits },
+                       wallSeconds: Self.seconds(ContinuousClock.now - started), teacherBusySeconds: teacher.meter.teacherBusySeconds)
     }
 
     // MARK: Leaves
@@ -282,6 +287,10 @@ public final class GenerationRunner: Sendable {
         var leaf: Int
         var unit: WorkUnit
         var outcome: UnitOutcome
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     static func execute(_ flow: [any FlowBlock], context: BlockContext) async -> UnitOutcome {
