@@ -63,22 +63,9 @@ struct ChatCommand: AsyncParsableCommand {
 
     /// The model at --model (or the default one), as a local teacher; errors become hints.
     private func loadTeacher() throws -> LocalTeacher {
-        let url = model.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? SynthlabHome().defaultModel
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw model == nil
-                ? CLIError("the default model is not installed at \(url.path)", hint: "run `synthlab model pull` (or pass --model FILE.gguf)")
-                : CLIError("no model file at \(url.path)", hint: "check the path given to --model")
-        }
-        do {
-            // The identity (a hash of the whole file) is only needed by caches, not by a chat.
-            return try LocalTeacher(modelAt: url, threads: threads, identity: url.lastPathComponent)
-        } catch let error as GGUFError {
-            throw CLIError(error.description)
-        } catch let error as ModelError {
-            throw CLIError(error.description)
-        } catch let error as TokenizerError {
-            throw CLIError(error.message, hint: error.hint)
-        }
+        let name = model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? SynthlabHome().defaultModel.lastPathComponent
+        // The identity (a hash of the whole file) is only needed by caches, not by a chat.
+        return try TeacherLoading.load(model, threads: threads, identity: name)
     }
 
     private func answerOnce(_ prompt: String, session: ChatSession) async throws {

@@ -150,7 +150,7 @@ struct GenerateCommand: AsyncParsableCommand {
         guard let store else { return }
 
         // 3. The teacher.
-        let teacher = try loadTeacher(settings.model)
+        let teacher = try loadTeacher(settings.model == SynthlabHome().defaultModel.path ? nil : settings.model)
 
         // 4. The run: new, or resumed after checking nothing changed under it.
         let runID: Int64
@@ -263,23 +263,8 @@ struct GenerateCommand: AsyncParsableCommand {
         return taxonomy.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("pipelines").appendingPathComponent(value)
     }
 
-    private func loadTeacher(_ path: String) throws -> LocalTeacher {
-        let url = URL(fileURLWithPath: path)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw model == nil && resume == nil
-                ? CLIError("the default model is not installed at \(url.path)", hint: "run `synthlab model pull` (or pass --model FILE.gguf)")
-                : CLIError("no model file at \(url.path)", hint: "check the path given to --model")
-        }
-        do {
-            return try LocalTeacher(modelAt: url, threads: threads,
-                                    configuration: .init(maxBatchSize: max(16, concurrency * 3)))
-        } catch let error as GGUFError {
-            throw CLIError(error.description)
-        } catch let error as ModelError {
-            throw CLIError(error.description)
-        } catch let error as TokenizerError {
-            throw CLIError(error.message, hint: error.hint)
-        }
+    private func loadTeacher(_ path: String?) throws -> LocalTeacher {
+        try TeacherLoading.load(path, threads: threads, configuration: .init(maxBatchSize: max(16, concurrency * 3)))
     }
 
     private func printPlan(_ plan: GenerationPlan, settings: Settings) {

@@ -66,7 +66,8 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
         } else {
             line += "\(completed)"
         }
-        line += String(format: " %.1f %@/s", rate, unit)
+        // Slow work (a few samples a minute) reads better per minute than as "0.0/s".
+        line += rate >= 1 || rate == 0 ? String(format: " %.1f %@/s", rate, unit) : String(format: " %.1f %@/min", rate * 60, unit)
         if !detail.isEmpty { line += " " + detail }
         StandardError.write(isTerminal ? "\r\u{1B}[2K\(line)" : "\(line)\n")
     }

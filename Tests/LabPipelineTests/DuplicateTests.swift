@@ -60,6 +60,36 @@ import Testing
         }
     }
 
+    /// 100,000 stored questions (a run's worth for a large taxonomy): rephrasings of stored ones are
+    /// found, fresh ones are not, and the index reads only the rare tokens' postings to get there.
+    @Test func atHundredThousandQuestionsNearDuplicatesAreStillFoundExactly() {
+        var random = SeededRandom(seed: 5)
+        let vocabulary = (0..<6_000).map { "term\($0)" } + ["what", "is", "the", "of", "a", "how", "does", "in"]
+        func question() -> [String] {
+            (0..<(8 + Int(random.next() % 8))).map { position in
+                // Common words at the start, like real questions; content words after.
+                position < 2 ? ["what", "is", "how", "does"][Int(random.next() % 4)]
+                    : vocabulary[Int(random.next() % UInt64(vocabulary.count))]
+            }
+        }
+        let index = NearDuplicateIndex(threshold: 0.7)
+        var stored: [[String]] = []
+        for number in 0..<100_000 {
+            let words = question()
+            stored.append(words)
+            index.insert(words.joined(separator: " "), label: "\(number)")
+        }
+        #expect(index.count == 100_000)
+        for probe in 0..<200 {
+            let target = Int(random.next() % 100_000)
+            var words = stored[target]
+            words[words.count - 1] = "changed"  // one word of ten or so: ROUGE-L ≈ 0.9
+            let match = index.bestMatch(for: words.joined(separator: " "))
+            #expect(match?.label == "\(target)", "probe \(probe)")
+            #expect(index.bestMatch(for: question().joined(separator: " ")) == nil)
+        }
+    }
+
     @Test func exactDuplicatesIgnoreCasePunctuationAndSpacing() {
         var set = ExactDuplicateSet()
         #expect(set.insert("What is EBITDA?", label: "a") == nil)
