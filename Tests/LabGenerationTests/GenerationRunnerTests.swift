@@ -96,11 +96,7 @@ import Testing
     @Test(arguments: 0..<12)
     func interruptedAtARandomPointAndResumedGivesExactlyTheUninterruptedSamples(trial: Int) async throws {
         let plan = try SampleProject.plan(samplesPerLeaf: 4)
-        let reference = try TemporaryStore()
-        let steady = ScriptedTeacher(reply: GroundedReplies.reply)
-        let referenceRun = try reference.newRun(plan, teacher: steady, seed: 3)
-        _ = try await reference.runner(plan, teacher: steady, runID: referenceRun, seed: 3).run()
-        let expected = try reference.sampleDigest(referenceRun)
+        let expected = try await TemporaryStore.uninterruptedDigest(plan, seed: 3)
 
         let temporary = try TemporaryStore()
         var random = SeededRandom(seed: UInt64(trial))
@@ -312,11 +308,7 @@ import Testing
 @Suite struct StoreFailures {
     @Test func aFullDiskStopsTheRunWithAClearErrorAndAResumeLosesNothing() async throws {
         let plan = try SampleProject.plan(samplesPerLeaf: 3)
-        let reference = try TemporaryStore()
-        let steady = ScriptedTeacher(reply: GroundedReplies.reply)
-        let referenceRun = try reference.newRun(plan, teacher: steady, seed: 4)
-        _ = try await reference.runner(plan, teacher: steady, runID: referenceRun, seed: 4).run()
-        let expected = try reference.sampleDigest(referenceRun)
+        let expected = try await TemporaryStore.uninterruptedDigest(plan, seed: 4)
 
         let temporary = try TemporaryStore()
         let teacher = ScriptedTeacher(reply: GroundedReplies.reply)

@@ -79,6 +79,15 @@ final class TemporaryStore {
                              seed: seed, options: options)
     }
 
+    /// The samples of a straight run of `plan` in a store of its own: what an interrupted run must end with.
+    static func uninterruptedDigest(_ plan: GenerationPlan, seed: UInt64) async throws -> [String] {
+        let reference = try TemporaryStore()
+        let teacher = ScriptedTeacher(reply: GroundedReplies.reply)
+        let runID = try reference.newRun(plan, teacher: teacher, seed: seed)
+        _ = try await reference.runner(plan, teacher: teacher, runID: runID, seed: seed).run()
+        return try reference.sampleDigest(runID)
+    }
+
     /// Every sample of a run as comparable text: leaf, status, question, answer, verdict decisions.
     func sampleDigest(_ runID: Int64) throws -> [String] {
         // Within a leaf, commit order is part of the result; across leaves it depends on timing.
