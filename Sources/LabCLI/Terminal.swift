@@ -47,6 +47,10 @@ public final class TerminalProgress: ProgressReporter, @unchecked Sendable {
             let elapsed = Date().timeIntervalSince(started)
             let line = "\(task): done in \(Self.formatDuration(elapsed))"
             StandardError.write(isTerminal ? "\r\u{1B}[2K\(line)\n" : "\(line)\n")
+        case .stopped(let task, let reason):
+            let elapsed = Date().timeIntervalSince(started)
+            let line = "\(task): \(reason) after \(Self.formatDuration(elapsed))"
+            StandardError.write(isTerminal ? "\r\u{1B}[2K\(line)\n" : "\(line)\n")
         }
     }
 

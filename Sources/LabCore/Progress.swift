@@ -5,6 +5,8 @@ public enum ProgressEvent: Sendable {
     /// `completed` of the units are done; `detail` is a short status such as "loss 2.31".
     case advanced(task: String, completed: Int, detail: String)
     case finished(task: String)
+    /// Work ended early (interrupted, or failed); `reason` says why.
+    case stopped(task: String, reason: String)
 }
 
 /// Receives progress events. Implementations must be cheap: they are called from hot loops.

@@ -135,7 +135,7 @@ public final class GenerationRunner: Sendable {
             guard let finished = await iterator.next(), !Task.isCancelled else {
                 stopAll()
                 try? store.endRun(runID, status: "interrupted")
-                progress.report(.finished(task: "generate"))
+                progress.report(.stopped(task: "generate", reason: "interrupted"))
                 throw .interrupted(run: runID)
             }
             inFlight -= 1
@@ -147,6 +147,7 @@ public final class GenerationRunner: Sendable {
             } catch {
                 stopAll()
                 try? store.endRun(runID, status: "failed")
+                progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .store(error)
             }
             switch finished.outcome {
@@ -156,6 +157,7 @@ public final class GenerationRunner: Sendable {
             case .storeFailure(let error):
                 stopAll()
                 try? store.endRun(runID, status: "failed")
+                progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .store(error)
             default:
                 consecutiveFailures = 0
@@ -163,6 +165,7 @@ public final class GenerationRunner: Sendable {
             if consecutiveFailures >= options.circuitBreakerThreshold {
                 stopAll()
                 try? store.endRun(runID, status: "failed")
+                progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .teacherDown(lastError: lastFailure)
             }
             let usage = teacher.meter.snapshot
