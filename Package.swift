@@ -5,6 +5,7 @@
 //   LabCore ← LabTaxonomy, LabDocuments, LabGGUF, LabTokenizer, LabTensor
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
+//   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
 //   everything ← LabCLI ← synthlab (the composition root)
 import PackageDescription
 
@@ -50,6 +51,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/stencilproject/Stencil", from: "0.15.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -91,6 +95,26 @@ let package = Package(
             dependencies: ["LabCore", "LabDocuments", "LabTaxonomy", "LabPipeline", "LabStore"],
             swiftSettings: strictSettings
         ),
+        // OpenAI-compatible wire types and the remote teacher (`OpenAITeacher`) over AsyncHTTPClient.
+        .target(
+            name: "LabOpenAI",
+            dependencies: [
+                "LabCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `synthlab serve`: the OpenAI-compatible HTTP server over the in-process engine (Hummingbird).
+        .target(
+            name: "LabServer",
+            dependencies: [
+                "LabCore", "LabLLM", "LabOpenAI", "LabTokenizer", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -108,7 +132,7 @@ let package = Package(
             name: "LabCLI",
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
-                "LabPipeline", "LabStore", "LabGeneration",
+                "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,6 +146,31 @@ let package = Package(
 
         // Test doubles and fixtures shared by every test target.
         .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF", "LabLLM"], swiftSettings: strictSettings),
+        // A scriptable raw-TCP HTTP server (faults: resets, half bodies, delays) for client tests and benchmarks.
+        .target(
+            name: "LabHTTPTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // `openai-load`: drives OpenAITeacher against a fixed-latency stub for bench/openai-client.
+        .executableTarget(
+            name: "openai-load",
+            dependencies: ["LabCore", "LabOpenAI", "LabHTTPTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabOpenAITests",
+            dependencies: ["LabOpenAI", "LabCore", "LabHTTPTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabServerTests",
+            dependencies: ["LabServer", "LabOpenAI", "LabLLM", "LabCore", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(

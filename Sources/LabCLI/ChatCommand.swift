@@ -3,6 +3,7 @@ import Foundation
 import LabCore
 import LabGGUF
 import LabLLM
+import LabOpenAI
 import LabTokenizer
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,8 @@ struct ChatCommand: AsyncParsableCommand {
               synthlab chat --temperature 0.7 --top-p 0.9 --seed 42 --prompt "Name three ratios."
               synthlab chat --model ~/models/other.gguf
               synthlab chat --prompt "Define free cash flow." --json
+              synthlab chat --endpoint http://127.0.0.1:8000/v1 --prompt "What is a 10-Q?"
+              OPENAI_API_KEY=... synthlab chat --endpoint https://api.example.com/v1 --api-model big-model
             """
     )
 
@@ -40,6 +43,8 @@ struct ChatCommand: AsyncParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
 
+    @OptionGroup(title: "Remote teacher") var remote: EndpointOptions
+
     @Option(help: "Threads for the model's kernels (default: every core).")
     var threads: Int?
 
@@ -49,10 +54,11 @@ struct ChatCommand: AsyncParsableCommand {
     func validate() throws {
         if json && prompt == nil { throw ValidationError("--json needs --prompt") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if remote.endpoint != nil && model != nil { throw ValidationError("--model and --endpoint name two teachers; give one") }
     }
 
     func run() async throws {
-        let teacher = try loadTeacher()
+        let teacher: any StreamingTextGenerator = remote.endpoint != nil ? try await remote.makeTeacher() : try loadTeacher()
         let session = ChatSession(teacher: teacher, systemPrompt: system, parameters: sampling.parameters)
         if let prompt {
             try await answerOnce(prompt, session: session)
@@ -69,7 +75,8 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     private func answerOnce(_ prompt: String, session: ChatSession) async throws {
-        let reply: SequenceResult
+        let reply: ChatSession.Reply
+        let json = json
         do {
             reply = try await session.send(prompt) { piece in
                 if !json { StandardOutput.write(piece) }
@@ -78,12 +85,13 @@ struct ChatCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
             throw CLIError(error.message, hint: error.hint)
+        } catch let error as OpenAIError {
+            throw CLIError(error.description)
         }
         if json {
-            let promptTokens = try session.teacher.promptTokens(for: .chat(session.messages.dropLast())).count
             let object = ChatJSONReply(
-                text: reply.text, finishReason: reply.finishReason.rawValue, promptTokens: promptTokens,
-                completionTokens: reply.tokens.count
+                text: reply.completion.text, finishReason: reply.completion.finishReason.rawValue, promptTokens: reply.promptTokens,
+                completionTokens: reply.completion.completionTokens
             )
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -118,15 +126,21 @@ struct ChatCommand: AsyncParsableCommand {
                 // One failed turn (e.g. the conversation outgrew the context) doesn't end the chat.
                 StandardOutput.write("\n")
                 StandardError.write("error: \(error.description)\n  hint: /reset starts a new conversation\n")
+            } catch let error as OpenAIError where !error.stopsRun {
+                // A timeout or a server error fails this turn only.
+                StandardOutput.write("\n")
+                StandardError.write("error: \(error.description)\n")
+            } catch let error as OpenAIError {
+                throw CLIError(error.description)
             } catch let error as TokenizerError {
                 throw CLIError(error.message, hint: error.hint)
             }
         }
     }
 
-    private func noteIfCut(_ reply: SequenceResult) {
-        if reply.finishReason == .length {
-            StandardError.write("(reply cut at \(reply.tokens.count) tokens: raise --max-tokens for longer replies)\n")
+    private func noteIfCut(_ reply: ChatSession.Reply) {
+        if reply.completion.finishReason == .length {
+            StandardError.write("(reply cut at \(reply.completion.completionTokens) tokens: raise --max-tokens for longer replies)\n")
         }
     }
 }

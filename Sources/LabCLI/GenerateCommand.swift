@@ -5,6 +5,7 @@ import LabDocuments
 import LabGGUF
 import LabGeneration
 import LabLLM
+import LabOpenAI
 import LabPipeline
 import LabStore
 import LabTaxonomy
@@ -34,6 +35,8 @@ struct GenerateCommand: AsyncParsableCommand {
               synthlab generate --leaf 'knowledge/finance/*' --dry-run
               synthlab generate --changed --pipeline full --model ~/models/granite-7b.Q4_K.gguf
               synthlab generate --resume latest
+              synthlab generate --endpoint http://127.0.0.1:8000/v1 --max-in-flight 32
+              OPENAI_API_KEY=... synthlab generate --endpoint https://api.example.com/v1 --api-model big-model --requests-per-minute 500
             """
     )
 
@@ -53,14 +56,17 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Continue this run (an id, or latest) with the settings it was started with.", valueName: "run"))
     var resume: RunReference?
     @Flag(help: "Print the plan (leaves, prompts, teacher calls, tokens) and exit without asking the teacher.") var dryRun = false
-    @Option(help: "Prompts in flight at once (the local teacher decodes them together).") var concurrency = 8
+    @Option(help: "Prompts in flight at once (default: 8 with the local teacher, which decodes them together; --max-in-flight with --endpoint).")
+    var concurrency: Int?
+    @OptionGroup(title: "Remote teacher") var remote: EndpointOptions
     @Option(help: "Threads for the local model's kernels (default: every core).") var threads: Int?
     @Flag(help: "Print the run's outcome and funnel as JSON.") var json = false
 
     func validate() throws {
         if samplesPerLeaf < 1 { throw ValidationError("--samples-per-leaf must be at least 1") }
         if let maxCandidatesPerLeaf, maxCandidatesPerLeaf < 1 { throw ValidationError("--max-candidates-per-leaf must be at least 1") }
-        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if remote.endpoint != nil && model != nil { throw ValidationError("--model and --endpoint name two teachers; give one") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if resume != nil && dryRun { throw ValidationError("--dry-run plans a new run; it can't be combined with --resume") }
     }
@@ -73,9 +79,16 @@ struct GenerateCommand: AsyncParsableCommand {
         var samplesPerLeaf: Int
         var maxCandidatesPerLeaf: Int?
         var leaves: [String]?
+        /// A remote teacher: its API root, model and the *name* of its key's variable (never the key).
+        var endpoint: String?
+        var apiModel: String?
+        var apiKeyVariable: String?
 
         var dictionary: [String: String] {
             var values = ["taxonomy": taxonomy, "pipeline": pipeline, "model": model, "samples_per_leaf": String(samplesPerLeaf)]
+            if let endpoint { values["endpoint"] = endpoint }
+            if let apiModel { values["api_model"] = apiModel }
+            if let apiKeyVariable { values["api_key_env"] = apiKeyVariable }
             if let maxCandidatesPerLeaf { values["max_candidates_per_leaf"] = String(maxCandidatesPerLeaf) }
             if let leaves { values["leaves"] = leaves.joined(separator: "\n") }
             return values
@@ -96,6 +109,9 @@ struct GenerateCommand: AsyncParsableCommand {
             self.init(taxonomy: taxonomy, pipeline: pipeline, model: model, samplesPerLeaf: samples,
                       maxCandidatesPerLeaf: values["max_candidates_per_leaf"].flatMap(Int.init),
                       leaves: values["leaves"].map { $0.split(separator: "\n").map(String.init) })
+            endpoint = values["endpoint"]
+            apiModel = values["api_model"]
+            apiKeyVariable = values["api_key_env"]
         }
     }
 
@@ -117,6 +133,7 @@ struct GenerateCommand: AsyncParsableCommand {
             settings = Settings(taxonomy: taxonomy, pipeline: pipeline,
                                 model: model.map { ($0 as NSString).expandingTildeInPath } ?? SynthlabHome().defaultModel.path,
                                 samplesPerLeaf: samplesPerLeaf, maxCandidatesPerLeaf: maxCandidatesPerLeaf, leaves: nil)
+            settings.endpoint = remote.endpoint
         }
 
         // 1. The taxonomy: refuse to start on any error, listing them all.
@@ -150,7 +167,23 @@ struct GenerateCommand: AsyncParsableCommand {
         guard let store else { return }
 
         // 3. The teacher.
-        let teacher = try loadTeacher(settings.model == SynthlabHome().defaultModel.path ? nil : settings.model)
+        let teacher: any TextGenerator
+        if let endpoint = settings.endpoint {
+            var options = remote
+            options.endpoint = endpoint
+            if resumedRun != nil {
+                options.apiModel = settings.apiModel
+                options.apiKeyVariable = settings.apiKeyVariable ?? options.apiKeyVariable
+            }
+            let remoteTeacher = try await options.makeTeacher()
+            settings.apiModel = remoteTeacher.endpoint.model
+            settings.apiKeyVariable = options.apiKeyVariable
+            StandardError.write("synthlab: teacher \(remoteTeacher.endpoint.model) at \(remoteTeacher.endpoint.baseURL.absoluteString)"
+                                + (remoteTeacher.hasAPIKey ? " (key from $\(options.apiKeyVariable))" : "") + "\n")
+            teacher = remoteTeacher
+        } else {
+            teacher = try loadTeacher(settings.model == SynthlabHome().defaultModel.path ? nil : settings.model)
+        }
 
         // 4. The run: new, or resumed after checking nothing changed under it.
         let runID: Int64
@@ -165,8 +198,8 @@ struct GenerateCommand: AsyncParsableCommand {
                                hint: "restore the pipeline files, or start a new run")
             }
             if configuration.teacher != teacher.identity {
-                throw CLIError("cannot resume run \(resumedRun): the teacher model is not the one the run started with",
-                               hint: "pass the run's model, \(settings.model)")
+                throw CLIError("cannot resume run \(resumedRun): the teacher is not the one the run started with",
+                               hint: settings.endpoint == nil ? "pass the run's model, \(settings.model)" : "the endpoint must serve model \(settings.apiModel ?? "?")")
             }
             runID = resumedRun
             try store.setRunStatus(runID, "running")
@@ -183,7 +216,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             runner = try GenerationRunner(plan: plan, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(), teacher: teacher,
                                           store: store, runID: runID, seed: runSeed,
-                                          options: .init(maxInFlight: concurrency), progress: TerminalProgress(unit: "samples"))
+                                          options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil)), progress: TerminalProgress(unit: "samples"))
         } catch {
             throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
         }
@@ -264,7 +297,12 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     private func loadTeacher(_ path: String?) throws -> LocalTeacher {
-        try TeacherLoading.load(path, threads: threads, configuration: .init(maxBatchSize: max(16, concurrency * 3)))
+        try TeacherLoading.load(path, threads: threads, configuration: .init(maxBatchSize: max(16, inFlight(remote: false) * 3)))
+    }
+
+    /// Units in flight: --concurrency, else 8 for the local teacher and the client's limit for an endpoint.
+    private func inFlight(remote isRemote: Bool) -> Int {
+        concurrency ?? (isRemote ? remote.maxInFlight : 8)
     }
 
     private func printPlan(_ plan: GenerationPlan, settings: Settings) {

@@ -17,6 +17,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
               synthlab generate --samples-per-leaf 10
               synthlab runs funnel latest
               synthlab export latest --phase knowledge -o knowledge.jsonl
+              synthlab serve --port 8000
             """,
         version: SynthlabVersion.current,
         subcommands: [
@@ -24,6 +25,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             ModelCommand.self,
             ChatCommand.self,
             GenerateCommand.self,
+            ServeCommand.self,
             RunsCommand.self,
             SamplesCommand.self,
             ExportCommand.self,

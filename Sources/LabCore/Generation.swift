@@ -118,3 +118,18 @@ public protocol TextGenerator: Sendable {
 
     func generate(_ request: GenerationRequest) async throws -> GenerationResult
 }
+
+/// A final error from a teacher that already retried whatever could be retried (callers should
+/// not retry again). A run stops at once on one whose `stopsRun` is true (a bad API key, an
+/// endpoint that is down) instead of failing unit after unit; others fail only their request.
+public protocol FatalTeacherError: Error, CustomStringConvertible {
+    var stopsRun: Bool { get }
+}
+
+/// A `TextGenerator` that can hand out a reply's text while it is being generated (chat).
+public protocol StreamingTextGenerator: TextGenerator {
+    /// Generates like `generate`, passing each new piece of completion `index`'s text to `onText`
+    /// as it arrives. Cancelling the calling task stops the generation.
+    func generate(_ request: GenerationRequest, onText: @escaping @Sendable (_ index: Int, _ piece: String) -> Void) async throws
+        -> GenerationResult
+}

@@ -45,6 +45,9 @@ public struct CachedTeacher: Sendable {
                 throw CancellationError()
             } catch let error as StoreError {
                 throw error
+            } catch let error as any FatalTeacherError {
+                meter.recordFailure()
+                throw error  // the teacher retried already
             } catch {
                 meter.recordFailure()
                 guard attempt < retries else { throw error }

@@ -11,6 +11,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
     case store(StoreError)
     /// The teacher is failing every request (the circuit is open); the run stopped.
     case teacherDown(lastError: String)
+    /// The teacher can't serve the run (a bad API key, a wrong URL, an endpoint that is down).
+    case teacherUnavailable(String, run: Int64)
     /// The run was cancelled (Ctrl-C); everything committed stays and the run can be resumed.
     case interrupted(run: Int64)
 
@@ -24,6 +26,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
             "the store failed: \(error)"
         case .teacherDown(let lastError):
             "the teacher failed every request in a row; stopped (last error: \(lastError)) (hint: check the model or endpoint, then resume the run)"
+        case .teacherUnavailable(let message, let run):
+            "\(message); run \(run) stopped, everything committed is kept (hint: fix the teacher, then `synthlab generate --resume \(run)`)"
         case .interrupted(let run):
             "run \(run) interrupted; everything committed is kept (hint: continue with `synthlab generate --resume \(run)`)"
         }

@@ -159,6 +159,11 @@ public final class GenerationRunner: Sendable {
                 try? store.endRun(runID, status: "failed")
                 progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .store(error)
+            case .teacherUnavailable(let message):
+                stopAll()
+                try? store.endRun(runID, status: "failed")
+                progress.report(.stopped(task: "generate", reason: "failed"))
+                throw .teacherUnavailable(message, run: runID)
             default:
                 consecutiveFailures = 0
             }
@@ -260,7 +265,7 @@ public final class GenerationRunner: Sendable {
                 }
             case .failure(let message):
                 failure = message
-            case .cancelled, .storeFailure:
+            case .cancelled, .storeFailure, .teacherUnavailable:
                 return  // not a result: the unit runs again on resume
             }
             try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure)
@@ -282,6 +287,8 @@ public final class GenerationRunner: Sendable {
         case success([Candidate])
         /// The teacher failed for good; recorded with the unit.
         case failure(String)
+        /// The teacher can't serve the run at all (bad key, endpoint down): not recorded, the run stops.
+        case teacherUnavailable(String)
         case cancelled
         case storeFailure(StoreError)
     }
@@ -305,6 +312,8 @@ public final class GenerationRunner: Sendable {
             return .cancelled
         } catch let error as StoreError {
             return .storeFailure(error)
+        } catch let error as any FatalTeacherError where error.stopsRun {
+            return .teacherUnavailable(String(describing: error).prefix(500).description)
         } catch {
             if Task.isCancelled { return .cancelled }
             return .failure(String(describing: error).prefix(500).description)

@@ -7,7 +7,7 @@ extension StreamingDecoder: TokenTextDecoder {}
 
 /// The in-process teacher: a `LanguageModel` with its tokenizer and chat template behind a
 /// `BatchScheduler`, so concurrent `generate` calls are decoded together.
-public final class LocalTeacher: TextGenerator {
+public final class LocalTeacher: StreamingTextGenerator {
     /// `local:` followed by the model file's SHA-256 (or the identity given at creation).
     public let identity: String
     /// The scheduler running the model.
@@ -17,6 +17,8 @@ public final class LocalTeacher: TextGenerator {
     /// How chat messages are rendered into a prompt (nil: the model's template is not one
     /// LabTokenizer knows, so chat requests fail with a hint to name one).
     public let template: ChatTemplate?
+    /// The longest prompt plus reply the model holds, in tokens.
+    public let contextLength: Int
 
     /// A teacher over an already loaded model.
     /// - Parameters:
@@ -29,6 +31,7 @@ public final class LocalTeacher: TextGenerator {
         self.identity = "local:\(identity)"
         self.tokenizer = tokenizer
         self.template = template ?? tokenizer.recognizedChatTemplate
+        self.contextLength = model.contextLength
         self.scheduler = BatchScheduler(model: model, configuration: configuration)
     }
 
@@ -78,6 +81,30 @@ public final class LocalTeacher: TextGenerator {
         let results = try await scheduler.run(batch)
         return GenerationResult(
             completions: results.map { Completion(text: $0.text, finishReason: $0.finishReason, completionTokens: $0.tokens.count) },
+            promptTokens: batch.prompt.count,
+            latency: Date().timeIntervalSince(started)
+        )
+    }
+
+    /// Generates like `generate(_:)`, handing each new piece of text to `onText` as it is decoded.
+    public func generate(_ request: GenerationRequest, onText: @escaping @Sendable (Int, String) -> Void) async throws
+        -> GenerationResult {
+        let started = Date()
+        let batch = try batchRequest(for: request)
+        var results = [SequenceResult?](repeating: nil, count: request.count)
+        for try await event in scheduler.submit(batch) {
+            switch event {
+            case .text(let index, let piece): onText(index, piece)
+            case .finished(let index, let result): results[index] = result
+            }
+        }
+        try Task.checkCancellation()
+        let finished = results.compactMap { $0 }
+        guard finished.count == request.count else {
+            throw ModelError(field: "reply", "generation ended without a result")
+        }
+        return GenerationResult(
+            completions: finished.map { Completion(text: $0.text, finishReason: $0.finishReason, completionTokens: $0.tokens.count) },
             promptTokens: batch.prompt.count,
             latency: Date().timeIntervalSince(started)
         )

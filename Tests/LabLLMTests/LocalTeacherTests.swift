@@ -104,10 +104,12 @@ struct LocalTeacherTests {
     @Test("A chat session keeps the conversation and forgets it on reset")
     func chatSession() async throws {
         let session = ChatSession(teacher: try teacher(), systemPrompt: "S", parameters: SamplingParameters(maxTokens: 3))
-        var streamed = ""
-        let reply = try await session.send("q") { streamed += $0 }
-        #expect(streamed == reply.text)
-        #expect(session.messages == [ChatMessage(.system, "S"), ChatMessage(.user, "q"), ChatMessage(.assistant, reply.text)])
+        let streamed = TextCollector()
+        let reply = try await session.send("q") { streamed.append($0) }
+        #expect(streamed.text() == reply.completion.text)
+        #expect(streamed.count() == 3)
+        #expect(reply.completion.completionTokens == 3)
+        #expect(session.messages == [ChatMessage(.system, "S"), ChatMessage(.user, "q"), ChatMessage(.assistant, reply.completion.text)])
         _ = try await session.send("again") { _ in }
         #expect(session.turns.count == 4)
         session.reset()

@@ -1,9 +1,10 @@
-public import LabCore
+import Foundation
 
-/// A conversation with a `LocalTeacher`: remembers the turns so each reply sees the whole chat.
+/// A conversation with a teacher (the local engine or a remote endpoint): remembers the turns so
+/// each reply sees the whole chat.
 public final class ChatSession {
     /// The teacher that answers.
-    public let teacher: LocalTeacher
+    public let teacher: any StreamingTextGenerator
     /// How replies are sampled.
     public var parameters: SamplingParameters
     /// Sent first in every prompt, when set.
@@ -11,8 +12,14 @@ public final class ChatSession {
     /// The turns so far (without the system prompt).
     public private(set) var turns: [ChatMessage] = []
 
+    /// A reply with its accounting.
+    public struct Reply: Sendable {
+        public var completion: Completion
+        public var promptTokens: Int
+    }
+
     /// A new, empty conversation.
-    public init(teacher: LocalTeacher, systemPrompt: String? = nil, parameters: SamplingParameters = .init()) {
+    public init(teacher: any StreamingTextGenerator, systemPrompt: String? = nil, parameters: SamplingParameters = .init()) {
         self.teacher = teacher
         self.systemPrompt = systemPrompt
         self.parameters = parameters
@@ -26,22 +33,18 @@ public final class ChatSession {
     /// Sends `text` as the user's turn, passing each piece of the reply to `onText` as it is
     /// generated; the reply joins the conversation once complete. A failed or cancelled reply
     /// leaves the conversation as it was.
-    public func send(_ text: String, onText: (String) -> Void) async throws -> SequenceResult {
+    public func send(_ text: String, onText: @escaping @Sendable (String) -> Void) async throws -> Reply {
         let conversation = messages + [ChatMessage(.user, text)]
-        var result: SequenceResult?
-        for try await event in try teacher.stream(GenerationRequest(input: .chat(conversation), parameters: parameters)) {
-            switch event {
-            case .text(_, let piece): onText(piece)
-            case .finished(_, let finished): result = finished
-            }
+        let result = try await teacher.generate(GenerationRequest(input: .chat(conversation), parameters: parameters)) { _, piece in
+            onText(piece)
         }
         try Task.checkCancellation()
-        guard let result else {
-            throw ModelError(field: "reply", "generation ended without a result")
+        guard let completion = result.completions.first else {
+            throw CancellationError()
         }
         turns.append(ChatMessage(.user, text))
-        turns.append(ChatMessage(.assistant, result.text))
-        return result
+        turns.append(ChatMessage(.assistant, completion.text))
+        return Reply(completion: completion, promptTokens: result.promptTokens)
     }
 
     /// Forgets every turn (the system prompt stays).
