@@ -19,7 +19,11 @@ actor RequestGate {
     private var window: [(started: ContinuousClock.Instant, tokens: Int)] = []
     private var windowStart = 0
 
-    init(policy: OpenAIClientPolicy) {
+    /// The budgets' period: a minute, shorter only in tests.
+    private let period: Duration
+
+    init(policy: OpenAIClientPolicy, period: Duration = .seconds(60)) {
+        self.period = period
         maxInFlight = max(1, policy.maxInFlight)
         requestsPerMinute = policy.requestsPerMinute
         tokensPerMinute = policy.tokensPerMinute
@@ -90,13 +94,13 @@ actor RequestGate {
             }
             // Wait until the oldest request leaves the window, then look again.
             let oldest = live.first?.started ?? now
-            try await Task.sleep(until: oldest + .seconds(60) + .milliseconds(5), clock: .continuous)
+            try await Task.sleep(until: oldest + period + .milliseconds(5), clock: .continuous)
         }
     }
 
     private func pruneWindow(now: ContinuousClock.Instant) {
         var dropped = 0
-        while dropped < window.count, now - window[dropped].started >= .seconds(60) {
+        while dropped < window.count, now - window[dropped].started >= period {
             dropped += 1
         }
         if dropped > 0 {
