@@ -212,6 +212,6 @@ let package = Package(
             dependencies: ["LabGeneration", "LabPipeline", "LabStore", "LabTaxonomy", "LabDocuments", "LabCore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
     ]
 )

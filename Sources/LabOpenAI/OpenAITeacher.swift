@@ -41,6 +41,9 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
         // One connection per request in flight: HTTP/1.1 has no multiplexing.
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, policy.maxInFlight))
+        // Our retry loop (with its backoff, deadline and breaker) decides about retries; the pool's
+        // own silent reconnecting would turn "connection refused" into a timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(Int64(min(policy.requestTimeout, 30).rounded(.up))))
         configuration.decompression = .enabled(limit: .ratio(50))
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
