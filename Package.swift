@@ -158,7 +158,12 @@ let package = Package(
         // `openai-load`: drives OpenAITeacher against a fixed-latency stub for bench/openai-client.
         .executableTarget(
             name: "openai-load",
-            dependencies: ["LabCore", "LabOpenAI", "LabHTTPTestSupport"],
+            dependencies: [
+                "LabCore", "LabOpenAI", "LabHTTPTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,3 +7,9 @@ echo "== taxonomy check, 1,000 leaves"
 echo
 echo "== engine vs llama.cpp (llama-cpp-python)"
 "$here/engine/run.sh"
+echo
+echo "== OpenAI client vs a fixed-latency stub (64 in flight, 200 ms)"
+"$here/openai-client/run.sh"
+echo
+echo "== compatibility: our client vs llama.cpp's server, the openai client vs synthlab serve"
+"$here/openai-compat/run.sh"
