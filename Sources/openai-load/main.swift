@@ -36,8 +36,7 @@ struct Stub: AsyncParsableCommand {
             + #"{"role":"assistant","content":"A stub answer of about twenty tokens, enough to look like a real reply."},"#
             + #""finish_reason":"stop"}],"usage":{"prompt_tokens":60,"completion_tokens":20,"total_tokens":80}}"#
         let server = ScriptedHTTPServer(threads: threads) { _, _ in .respond(body: body, delay: latency) }
-        print(try await server.start())
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((try await server.start() + "\n").utf8))
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 }
@@ -141,7 +140,7 @@ struct Drive: AsyncParsableCommand {
 /// User plus system CPU time of this process, in seconds.
 func cpuSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
