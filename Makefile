@@ -6,7 +6,7 @@ TAXONOMY ?= taxonomy
 DEBUG_BIN := .build/debug/synthlab
 RELEASE_BIN := .build/release/synthlab
 
-.PHONY: run test deps build release model bench clean
+.PHONY: run test deps build release model bench bench-deps clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,7 +37,12 @@ run: release
 test: model
 	$(SWIFT) test
 
-bench: release
+# The peers the benchmarks compare against (llama.cpp's Python binding and server, the openai client).
+bench-deps:
+	python3 -m pip install --quiet 'llama-cpp-python[server]' openai \
+		|| python3 -m pip install --quiet --break-system-packages 'llama-cpp-python[server]' openai
+
+bench: release bench-deps
 	bench/run-all.sh
 
 clean:
