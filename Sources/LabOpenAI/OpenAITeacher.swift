@@ -44,7 +44,8 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
         // Our retry loop (with its backoff, deadline and breaker) decides about retries; the pool's
         // own silent reconnecting would turn "connection refused" into a timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout = .init(connect: .seconds(Int64(min(policy.requestTimeout, 30).rounded(.up))))
+        let requestTimeout = TimeAmount.nanoseconds(Int64(policy.requestTimeout * 1e9))
+        configuration.timeout = .init(connect: min(requestTimeout, .seconds(30)), read: requestTimeout)
         configuration.decompression = .enabled(limit: .ratio(50))
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -163,14 +164,12 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
             attempts += 1
             let ticket = try await gate.admit(tokens: estimate)
             do {
-                let answer = try await withTimeout(seconds: timeout) {
-                    try await self.attempt(url: url, payload: payload, count: count, onText: guarded)
-                }
-                await gate.release(ticket, actualTokens: answer.totalTokens > 0 ? answer.totalTokens : nil)
+                let answer = try await attempt(url: url, payload: payload, count: count, timeout: timeout, onText: guarded)
+                gate.release(ticket, actualTokens: answer.totalTokens > 0 ? answer.totalTokens : nil)
                 breaker.recordSuccess()
                 return answer
             } catch let failure as AttemptFailure {
-                await gate.release(ticket, actualTokens: nil)
+                gate.release(ticket, actualTokens: nil)
                 if Task.isCancelled { throw CancellationError() }
                 switch failure {
                 case .final(let error):
@@ -182,7 +181,7 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
                     try await pause(before: attempts + 1, retryAfter: retryAfter, url: url)
                 }
             } catch {
-                await gate.release(ticket, actualTokens: nil)
+                gate.release(ticket, actualTokens: nil)
                 throw error
             }
         }
@@ -213,7 +212,8 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
     }
 
     /// One HTTP exchange. Throws `AttemptFailure` only.
-    private func attempt(url: String, payload: Data, count: Int, onText: (@Sendable (Int, String) -> Void)?) async throws -> Answer {
+    private func attempt(url: String, payload: Data, count: Int, timeout: Double,
+                         onText: (@Sendable (Int, String) -> Void)?) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -222,11 +222,12 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
         request.body = .bytes(ByteBuffer(bytes: payload))
         let response: HTTPClientResponse
         do {
-            // The deadline is ours (withTimeout); this one only guards against a lost race.
-            response = try await client.execute(request, timeout: .seconds(Int64(policy.requestTimeout.rounded(.up)) + 5))
+            // The deadline bounds the wait for the response head; the client's read timeout (the
+            // same length) bounds every wait for more of the body. Both are timers on the event
+            // loop: no task per request.
+            response = try await client.execute(request, deadline: .now() + .nanoseconds(Int64(timeout * 1e9)))
         } catch {
-            if Task.isCancelled || error is CancellationError { throw CancellationError() }
-            throw AttemptFailure.retryable(.transport(describe(error)), retryAfter: nil)
+            throw failure(for: error, timeout: timeout)
         }
         let status = Int(response.status.code)
         guard status == 200 else {
@@ -240,14 +241,13 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
             }
         }
         if let onText {
-            return try await readStream(response, url: url, count: count, onText: onText)
+            return try await readStream(response, url: url, count: count, timeout: timeout, onText: onText)
         }
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: Self.maximumBodyBytes)
         } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw AttemptFailure.retryable(.transport("the response ended early: \(describe(error))"), retryAfter: nil)
+            throw failure(for: error, timeout: timeout, context: "the response ended early: ")
         }
         let decoded: CompletionResponseBody
         do {
@@ -260,7 +260,7 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
     }
 
     /// Reads a server-sent event stream, passing text on as it comes.
-    private func readStream(_ response: HTTPClientResponse, url: String, count: Int,
+    private func readStream(_ response: HTTPClientResponse, url: String, count: Int, timeout: Double,
                             onText: @Sendable (Int, String) -> Void) async throws -> Answer {
         var parser = ServerSentEventParser()
         var texts: [Int: String] = [:]
@@ -305,8 +305,7 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
         } catch let failure as AttemptFailure {
             throw failure
         } catch {
-            if Task.isCancelled { throw CancellationError() }
-            throw AttemptFailure.retryable(.transport("the stream ended early: \(describe(error))"), retryAfter: nil)
+            throw failure(for: error, timeout: timeout, context: "the stream ended early: ")
         }
         guard done || finish.count >= count else {
             throw AttemptFailure.retryable(.transport("the stream ended before [DONE]"), retryAfter: nil)
@@ -344,6 +343,16 @@ public final class OpenAITeacher: StreamingTextGenerator, @unchecked Sendable {
     }
 
     // MARK: Failures
+
+    /// What an error of the HTTP client means for the attempt: cancellation, a timeout, or a
+    /// transport failure worth retrying.
+    private func failure(for error: any Error, timeout: Double, context: String = "") -> any Error {
+        if Task.isCancelled || error is CancellationError { return CancellationError() }
+        if let client = error as? HTTPClientError, client == .deadlineExceeded || client == .readTimeout {
+            return AttemptFailure.retryable(.timeout(timeout), retryAfter: nil)
+        }
+        return AttemptFailure.retryable(.transport(context + describe(error)), retryAfter: nil)
+    }
 
     private func finalError(status: Int, body: ByteBuffer, url: String, attempts: Int) -> OpenAIError {
         let message = errorMessage(in: body)
@@ -440,21 +449,4 @@ private final class EmittedFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
-}
-
-/// Runs `body`, failing with a retryable timeout if it takes longer than `seconds`; the body is
-/// cancelled then (the HTTP client closes its connection).
-func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw AttemptFailure.retryable(.timeout(seconds), retryAfter: nil)
-        }
-        return value
-    }
 }

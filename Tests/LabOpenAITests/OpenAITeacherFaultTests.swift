@@ -370,10 +370,25 @@ struct OpenAITeacherFaultTests {
     func requestsPerMinute() async throws {
         let gate = RequestGate(policy: .init(maxInFlight: 8, requestsPerMinute: 2), period: .milliseconds(400))
         let started = ContinuousClock.now
-        for _ in 0..<2 { await gate.release(try await gate.admit(tokens: 1), actualTokens: nil) }
+        for _ in 0..<2 { gate.release(try await gate.admit(tokens: 1), actualTokens: nil) }
         #expect(ContinuousClock.now - started < .milliseconds(300))
-        await gate.release(try await gate.admit(tokens: 1), actualTokens: nil)
+        gate.release(try await gate.admit(tokens: 1), actualTokens: nil)
         #expect(ContinuousClock.now - started >= .milliseconds(400))
+    }
+
+    @Test("A request waiting for a slot can be cancelled, and the slots stay counted right")
+    func cancelWhileQueued() async throws {
+        let gate = RequestGate(policy: .init(maxInFlight: 1))
+        let held = try await gate.admit(tokens: 1)
+        let waiting = Task { try await gate.admit(tokens: 1) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        let next = Task { try await gate.admit(tokens: 1) }
+        gate.release(held, actualTokens: nil)
+        gate.release(try await next.value, actualTokens: nil)
+        // Both slots given back: one admit passes at once.
+        gate.release(try await gate.admit(tokens: 1), actualTokens: nil)
     }
 
     @Test("Tokens per minute: estimates are corrected with the real usage")
@@ -381,11 +396,11 @@ struct OpenAITeacherFaultTests {
         let gate = RequestGate(policy: .init(maxInFlight: 8, tokensPerMinute: 100), period: .milliseconds(400))
         let started = ContinuousClock.now
         // Estimated 90, really 10: the next 80-token request fits at once.
-        await gate.release(try await gate.admit(tokens: 90), actualTokens: 10)
-        await gate.release(try await gate.admit(tokens: 80), actualTokens: nil)
+        gate.release(try await gate.admit(tokens: 90), actualTokens: 10)
+        gate.release(try await gate.admit(tokens: 80), actualTokens: nil)
         #expect(ContinuousClock.now - started < .milliseconds(300))
         // 10 + 80 used; 20 more doesn't fit until the window moves.
-        await gate.release(try await gate.admit(tokens: 20), actualTokens: nil)
+        gate.release(try await gate.admit(tokens: 20), actualTokens: nil)
         #expect(ContinuousClock.now - started >= .milliseconds(400))
     }
 }
