@@ -78,9 +78,7 @@ struct ChatCommand: AsyncParsableCommand {
         let reply: ChatSession.Reply
         let json = json
         do {
-            reply = try await session.send(prompt) { piece in
-                if !json { StandardOutput.write(piece) }
-            }
+            reply = try await session.send(prompt, onText: json ? nil : { StandardOutput.write($0) })
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {

@@ -31,12 +31,16 @@ public final class ChatSession {
     }
 
     /// Sends `text` as the user's turn, passing each piece of the reply to `onText` as it is
-    /// generated; the reply joins the conversation once complete. A failed or cancelled reply
-    /// leaves the conversation as it was.
-    public func send(_ text: String, onText: @escaping @Sendable (String) -> Void) async throws -> Reply {
+    /// generated (nil: no streaming, which some servers answer with fuller usage); the reply
+    /// joins the conversation once complete. A failed or cancelled reply leaves the conversation
+    /// as it was.
+    public func send(_ text: String, onText: (@Sendable (String) -> Void)?) async throws -> Reply {
         let conversation = messages + [ChatMessage(.user, text)]
-        let result = try await teacher.generate(GenerationRequest(input: .chat(conversation), parameters: parameters)) { _, piece in
-            onText(piece)
+        let request = GenerationRequest(input: .chat(conversation), parameters: parameters)
+        let result = if let onText {
+            try await teacher.generate(request) { _, piece in onText(piece) }
+        } else {
+            try await teacher.generate(request)
         }
         try Task.checkCancellation()
         guard let completion = result.completions.first else {

@@ -270,6 +270,15 @@ public struct ModelListBody: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey { case id, object, created, ownedBy = "owned_by" }
+
+        /// Only `id` is required: llama.cpp's server, for one, sends no `created`.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            object = try container.decodeIfPresent(String.self, forKey: .object) ?? "model"
+            created = try container.decodeIfPresent(Int.self, forKey: .created) ?? 0
+            ownedBy = try container.decodeIfPresent(String.self, forKey: .ownedBy) ?? ""
+        }
     }
 
     public var object: String

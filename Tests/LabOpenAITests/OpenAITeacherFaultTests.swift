@@ -63,6 +63,16 @@ struct OpenAITeacherFaultTests {
         #expect(body.topK == nil && body.minP == nil, "neutral llama.cpp extensions are not sent to strict servers")
     }
 
+    @Test("The model list is read as llama.cpp's server writes it (no created, extra fields)")
+    func modelList() async throws {
+        let (teacher, server) = try await scripted { _, _ in
+            .respond(body: #"{"object":"list","data":[{"id":"/models/smol.gguf","object":"model","owned_by":"me","permissions":[]}]}"#)
+        }
+        defer { Task { await server.stop() } }
+        #expect(try await teacher.models() == ["/models/smol.gguf"])
+        #expect(server.requests.first?.path == "/v1/models")
+    }
+
     @Test("A raw prompt goes to /v1/completions")
     func completionsRoute() async throws {
         let (teacher, server) = try await scripted { _, _ in

@@ -47,7 +47,8 @@ else
 fi
 if run="$("$SYNTHLAB" generate --endpoint "$LLAMA" --db "$WORK/runs.sqlite" --leaf 'compositional_skills/finance/explain_term_plainly' \
         --samples-per-leaf 2 --max-in-flight 4 --json 2>"$WORK/generate.err")"; then
-    echo "ok   generate --endpoint: $("$PYTHON" -c 'import json,sys; o=json.loads(sys.argv[1]); print(f"{o["accepted"]} accepted of {o["candidates"]} candidates, {o["teacher_calls"]} teacher calls, {o["wall_seconds"]:.1f} s")' "$run")"
+    summary="$("$PYTHON" -c 'import json,sys; o=json.loads(sys.argv[1]); print("%d accepted of %d candidates, %d teacher calls, %.1f s" % (o["accepted"], o["candidates"], o["teacher_calls"], o["wall_seconds"]))' "$run")"
+    echo "ok   generate --endpoint: $summary"
 else
     echo "FAIL generate --endpoint: $(tail -3 "$WORK/generate.err")"; failed=1
 fi
