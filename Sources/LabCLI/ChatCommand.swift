@@ -78,7 +78,8 @@ struct ChatCommand: AsyncParsableCommand {
         let reply: ChatSession.Reply
         let json = json
         do {
-            reply = try await session.send(prompt, onText: json ? nil : { StandardOutput.write($0) })
+            let stream: (@Sendable (String) -> Void)? = json ? nil : { piece in StandardOutput.write(piece) }
+            reply = try await session.send(prompt, onText: stream)
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
