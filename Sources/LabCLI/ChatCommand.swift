@@ -78,8 +78,11 @@ struct ChatCommand: AsyncParsableCommand {
         let reply: ChatSession.Reply
         let json = json
         do {
-            let stream: (@Sendable (String) -> Void)? = json ? nil : { piece in StandardOutput.write(piece) }
-            reply = try await session.send(prompt, onText: stream)
+            if json {
+                reply = try await session.send(prompt, onText: nil)
+            } else {
+                reply = try await session.send(prompt) { piece in StandardOutput.write(piece) }
+            }
         } catch let error as ModelError {
             throw CLIError(error.description)
         } catch let error as TokenizerError {
