@@ -37,6 +37,14 @@ let tensorSettings: [SwiftSetting] = kernelSettings + [
 let tensorSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-wmo", "-num-threads", "1"])]
 #endif
 
+/// The C kernel is always optimised and, on x86_64, built for the same x86-64-v3 floor as the
+/// Swift kernels (AVX2, FMA, F16C); elsewhere it compiles its portable scalar loops.
+#if arch(x86_64)
+let quantKernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3"])]
+#else
+let quantKernelFlags: [CSetting] = [.unsafeFlags(["-O3"])]
+#endif
+
 let package = Package(
     name: "synthlab",
     platforms: [.macOS(.v14)],
@@ -121,8 +129,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // The integer dot products of the decode path (AVX2 byte multiply-add has no Swift SIMD spelling).
+        .target(name: "CQuantKernels", cSettings: quantKernelFlags),
         // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
-        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS"], swiftSettings: tensorSettings),
+        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS", "CQuantKernels"], swiftSettings: tensorSettings),
         .target(
             name: "LabLLM",
             dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],

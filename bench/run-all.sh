@@ -8,6 +8,9 @@ echo
 echo "== engine vs llama.cpp (llama-cpp-python)"
 "$here/engine/run.sh"
 echo
+echo "== C integer kernels vs their Swift SIMD twin (decode tokens/s)"
+"$here/kernels/run.sh"
+echo
 echo "== OpenAI client vs a fixed-latency stub (64 in flight, 200 ms)"
 "$here/openai-client/run.sh"
 echo

@@ -41,6 +41,10 @@ struct ModelBenchCommand: AsyncParsableCommand {
     @Option(help: "Measure aggregate decoding of this many concurrent sequences instead.")
     var parallel: Int?
 
+    @Flag(name: .customLong("float-activations"),
+          help: "Keep activations in Float (the Swift SIMD kernels) instead of int8 with the integer kernels, to compare the two.")
+    var floatActivations = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -56,7 +60,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads)
+        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -99,7 +103,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadLlamaModel(url, threads: threads)
+        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

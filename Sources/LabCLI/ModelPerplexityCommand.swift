@@ -69,9 +69,9 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
 }
 
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
-func loadLlamaModel(_ url: URL, threads: Int?) throws -> LlamaModel {
+func loadLlamaModel(_ url: URL, threads: Int?, floatActivations: Bool = false) throws -> LlamaModel {
     do {
-        return try LlamaModel(url: url, threads: threads)
+        return try LlamaModel(file: GGUFFile(url: url), threads: threads, quantizesActivations: !floatActivations)
     } catch let error as GGUFError {
         throw CLIError(error.description)
     } catch let error as ModelError {

@@ -121,14 +121,31 @@ extension LlamaModel {
     }
 
     /// out (N, w.rows) = x (N, w.columns) · wᵀ, through the fused quantized product for few
-    /// rows and through dequantized tiles and sgemm for many.
+    /// rows and through dequantized tiles and sgemm for many. Both paths see the same
+    /// activations: for Q4_1/Q8_0 weights, rounded to int8 per 32-value block as llama.cpp does.
     private func linear(_ w: QuantizedMatrix, _ x: UnsafePointer<Float>, rows N: Int, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         if N < sgemmRowThreshold {
+            let integer = quantizesActivations
             parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { rows in
-                w.multiply(x, count: N, into: out, outStride: w.rows, rows: rows)
+                if integer {
+                    w.multiply(x, count: N, into: out, outStride: w.rows, rows: rows)
+                } else {
+                    w.multiplyFloat(x, count: N, into: out, outStride: w.rows, rows: rows)
+                }
             }
             return
         }
+        var input = x
+        var rounded: UnsafeMutablePointer<Float>?
+        if quantizesActivations && w.format.quantizesActivations {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: N * w.columns)
+            parallelRanges(count: N, threads: threadCount, minimumPerThread: 8) { rows in
+                for n in rows { roundTripActivations(x + n * w.columns, count: w.columns, into: buffer + n * w.columns) }
+            }
+            input = UnsafePointer(buffer)
+            rounded = buffer
+        }
+        defer { rounded?.deallocate() }
         let tileRows = max(1, Self.tileCapacity / w.columns)
         var first = 0
         while first < w.rows {
@@ -136,7 +153,7 @@ extension LlamaModel {
             parallelRanges(count: last - first, threads: threadCount, minimumPerThread: 32) { rows in
                 w.dequantize(rows: (first + rows.lowerBound)..<(first + rows.upperBound), into: tile + rows.lowerBound * w.columns)
             }
-            matmulForward(out + first, x, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
+            matmulForward(out + first, input, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
             first = last
         }
     }

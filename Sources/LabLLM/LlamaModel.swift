@@ -21,6 +21,11 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// through the fused quantized product (which decodes each weight block once per four rows,
     /// so its cost grows with the rows while a tile's decoding cost does not).
     public let sgemmRowThreshold: Int
+    /// Whether products with Q4_1/Q8_0 weights round their activations to int8 per 32-value
+    /// block (as llama.cpp does) and use the integer kernels: about twice the decode speed, at
+    /// the cost of logits that move when an activation's rounding flips. `false` keeps every
+    /// activation in Float (the structural tests compare paths exactly this way).
+    public let quantizesActivations: Bool
     let file: GGUFFile
     let weights: LlamaWeights
 
@@ -31,7 +36,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     }
 
     /// A model over an already opened file, using `threads` threads (default: every active core).
-    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int = 16) throws(ModelError) {
+    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int = 16, quantizesActivations: Bool = true) throws(ModelError) {
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads >= 1 else {
             throw ModelError(field: "threads", "must be at least 1, got \(threads)")
@@ -39,6 +44,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         self.file = file
         self.threadCount = threads
         self.sgemmRowThreshold = max(1, sgemmRowThreshold)
+        self.quantizesActivations = quantizesActivations
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
         BLASThreads.set(threads)

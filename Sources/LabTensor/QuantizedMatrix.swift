@@ -1,3 +1,5 @@
+import CQuantKernels
+
 /// A read-only (rows, columns) weight matrix in one of the `WeightFormat`s, viewed in place
 /// (typically inside a memory-mapped GGUF file) and never copied whole to Float.
 ///
@@ -51,7 +53,38 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// registers (no Float copy of the weights): the decode path for a few input rows.
     ///
     /// x (N, columns); out (N, outStride) with columns `rows` filled.
+    ///
+    /// Q4_1 and Q8_0 weights meet activations quantized to int8 per 32-value block (as llama.cpp
+    /// does): the product is an integer dot product per block (`CQuantKernels`), about twice the
+    /// speed of decoding to Float. `multiplyFloat` is the all-Float Swift SIMD twin.
     public func multiply(
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
+    ) {
+        guard format.quantizesActivations, !range.isEmpty else {
+            multiplyFloat(x, count: N, into: out, outStride: outStride, rows: range)
+            return
+        }
+        let blocks = columns / 32
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: columns) { q in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
+                let scale = scales.baseAddress!, sum = scale + blocks
+                for n in 0..<N {
+                    lab_quantize_q8(x + n * columns, Int32(blocks), q.baseAddress!, scale, sum)
+                    let row = out + n * outStride
+                    if format == .q4_1 {
+                        lab_matvec_q4_1(data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(blocks), q.baseAddress!, scale, sum, row)
+                    } else {
+                        lab_matvec_q8_0(data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(blocks), q.baseAddress!, scale, row)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `multiply` with Float activations throughout: each weight block is decoded in registers
+    /// and multiplied in Float (Swift SIMD). The path for F32/F16 weights, and the twin the
+    /// integer kernels are measured against.
+    public func multiplyFloat(
         _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
     ) {
         switch format {
@@ -60,6 +93,24 @@ public struct QuantizedMatrix: @unchecked Sendable {
         case .f32: multiplyKernel(F32Decoder.self, x, N, out, outStride, range)
         case .f16: multiplyKernel(F16Decoder.self, x, N, out, outStride, range)
         }
+    }
+
+    /// Naive twin of the integer path: activations quantized per 32-value block exactly as the
+    /// kernel does (round half to even), then decode-then-dot in Double.
+    public func multiplyQuantizedNaive(
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
+    ) {
+        var quantized = [Float](repeating: 0, count: N * columns)
+        for n in 0..<N {
+            for b in 0..<(columns / 32) {
+                let base = n * columns + 32 * b
+                var amax: Float = 0
+                for j in 0..<32 { amax = max(amax, abs(x[base + j])) }
+                let d = Float(Float16(amax / 127)), inverse: Float = amax > 0 ? 127 / amax : 0
+                for j in 0..<32 { quantized[base + j] = d * (x[base + j] * inverse).rounded(.toNearestOrEven) }
+            }
+        }
+        multiplyNaive(quantized, count: N, into: out, outStride: outStride, rows: range)
     }
 
     /// Twin of `multiply`: naive decoding, then a Double-precision dot product.
@@ -147,6 +198,27 @@ public struct QuantizedMatrix: @unchecked Sendable {
                 if n0 + 2 < N { out[(n0 + 2) * outStride + r] = a2.sum() }
                 if n0 + 3 < N { out[(n0 + 3) * outStride + r] = a3.sum() }
                 n0 += 4
+            }
+        }
+    }
+}
+
+extension WeightFormat {
+    /// Whether products with these weights take int8-quantized activations (`QuantizedMatrix.multiply`).
+    public var quantizesActivations: Bool { self == .q4_1 || self == .q8_0 }
+}
+
+/// out (count) = x (count) rounded to the int8 grid `multiply` uses (per 32-value block, scale
+/// max|x|/127 in binary16), back in Float. The sgemm path feeds these to the Float product so that a
+/// sequence gets the same logits whether it is decoded alone or in a wide batch.
+public func roundTripActivations(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+    let blocks = count / 32
+    withUnsafeTemporaryAllocation(of: Int8.self, capacity: count) { q in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
+            let scale = scales.baseAddress!, sum = scale + blocks
+            lab_quantize_q8(x, Int32(blocks), q.baseAddress!, scale, sum)
+            for b in 0..<blocks {
+                for j in 0..<32 { out[32 * b + j] = scale[b] * Float(q[32 * b + j]) }
             }
         }
     }

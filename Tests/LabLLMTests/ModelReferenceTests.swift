@@ -81,7 +81,10 @@ struct ModelReferenceTests {
         let result = try model.perplexity(tokens: ids, context: 256)
         #expect(result.chunkCount == 9)
         #expect(result.scoredTokens == 9 * 127)
-        #expect((12.30...12.34).contains(result.perplexity), "PPL \(result.perplexity), expected 12.30–12.34 (llama.cpp 12.3363, float64 12.3039)")
+        // llama.cpp 12.3363 (int8 activations, F16 KV cache), a float64 forward pass 12.3039;
+        // our int8 activations with a Float cache give 12.298, and Float activations 12.30x. The
+        // band allows the rounding noise of int8 activations (±0.5 %) around those.
+        #expect((12.28...12.35).contains(result.perplexity), "PPL \(result.perplexity), expected 12.28–12.35 (llama.cpp 12.3363, float64 12.3039)")
     }
 
     @Test("greedy decoding of the reference chat prompt starts with llama.cpp's 13 tokens")

@@ -10,9 +10,12 @@ struct TinyModelFixture {
 
     let url: URL
     let file: GGUFFile
+    /// Whether `referenceLogits` rounds activations before Q4_1/Q8_0 products as the engine does by default.
+    let quantizedReference: Bool
 
     /// Writes the model; `types` picks each matrix's encoding by name, `tiedOutput` leaves out `output.weight`.
-    init(seed: UInt64, tiedOutput: Bool = false, edit: (inout GGUFWriter) -> Void = { _ in }) throws {
+    init(seed: UInt64, tiedOutput: Bool = false, quantizedReference: Bool = false, edit: (inout GGUFWriter) -> Void = { _ in }) throws {
+        self.quantizedReference = quantizedReference
         var random = SeededRandom(seed: seed)
         func values(_ count: Int, scale: Float) -> [Float] {
             (0..<count).map { _ in (random.nextUnitFloat() * 2 - 1) * scale }
@@ -71,6 +74,18 @@ struct TinyModelFixture {
         func matvec(_ w: [Double], _ x: [Double], rows: Int) -> [Double] {
             (0..<rows).map { r in (0..<x.count).reduce(0) { $0 + w[r * x.count + $1] * x[$1] } }
         }
+        // Products with Q4_1 and Q8_0 weights take activations rounded per 32-value block to
+        // d·round(x·127/max|x|) (ties to even), d = max|x|/127 rounded to binary16, as llama.cpp
+        // and the engine define them.
+        func quantized(_ x: [Double]) -> [Double] {
+            guard quantizedReference else { return x }
+            return stride(from: 0, to: x.count, by: 32).flatMap { start in
+                let block = x[start..<(start + 32)].map { Double(Float($0)) }
+                let amax = block.map(abs).max() ?? 0
+                let d = Double(Float16(Float(amax) / 127))
+                return block.map { amax > 0 ? d * ($0 * 127 / amax).rounded(.toNearestOrEven) : 0 }
+            }
+        }
         func rope(_ v: inout [Double], heads: Int, position: Int) {
             for h in 0..<heads {
                 for i in 0..<(hs / 2) {
@@ -89,7 +104,7 @@ struct TinyModelFixture {
             var keys: [[Double]] = [], vals: [[Double]] = [], queries: [[Double]] = []
             for t in 0..<T {
                 let xn = rmsnorm(x[t], weights(p + "attn_norm.weight"))
-                var q = matvec(wq, xn, rows: C), k = matvec(wk, xn, rows: KVH * hs)
+                var q = matvec(wq, quantized(xn), rows: C), k = matvec(wk, quantized(xn), rows: KVH * hs)
                 rope(&q, heads: H, position: t)
                 rope(&k, heads: KVH, position: t)
                 queries.append(q)
@@ -111,13 +126,14 @@ struct TinyModelFixture {
                 let o = matvec(wo, attended, rows: C)
                 for c in 0..<C { x[t][c] += o[c] }
                 let xn = rmsnorm(x[t], weights(p + "ffn_norm.weight"))
-                let gate = matvec(weights(p + "ffn_gate.weight"), xn, rows: FF), up = matvec(weights(p + "ffn_up.weight"), xn, rows: FF)
+                let gate = matvec(weights(p + "ffn_gate.weight"), quantized(xn), rows: FF), up = matvec(weights(p + "ffn_up.weight"), quantized(xn), rows: FF)
                 let hidden = (0..<FF).map { gate[$0] / (1 + exp(-gate[$0])) * up[$0] }
-                let down = matvec(weights(p + "ffn_down.weight"), hidden, rows: C)
+                let down = matvec(weights(p + "ffn_down.weight"), quantized(hidden), rows: C)
                 for c in 0..<C { x[t][c] += down[c] }
             }
         }
         let head = file.tensorInfo(named: "output.weight") == nil ? embedding : weights("output.weight")
-        return x.map { matvec(head, rmsnorm($0, weights("output_norm.weight")), rows: Self.vocab) }
+        // Both heads (output.weight and the tied token_embd.weight) are Q8_0.
+        return x.map { matvec(head, quantized(rmsnorm($0, weights("output_norm.weight"))), rows: Self.vocab) }
     }
 }

@@ -23,17 +23,36 @@ struct ModelTinyTests {
     )
     func matchesFloat64Reference(path: (threshold: Int, tied: Bool)) throws {
         let fixture = try TinyModelFixture(seed: 7, tiedOutput: path.tied)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: path.threshold)
+        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: path.threshold, quantizesActivations: false)
         let tokens: [Int32] = [3, 17, 0, 39, 5, 5, 22, 8, 11, 30]
         let logits = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
         let worst = Self.worstDifference(logits, fixture.referenceLogits(tokens))
         #expect(worst.difference < 2e-3, "sgemm from \(path.threshold) rows, tied \(path.tied): logit [\(worst.row), \(worst.column)] off by \(worst.difference)")
     }
 
+    @Test(
+        "with int8 activations, both paths equal a float64 pass that rounds activations the same way (away from rounding ties)",
+        arguments: [1, 16]
+    )
+    func quantizedActivationsMatchReference(threshold: Int) throws {
+        let fixture = try TinyModelFixture(seed: 7, quantizedReference: true)
+        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold)
+        // Tokens whose activations sit away from rounding ties: a 1e-7 difference in summation
+        // order can otherwise flip one activation's int8 rounding, a real (and llama.cpp-like)
+        // discontinuity that a random tiny model amplifies to ~0.1 in the logits.
+        let tokens: [Int32] = [30, 11, 8, 22, 5, 5, 39, 0, 17, 3]
+        let logits = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
+        let worst = Self.worstDifference(logits, fixture.referenceLogits(tokens))
+        #expect(worst.difference < 2e-3, "sgemm from \(threshold) rows: logit [\(worst.row), \(worst.column)] off by \(worst.difference)")
+        let exact = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
+        let float = try exact.forwardAllPositions(tokens: tokens, state: exact.makeSequenceState(capacity: 32))
+        #expect(zip(float, logits).contains { abs($0 - $1) > 1e-3 }, "the activations really are rounded")
+    }
+
     @Test("decoding one token at a time gives the logits of the whole-prompt pass", arguments: [1, 16])
     func incrementalDecodeMatchesPrefill(threshold: Int) throws {
         let fixture = try TinyModelFixture(seed: 8)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold)
+        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
         let tokens: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
         let all = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
         let state = try model.makeSequenceState(capacity: 32)
@@ -50,7 +69,7 @@ struct ModelTinyTests {
     @Test("a batch of different sequences equals running each alone", arguments: [1, 4, 16])
     func batchEqualsSeparateRuns(threshold: Int) throws {
         let fixture = try TinyModelFixture(seed: 9)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold)
+        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
         let prompts: [[Int32]] = [[1, 2, 3], [4], [5, 6, 7, 8, 9, 10, 11], [12, 13]]
         let continuations: [[Int32]] = [[20], [21, 22], [23], [24]]
         var alone: [[Float]] = []
@@ -147,3 +166,4 @@ struct ModelTinyTests {
         return url
     }
 }
+

@@ -66,10 +66,10 @@ struct QuantizedKernelTests {
     }
 
     @Test(
-        "fused quantized matrix product equals decode-then-dot in Double",
+        "the Float path of the quantized product equals decode-then-dot in Double",
         arguments: WeightFormat.allCases, [1, 3, 4, 9]
     )
-    func multiplyMatchesNaive(format: WeightFormat, inputs: Int) throws {
+    func multiplyFloatMatchesNaive(format: WeightFormat, inputs: Int) throws {
         var data = TestData(seed: 12)
         let (rows, columns) = (37, 576)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
@@ -77,10 +77,36 @@ struct QuantizedKernelTests {
         var fast = [Float](repeating: .nan, count: inputs * rows), naive = fast
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<rows)
+            matrix.multiplyFloat(x, count: inputs, into: &fast, outStride: rows, rows: 0..<rows)
             matrix.multiplyNaive(x, count: inputs, into: &naive, outStride: rows, rows: 0..<rows)
         }
         expectClose(fast, naive, tolerance: 1e-4, "\(format) × \(inputs) inputs")
+    }
+
+    @Test(
+        "the integer path (int8 activations) equals its naive twin, and stays within quantization error of Float",
+        arguments: [WeightFormat.q4_1, .q8_0], [1, 3, 9, 10]
+    )
+    func multiplyIntegerMatchesNaive(format: WeightFormat, inputs: Int) throws {
+        var data = TestData(seed: 21)
+        let (rows, columns) = (41, 64)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let x = data.floats(inputs * columns)
+        var fast = [Float](repeating: .nan, count: inputs * rows), twin = fast, exact = fast
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            // A sub-range with an offset output pointer, as the threads call it.
+            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<17)
+            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 17..<rows)
+            matrix.multiplyQuantizedNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
+            matrix.multiplyNaive(x, count: inputs, into: &exact, outStride: rows, rows: 0..<rows)
+        }
+        expectClose(fast, twin, tolerance: 1e-4, "\(format) integer kernel vs its twin")
+        // int8 activations carry about 1/254 of each block's largest value as error.
+        let scale = exact.map(abs).max() ?? 1
+        let worst = zip(fast, exact).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 0.02 * scale, "\(format): worst error \(worst) against outputs up to \(scale)")
+        #expect(worst > 0, "the integer path really quantizes the activations")
     }
 
     @Test("embedding lookup decodes the requested rows")
