@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabOpenAITests",
-            dependencies: ["LabOpenAI", "LabCore", "LabHTTPTestSupport"],
+            dependencies: ["LabOpenAI", "LabCore", "LabHTTPTestSupport", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

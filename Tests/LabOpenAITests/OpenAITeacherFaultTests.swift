@@ -1,6 +1,7 @@
 import Foundation
 import LabCore
 import LabHTTPTestSupport
+import LabTestSupport
 import Testing
 @testable import LabOpenAI
 
@@ -29,19 +30,6 @@ func scripted(_ policy: OpenAIClientPolicy = .init(retries: 3, backoffBase: 0.01
 
 let chatRequest = GenerationRequest(input: .chat([ChatMessage(.user, "What is EBITDA?")]),
                                     parameters: SamplingParameters(maxTokens: 16, stop: ["\n\n"], seed: 9))
-
-/// The error `body` throws, which must be an `OpenAIError`.
-func openAIError(_ body: () async throws -> some Any) async -> OpenAIError? {
-    do {
-        _ = try await body()
-        return nil
-    } catch let error as OpenAIError {
-        return error
-    } catch {
-        Issue.record("expected an OpenAIError, got \(error)")
-        return nil
-    }
-}
 
 @Suite("OpenAITeacher against a fault-injecting server")
 struct OpenAITeacherFaultTests {
@@ -101,7 +89,7 @@ struct OpenAITeacherFaultTests {
     func persistentServerError() async throws {
         let (teacher, server) = try await scripted { _, _ in .respond(status: 503, body: #"{"error":{"message":"maintenance"}}"#) }
         defer { Task { await server.stop() } }
-        let error = await openAIError { try await teacher.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         #expect(error == .server(url: teacher.endpoint.url("/chat/completions"), status: 503, message: "maintenance", attempts: 4))
         #expect(server.requests.count == 4)
         #expect(error?.stopsRun == false)
@@ -141,7 +129,7 @@ struct OpenAITeacherFaultTests {
     func noRetryOnClientErrors() async throws {
         for status in [400, 403, 404] {
             let (teacher, server) = try await scripted { _, _ in .respond(status: status, body: #"{"error":{"message":"nope"}}"#) }
-            let error = await openAIError { try await teacher.generate(chatRequest) }
+            let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
             #expect(error == .rejected(url: teacher.endpoint.url("/chat/completions"), status: status, message: "nope"))
             #expect(server.requests.count == 1, "HTTP \(status) was not retried")
             if status == 404 { #expect(error?.description.contains("ends in /v1") == true) }
@@ -156,7 +144,7 @@ struct OpenAITeacherFaultTests {
             .respond(status: 401, body: #"{"error":{"message":"Incorrect API key provided: \#(key)"}}"#)
         }
         defer { Task { await server.stop() } }
-        let error = try #require(await openAIError { try await teacher.generate(chatRequest) })
+        let error = try #require(await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) })
         #expect(error.description.contains("check the API key in $TEST_TEACHER_KEY"))
         #expect(!error.description.contains(key))
         #expect(error.stopsRun)
@@ -184,7 +172,7 @@ struct OpenAITeacherFaultTests {
         }
         defer { Task { await server.stop() } }
         let started = ContinuousClock.now
-        let error = await openAIError { try await teacher.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         #expect(error == .timeout(url: teacher.endpoint.url("/chat/completions"), seconds: 0.3, attempts: 2))
         // Far sooner than the 300 s answer (generous: parallel tests on two cores may starve this task).
         #expect(ContinuousClock.now - started < .seconds(60))
@@ -220,7 +208,7 @@ struct OpenAITeacherFaultTests {
             .truncated(declaredLength: whole.utf8.count, body: String(whole.prefix(20)))
         }
         defer { Task { await brokenServer.stop() } }
-        let error = await openAIError { try await failing.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await failing.generate(chatRequest) }
         guard case .transport(_, _, let attempts) = error else {
             Issue.record("expected a transport error, got \(String(describing: error))")
             return
@@ -231,7 +219,7 @@ struct OpenAITeacherFaultTests {
     @Test("Malformed JSON and a body without choices are typed errors, not crashes")
     func malformed() async throws {
         let (teacher, server) = try await scripted { _, _ in .respond(body: "<html>502 Bad Gateway</html>") }
-        let error = await openAIError { try await teacher.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         guard case .malformedResponse(_, let reason, let snippet) = error else {
             Issue.record("expected malformedResponse, got \(String(describing: error))")
             return
@@ -241,7 +229,7 @@ struct OpenAITeacherFaultTests {
         await server.stop()
 
         let (noChoices, otherServer) = try await scripted { _, _ in .respond(body: #"{"id":"x","object":"chat.completion"}"#) }
-        let missing = await openAIError { try await noChoices.generate(chatRequest) }
+        let missing = await thrownError(OpenAIError.self) { try await noChoices.generate(chatRequest) }
         guard case .malformedResponse(_, let missingReason, _) = missing else {
             Issue.record("expected malformedResponse, got \(String(describing: missing))")
             return
@@ -251,7 +239,7 @@ struct OpenAITeacherFaultTests {
 
         let (empty, emptyServer) = try await scripted { _, _ in .respond(body: #"{"choices":[]}"#) }
         defer { Task { await emptyServer.stop() } }
-        #expect(await openAIError { try await empty.generate(chatRequest) } == .emptyChoices(url: empty.endpoint.url("/chat/completions")))
+        #expect(await thrownError(OpenAIError.self) { try await empty.generate(chatRequest) } == .emptyChoices(url: empty.endpoint.url("/chat/completions")))
     }
 
     @Test("After N failed attempts in a row the endpoint is reported down and is not asked again")
@@ -260,11 +248,11 @@ struct OpenAITeacherFaultTests {
             .respond(status: 500, body: #"{"error":{"message":"boom"}}"#)
         }
         defer { Task { await server.stop() } }
-        let error = await openAIError { try await teacher.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         #expect(error == .endpointDown(url: teacher.endpoint.url("/chat/completions"), failures: 3, lastError: "HTTP 500: boom"))
         #expect(error?.stopsRun == true)
         #expect(server.requests.count == 3)
-        _ = await openAIError { try await teacher.generate(chatRequest) }
+        _ = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         #expect(server.requests.count == 3, "an open breaker sends nothing")
     }
 
@@ -331,13 +319,13 @@ struct OpenAITeacherFaultTests {
         let (teacher, server) = try await scripted(policy) { _, _ in .respond(body: chatBody(["late"]), delay: 300) }
         defer { Task { await server.stop() } }
         let started = ContinuousClock.now
-        let error = await openAIError { try await teacher.generate(chatRequest) }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) }
         #expect(ContinuousClock.now - started < .seconds(60))
         switch error {
         case .deadlineExceeded, .timeout: break
         default: Issue.record("expected the deadline to end the request, got \(String(describing: error))")
         }
-        #expect(await openAIError { try await teacher.generate(chatRequest) } == .deadlineExceeded(url: teacher.endpoint.url("/chat/completions")))
+        #expect(await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) } == .deadlineExceeded(url: teacher.endpoint.url("/chat/completions")))
     }
 
     @Test("Streamed chat hands out pieces as they arrive; usage comes from the last chunk")
@@ -366,7 +354,7 @@ struct OpenAITeacherFaultTests {
         }
         defer { Task { await server.stop() } }
         let pieces = PieceLog()
-        let error = await openAIError { try await teacher.generate(chatRequest) { index, piece in pieces.add(index, piece) } }
+        let error = await thrownError(OpenAIError.self) { try await teacher.generate(chatRequest) { index, piece in pieces.add(index, piece) } }
         guard case .transport(_, let message, let attempts) = error else {
             Issue.record("expected a transport error, got \(String(describing: error))")
             return

@@ -152,7 +152,7 @@ struct OpenAIServerTests {
         #expect(roleStatus == 400 && roleBody.contains("unsupported message role 'wizard'"))
 
         let tooMany = GenerationRequest(input: .chat(question), parameters: SamplingParameters(maxTokens: 100_000))
-        let error = await openAIErrorOf { try await server.client().generate(tooMany) }
+        let error = await thrownError(OpenAIError.self) { try await server.client().generate(tooMany) }
         guard case .rejected(_, 400, let message) = error else {
             Issue.record("expected a 400, got \(String(describing: error))")
             return
@@ -166,7 +166,7 @@ struct OpenAIServerTests {
         let context = server.teacher.contextLength
         // " word" is one token: these prompts are about `count` tokens and fit the 64 KiB body limit.
         func prompt(_ count: Int) -> GenerationRequest.Input { .prompt(String(repeating: "word ", count: count)) }
-        let error = await openAIErrorOf {
+        let error = await thrownError(OpenAIError.self) {
             try await server.client().generate(GenerationRequest(input: prompt(context + 100), parameters: SamplingParameters(maxTokens: 8)))
         }
         guard case .rejected(_, 400, let message) = error else {
@@ -174,7 +174,7 @@ struct OpenAIServerTests {
             return
         }
         #expect(message.contains("context holds \(context)"))
-        let overflow = await openAIErrorOf {
+        let overflow = await thrownError(OpenAIError.self) {
             try await server.client().generate(GenerationRequest(input: prompt(context - 100), parameters: SamplingParameters(maxTokens: 512)))
         }
         guard case .rejected(_, 400, let reason) = overflow else {
@@ -200,7 +200,7 @@ struct OpenAIServerTests {
         #expect(try await rawRequest(root + "/health").0 == 200)
         #expect(try await rawRequest(server.url + "/models").0 == 401)
         #expect(try await rawRequest(server.url + "/models", headers: ["Authorization": "Bearer wrong"]).0 == 401)
-        let denied = await openAIErrorOf { try await server.client(apiKey: "wrong-key").generate(GenerationRequest(input: .prompt("Hi"))) }
+        let denied = await thrownError(OpenAIError.self) { try await server.client(apiKey: "wrong-key").generate(GenerationRequest(input: .prompt("Hi"))) }
         guard case .unauthorized(_, let variable, _) = denied else {
             Issue.record("expected 401, got \(String(describing: denied))")
             return
@@ -209,17 +209,5 @@ struct OpenAIServerTests {
         let allowed = try await server.client(apiKey: "server-secret-key")
             .generate(GenerationRequest(input: .prompt("Hi"), parameters: SamplingParameters(maxTokens: 3)))
         #expect(allowed.completions.count == 1)
-    }
-}
-
-func openAIErrorOf(_ body: () async throws -> some Any) async -> OpenAIError? {
-    do {
-        _ = try await body()
-        return nil
-    } catch let error as OpenAIError {
-        return error
-    } catch {
-        Issue.record("expected an OpenAIError, got \(error)")
-        return nil
     }
 }
