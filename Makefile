@@ -22,9 +22,12 @@ model: build
 	$(DEBUG_BIN) model pull
 
 # The main job: check the taxonomy, generate samples for every leaf with the embedded teacher
-# (a rerun is answered from the database's cache), then export the training rows per phase.
+# (a rerun is answered from the database's cache), export the training rows per phase, then a
+# short phased training of the embedded model on them, ending with the evaluation table.
 SAMPLES_PER_LEAF ?= 3
 DB ?= synthlab.sqlite
+TRAIN_EPOCHS ?= 2
+TRAIN_MAX_STEPS ?= 6
 run: release
 	$(RELEASE_BIN) model pull
 	$(RELEASE_BIN) taxonomy check $(TAXONOMY)
@@ -33,6 +36,7 @@ run: release
 	mkdir -p out
 	$(RELEASE_BIN) export latest --db $(DB) --phase knowledge -o out/knowledge.jsonl
 	$(RELEASE_BIN) export latest --db $(DB) --phase skills -o out/skills.jsonl
+	$(RELEASE_BIN) train --db $(DB) --run latest --epochs $(TRAIN_EPOCHS) --max-steps $(TRAIN_MAX_STEPS) -o out/model
 
 test: model
 	$(SWIFT) test

@@ -6,6 +6,8 @@
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
+//   LabTensor, LabGGUF, LabLLM ← LabTrain (fine-tuning numerics)
+//   LabTrain, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs)
 //   everything ← LabCLI ← synthlab (the composition root)
 import PackageDescription
 
@@ -138,12 +140,24 @@ let package = Package(
             dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],
             swiftSettings: tensorSettings
         ),
+        // Fine-tuning: float32 master weights, forward/backward, AdamW, GGUF checkpoints.
+        .target(
+            name: "LabTrain",
+            dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabLLM"],
+            swiftSettings: tensorSettings
+        ),
+        // Phased training jobs: curriculum (phases, replay, RAFT, held-out), encoding, evaluation, the journaled job.
+        .target(
+            name: "LabCurriculum",
+            dependencies: ["LabCore", "LabGGUF", "LabTokenizer", "LabStore", "LabGeneration", "LabTrain"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "LabCLI",
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
-                "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
+                "LabCurriculum", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -184,6 +198,17 @@ let package = Package(
         .testTarget(
             name: "LabServerTests",
             dependencies: ["LabServer", "LabOpenAI", "LabLLM", "LabCore", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LabTrainTests",
+            dependencies: ["LabTrain", "LabLLM", "LabGGUF", "LabTensor", "LabCore", "LabTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: tensorSettings
+        ),
+        .testTarget(
+            name: "LabCurriculumTests",
+            dependencies: ["LabCurriculum", "LabTrain", "LabStore", "LabTokenizer", "LabGGUF", "LabCore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),

@@ -329,13 +329,13 @@ final class InterruptHandler: @unchecked Sendable {
     private let source: any DispatchSourceSignal
     private var count = 0
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+    init(message: String = "stopping after the units in flight (Ctrl-C again to quit at once)", _ onInterrupt: @escaping @Sendable () -> Void) {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [unowned self] in
             self.count += 1
             if self.count > 1 { exit(130) }
-            StandardError.write("\nsynthlab: stopping after the units in flight (Ctrl-C again to quit at once)\n")
+            StandardError.write("\nsynthlab: \(message)\n")
             onInterrupt()
         }
         source.resume()

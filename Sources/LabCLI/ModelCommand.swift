@@ -9,7 +9,7 @@ struct ModelCommand: AsyncParsableCommand {
         abstract: "Download, inspect and probe GGUF models.",
         subcommands: [
             ModelPullCommand.self, ModelInspectCommand.self, ModelTokenizeCommand.self,
-            ModelPerplexityCommand.self, ModelBenchCommand.self,
+            ModelPerplexityCommand.self, ModelBenchCommand.self, ModelBenchTrainCommand.self,
         ]
     )
 }

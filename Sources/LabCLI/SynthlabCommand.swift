@@ -17,6 +17,8 @@ public struct SynthlabCommand: AsyncParsableCommand {
               synthlab generate --samples-per-leaf 10
               synthlab runs funnel latest
               synthlab export latest --phase knowledge -o knowledge.jsonl
+              synthlab train --run latest -o out/model
+              synthlab eval --training latest
               synthlab serve --port 8000
             """,
         version: SynthlabVersion.current,
@@ -29,6 +31,8 @@ public struct SynthlabCommand: AsyncParsableCommand {
             RunsCommand.self,
             SamplesCommand.self,
             ExportCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
         ]
     )
 

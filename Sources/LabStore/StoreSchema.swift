@@ -129,6 +129,58 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-training") { db in
+            try db.execute(sql: """
+                -- A phased fine-tuning job: what it trained on (a generation run or files), its recipe, its outcome.
+                CREATE TABLE training_runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+                    generation_run_id INTEGER REFERENCES runs(id),
+                    base_model TEXT NOT NULL,
+                    output_dir TEXT NOT NULL,
+                    recipe_json TEXT NOT NULL,
+                    error TEXT
+                );
+                -- The exact rows of every phase in training order, and the held-out samples (phase 'held_out').
+                CREATE TABLE training_rows (
+                    training_id INTEGER NOT NULL REFERENCES training_runs(id),
+                    phase TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    example_id TEXT NOT NULL,
+                    leaf TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    PRIMARY KEY (training_id, phase, position)
+                );
+                -- The journal: weights (and optimiser state mid-phase) saved after a step; resume starts at the newest.
+                CREATE TABLE training_checkpoints (
+                    training_id INTEGER NOT NULL REFERENCES training_runs(id),
+                    phase TEXT NOT NULL,
+                    phase_index INTEGER NOT NULL,
+                    step INTEGER NOT NULL,
+                    total_steps INTEGER NOT NULL,
+                    model_path TEXT NOT NULL,
+                    optimiser_path TEXT,
+                    -- LoRA mid-phase: the adapters; model_path is then the phase's starting weights.
+                    adapter_path TEXT,
+                    loss REAL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (training_id, phase_index, step)
+                );
+                -- Held-out loss per leaf and on the general text, before training and after each phase.
+                CREATE TABLE training_evaluations (
+                    training_id INTEGER NOT NULL REFERENCES training_runs(id),
+                    stage TEXT NOT NULL,
+                    stage_index INTEGER NOT NULL,
+                    set_name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    loss REAL NOT NULL,
+                    targets INTEGER NOT NULL,
+                    PRIMARY KEY (training_id, stage_index, set_name)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,327 @@
+import ArgumentParser
+import Foundation
+import LabCore
+import LabCurriculum
+import LabGGUF
+import LabStore
+import LabTensor
+import LabTrain
+
+/// `synthlab train`: phased fine-tuning on a run's accepted samples.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Fine-tune a model in phases: knowledge, then skills with a replay buffer of knowledge.",
+        discussion: """
+            Reads the accepted samples of a generation run (or InstructLab-format JSONL files), \
+            sets aside part of each leaf for evaluation, and trains the base model in float32: \
+            phase 1 on knowledge rows (chunk, question and answer, loss on all of it), phase 2 on \
+            skill rows (loss on the answer) plus a replay buffer of knowledge rows, half of them \
+            as RAFT rows (the right chunk among distractors). After each phase it writes \
+            DIR/phaseN.gguf, which this engine and llama.cpp load, and evaluates the held-out \
+            loss per leaf and on a general text (forgetting). Every choice is written to \
+            DIR/recipe.json and the store records the exact rows; a killed job continues with \
+            --resume.
+
+            Examples:
+              synthlab train --db synthlab.sqlite --run latest -o out/model
+              synthlab train --phases skills --replay-ratio 0 --epochs 2 -o out/skills-only
+              synthlab train --jsonl knowledge.jsonl --jsonl skills.jsonl --max-steps 20 -o out/quick
+              synthlab train --lora-rank 16 --lr 2e-4 -o out/lora
+              synthlab train --save-every 10 -o out/model      # then, after a kill:
+              synthlab train --resume latest
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The generation run whose accepted samples to train on: an id or `latest`.", valueName: "run"))
+    var runReference: RunReference = .latest
+
+    @Option(name: .customLong("jsonl"), help: ArgumentHelp("Train on InstructLab-format JSONL instead of a run (repeatable).", valueName: "file"))
+    var jsonlFiles: [String] = []
+
+    @Option(help: ArgumentHelp("The base model (default: the pulled default model).", valueName: "gguf"))
+    var base: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output directory for phaseN.gguf and recipe.json.", valueName: "dir"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Phases to run, in order: knowledge,skills.", valueName: "list"))
+    var phases = "knowledge,skills"
+
+    @Option(help: "Passes over each phase's rows.")
+    var epochs = 3
+
+    @Option(help: "Peak learning rate (linear warm-up, then cosine decay to 0).")
+    var lr: Float = 5e-5
+
+    @Option(help: ArgumentHelp("Share of each phase's steps spent warming up.", valueName: "fraction"))
+    var warmup = 0.1
+
+    @Option(help: ArgumentHelp("Stop each phase after N optimiser steps.", valueName: "n"))
+    var maxSteps: Int?
+
+    @Option(help: "Sequences per optimiser step (gradients are accumulated over packed micro-batches).")
+    var batchSize = 8
+
+    @Option(help: ArgumentHelp("Tokens per forward/backward pass; bounds memory.", valueName: "n"))
+    var microBatchTokens = 2048
+
+    @Option(help: ArgumentHelp("Longest sequence trained on; longer rows are skipped and counted.", valueName: "n"))
+    var maxSeqLen = 1024
+
+    @Option(help: ArgumentHelp("Knowledge replay rows in the skills phase per skill row (0 turns replay off).", valueName: "r"))
+    var replayRatio = 0.3
+
+    @Option(help: ArgumentHelp("Share of each leaf's samples held out for evaluation.", valueName: "fraction"))
+    var heldOut = 0.2
+
+    @Option(help: "AdamW decoupled weight decay (matrices only).")
+    var weightDecay: Float = 0
+
+    @Option(help: "Clip the global gradient norm to this.")
+    var maxGradNorm = 1.0
+
+    @Option(help: "Seed of the held-out split, replay choice and row order.")
+    var seed: UInt64 = 42
+
+    @Option(help: ArgumentHelp("Train LoRA adapters of this rank on a frozen base (0: full fine-tuning); merged into each checkpoint.", valueName: "n"))
+    var loraRank = 0
+
+    @Option(help: "LoRA scale numerator: the update is alpha / rank · B·A.")
+    var loraAlpha: Float = 16
+
+    @Option(help: "Dropout on the LoRA adapters' input.")
+    var loraDropout: Float = 0
+
+    @Option(help: ArgumentHelp("Projections LoRA adapts: any of attn_q,attn_k,attn_v,attn_output,ffn_gate,ffn_up,ffn_down.", valueName: "list"))
+    var loraTargets = "attn_q,attn_k,attn_v,attn_output"
+
+    @Option(help: ArgumentHelp("Checkpoint precision of the matrices: f32, f16 or q8_0 (norms stay f32).", valueName: "type"))
+    var precision = "f32"
+
+    @Option(help: ArgumentHelp("Also save resumable weights and optimiser state every N steps.", valueName: "n"))
+    var saveEvery = 0
+
+    @Option(help: ArgumentHelp("Continue a killed or interrupted job: its id or `latest`.", valueName: "job"))
+    var resume: String?
+
+    @Option(help: "Threads for the matrix products (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Print the result as JSON on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard epochs > 0, lr > 0, lr.isFinite, batchSize > 0, microBatchTokens > 0, maxSeqLen > 1 else {
+            throw ValidationError("--epochs, --lr, --batch-size, --micro-batch-tokens must be positive and --max-seq-len at least 2")
+        }
+        guard (0...10).contains(replayRatio) else { throw ValidationError("--replay-ratio must be between 0 and 10") }
+        guard (0..<1).contains(heldOut) else { throw ValidationError("--held-out must be at least 0 and below 1") }
+        guard (0..<1).contains(warmup) else { throw ValidationError("--warmup must be at least 0 and below 1") }
+        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive") }
+        if resume == nil, output == nil { throw ValidationError("give an output directory with -o DIR (or --resume JOB)") }
+        _ = try parsedPhases()
+        guard loraRank >= 0, loraAlpha > 0, (0..<1).contains(loraDropout) else {
+            throw ValidationError("--lora-rank must be 0 or more, --lora-alpha positive, --lora-dropout in [0, 1)")
+        }
+        _ = try parsedLoRA()
+        guard CheckpointPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32, f16 or q8_0") }
+    }
+
+    private func parsedLoRA() throws -> LoRASettings? {
+        guard loraRank > 0 else { return nil }
+        let targets = try loraTargets.split(separator: ",").map { name in
+            guard let target = LoRATarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown LoRA target '\(name)'; use \(LoRATarget.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return target
+        }
+        guard !targets.isEmpty else { throw ValidationError("--lora-targets is empty") }
+        return LoRASettings(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: targets)
+    }
+
+    private func parsedPhases() throws -> [TrainingPhase] {
+        let names = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parsed = try names.map { name in
+            guard let phase = TrainingPhase(rawValue: name) else {
+                throw ValidationError("unknown phase '\(name)' in --phases; use knowledge, skills or knowledge,skills")
+            }
+            return phase
+        }
+        guard !parsed.isEmpty, Set(parsed).count == parsed.count else { throw ValidationError("--phases must list each phase at most once") }
+        return parsed
+    }
+
+    func run() throws {
+        BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let store = try self.store.open(readOnly: false)
+        let recipe: TrainingRecipe, examples: [TrainingExample], outputDirectory: URL, resumeID: Int64?
+        if let resume {
+            let id = try resolveJob(resume, in: store)
+            let record = try store.training(id)
+            guard record.status != "finished" else {
+                throw CLIError("training job \(id) already finished", hint: "its models are in \(record.outputDirectory)")
+            }
+            guard let saved = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(record.recipeJSON.utf8)) else {
+                throw CLIError("training job \(id) has an unreadable recipe", hint: "start a new job")
+            }
+            recipe = saved
+            examples = try Self.examples(recipe: saved, store: store)
+            outputDirectory = URL(fileURLWithPath: record.outputDirectory)
+            resumeID = id
+        } else {
+            let baseURL = base.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? SynthlabHome().defaultModel
+            guard FileManager.default.fileExists(atPath: baseURL.path) else {
+                throw CLIError("no base model at \(baseURL.path)", hint: base == nil ? "run `synthlab model pull`, or pass --base GGUF" : "check the path")
+            }
+            let runID = jsonlFiles.isEmpty ? try runReference.resolve(in: store) : nil
+            recipe = TrainingRecipe(
+                baseModel: baseURL.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: baseURL), generationRunID: runID,
+                jsonlFiles: jsonlFiles.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).path },
+                curriculum: CurriculumSettings(phases: try parsedPhases(), replayRatio: replayRatio, heldOutFraction: heldOut, seed: seed),
+                training: TrainingSettings(
+                    epochs: epochs, learningRate: lr, warmupFraction: warmup, maxSteps: maxSteps, batchSize: batchSize,
+                    microBatchTokens: microBatchTokens, maxGradientNorm: maxGradNorm,
+                    optimiser: AdamWSettings(weightDecay: weightDecay), seed: seed),
+                maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA())
+            examples = try Self.examples(recipe: recipe, store: store)
+            outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
+            resumeID = nil
+        }
+        if !resumeID.isNil, try ContentHash.sha256Hex(fileAt: URL(fileURLWithPath: recipe.baseModel)) != recipe.baseModelSHA256 {
+            throw CLIError("the base model \(recipe.baseModel) changed since the job started", hint: "start a new job")
+        }
+
+        let stop = StopFlag()
+        let interrupt = InterruptHandler(message: "stopping after this step (Ctrl-C again to quit at once)") { stop.set() }
+        defer { interrupt.restore() }
+        let progress = TerminalProgress(unit: "steps")
+        let shown = ShownPhase()
+        let quiet = json
+        let job = TrainingJob(store: store, recipe: recipe, examples: examples, outputDirectory: outputDirectory,
+                              shouldStop: { stop.isSet }) { event in
+            switch event {
+            case .prepared(let phase, let rows, let skipped, let steps):
+                StandardError.write("synthlab: \(phase.rawValue) phase: \(rows) rows, \(steps) steps"
+                                    + (skipped > 0 ? "; \(skipped) rows longer than --max-seq-len \(recipe.maximumSequenceLength) skipped" : "") + "\n")
+            case .resumed(let phase, let step):
+                StandardError.write("synthlab: resuming in the \(phase.rawValue) phase after step \(step)\n")
+            case .step(let phase, let report):
+                if shown.phase != phase {
+                    shown.phase = phase
+                    progress.report(.started(task: phase.rawValue, total: report.totalSteps))
+                }
+                progress.report(.advanced(task: phase.rawValue, completed: report.step, detail: String(
+                    format: "loss %.4f · %.0f tok/s · lr %.2e", report.loss, report.tokensPerSecond, report.learningRate)))
+                if report.step == report.totalSteps { progress.report(.finished(task: phase.rawValue)) }
+            case .saved(_, _, let path, let final):
+                if final { StandardError.write("synthlab: wrote \(path)\n") }
+            case .evaluated(let stage, _):
+                if !quiet { StandardError.write("synthlab: evaluated \(stage)\n") }
+            }
+        }
+        let summary: TrainingSummary
+        do {
+            summary = try job.run(resuming: resumeID)
+        } catch let error as CurriculumError {
+            throw CLIError(error.description)
+        } catch let error as TrainingJobError {
+            throw CLIError(error.description)
+        } catch let error as TrainingError {
+            throw CLIError(error.description)
+        } catch let error as TrainingDataError {
+            throw CLIError(error.description)
+        }
+        if json {
+            print(JSONText.encode(TrainingOutput.json(summary)))
+        } else {
+            print(TrainingOutput.table(summary.evaluations), terminator: "")
+            print("training job \(summary.trainingID): \(summary.steps) steps, \(String(format: "%.0f", summary.tokensPerSecond)) tokens/s"
+                  + (summary.skippedTooLong > 0 ? ", \(summary.skippedTooLong) rows skipped as too long" : ""))
+            print("final model: \(summary.checkpoints.last ?? "-")")
+        }
+    }
+
+    static func examples(recipe: TrainingRecipe, store: SampleStore) throws -> [TrainingExample] {
+        if !recipe.jsonlFiles.isEmpty {
+            do {
+                return try recipe.jsonlFiles.flatMap { try TrainingExample.readJSONL(URL(fileURLWithPath: $0)) }
+            } catch let error as TrainingDataError {
+                throw CLIError(error.description)
+            }
+        }
+        guard let runID = recipe.generationRunID else { throw CLIError("the recipe names neither a run nor JSONL files") }
+        let examples = try store.trainingSources(runID: runID).map { TrainingExample(source: $0) }
+        guard !examples.isEmpty else {
+            throw CLIError("run \(runID) has no accepted samples", hint: "`synthlab runs funnel \(runID)` shows why; generate more first")
+        }
+        return examples
+    }
+}
+
+/// `latest` or a job id.
+func resolveJob(_ reference: String, in store: SampleStore) throws -> Int64 {
+    if reference == "latest" {
+        guard let id = try store.latestTrainingID() else { throw CLIError("the database has no training jobs yet", hint: "start one with `synthlab train`") }
+        return id
+    }
+    guard let id = Int64(reference), id > 0 else { throw CLIError("'\(reference)' is not a training job id", hint: "pass a number or `latest`") }
+    _ = try store.training(id)
+    return id
+}
+
+/// The phase whose progress bar is on screen.
+private final class ShownPhase {
+    var phase: TrainingPhase?
+}
+
+/// Set from the signal handler, read between steps.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+extension Optional {
+    var isNil: Bool { self == nil }
+}
+
+
+/// The evaluation table and JSON of a training job.
+enum TrainingOutput {
+    static func table(_ evaluations: [(stage: String, results: [EvaluationResult])]) -> String {
+        guard let first = evaluations.first else { return "" }
+        let nameWidth = max(24, first.results.map(\.set.count).max() ?? 0)
+        var text = "held-out loss (mean cross-entropy per answer token; general text: per token)\n"
+        text += "set".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  kind      "
+        text += evaluations.map { $0.stage.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined() + "\n"
+        for (index, result) in first.results.enumerated() {
+            text += result.set.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+            text += result.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            var previous: Double?
+            for stage in evaluations {
+                guard index < stage.results.count else { continue }
+                let loss = stage.results[index].loss
+                var cell = String(format: "%.4f", loss)
+                if let previous { cell += String(format: " (%+.4f)", loss - previous) }
+                text += cell.padding(toLength: 22, withPad: " ", startingAt: 0)
+                previous = loss
+            }
+            text += "\n"
+        }
+        return text
+    }
+
+    static func json(_ summary: TrainingSummary) -> [String: Any] {
+        [
+            "training_id": summary.trainingID, "checkpoints": summary.checkpoints, "steps": summary.steps,
+            "tokens_per_second": summary.tokensPerSecond, "skipped_too_long": summary.skippedTooLong,
+            "evaluations": summary.evaluations.map { stage in
+                ["stage": stage.stage, "results": stage.results.map { ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "targets": $0.targets] }]
+            },
+        ]
+    }
+}

@@ -1,0 +1,104 @@
+public import Foundation
+public import LabGeneration
+public import LabStore
+
+/// One accepted sample as the trainer sees it, whatever it was read from (the store or an
+/// InstructLab-format JSONL file).
+public struct TrainingExample: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case knowledge, skill
+    }
+
+    /// Stable id recorded in the training run: `run/sample` from the store, the row's `id` from JSONL.
+    public var id: String
+    /// The taxonomy leaf, for per-leaf evaluation.
+    public var leaf: String
+    public var kind: Kind
+    public var system: String
+    /// The question alone (closed-book evaluation of knowledge asks it without the chunk).
+    public var question: String
+    /// The user turn as trained: chunk or context, a blank line, then the question.
+    public var user: String
+    public var assistant: String
+    /// The document chunk a knowledge sample came from (RAFT rows put it among distractors).
+    public var chunkID: String?
+    public var chunkText: String?
+
+    public init(id: String, leaf: String, kind: Kind, system: String, question: String, user: String, assistant: String,
+                chunkID: String? = nil, chunkText: String? = nil) {
+        self.id = id
+        self.leaf = leaf
+        self.kind = kind
+        self.system = system
+        self.question = question
+        self.user = user
+        self.assistant = assistant
+        self.chunkID = chunkID
+        self.chunkText = chunkText
+    }
+
+    /// A sample from the store, shaped as `synthlab export` writes it.
+    public init(source: TrainingSource, systemPrompt: String = TrainingExport.defaultSystemPrompt) {
+        self.init(
+            id: "\(source.runID)/\(source.sampleID)", leaf: source.leaf, kind: source.kind == "knowledge" ? .knowledge : .skill,
+            system: systemPrompt, question: source.question, user: TrainingExport.userTurn(source), assistant: source.answer,
+            chunkID: source.chunkID, chunkText: source.chunkText
+        )
+    }
+}
+
+/// A JSONL line that is not a training row; names the file and line.
+public struct TrainingDataError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var message: String
+
+    public var description: String {
+        "\(path):\(line): \(message) (hint: each line must be an InstructLab messages row: "
+            + "{\"messages\": [{\"role\": \"user\", …}, {\"role\": \"assistant\", …}], \"unmask\": false})"
+    }
+}
+
+extension TrainingExample {
+    /// Reads InstructLab's training format (`{id, messages, metadata, unmask}` per line): rows with
+    /// `unmask: true` are knowledge, the others skills. The leaf comes from synthlab's metadata,
+    /// else InstructLab's `dataset` field, else the file name.
+    public static func readJSONL(_ url: URL) throws -> [TrainingExample] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw TrainingDataError(path: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        var examples: [TrainingExample] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            let number = index + 1
+            func fail(_ message: String) -> TrainingDataError { TrainingDataError(path: url.path, line: number, message: message) }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
+                throw fail("not a JSON object")
+            }
+            guard let messages = object["messages"] as? [[String: Any]] else { throw fail("no \"messages\" array") }
+            func content(_ role: String) -> String? {
+                messages.last { ($0["role"] as? String) == role }.flatMap { $0["content"] as? String }
+            }
+            guard let user = content("user"), !user.isEmpty else { throw fail("no user message") }
+            guard let assistant = content("assistant"), !assistant.isEmpty else { throw fail("no assistant message") }
+            var metadata: [String: Any] = [:]
+            if let string = object["metadata"] as? String,
+               let parsed = (try? JSONSerialization.jsonObject(with: Data(string.utf8))) as? [String: Any] {
+                metadata = parsed
+            } else if let dictionary = object["metadata"] as? [String: Any] {
+                metadata = dictionary
+            }
+            let unmask = object["unmask"] as? Bool ?? false
+            let leaf = metadata["leaf"] as? String ?? metadata["dataset"] as? String ?? url.deletingPathExtension().lastPathComponent
+            let id = object["id"] as? String ?? "\(url.lastPathComponent):\(number)"
+            examples.append(TrainingExample(
+                id: id, leaf: leaf, kind: unmask ? .knowledge : .skill,
+                system: content("system") ?? TrainingExport.defaultSystemPrompt,
+                question: user, user: user, assistant: assistant
+            ))
+        }
+        return examples
+    }
+}

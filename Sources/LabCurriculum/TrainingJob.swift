@@ -1,0 +1,282 @@
+public import Foundation
+public import LabCore
+import LabGGUF
+public import LabStore
+import LabTokenizer
+public import LabTrain
+
+/// Everything a training job was asked to do; stored as its recipe (JSON) so a resume rebuilds
+/// exactly the same rows, order and schedule.
+public struct TrainingRecipe: Sendable, Codable, Equatable {
+    public var baseModel: String
+    /// SHA-256 of the base file, so a resume against a different file is refused.
+    public var baseModelSHA256: String
+    /// Where the samples came from: a generation run in the store, or JSONL files.
+    public var generationRunID: Int64?
+    public var jsonlFiles: [String]
+    public var curriculum: CurriculumSettings
+    public var training: TrainingSettings
+    public var maximumSequenceLength: Int
+    public var precision: CheckpointPrecision
+    /// Save weights and optimiser state every this many steps within a phase (0: only at phase ends).
+    public var saveEvery: Int
+    public var evaluationWindow: Int
+    /// Train low-rank adapters on a frozen base, merged into the weights at the end of each phase.
+    public var lora: LoRASettings?
+
+    public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
+                training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
+                evaluationWindow: Int = 256, lora: LoRASettings? = nil) {
+        self.lora = lora
+        self.baseModel = baseModel
+        self.baseModelSHA256 = baseModelSHA256
+        self.generationRunID = generationRunID
+        self.jsonlFiles = jsonlFiles
+        self.curriculum = curriculum
+        self.training = training
+        self.maximumSequenceLength = maximumSequenceLength
+        self.precision = precision
+        self.saveEvery = saveEvery
+        self.evaluationWindow = evaluationWindow
+    }
+}
+
+/// What a job reports while it runs.
+public enum TrainingEvent: Sendable {
+    case prepared(phase: TrainingPhase, rows: Int, skippedTooLong: Int, steps: Int)
+    case step(phase: TrainingPhase, report: StepReport)
+    case evaluated(stage: String, results: [EvaluationResult])
+    /// Weights saved: a phase's checkpoint (`final`) or a mid-phase resume point.
+    case saved(phase: TrainingPhase, step: Int, path: String, final: Bool)
+    case resumed(phase: TrainingPhase, step: Int)
+}
+
+/// The outcome of a finished job.
+public struct TrainingSummary: Sendable {
+    public var trainingID: Int64
+    /// Stage name ("base", "after knowledge", …) and its results, in order.
+    public var evaluations: [(stage: String, results: [EvaluationResult])]
+    public var checkpoints: [String]
+    public var skippedTooLong: Int
+    public var steps: Int
+    public var tokensPerSecond: Double
+}
+
+/// Why a job stopped or could not start.
+public struct TrainingJobError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A phased fine-tuning job: curriculum → evaluation of the base → each phase (checkpointed,
+/// journaled in the store) → evaluation after it. A job killed at any point resumes from its
+/// newest checkpoint and ends with the weights an uninterrupted job would have had.
+public final class TrainingJob {
+    public let store: SampleStore
+    public let recipe: TrainingRecipe
+    public let outputDirectory: URL
+    private let examples: [TrainingExample]
+    private let onEvent: (TrainingEvent) -> Void
+    private let shouldStop: () -> Bool
+
+    public init(store: SampleStore, recipe: TrainingRecipe, examples: [TrainingExample], outputDirectory: URL,
+                shouldStop: @escaping () -> Bool = { false }, onEvent: @escaping (TrainingEvent) -> Void = { _ in }) {
+        self.store = store
+        self.recipe = recipe
+        self.examples = examples
+        self.outputDirectory = outputDirectory
+        self.shouldStop = shouldStop
+        self.onEvent = onEvent
+    }
+
+    /// Starts a new job (nil) or continues `resuming`, and runs it to the end.
+    public func run(resuming trainingID: Int64? = nil) throws -> TrainingSummary {
+        let curriculum = try Curriculum(examples: examples, settings: recipe.curriculum)
+        let baseFile = try GGUFFile(url: URL(fileURLWithPath: recipe.baseModel))
+        let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: baseFile))
+        guard let template = tokenizer.recognizedChatTemplate else {
+            throw TrainingJobError("\(recipe.baseModel): the model's chat template is not one synthlab knows (hint: use a model with a ChatML, Llama, Mistral or Granite template)")
+        }
+        let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
+        let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
+        var prepared: [(phase: TrainingPhase, trainer: PhaseTrainer)] = []
+        var skipped = 0
+        for phase in curriculum.phases {
+            let sequences = try phase.rows.compactMap { try encoder.encode($0) }
+            skipped += phase.rows.count - sequences.count
+            let trainer: PhaseTrainer
+            do { trainer = try PhaseTrainer(sequences: sequences, settings: recipe.training, stream: phase.phase.rawValue) } catch {
+                throw TrainingJobError("the \(phase.phase.rawValue) phase: \(error) (\(phase.rows.count - sequences.count) of \(phase.rows.count) rows are longer than --max-seq-len \(recipe.maximumSequenceLength))")
+            }
+            prepared.append((phase.phase, trainer))
+            onEvent(.prepared(phase: phase.phase, rows: sequences.count, skippedTooLong: phase.rows.count - sequences.count, steps: trainer.totalSteps))
+        }
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+
+        let rows = curriculum.phases.flatMap { phase in
+            phase.rows.map { TrainingRowRecord(phase: phase.phase.rawValue, exampleID: $0.exampleID, leaf: $0.leaf, role: $0.role.rawValue) }
+        } + curriculum.heldOut.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.leaf, role: "evaluation") }
+        let id: Int64
+        var model: TrainableLlama
+        var startPhase = 0, startStep = 0
+        var evaluations: [(stage: String, results: [EvaluationResult])] = []
+        var midPhase: TrainingCheckpointRecord?
+        var phaseStartPath = recipe.baseModel
+        if let trainingID {
+            id = trainingID
+            let recorded = try store.trainingRows(trainingID)
+            guard Set(recorded) == Set(rows), recorded.count == rows.count else {
+                throw TrainingJobError("training job \(trainingID) was planned on other samples than the store now gives (hint: start a new job instead of --resume)")
+            }
+            for record in try store.trainingEvaluations(trainingID) {
+                if evaluations.last?.stage != record.stage { evaluations.append((record.stage, [])) }
+                evaluations[evaluations.count - 1].results.append(EvaluationResult(
+                    set: record.setName, kind: EvaluationSet.Kind(rawValue: record.kind) ?? .general, loss: record.loss, targets: record.targets))
+            }
+            if let checkpoint = try store.latestCheckpoint(trainingID: trainingID) {
+                model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
+                if checkpoint.step >= checkpoint.totalSteps {
+                    startPhase = checkpoint.phaseIndex + 1
+                    phaseStartPath = checkpoint.modelPath
+                } else {
+                    guard checkpoint.optimiserPath != nil else {
+                        throw TrainingJobError("checkpoint at step \(checkpoint.step) has no optimiser state; cannot resume mid-phase")
+                    }
+                    startPhase = checkpoint.phaseIndex
+                    startStep = checkpoint.step
+                    midPhase = checkpoint
+                    // With LoRA the checkpoint's weights are the phase's starting weights; otherwise the phase
+                    // started from the previous phase's checkpoint (or the base).
+                    phaseStartPath = checkpoint.adapterPath != nil ? checkpoint.modelPath
+                        : try store.phaseStartPath(trainingID: trainingID, phaseIndex: checkpoint.phaseIndex) ?? recipe.baseModel
+                }
+                onEvent(.resumed(phase: prepared[min(startPhase, prepared.count - 1)].phase, step: startStep))
+            } else {
+                model = try TrainableLlama(file: baseFile)
+            }
+        } else {
+            let recipeJSON = String(decoding: try Self.encoder.encode(recipe), as: UTF8.self)
+            try recipeJSON.write(to: outputDirectory.appendingPathComponent("recipe.json"), atomically: true, encoding: .utf8)
+            id = try store.beginTraining(generationRunID: recipe.generationRunID, baseModel: recipe.baseModel,
+                                         outputDirectory: outputDirectory.path, recipeJSON: recipeJSON, rows: rows)
+            model = try TrainableLlama(file: baseFile)
+        }
+
+        do {
+            if evaluations.isEmpty {
+                let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
+                try record(results, stage: "base", index: 0, trainingID: id)
+                evaluations.append(("base", results))
+            }
+            var checkpoints: [String] = []
+            var steps = 0, tokens = 0, seconds = 0.0
+            var phaseSeconds = 0.0
+            for (index, entry) in prepared.enumerated() {
+                let finalPath = outputDirectory.appendingPathComponent("phase\(index + 1).gguf")
+                guard index >= startPhase else {
+                    checkpoints.append(finalPath.path)
+                    continue
+                }
+                if let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed &+ UInt64(index)) }
+                let optimiser = AdamW(model: model, settings: recipe.training.optimiser)
+                if index == startPhase, let midPhase {
+                    if let adapters = midPhase.adapterPath { try model.readAdapters(from: URL(fileURLWithPath: adapters)) }
+                    try optimiser.read(from: URL(fileURLWithPath: midPhase.optimiserPath!))
+                }
+                let startPath = phaseStartPath
+                try entry.trainer.run(model: model, optimiser: optimiser, startingAfter: index == startPhase ? startStep : 0) { report in
+                    steps += 1
+                    tokens += report.tokens
+                    phaseSeconds = report.elapsed.seconds
+                    onEvent(.step(phase: entry.phase, report: report))
+                    if recipe.saveEvery > 0, report.step % recipe.saveEvery == 0, report.step < report.totalSteps {
+                        try saveResumePoint(model: model, optimiser: optimiser, phase: entry.phase, index: index, report: report,
+                                            phaseStartPath: startPath, trainingID: id)
+                    }
+                    if shouldStop() { throw TrainingJobError("interrupted") }
+                }
+                seconds += phaseSeconds
+                phaseSeconds = 0
+                model.mergeLoRA()
+                try model.writeCheckpoint(to: finalPath, precision: recipe.precision,
+                                          extraMetadata: [("general.name", .string("synthlab fine-tune, phase \(index + 1) (\(entry.phase.rawValue))"))])
+                let exactPath = recipe.precision == .f32 ? finalPath : resumeDirectory.appendingPathComponent("phase\(index + 1).f32.gguf")
+                if recipe.precision != .f32 {
+                    try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
+                    try model.writeCheckpoint(to: exactPath, precision: .f32)
+                }
+                try store.recordCheckpoint(trainingID: id, TrainingCheckpointRecord(
+                    phase: entry.phase.rawValue, phaseIndex: index, step: entry.trainer.totalSteps, totalSteps: entry.trainer.totalSteps,
+                    modelPath: exactPath.path, optimiserPath: nil, loss: nil))
+                onEvent(.saved(phase: entry.phase, step: entry.trainer.totalSteps, path: finalPath.path, final: true))
+                checkpoints.append(finalPath.path)
+                phaseStartPath = exactPath.path
+                let stage = "after \(entry.phase.rawValue)"
+                let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
+                try record(results, stage: stage, index: index + 1, trainingID: id)
+                evaluations.append((stage, results))
+            }
+            try store.finishTraining(id, status: "finished")
+            try? FileManager.default.removeItem(at: resumeDirectory)
+            return TrainingSummary(trainingID: id, evaluations: evaluations, checkpoints: checkpoints, skippedTooLong: skipped,
+                                   steps: steps, tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0)
+        } catch {
+            let interrupted = (error as? TrainingJobError)?.description == "interrupted"
+            try? store.finishTraining(id, status: interrupted ? "interrupted" : "failed", error: "\(error)")
+            if interrupted {
+                throw TrainingJobError("training job \(id) interrupted; continue it with: synthlab train --db \(store.path) --resume \(id)")
+            }
+            throw error
+        }
+    }
+
+    private var resumeDirectory: URL { outputDirectory.appendingPathComponent(".resume", isDirectory: true) }
+
+    /// Exact weights and optimiser state mid-phase; the previous resume point is removed once
+    /// the new one is journaled, so at most one pair is on disk.
+    private func saveResumePoint(model: TrainableLlama, optimiser: AdamW, phase: TrainingPhase, index: Int, report: StepReport,
+                                 phaseStartPath: String, trainingID: Int64) throws {
+        try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
+        let stem = resumeDirectory.appendingPathComponent("phase\(index + 1)-step\(report.step)").path
+        let moments = stem + ".adam"
+        let weights: String, adapters: String?
+        if model.loraSettings != nil {
+            // The base is frozen: the phase's starting weights plus the adapters are the exact state.
+            weights = phaseStartPath
+            adapters = stem + ".lora"
+            try model.writeAdapters(to: URL(fileURLWithPath: stem + ".lora"))
+        } else {
+            weights = stem + ".gguf"
+            adapters = nil
+            try model.writeCheckpoint(to: URL(fileURLWithPath: weights), precision: .f32)
+        }
+        try optimiser.write(to: URL(fileURLWithPath: moments))
+        let previous = try store.latestCheckpoint(trainingID: trainingID)
+        try store.recordCheckpoint(trainingID: trainingID, TrainingCheckpointRecord(
+            phase: phase.rawValue, phaseIndex: index, step: report.step, totalSteps: report.totalSteps,
+            modelPath: weights, optimiserPath: moments, adapterPath: adapters, loss: report.loss))
+        // Only the newest resume point is kept: remove the previous one's own files (never a phase checkpoint).
+        if let previous, previous.optimiserPath != nil {
+            for path in [previous.modelPath, previous.optimiserPath, previous.adapterPath].compactMap({ $0 })
+            where path.hasPrefix(resumeDirectory.path) && ![weights, moments, adapters].contains(path) {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        onEvent(.saved(phase: phase, step: report.step, path: weights, final: false))
+    }
+
+    private func record(_ results: [EvaluationResult], stage: String, index: Int, trainingID: Int64) throws {
+        for result in results {
+            try store.recordEvaluation(trainingID: trainingID, TrainingEvaluationRecord(
+                stage: stage, stageIndex: index, setName: result.set, kind: result.kind.rawValue,
+                loss: result.loss, targets: result.targets))
+        }
+        onEvent(.evaluated(stage: stage, results: results))
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }()
+}

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+
+/// A row a training job used, as recorded.
+public struct TrainingRowRecord: Sendable, Hashable {
+    public var phase: String
+    public var exampleID: String
+    public var leaf: String
+    public var role: String
+
+    public init(phase: String, exampleID: String, leaf: String, role: String) {
+        self.phase = phase
+        self.exampleID = exampleID
+        self.leaf = leaf
+        self.role = role
+    }
+}
+
+/// Saved weights after a step; the newest one is where a resumed job starts.
+public struct TrainingCheckpointRecord: Sendable, Hashable {
+    public var phase: String
+    public var phaseIndex: Int
+    public var step: Int
+    public var totalSteps: Int
+    public var modelPath: String
+    /// Nil at the end of a phase (the next phase starts a fresh optimiser).
+    public var optimiserPath: String?
+    /// LoRA mid-phase: the adapters' weights (`modelPath` is then the weights the phase started from).
+    public var adapterPath: String?
+    public var loss: Double?
+
+    public init(phase: String, phaseIndex: Int, step: Int, totalSteps: Int, modelPath: String, optimiserPath: String?,
+                adapterPath: String? = nil, loss: Double?) {
+        self.adapterPath = adapterPath
+        self.phase = phase
+        self.phaseIndex = phaseIndex
+        self.step = step
+        self.totalSteps = totalSteps
+        self.modelPath = modelPath
+        self.optimiserPath = optimiserPath
+        self.loss = loss
+    }
+}
+
+/// One evaluated set at one stage (before training, after a phase).
+public struct TrainingEvaluationRecord: Sendable, Hashable {
+    public var stage: String
+    public var stageIndex: Int
+    public var setName: String
+    public var kind: String
+    public var loss: Double
+    public var targets: Int
+
+    public init(stage: String, stageIndex: Int, setName: String, kind: String, loss: Double, targets: Int) {
+        self.stage = stage
+        self.stageIndex = stageIndex
+        self.setName = setName
+        self.kind = kind
+        self.loss = loss
+        self.targets = targets
+    }
+}
+
+/// A training job as stored.
+public struct TrainingRunRecord: Sendable, Hashable {
+    public var id: Int64
+    public var status: String
+    public var generationRunID: Int64?
+    public var baseModel: String
+    public var outputDirectory: String
+    public var recipeJSON: String
+    public var error: String?
+}
+
+extension SampleStore {
+    /// Starts a training job and records every row it will train on and every held-out sample,
+    /// in one transaction.
+    public func beginTraining(generationRunID: Int64?, baseModel: String, outputDirectory: String, recipeJSON: String,
+                              rows: [TrainingRowRecord]) throws(StoreError) -> Int64 {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO training_runs (created_at, status, generation_run_id, base_model, output_dir, recipe_json)
+                VALUES (?, 'running', ?, ?, ?, ?)
+                """, arguments: [Self.now(), generationRunID, baseModel, outputDirectory, recipeJSON])
+            let id = db.lastInsertedRowID
+            var positions: [String: Int] = [:]
+            for row in rows {
+                let position = positions[row.phase, default: 0]
+                positions[row.phase] = position + 1
+                try db.execute(sql: """
+                    INSERT INTO training_rows (training_id, phase, position, example_id, leaf, role) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, row.phase, position, row.exampleID, row.leaf, row.role])
+            }
+            return id
+        }
+    }
+
+    public func recordCheckpoint(trainingID: Int64, _ checkpoint: TrainingCheckpointRecord) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO training_checkpoints
+                    (training_id, phase, phase_index, step, total_steps, model_path, optimiser_path, adapter_path, loss, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [trainingID, checkpoint.phase, checkpoint.phaseIndex, checkpoint.step, checkpoint.totalSteps,
+                                 checkpoint.modelPath, checkpoint.optimiserPath, checkpoint.adapterPath, checkpoint.loss, Self.now()])
+        }
+    }
+
+    public func recordEvaluation(trainingID: Int64, _ evaluation: TrainingEvaluationRecord) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO training_evaluations (training_id, stage, stage_index, set_name, kind, loss, targets)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [trainingID, evaluation.stage, evaluation.stageIndex, evaluation.setName, evaluation.kind,
+                                 evaluation.loss, evaluation.targets])
+        }
+    }
+
+    public func finishTraining(_ trainingID: Int64, status: String, error: String? = nil) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE training_runs SET status = ?, finished_at = ?, error = ? WHERE id = ?",
+                           arguments: [status, Self.now(), error, trainingID])
+        }
+    }
+
+    public func latestTrainingID() throws(StoreError) -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM training_runs") }
+    }
+
+    public func training(_ trainingID: Int64) throws(StoreError) -> TrainingRunRecord {
+        let record: TrainingRunRecord? = try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM training_runs WHERE id = ?", arguments: [trainingID]).map { row in
+                TrainingRunRecord(id: row["id"], status: row["status"], generationRunID: row["generation_run_id"], baseModel: row["base_model"],
+                                  outputDirectory: row["output_dir"], recipeJSON: row["recipe_json"], error: row["error"])
+            }
+        }
+        guard let record else { throw StoreError(.notFound, path: path, detail: "no training job \(trainingID)") }
+        return record
+    }
+
+    public func trainingRows(_ trainingID: Int64) throws(StoreError) -> [TrainingRowRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM training_rows WHERE training_id = ? ORDER BY phase, position", arguments: [trainingID]).map {
+                TrainingRowRecord(phase: $0["phase"], exampleID: $0["example_id"], leaf: $0["leaf"], role: $0["role"])
+            }
+        }
+    }
+
+    /// The newest checkpoint of a job (latest phase, then latest step).
+    public func latestCheckpoint(trainingID: Int64) throws(StoreError) -> TrainingCheckpointRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM training_checkpoints WHERE training_id = ? ORDER BY phase_index DESC, step DESC LIMIT 1
+                """, arguments: [trainingID]).map {
+                TrainingCheckpointRecord(phase: $0["phase"], phaseIndex: $0["phase_index"], step: $0["step"], totalSteps: $0["total_steps"],
+                                         modelPath: $0["model_path"], optimiserPath: $0["optimiser_path"], adapterPath: $0["adapter_path"],
+                                         loss: $0["loss"])
+            }
+        }
+    }
+
+    /// The exact weights a phase started from: the end checkpoint of the phase before (nil for the first).
+    public func phaseStartPath(trainingID: Int64, phaseIndex: Int) throws(StoreError) -> String? {
+        guard phaseIndex > 0 else { return nil }
+        return try read { db in
+            try String.fetchOne(db, sql: """
+                SELECT model_path FROM training_checkpoints
+                WHERE training_id = ? AND phase_index = ? AND step = total_steps AND optimiser_path IS NULL
+                """, arguments: [trainingID, phaseIndex - 1])
+        }
+    }
+
+    public func trainingEvaluations(_ trainingID: Int64) throws(StoreError) -> [TrainingEvaluationRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM training_evaluations WHERE training_id = ? ORDER BY stage_index, set_name",
+                             arguments: [trainingID]).map {
+                TrainingEvaluationRecord(stage: $0["stage"], stageIndex: $0["stage_index"], setName: $0["set_name"], kind: $0["kind"],
+                                         loss: $0["loss"], targets: $0["targets"])
+            }
+        }
+    }
+}

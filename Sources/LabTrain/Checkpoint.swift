@@ -1,0 +1,54 @@
+public import Foundation
+public import LabGGUF
+
+/// How a checkpoint stores the matrices; norm weights are always F32, as llama.cpp writes them.
+public enum CheckpointPrecision: String, Sendable, CaseIterable, Codable {
+    case f32, f16, q8_0
+
+    var tensorType: GGMLType {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .q8_0: .q8_0
+        }
+    }
+
+    /// `general.file_type` as llama.cpp numbers it (LLAMA_FTYPE_*).
+    var fileType: UInt32 {
+        switch self {
+        case .f32: 0
+        case .f16: 1
+        case .q8_0: 7
+        }
+    }
+}
+
+extension TrainableLlama {
+    /// Writes the current weights as a GGUF model that this engine and llama.cpp load: the base
+    /// file's metadata (tokenizer, chat template, hyper-parameters) with `general.file_type`
+    /// updated, and every tensor under its original name. The write is atomic (temporary file,
+    /// then rename), so a kill mid-save leaves the previous checkpoint intact.
+    public func writeCheckpoint(to url: URL, precision: CheckpointPrecision, extraMetadata: [(String, GGUFValue)] = []) throws {
+        var writer = GGUFWriter()
+        for (key, value) in metadata where key != "general.alignment" {
+            writer.set(key, value)
+        }
+        writer.set("general.file_type", .uint32(precision.fileType))
+        for (key, value) in extraMetadata { writer.set(key, value) }
+        // With LoRA attached the file holds the merged weights: W + scale·B·A per adapted matrix.
+        var merged: [Int: FloatBuffer] = [:]
+        if let lora {
+            for adapter in lora.adapters {
+                let buffer = FloatBuffer(count: adapter.outputs * adapter.inputs)
+                lora.merged(adapter, base: weights.pointer, into: buffer.pointer)
+                merged[adapter.baseOffset] = buffer
+            }
+        }
+        for tensor in layout.tensors {
+            let values = UnsafeBufferPointer(start: merged[tensor.offset]?.pointer ?? weights.pointer + tensor.offset, count: tensor.count)
+            let type: GGMLType = tensor.isMatrix && tensor.dimensions[0] % precision.tensorType.blockSize == 0 ? precision.tensorType : .f32
+            writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type, values: values)
+        }
+        try writer.write(to: url)
+    }
+}

@@ -1,0 +1,455 @@
+import Foundation
+public import LabGGUF
+public import LabLLM
+import LabCore
+import LabTensor
+
+/// A Llama-family model held as float32 master weights, with a forward pass that keeps what
+/// the backward needs and a backward pass that accumulates into a gradient buffer.
+///
+/// Weights are dequantized once from the GGUF file (any block format the reader decodes), so
+/// training never rounds activations or weights: the gradient is that of the float32 network.
+/// Sequences of a micro-batch are packed into one matrix of rows (no padding); each keeps its
+/// own positions and attends only within itself.
+public final class TrainableLlama: @unchecked Sendable {
+    public let config: LlamaConfig
+    public let layout: ParameterLayout
+    /// The base file's metadata, carried into checkpoints unchanged.
+    public let metadata: [(key: String, value: GGUFValue)]
+    /// Where the weights came from.
+    public let sourcePath: String
+
+    let weights: FloatBuffer
+    let gradients: FloatBuffer
+    /// Attached adapters; while present the base weights are frozen and only the adapters train.
+    private(set) var lora: LoRAAdapters?
+    /// Seed of the adapter dropout masks of the next pass (set per step, so a resumed job draws the same masks).
+    private var dropoutSeed: UInt64 = 0
+    /// Dropout applies in training passes only; evaluation and logits see the whole adapter.
+    private var dropoutActive = false
+    private var workspace: Workspace?
+
+    /// Reads `file` into float32 weights; throws naming the tensor that is missing or misshapen.
+    public init(file: GGUFFile) throws(ModelError) {
+        let config = try LlamaConfig(file: file)
+        let tied = file.tensorInfo(named: "output.weight") == nil
+        let layout = ParameterLayout(config: config, tiedOutput: tied)
+        let weights = FloatBuffer(count: layout.count)
+        for tensor in layout.tensors {
+            guard let info = file.tensorInfo(named: tensor.name) else {
+                throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete llama-architecture GGUF?")
+            }
+            guard info.dimensions == tensor.dimensions else {
+                throw ModelError(path: file.path, field: tensor.name, "has shape \(info.dimensions), expected \(tensor.dimensions) from the llama.* metadata")
+            }
+            Dequantize.run(info.type, from: file.data(of: info), count: info.elementCount, into: weights.pointer + tensor.offset)
+        }
+        self.config = config
+        self.layout = layout
+        self.metadata = file.metadata
+        self.sourcePath = file.path
+        self.weights = weights
+        self.gradients = FloatBuffer(count: layout.count)
+    }
+
+    /// A copy with the same weights and fresh gradients (a reference model for evaluation).
+    init(copying other: TrainableLlama) {
+        config = other.config
+        layout = other.layout
+        metadata = other.metadata
+        sourcePath = other.sourcePath
+        weights = FloatBuffer(count: other.layout.count)
+        weights.copy(from: other.weights)
+        gradients = FloatBuffer(count: other.layout.count)
+    }
+
+    /// The weights of one tensor (read-only view for tests and checkpoints).
+    public func values(of name: String) -> UnsafeBufferPointer<Float>? {
+        layout.tensor(named: name).map { UnsafeBufferPointer(start: weights.pointer + $0.offset, count: $0.count) }
+    }
+
+    /// The accumulated gradient of one tensor.
+    public func gradient(of name: String) -> UnsafeBufferPointer<Float>? {
+        layout.tensor(named: name).map { UnsafeBufferPointer(start: gradients.pointer + $0.offset, count: $0.count) }
+    }
+
+    /// Mutable weights, for tests that perturb one element (finite differences).
+    public func withMutableWeights<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(weights.buffer)
+    }
+
+    /// Mutable gradients (the optimiser and clipping work on them in place).
+    public func withMutableGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(gradients.buffer)
+    }
+
+    /// The gradients the optimiser will use (the adapters' with LoRA attached).
+    public func withMutableTrainableGradients<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(trainableGradients.buffer)
+    }
+
+    /// Sets every gradient to zero (start of an optimiser step).
+    public func zeroGradients() { trainableGradients.zero() }
+
+    /// What the optimiser updates: the adapters when LoRA is attached, else every weight.
+    var trainableWeights: FloatBuffer { lora?.weights ?? weights }
+    var trainableGradients: FloatBuffer { lora?.gradients ?? gradients }
+    /// Ranges of the trainable buffer that weight decay applies to (matrices, never norms).
+    var decayedRanges: [Range<Int>] {
+        if let lora { return [0..<lora.weights.count] }
+        return layout.tensors.filter(\.isMatrix).map { $0.offset..<($0.offset + $0.count) }
+    }
+
+    /// The LoRA settings in use, if adapters are attached.
+    public var loraSettings: LoRASettings? { lora?.settings }
+
+    /// Attaches fresh adapters (A random, B zero, so the model's outputs are unchanged) and
+    /// freezes the base weights.
+    public func attachLoRA(_ settings: LoRASettings, seed: UInt64) {
+        precondition(settings.rank > 0 && !settings.targets.isEmpty)
+        lora = LoRAAdapters(layout: layout, config: shape, settings: settings, seed: seed)
+        workspace = nil
+    }
+
+    /// Folds the adapters into the base weights (W ← W + scale·B·A) and detaches them.
+    public func mergeLoRA() {
+        guard let lora else { return }
+        for adapter in lora.adapters {
+            let merged = FloatBuffer(count: adapter.outputs * adapter.inputs)
+            lora.merged(adapter, base: weights.pointer, into: merged.pointer)
+            (weights.pointer + adapter.baseOffset).update(from: merged.pointer, count: merged.count)
+        }
+        self.lora = nil
+        workspace = nil
+    }
+
+    /// The adapters' weights (A then B per adapter, in block order), for saving and tests.
+    public func withMutableAdapterWeights<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R? {
+        guard let lora else { return nil }
+        return try body(lora.weights.buffer)
+    }
+
+    var shape: LlamaShape {
+        LlamaShape(embedding: config.embeddingLength, attention: config.headCount * config.headSize,
+                   kvDimension: config.kvDimension, feedForward: config.feedForwardLength)
+    }
+
+    /// out (+)= x · Wᵀ for one projection of block `layer`, plus scale · dropout(x)·Aᵀ·Bᵀ when it is adapted.
+    private func project(_ ws: Workspace, _ layer: Int, _ target: LoRATarget, _ out: UnsafeMutablePointer<Float>,
+                         _ x: UnsafePointer<Float>, rows N: Int, accumulate: Bool = false) {
+        let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
+        matmulForward(out, x, weights.pointer + offset, rows: N, inputs: inputs, outputs: outputs, accumulate: accumulate)
+        guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
+        let adapter = lora.adapters[index], r = lora.settings.rank
+        let buffers = ws.lora[index]
+        var input = x
+        if dropoutActive, let multiplier = buffers.multiplier, let dropped = buffers.dropped {
+            // Inverted dropout: keep with probability 1 − p and scale by 1 / (1 − p).
+            var random = SeededRandom(seed: dropoutSeed, stream: "lora-dropout/\(index)")
+            let keep = 1 / (1 - lora.settings.dropout)
+            for i in 0..<(N * inputs) {
+                multiplier.pointer[i] = random.nextUnitFloat() < lora.settings.dropout ? 0 : keep
+                dropped.pointer[i] = x[i] * multiplier.pointer[i]
+            }
+            input = UnsafePointer(dropped.pointer)
+        }
+        // v = scale · input·Aᵀ (N × r), then out += v·Bᵀ.
+        matmulForward(buffers.projected.pointer, input, lora.weights.pointer + adapter.a, rows: N, inputs: inputs, outputs: r)
+        for i in 0..<(N * r) { buffers.projected.pointer[i] *= lora.settings.scale }
+        matmulForward(out, buffers.projected.pointer, lora.weights.pointer + adapter.b, rows: N, inputs: r, outputs: outputs, accumulate: true)
+    }
+
+    /// Backward of `project`: dx (+)= dout·W (+ the adapter's path); dW accumulates unless the
+    /// base is frozen; the adapter's dA, dB accumulate when adapted.
+    private func projectBackward(_ ws: Workspace, _ layer: Int, _ target: LoRATarget, dx: UnsafeMutablePointer<Float>,
+                                 dout: UnsafePointer<Float>, x: UnsafePointer<Float>, rows N: Int, accumulateInput: Bool = false) {
+        let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
+        matmulBackward(dx: dx, dw: lora == nil ? gradients.pointer + offset : nil, dout: dout, x: x, w: weights.pointer + offset,
+                       rows: N, inputs: inputs, outputs: outputs, accumulateInput: accumulateInput)
+        guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
+        let adapter = lora.adapters[index], r = lora.settings.rank
+        let buffers = ws.lora[index]
+        let w = lora.weights.pointer, g = lora.gradients.pointer
+        // dB += doutᵀ·v and dv = dout·B; du = scale·dv.
+        matmulBackward(dx: buffers.gradient.pointer, dw: g + adapter.b, dout: dout, x: buffers.projected.pointer, w: w + adapter.b,
+                       rows: N, inputs: r, outputs: outputs)
+        for i in 0..<(N * r) { buffers.gradient.pointer[i] *= lora.settings.scale }
+        let input = dropoutActive ? buffers.dropped.map { UnsafePointer($0.pointer) } ?? x : x
+        if dropoutActive, let multiplier = buffers.multiplier, let dropped = buffers.dropped {
+            // dA += duᵀ·input first: d(input) = du·A then overwrites the dropped input's buffer, and
+            // flows through the dropout mask into dx.
+            matmulBackward(dx: nil, dw: g + adapter.a, dout: buffers.gradient.pointer, x: input, w: w + adapter.a,
+                           rows: N, inputs: inputs, outputs: r)
+            matmulBackward(dx: dropped.pointer, dw: nil, dout: buffers.gradient.pointer, x: input, w: w + adapter.a,
+                           rows: N, inputs: inputs, outputs: r)
+            for i in 0..<(N * inputs) { dx[i] += dropped.pointer[i] * multiplier.pointer[i] }
+        } else {
+            matmulBackward(dx: dx, dw: g + adapter.a, dout: buffers.gradient.pointer, x: input, w: w + adapter.a,
+                           rows: N, inputs: inputs, outputs: r, accumulateInput: true)
+        }
+    }
+
+    /// Loss of `sequences` without gradients.
+    public func loss(_ sequences: [TrainingSequence]) -> LossSum {
+        run(sequences, lossScale: nil)
+    }
+
+    /// Loss of `sequences`, adding ∂(lossScale · Σ nll)/∂w to the gradients. With lossScale =
+    /// 1 / (scored targets of the whole optimiser step) the accumulated gradient is that of the
+    /// step's mean loss, however it is split into micro-batches.
+    /// `dropoutSeed` draws the LoRA dropout masks (unused without LoRA dropout).
+    @discardableResult
+    public func accumulateGradients(_ sequences: [TrainingSequence], lossScale: Float, dropoutSeed: UInt64 = 0) -> LossSum {
+        self.dropoutSeed = dropoutSeed
+        dropoutActive = true
+        defer { dropoutActive = false }
+        return run(sequences, lossScale: lossScale)
+    }
+
+    /// Next-token logits (rows, vocabulary) of one sequence, for checks against the engine.
+    public func logits(_ tokens: [Int32]) -> [Float] {
+        let sequence = TrainingSequence(tokens: tokens, scored: tokens.map { _ in false })
+        let ws = prepareWorkspace(for: [sequence])
+        forward(ws, [sequence], headRows: nil)
+        return Array(UnsafeBufferPointer(start: ws.logits.pointer, count: tokens.count * config.vocabularySize))
+    }
+
+    // MARK: The passes
+
+    private func prepareWorkspace(for sequences: [TrainingSequence]) -> Workspace {
+        let rows = sequences.reduce(0) { $0 + $1.tokens.count }
+        let squares = sequences.reduce(0) { $0 + $1.tokens.count * $1.tokens.count }
+        if let ws = workspace, ws.rowCapacity >= rows, ws.squareCapacity >= squares { return ws }
+        let grown = Workspace(config: config, rows: max(rows, workspace?.rowCapacity ?? 0),
+                              squares: max(squares, workspace?.squareCapacity ?? 0), lora: lora)
+        workspace = grown
+        return grown
+    }
+
+    private func run(_ sequences: [TrainingSequence], lossScale: Float?) -> LossSum {
+        let sequences = sequences.filter { !$0.tokens.isEmpty }
+        guard !sequences.isEmpty else { return LossSum() }
+        let ws = prepareWorkspace(for: sequences)
+        let targets = sequences.flatMap(\.targets)
+        // Only rows that predict a scored token need logits: with prompts masked (skills rows)
+        // that skips most of the output head, the largest matrix, forward and backward.
+        let scoredRows = targets.indices.filter { targets[$0] >= 0 }
+        forward(ws, sequences, headRows: scoredRows)
+        let headTargets = scoredRows.map { targets[$0] }
+        let sum = crossEntropy(ws.logits.pointer, targets: headTargets, scale: lossScale)
+        if lossScale != nil { backward(ws, sequences, headRows: scoredRows) }
+        return sum
+    }
+
+    /// Cross-entropy over the head's rows, split across threads by rows; with a scale the
+    /// logits are replaced by their gradient.
+    private func crossEntropy(_ logits: UnsafeMutablePointer<Float>, targets: [Int32], scale: Float?) -> LossSum {
+        let V = config.vocabularySize
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, targets.count / 8))
+        let partial = PartialSums(count: parts)
+        parallelRanges(count: parts, threads: parts) { range in
+            for part in range {
+                let rows = (part * targets.count / parts)..<((part + 1) * targets.count / parts)
+                let slice = Array(targets[rows])
+                let base = logits + rows.lowerBound * V
+                let result = scale.map { crossEntropyForwardBackward(base, targets: slice, vocabulary: V, scale: $0) }
+                    ?? crossEntropyLoss(base, targets: slice, vocabulary: V)
+                partial.set(part, LossSum(nll: result.nllSum, count: result.count))
+            }
+        }
+        return partial.total
+    }
+
+    /// The forward pass; logits are computed for `headRows` only (all rows when nil), packed.
+    private func forward(_ ws: Workspace, _ sequences: [TrainingSequence], headRows: [Int]? = nil) {
+        let c = config
+        let (C, F, V, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.vocabularySize,
+                                          c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let tokens = sequences.flatMap(\.tokens)
+        let N = tokens.count
+        let w = weights.pointer
+        ws.rope = RotaryTable(positions: sequences.flatMap { Array(0..<$0.tokens.count) }, dimensions: c.ropeDimensions,
+                              base: c.ropeFrequencyBase)
+        let x0 = ws.residual[0].pointer
+        for (t, token) in tokens.enumerated() {
+            (x0 + t * C).update(from: w + layout.embedding + Int(token) * C, count: C)
+        }
+        for (l, layer) in layout.layers.enumerated() {
+            let a = ws.layers[l]
+            let xIn = ws.residual[l].pointer, xMid = a.middle.pointer, xOut = ws.residual[l + 1].pointer
+            rmsnormForward(a.norm1.pointer, xIn, w + layer.attentionNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+            project(ws, l, .query, a.q.pointer, a.norm1.pointer, rows: N)
+            project(ws, l, .key, a.k.pointer, a.norm1.pointer, rows: N)
+            project(ws, l, .value, a.v.pointer, a.norm1.pointer, rows: N)
+            ropeForward(a.q.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
+            ropeForward(a.k.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
+            var row = 0, square = 0
+            for sequence in sequences {
+                let T = sequence.tokens.count
+                causalAttentionForward(
+                    a.attention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
+                    q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
+                    rows: T, heads: H, kvHeads: KVH, headSize: hs
+                )
+                row += T
+                square += T * T
+            }
+            xMid.update(from: xIn, count: N * C)
+            project(ws, l, .output, xMid, a.attention.pointer, rows: N, accumulate: true)
+            rmsnormForward(a.norm2.pointer, xMid, w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+            project(ws, l, .gate, a.gate.pointer, a.norm2.pointer, rows: N)
+            project(ws, l, .up, a.up.pointer, a.norm2.pointer, rows: N)
+            swigluForward(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+            xOut.update(from: xMid, count: N * C)
+            project(ws, l, .down, xOut, a.hidden.pointer, rows: N, accumulate: true)
+        }
+        rmsnormForward(ws.finalNorm.pointer, ws.residual[c.layerCount].pointer, w + layout.outputNorm,
+                       rows: N, channels: C, epsilon: c.rmsEpsilon)
+        guard let headRows, headRows.count < N else {
+            matmulForward(ws.logits.pointer, ws.finalNorm.pointer, w + layout.output, rows: N, inputs: C, outputs: V)
+            return
+        }
+        for (i, row) in headRows.enumerated() {
+            (ws.headInput.pointer + i * C).update(from: ws.finalNorm.pointer + row * C, count: C)
+        }
+        matmulForward(ws.logits.pointer, ws.headInput.pointer, w + layout.output, rows: headRows.count, inputs: C, outputs: V)
+    }
+
+    /// Runs after `forward` and the cross-entropy, which left ∂loss/∂logits in `ws.logits`.
+    private func backward(_ ws: Workspace, _ sequences: [TrainingSequence], headRows: [Int]) {
+        let c = config
+        let (C, F, V, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.vocabularySize,
+                                          c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let N = sequences.reduce(0) { $0 + $1.tokens.count }
+        let w = weights.pointer, g = gradients.pointer
+        let frozen = lora != nil
+        let dx = ws.dResidual.pointer, dNorm = ws.dNorm.pointer
+        // Output head (on the rows that have logits) and final norm.
+        let headGradient = frozen ? nil : g + layout.output
+        if headRows.count == N {
+            matmulBackward(dx: dNorm, dw: headGradient, dout: ws.logits.pointer, x: ws.finalNorm.pointer, w: w + layout.output,
+                           rows: N, inputs: C, outputs: V)
+        } else {
+            dNorm.update(repeating: 0, count: N * C)
+            if !headRows.isEmpty {
+                // dW first (it reads the head input), then dx into the same rows' scratch.
+                matmulBackward(dx: nil, dw: headGradient, dout: ws.logits.pointer, x: ws.headInput.pointer, w: w + layout.output,
+                               rows: headRows.count, inputs: C, outputs: V)
+                matmulBackward(dx: ws.headInput.pointer, dw: nil, dout: ws.logits.pointer, x: ws.headInput.pointer, w: w + layout.output,
+                               rows: headRows.count, inputs: C, outputs: V)
+                for (i, row) in headRows.enumerated() {
+                    (dNorm + row * C).update(from: ws.headInput.pointer + i * C, count: C)
+                }
+            }
+        }
+        dx.update(repeating: 0, count: N * C)
+        rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layout.outputNorm, dout: dNorm, x: ws.residual[c.layerCount].pointer,
+                        weight: w + layout.outputNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+        for (l, layer) in layout.layers.enumerated().reversed() {
+            let a = ws.layers[l]
+            // Feed-forward: xOut = xMid + down(swiglu(gate(n2), up(n2))); dx flows through unchanged.
+            projectBackward(ws, l, .down, dx: ws.dHidden.pointer, dout: dx, x: a.hidden.pointer, rows: N)
+            swigluBackward(dgate: a.gate.pointer, dup: a.up.pointer, dout: ws.dHidden.pointer,
+                           gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+            projectBackward(ws, l, .gate, dx: dNorm, dout: a.gate.pointer, x: a.norm2.pointer, rows: N)
+            projectBackward(ws, l, .up, dx: dNorm, dout: a.up.pointer, x: a.norm2.pointer, rows: N, accumulateInput: true)
+            rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layer.feedForwardNorm, dout: dNorm, x: a.middle.pointer,
+                            weight: w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+            // Attention: xMid = xIn + o(attention(rope(q(n1)), rope(k(n1)), v(n1))).
+            projectBackward(ws, l, .output, dx: ws.dAttention.pointer, dout: dx, x: a.attention.pointer, rows: N)
+            ws.dk.zero()
+            ws.dv.zero()
+            var row = 0, square = 0
+            for sequence in sequences {
+                let T = sequence.tokens.count
+                causalAttentionBackward(
+                    dq: ws.dq.pointer + row * C, dk: ws.dk.pointer + row * kvd, dv: ws.dv.pointer + row * kvd,
+                    dout: ws.dAttention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
+                    q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
+                    rows: T, heads: H, kvHeads: KVH, headSize: hs, scratch: ws.scoreScratch.pointer
+                )
+                row += T
+                square += T * T
+            }
+            ropeBackward(ws.dq.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
+            ropeBackward(ws.dk.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
+            projectBackward(ws, l, .query, dx: dNorm, dout: ws.dq.pointer, x: a.norm1.pointer, rows: N)
+            projectBackward(ws, l, .key, dx: dNorm, dout: ws.dk.pointer, x: a.norm1.pointer, rows: N, accumulateInput: true)
+            projectBackward(ws, l, .value, dx: dNorm, dout: ws.dv.pointer, x: a.norm1.pointer, rows: N, accumulateInput: true)
+            rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layer.attentionNorm, dout: dNorm, x: ws.residual[l].pointer,
+                            weight: w + layer.attentionNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+        }
+        if !frozen { embeddingBackward(g + layout.embedding, dout: dx, tokens: sequences.flatMap(\.tokens), channels: C) }
+    }
+}
+
+/// Activations of one packed micro-batch, kept for the backward pass, and the backward's scratch.
+/// Grown when a larger batch arrives, reused otherwise.
+private final class Workspace {
+    struct Layer {
+        let norm1, q, k, v, probabilities, attention, middle, norm2, gate, up, hidden: FloatBuffer
+    }
+
+    let rowCapacity: Int
+    let squareCapacity: Int
+    /// residual[l] is the input of block l; residual[L] the input of the final norm.
+    let residual: [FloatBuffer]
+    let layers: [Layer]
+    let finalNorm, logits: FloatBuffer
+    /// The final-norm rows that get logits, packed (and their gradient, in the backward).
+    let headInput: FloatBuffer
+    let dResidual, dNorm, dAttention, dq, dk, dv, dHidden, scoreScratch: FloatBuffer
+    var rope = RotaryTable(positions: [], dimensions: 2, base: 10_000)
+
+    /// Per adapter: v = scale·input·Aᵀ, its gradient, and with dropout the mask and the dropped input.
+    struct AdapterBuffers {
+        let projected, gradient: FloatBuffer
+        let multiplier, dropped: FloatBuffer?
+    }
+
+    let lora: [AdapterBuffers]
+
+    init(config c: LlamaConfig, rows N: Int, squares: Int, lora adapters: LoRAAdapters?) {
+        lora = adapters.map { adapters in
+            adapters.adapters.map { adapter in
+                let r = adapters.settings.rank
+                let dropout = adapters.settings.dropout > 0
+                return AdapterBuffers(projected: FloatBuffer(count: N * r), gradient: FloatBuffer(count: N * r),
+                                      multiplier: dropout ? FloatBuffer(count: N * adapter.inputs) : nil,
+                                      dropped: dropout ? FloatBuffer(count: N * adapter.inputs) : nil)
+            }
+        } ?? []
+        rowCapacity = N
+        squareCapacity = squares
+        let (C, F, kvd) = (c.embeddingLength, c.feedForwardLength, c.kvDimension)
+        residual = (0...c.layerCount).map { _ in FloatBuffer(count: N * C) }
+        layers = (0..<c.layerCount).map { _ in
+            Layer(norm1: FloatBuffer(count: N * C), q: FloatBuffer(count: N * C), k: FloatBuffer(count: N * kvd),
+                  v: FloatBuffer(count: N * kvd), probabilities: FloatBuffer(count: squares * c.headCount),
+                  attention: FloatBuffer(count: N * C), middle: FloatBuffer(count: N * C), norm2: FloatBuffer(count: N * C),
+                  gate: FloatBuffer(count: N * F), up: FloatBuffer(count: N * F), hidden: FloatBuffer(count: N * F))
+        }
+        finalNorm = FloatBuffer(count: N * C)
+        headInput = FloatBuffer(count: N * C)
+        logits = FloatBuffer(count: N * c.vocabularySize)
+        dResidual = FloatBuffer(count: N * C)
+        dNorm = FloatBuffer(count: N * C)
+        dAttention = FloatBuffer(count: N * C)
+        dq = FloatBuffer(count: N * C)
+        dk = FloatBuffer(count: N * kvd)
+        dv = FloatBuffer(count: N * kvd)
+        dHidden = FloatBuffer(count: N * F)
+        let longest = Int(Double(squares).squareRoot().rounded(.up))
+        scoreScratch = FloatBuffer(count: longest * longest)
+    }
+}
+
+/// One slot per parallel part, summed after the parts finish.
+private final class PartialSums: @unchecked Sendable {
+    private let sums: UnsafeMutableBufferPointer<LossSum>
+    init(count: Int) { sums = .allocate(capacity: count); sums.initialize(repeating: LossSum()) }
+    deinit { sums.deallocate() }
+    /// Each part writes only its own slot (raw memory, so concurrent parts never share a buffer header).
+    func set(_ index: Int, _ value: LossSum) { sums[index] = value }
+    var total: LossSum { sums.reduce(LossSum(), +) }
+}

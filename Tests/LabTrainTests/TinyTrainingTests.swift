@@ -1,0 +1,194 @@
+import Foundation
+import LabCore
+import LabGGUF
+import LabLLM
+import LabTestSupport
+import LabTrain
+import Testing
+
+/// A tiny random model, loaded for training, with its file kept for the engine.
+struct TinyFixture {
+    let directory: URL
+    let url: URL
+    let model: TrainableLlama
+
+    init(_ config: TinyLlamaModel.Config = TinyLlamaModel.Config(), seed: UInt64 = 7) throws {
+        directory = try TestPaths.temporaryDirectory("train")
+        url = directory.appendingPathComponent("tiny.gguf")
+        try TinyLlamaModel.write(to: url, config: config, seed: seed)
+        model = try TrainableLlama(file: GGUFFile(url: url))
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Deterministic token sequences for a vocabulary of `size`.
+func tokenSequences(_ lengths: [Int], vocabulary size: Int, seed: UInt64) -> [[Int32]] {
+    var random = SeededRandom(seed: seed)
+    return lengths.map { n in (0..<n).map { _ in Int32(random.next() % UInt64(size)) } }
+}
+
+@Suite("Training on a tiny model")
+struct TinyTrainingTests {
+    @Test("the training forward pass gives the engine's logits", arguments: [false, true])
+    func forwardMatchesEngine(tied: Bool) throws {
+        let fixture = try TinyFixture(TinyLlamaModel.Config(tiedOutput: tied))
+        defer { fixture.remove() }
+        let engine = try LlamaModel(file: GGUFFile(url: fixture.url), threads: 1, quantizesActivations: false)
+        let tokens = tokenSequences([19], vocabulary: engine.vocabularySize, seed: 3)[0]
+        let state = try engine.makeSequenceState(capacity: 64)
+        let expected = try engine.forwardAllPositions(tokens: tokens, state: state)
+        let actual = fixture.model.logits(tokens)
+        #expect(actual.count == expected.count)
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-4, "largest logit difference \(worst)")
+    }
+
+    @Test("packed sequences score exactly as when run one by one")
+    func packingIsolatesSequences() throws {
+        let fixture = try TinyFixture()
+        defer { fixture.remove() }
+        let model = fixture.model
+        let sequences = tokenSequences([5, 12, 1, 9], vocabulary: model.config.vocabularySize, seed: 4).map { TrainingSequence(tokens: $0) }
+        let packed = model.loss(sequences)
+        let separate = sequences.map { model.loss([$0]) }.reduce(LossSum(), +)
+        #expect(packed.count == 5 - 1 + 12 - 1 + 0 + 9 - 1)
+        #expect(abs(packed.nll - separate.nll) < 1e-3 * separate.nll)
+    }
+
+    @Test("every tensor's gradient equals a central difference of the loss along a random direction", arguments: [false, true])
+    func gradientsMatchFiniteDifferences(tied: Bool) throws {
+        let fixture = try TinyFixture(TinyLlamaModel.Config(layers: 2, embedding: 32, heads: 4, kvHeads: 2, feedForward: 64, tiedOutput: tied))
+        defer { fixture.remove() }
+        let model = fixture.model
+        var sequences = tokenSequences([7, 11], vocabulary: model.config.vocabularySize, seed: 5).map { TrainingSequence(tokens: $0) }
+        sequences[1].scored = sequences[1].scored.enumerated().map { $0.offset >= 6 }  // a masked prompt
+        let targets = sequences.reduce(0) { $0 + $1.scoredCount }
+        model.zeroGradients()
+        let base = model.accumulateGradients(sequences, lossScale: 1 / Float(targets))
+        #expect(base.count == targets)
+        var random = SeededRandom(seed: 9)
+        for tensor in model.layout.tensors {
+            let direction = (0..<tensor.count).map { _ in random.nextUnitFloat() * 2 - 1 }
+            let gradient = model.gradient(of: tensor.name)!
+            let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let h: Float = 2e-3
+            func shifted(_ sign: Float) -> Double {
+                model.withMutableWeights { w in
+                    for i in 0..<tensor.count { w[tensor.offset + i] += sign * h * direction[i] }
+                }
+                defer {
+                    model.withMutableWeights { w in
+                        for i in 0..<tensor.count { w[tensor.offset + i] -= sign * h * direction[i] }
+                    }
+                }
+                return model.loss(sequences).mean
+            }
+            let numeric = (shifted(1) - shifted(-1)) / Double(2 * h)
+            let error = abs(analytic - numeric) / max(1e-3, abs(numeric))
+            #expect(error < 2e-2, "\(tensor.name): analytic \(analytic), numeric \(numeric)")
+        }
+    }
+
+    @Test("one optimiser step equals AdamW written out in Double")
+    func adamStepMatchesNaive() throws {
+        let fixture = try TinyFixture()
+        defer { fixture.remove() }
+        let model = fixture.model
+        let sequences = tokenSequences([16, 9], vocabulary: model.config.vocabularySize, seed: 6).map { TrainingSequence(tokens: $0) }
+        let settings = AdamWSettings(beta1: 0.9, beta2: 0.95, epsilon: 1e-8, weightDecay: 0.1)
+        let optimiser = AdamW(model: model, settings: settings)
+        var moments: (m: [Double], v: [Double]) = ([], [])
+        for step in 1...2 {
+            model.zeroGradients()
+            model.accumulateGradients(sequences, lossScale: 1 / Float(sequences.reduce(0) { $0 + $1.scoredCount }))
+            let w = model.withMutableWeights { Array($0) }, g = model.withMutableGradients { Array($0) }
+            let expected = naiveAdamW(weights: w, gradients: g, layout: model.layout, settings: settings, lr: 1e-3, step: step,
+                                      moments: &moments)
+            optimiser.update(model, learningRate: 1e-3)
+            let actual = model.withMutableWeights { Array($0) }
+            let worst = zip(actual, expected).map { abs(Double($0) - $1) / (1e-3 + abs($1)) }.max() ?? .infinity
+            #expect(worst < 1e-4, "step \(step): worst relative difference \(worst)")
+        }
+        #expect(optimiser.step == 2)
+    }
+
+    @Test("training memorises a short text: the loss falls by more than half in 30 steps")
+    func memorisation() throws {
+        let fixture = try TinyFixture()
+        defer { fixture.remove() }
+        let model = fixture.model
+        let sequences = tokenSequences([24, 24], vocabulary: model.config.vocabularySize, seed: 8).map { TrainingSequence(tokens: $0) }
+        let optimiser = AdamW(model: model, settings: AdamWSettings())
+        let before = model.loss(sequences).mean
+        for _ in 0..<30 {
+            model.zeroGradients()
+            model.accumulateGradients(sequences, lossScale: 1 / Float(sequences.reduce(0) { $0 + $1.scoredCount }))
+            clipGradients(model, maximum: 1)
+            optimiser.update(model, learningRate: 1e-2)
+        }
+        let after = model.loss(sequences).mean
+        #expect(after < before / 2, "loss \(before) → \(after)")
+    }
+
+    @Test("a checkpoint reloads with identical logits in the trainer and the engine", arguments: CheckpointPrecision.allCases)
+    func checkpointRoundTrip(precision: CheckpointPrecision) throws {
+        let fixture = try TinyFixture()
+        defer { fixture.remove() }
+        let model = fixture.model
+        let sequences = tokenSequences([10], vocabulary: model.config.vocabularySize, seed: 10).map { TrainingSequence(tokens: $0) }
+        let optimiser = AdamW(model: model, settings: AdamWSettings())
+        model.accumulateGradients(sequences, lossScale: 0.1)
+        optimiser.update(model, learningRate: 1e-2)
+        let url = fixture.directory.appendingPathComponent("step1-\(precision).gguf")
+        try model.writeCheckpoint(to: url, precision: precision)
+        let file = try GGUFFile(url: url)
+        #expect(file.string("tokenizer.chat_template") != nil, "the base model's metadata is carried over")
+        let reloaded = try TrainableLlama(file: file)
+        let tokens = sequences[0].tokens
+        let original = model.logits(tokens), again = reloaded.logits(tokens)
+        if precision == .f32 {
+            #expect(original == again, "an F32 checkpoint is exact")
+        } else {
+            let worst = zip(original, again).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < (precision == .f16 ? 0.02 : 0.2), "\(precision): worst logit difference \(worst)")
+        }
+        let engine = try LlamaModel(file: file, threads: 1, quantizesActivations: false)
+        let engineLogits = try engine.forwardAllPositions(tokens: tokens, state: engine.makeSequenceState(capacity: 32))
+        let worstEngine = zip(again, engineLogits).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worstEngine < 1e-4, "engine vs trainer on the checkpoint: \(worstEngine)")
+    }
+
+    @Test("the learning-rate schedule warms up linearly and decays by a cosine to the minimum")
+    func schedule() {
+        let schedule = LearningRateSchedule(peak: 1e-3, warmupSteps: 10, totalSteps: 110, minimum: 1e-5)
+        #expect(abs(schedule.rate(at: 1) - 1e-4) < 1e-9)
+        #expect(abs(schedule.rate(at: 10) - 1e-3) < 1e-9)
+        #expect(abs(schedule.rate(at: 60) - (1e-5 + (1e-3 - 1e-5) / 2)) < 1e-8)
+        #expect(abs(schedule.rate(at: 110) - 1e-5) < 1e-9)
+        #expect(abs(schedule.rate(at: 200) - 1e-5) < 1e-9)
+    }
+}
+
+/// AdamW as the paper writes it, in Double, carrying its moments in `moments`.
+private func naiveAdamW(
+    weights: [Float], gradients: [Float], layout: ParameterLayout, settings: AdamWSettings, lr: Double, step: Int,
+    moments: inout (m: [Double], v: [Double])
+) -> [Double] {
+    if moments.m.count != weights.count { moments = ([Double](repeating: 0, count: weights.count), [Double](repeating: 0, count: weights.count)) }
+    var decays = [Bool](repeating: false, count: weights.count)
+    for tensor in layout.tensors where tensor.isMatrix { for i in tensor.offset..<(tensor.offset + tensor.count) { decays[i] = true } }
+    let (b1, b2, eps) = (Double(settings.beta1), Double(settings.beta2), Double(settings.epsilon))
+    var out = [Double](repeating: 0, count: weights.count)
+    for i in weights.indices {
+        let g = Double(gradients[i])
+        moments.m[i] = b1 * moments.m[i] + (1 - b1) * g
+        moments.v[i] = b2 * moments.v[i] + (1 - b2) * g * g
+        let mHat = moments.m[i] / (1 - pow(b1, Double(step)))
+        let vHat = moments.v[i] / (1 - pow(b2, Double(step)))
+        var w = Double(weights[i])
+        if decays[i] { w -= lr * Double(settings.weightDecay) * w }
+        out[i] = w - lr * mHat / (vHat.squareRoot() + eps)
+    }
+    return out
+}
