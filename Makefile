@@ -38,8 +38,10 @@ run: release
 	$(RELEASE_BIN) export latest --db $(DB) --phase skills -o out/skills.jsonl
 	$(RELEASE_BIN) train --db $(DB) --run latest --epochs $(TRAIN_EPOCHS) --max-steps $(TRAIN_MAX_STEPS) -o out/model
 
+# OpenBLAS's kernel is chosen when it loads; the tests run in-process, so it is set here (the
+# synthlab binary sets it itself).
 test: model
-	$(SWIFT) test
+	core="$${OPENBLAS_CORETYPE:-$$(scripts/openblas-coretype.sh)}"; env $${core:+OPENBLAS_CORETYPE=$$core} $(SWIFT) test
 
 # The peers the benchmarks compare against (llama.cpp's Python binding and server, the openai client).
 bench-deps:

@@ -172,7 +172,7 @@ extension SampleStore {
 
     public func trainingEvaluations(_ trainingID: Int64) throws(StoreError) -> [TrainingEvaluationRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM training_evaluations WHERE training_id = ? ORDER BY stage_index, set_name",
+            try Row.fetchAll(db, sql: "SELECT * FROM training_evaluations WHERE training_id = ? ORDER BY stage_index, rowid",
                              arguments: [trainingID]).map {
                 TrainingEvaluationRecord(stage: $0["stage"], stageIndex: $0["stage_index"], setName: $0["set_name"], kind: $0["kind"],
                                          loss: $0["loss"], targets: $0["targets"])

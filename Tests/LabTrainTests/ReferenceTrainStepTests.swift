@@ -69,14 +69,17 @@ struct ReferenceTrainStepTests {
             if error > worst.error { worst = (tensor.name, error) }
             #expect(error <= 1e-3, "\(tensor.name): gradient norm \(gradientNorm(model, tensor: tensor)), PyTorch \(expected)")
         }
-        print("largest relative gradient-norm difference: \(worst.name) \(worst.error)")
+        print("loss \(loss.mean) (PyTorch \(reference.loss_all_targets)), total gradient norm \(gradientNorm(model)) "
+              + "(PyTorch \(reference.grad_l2_norm_total)); largest relative gradient-norm difference: \(worst.name) \(worst.error)")
 
         // One AdamW step from these gradients, then the loss again.
         let step = reference.after_one_adamw_step
         let optimiser = AdamW(model: model, settings: AdamWSettings(
             beta1: step.betas[0], beta2: step.betas[1], epsilon: step.eps, weightDecay: step.weight_decay))
         optimiser.update(model, learningRate: step.lr)
-        expectRelative(model.loss([all]).mean, step.loss_all_targets, "loss after one AdamW step")
+        let after = model.loss([all]).mean
+        print("loss after one AdamW step \(after) (PyTorch \(step.loss_all_targets))")
+        expectRelative(after, step.loss_all_targets, "loss after one AdamW step")
     }
 
     @Test("with the loss only on targets 127…254")

@@ -1,0 +1,125 @@
+import Foundation
+import LabCore
+import LabTestSupport
+import Testing
+
+/// A tiny model and InstructLab-format JSONL rows (two knowledge leaves, two skill leaves) in a
+/// temporary folder, for driving `synthlab train` through the binary.
+private struct TrainProject {
+    let root: URL
+    var base: String { root.appendingPathComponent("tiny.gguf").path }
+    var jsonl: String { root.appendingPathComponent("rows.jsonl").path }
+    var db: String { root.appendingPathComponent("train.sqlite").path }
+
+    init(rowsPerLeaf: Int = 6) throws {
+        root = try TestPaths.temporaryDirectory("train-cli")
+        try TinyLlamaModel.write(to: root.appendingPathComponent("tiny.gguf"), seed: 11)
+        var lines: [String] = []
+        for (leaf, unmask) in [("knowledge/a", true), ("knowledge/b", true), ("skills/c", false), ("skills/d", false)] {
+            for i in 0..<rowsPerLeaf {
+                let row: [String: Any] = [
+                    "id": "\(leaf)/\(i)", "unmask": unmask, "metadata": "{\"leaf\": \"\(leaf)\"}",
+                    "messages": [["role": "user", "content": "Question \(i) about \(leaf)?"],
+                                 ["role": "assistant", "content": "Answer \(i): \(leaf) is item \(i * 3 % 7)."]],
+                ]
+                lines.append(String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self))
+            }
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
+    }
+
+    func trainArguments(_ output: String, _ extra: [String] = []) -> [String] {
+        ["train", "--db", db, "--jsonl", jsonl, "--base", base, "-o", root.appendingPathComponent(output).path,
+         "--batch-size", "2", "--lr", "1e-3", "--threads", "1"] + extra
+    }
+
+    func run(_ arguments: [String]) -> Subprocess.Result { SynthlabBinary.run(arguments, in: root) }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+}
+
+@Suite("synthlab train and eval through the binary", .serialized)
+struct TrainCommandTests {
+    @Test("train writes both phases' models and the evaluation; eval shows it and scores another model")
+    func trainAndEval() throws {
+        let project = try TrainProject()
+        defer { project.remove() }
+        let result = project.run(project.trainArguments("out", ["--epochs", "2", "--json"]))
+        try #require(result.status == 0, "\(result.errorSummary)")
+        let json = try #require(try JSONSerialization.jsonObject(with: result.output) as? [String: Any])
+        let checkpoints = try #require(json["checkpoints"] as? [String])
+        #expect(checkpoints.map { URL(fileURLWithPath: $0).lastPathComponent } == ["phase1.gguf", "phase2.gguf"])
+        #expect(checkpoints.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        let stages = try #require(json["evaluations"] as? [[String: Any]])
+        #expect(stages.compactMap { $0["stage"] as? String } == ["base", "after knowledge", "after skills"])
+        #expect(result.errorText.contains("knowledge phase: "), "progress on stderr")
+
+        let table = project.run(["eval", "--db", project.db, "--training", "latest"])
+        #expect(table.status == 0 && table.outputText.contains("general text") && table.outputText.contains("after skills"))
+        let scored = project.run(["eval", "--db", project.db, "--training", "latest", "--model", project.base, "--json"])
+        #expect(scored.status == 0, "\(scored.errorSummary)")
+        let evaluations = try #require((try JSONSerialization.jsonObject(with: scored.output) as? [String: Any])?["evaluations"] as? [[String: Any]])
+        let base = try #require(evaluations.first?["results"] as? [[String: Any]])
+        let rescored = try #require(evaluations.last?["results"] as? [[String: Any]])
+        #expect(evaluations.last?["stage"] as? String == "tiny.gguf")
+        for (a, b) in zip(base, rescored) {
+            #expect(abs((a["loss"] as? Double ?? 0) - (b["loss"] as? Double ?? 1)) < 1e-6, "the base model scores as it did before training")
+        }
+    }
+
+    @Test("kill -9 mid-training, then --resume, ends with the same model bytes as an uninterrupted run", arguments: 0..<2)
+    func killAndResume(trial: Int) throws {
+        let project = try TrainProject()
+        defer { project.remove() }
+        let settings = ["--epochs", "30", "--save-every", "1"]
+        let straight = project.run(project.trainArguments("straight", settings))
+        try #require(straight.status == 0, "\(straight.errorSummary)")
+
+        let process = Process()
+        process.executableURL = SynthlabBinary.url
+        process.arguments = project.trainArguments("killed", settings)
+        process.currentDirectoryURL = project.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var random = SeededRandom(seed: UInt64(trial), stream: "train-kill")
+        Thread.sleep(forTimeInterval: 1.0 + Double(random.next() % 1500) / 1000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let final = project.root.appendingPathComponent("killed/phase2.gguf").path
+        try #require(process.terminationReason == .uncaughtSignal && !FileManager.default.fileExists(atPath: final),
+                     "the job ended before the kill; the trial proves nothing")
+        let resumed = project.run(["train", "--db", project.db, "--resume", "latest", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.errorSummary)")
+        #expect(resumed.errorText.contains("resuming"))
+        let expected = try Data(contentsOf: project.root.appendingPathComponent("straight/phase2.gguf"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: final)) == expected)
+        let integrity = Subprocess.run("sqlite3", [project.db, "PRAGMA integrity_check"])
+        #expect(integrity.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+    }
+
+    @Test("bad input is refused with what, where and the fix")
+    func badInput() throws {
+        let project = try TrainProject()
+        defer { project.remove() }
+        let missingBase = project.run(["train", "--db", project.db, "--jsonl", project.jsonl, "--base", "/nope.gguf", "-o", "x"])
+        #expect(missingBase.status != 0 && missingBase.errorText.contains("no base model at /nope.gguf"))
+
+        let broken = project.root.appendingPathComponent("broken.jsonl").path
+        try "{\"messages\": [{\"role\": \"user\", \"content\": \"q\"}, {\"role\": \"assistant\", \"content\": \"a\"}]}\nnot json\n"
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        let badRow = project.run(["train", "--db", project.db, "--jsonl", broken, "--base", project.base, "-o", "x"])
+        #expect(badRow.status != 0 && badRow.errorText.contains("\(broken):2: not a JSON object"))
+
+        let badPhase = project.run(project.trainArguments("x", ["--phases", "knowledge,magic"]))
+        #expect(badPhase.status != 0 && badPhase.errorText.contains("unknown phase 'magic'"))
+
+        let corrupt = project.root.appendingPathComponent("corrupt.gguf").path
+        try Data("GGUF not really".utf8).write(to: URL(fileURLWithPath: corrupt))
+        let badModel = project.run(["train", "--db", project.db, "--jsonl", project.jsonl, "--base", corrupt, "-o", "x"])
+        #expect(badModel.status != 0 && badModel.errorText.contains(corrupt))
+
+        let noRuns = project.run(["train", "--db", project.root.appendingPathComponent("empty.sqlite").path, "--base", project.base, "-o", "x"])
+        #expect(noRuns.status != 0 && noRuns.errorText.contains("no runs"))
+    }
+}
