@@ -43,3 +43,11 @@ public struct SynthlabCommand: AsyncParsableCommand {
 public enum SynthlabVersion {
     public static let current = "0.1.0"
 }
+
+extension SynthlabCommand {
+    /// Parses the process's arguments and runs the chosen command: `AsyncParsableCommand.main()`,
+    /// callable from a `main.swift` (where the synchronous `main()` would be picked).
+    public static func runAsRoot() async {
+        await main()
+    }
+}

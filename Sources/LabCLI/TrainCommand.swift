@@ -208,13 +208,14 @@ struct TrainCommand: ParsableCommand {
                                     + (skipped > 0 ? "; \(skipped) rows longer than --max-seq-len \(recipe.maximumSequenceLength) skipped" : "") + "\n")
             case .resumed(let phase, let step):
                 StandardError.write("synthlab: resuming in the \(phase.rawValue) phase after step \(step)\n")
+            case .phaseStarted(let phase, let total, let done):
+                // A resumed phase counts only the steps still to run, so the rate and ETA are honest.
+                shown.offset = done
+                progress.report(.started(task: phase.rawValue, total: total - done))
             case .step(let phase, let report):
-                if shown.phase != phase {
-                    shown.phase = phase
-                    progress.report(.started(task: phase.rawValue, total: report.totalSteps))
-                }
-                progress.report(.advanced(task: phase.rawValue, completed: report.step, detail: String(
-                    format: "loss %.4f · %.0f tok/s · lr %.2e", report.loss, report.tokensPerSecond, report.learningRate)))
+                progress.report(.advanced(task: phase.rawValue, completed: report.step - shown.offset, detail: String(
+                    format: "step %d/%d · loss %.4f · %.0f tok/s · lr %.2e", report.step, report.totalSteps, report.loss,
+                    report.tokensPerSecond, report.learningRate)))
                 if report.step == report.totalSteps { progress.report(.finished(task: phase.rawValue)) }
             case .saved(_, _, let path, let final):
                 if final { StandardError.write("synthlab: wrote \(path)\n") }
@@ -272,9 +273,9 @@ func resolveJob(_ reference: String, in store: SampleStore) throws -> Int64 {
     return id
 }
 
-/// The phase whose progress bar is on screen.
+/// Steps of the phase on screen that ran before a resume.
 private final class ShownPhase {
-    var phase: TrainingPhase?
+    var offset = 0
 }
 
 /// Set from the signal handler, read between steps.

@@ -44,6 +44,8 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
 /// What a job reports while it runs.
 public enum TrainingEvent: Sendable {
     case prepared(phase: TrainingPhase, rows: Int, skippedTooLong: Int, steps: Int)
+    /// A phase begins (or continues after `startingAfter` steps, when resumed).
+    case phaseStarted(phase: TrainingPhase, totalSteps: Int, startingAfter: Int)
     case step(phase: TrainingPhase, report: StepReport)
     case evaluated(stage: String, results: [EvaluationResult])
     /// Weights saved: a phase's checkpoint (`final`) or a mid-phase resume point.
@@ -184,6 +186,8 @@ public final class TrainingJob {
                     try optimiser.read(from: URL(fileURLWithPath: midPhase.optimiserPath!))
                 }
                 let startPath = phaseStartPath
+                onEvent(.phaseStarted(phase: entry.phase, totalSteps: entry.trainer.totalSteps,
+                                      startingAfter: index == startPhase ? startStep : 0))
                 try entry.trainer.run(model: model, optimiser: optimiser, startingAfter: index == startPhase ? startStep : 0) { report in
                     steps += 1
                     tokens += report.tokens

@@ -73,7 +73,9 @@ public final class AdamW: @unchecked Sendable {
     }
 }
 
-/// Linear warm-up to the peak rate, then a cosine decay to `minimum` at the last step.
+/// Linear warm-up to the peak rate, then a cosine decay toward `minimum`, as Hugging Face's
+/// cosine schedule counts it: the first step after warm-up runs at the peak and the last one
+/// just above the minimum (no step is spent at a rate of zero).
 public struct LearningRateSchedule: Sendable, Equatable, Codable {
     public var peak: Float
     public var warmupSteps: Int
@@ -89,9 +91,9 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
 
     /// The rate of step `step` (1-based, as the optimiser counts).
     public func rate(at step: Int) -> Float {
-        if warmupSteps > 0, step <= warmupSteps { return peak * Float(step) / Float(warmupSteps) }
+        if step <= warmupSteps { return peak * Float(step) / Float(max(1, warmupSteps)) }
         let decaySteps = max(1, totalSteps - warmupSteps)
-        let progress = min(1, Double(step - warmupSteps) / Double(decaySteps))
+        let progress = min(1, Double(step - 1 - warmupSteps) / Double(decaySteps))
         return minimum + (peak - minimum) * Float(0.5 * (1 + cos(Double.pi * progress)))
     }
 }

@@ -159,14 +159,17 @@ struct TinyTrainingTests {
         #expect(worstEngine < 1e-4, "engine vs trainer on the checkpoint: \(worstEngine)")
     }
 
-    @Test("the learning-rate schedule warms up linearly and decays by a cosine to the minimum")
+    @Test("the learning-rate schedule warms up linearly, starts the decay at the peak and never spends a step at zero")
     func schedule() {
         let schedule = LearningRateSchedule(peak: 1e-3, warmupSteps: 10, totalSteps: 110, minimum: 1e-5)
         #expect(abs(schedule.rate(at: 1) - 1e-4) < 1e-9)
         #expect(abs(schedule.rate(at: 10) - 1e-3) < 1e-9)
-        #expect(abs(schedule.rate(at: 60) - (1e-5 + (1e-3 - 1e-5) / 2)) < 1e-8)
-        #expect(abs(schedule.rate(at: 110) - 1e-5) < 1e-9)
+        #expect(abs(schedule.rate(at: 11) - 1e-3) < 1e-9, "the first decay step runs at the peak")
+        #expect(abs(schedule.rate(at: 61) - (1e-5 + (1e-3 - 1e-5) / 2)) < 1e-8, "half-way down at the middle")
+        #expect(schedule.rate(at: 110) > 1e-5 && schedule.rate(at: 110) < 2e-5, "the last step is just above the minimum")
         #expect(abs(schedule.rate(at: 200) - 1e-5) < 1e-9)
+        let short = LearningRateSchedule(peak: 1e-3, warmupSteps: 0, totalSteps: 2)
+        #expect(short.rate(at: 1) == 1e-3 && short.rate(at: 2) > 0)
     }
 }
 
