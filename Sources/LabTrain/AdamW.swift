@@ -1,4 +1,5 @@
 import Foundation
+import LabTensor
 
 /// Hyperparameters of AdamW (Loshchilov & Hutter 2019: Adam with decoupled weight decay).
 public struct AdamWSettings: Sendable, Equatable, Codable {
@@ -54,13 +55,33 @@ public final class AdamW: @unchecked Sendable {
                 for i in range { w[i] *= keep }
             }
         }
-        for i in 0..<count {
-            let gi = g[i]
-            let mi = b1 * m[i] + (1 - b1) * gi
-            let vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            w[i] -= stepSize * mi / (vi.squareRoot() / rootCorrection2 + eps)
+        // Elementwise over ~10⁸ parameters: split across cores, 16 lanes at a time.
+        let (b1v, b2v) = (SIMD16<Float>(repeating: b1), SIMD16<Float>(repeating: b2))
+        let (c1v, c2v) = (SIMD16<Float>(repeating: 1 - b1), SIMD16<Float>(repeating: 1 - b2))
+        let (stepv, rootv, epsv) = (SIMD16<Float>(repeating: stepSize), SIMD16<Float>(repeating: 1 / rootCorrection2),
+                                    SIMD16<Float>(repeating: eps))
+        parallelRanges(count: count, threads: ProcessInfo.processInfo.activeProcessorCount, minimumPerThread: 1 << 16) { range in
+            var i = range.lowerBound
+            while i + 16 <= range.upperBound {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+                let mi = b1v * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD16<Float>.self) + c1v * gi
+                let vi = b2v * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Float>.self) + c2v * gi * gi
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD16<Float>.self)
+                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD16<Float>.self)
+                let update = stepv * mi / (vi.squareRoot() * rootv + epsv)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - update, as: SIMD16<Float>.self)
+                i += 16
+            }
+            while i < range.upperBound {
+                let gi = g[i]
+                let mi = b1 * m[i] + (1 - b1) * gi
+                let vi = b2 * v[i] + (1 - b2) * gi * gi
+                m[i] = mi
+                v[i] = vi
+                w[i] -= stepSize * mi / (vi.squareRoot() * (1 / rootCorrection2) + eps)
+                i += 1
+            }
         }
     }
 
