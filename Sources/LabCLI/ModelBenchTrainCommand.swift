@@ -16,7 +16,8 @@ struct ModelBenchTrainCommand: ParsableCommand {
         abstract: "Measure full fine-tuning speed: float32 weights, AdamW, B sequences of T tokens per step.",
         discussion: """
             One untimed warm-up step, then --steps timed steps of forward, backward and AdamW update \
-            on consecutive windows of the token ids (from --ids, else the built-in general text). \
+            on the same --batch windows of --seq-len consecutive token ids (from --ids, else the built-in \
+            general text) every step, as bench/train's PyTorch side does. \
             Reports tokens per second and the peak resident memory of the process.
 
             Examples:
