@@ -195,3 +195,46 @@ private func naiveAdamW(
     }
     return out
 }
+
+@Suite("Models the trainer refuses")
+struct UnsupportedModelTests {
+    @Test("a non-llama architecture, or a tensor of the wrong shape, is refused naming the field")
+    func refusesWhatItCannotTrain() throws {
+        let directory = try TestPaths.temporaryDirectory("train-refuse")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("tiny.gguf")
+        try TinyLlamaModel.write(to: good, seed: 1)
+        let file = try GGUFFile(url: good)
+
+        func rewritten(_ name: String, _ change: (inout GGUFWriter, GGUFFile) -> Void) throws -> URL {
+            var writer = GGUFWriter()
+            for (key, value) in file.metadata { writer.set(key, value) }
+            change(&writer, file)
+            let url = directory.appendingPathComponent(name)
+            try writer.write(to: url)
+            return url
+        }
+        let falcon = try rewritten("falcon.gguf") { writer, file in
+            writer.set("general.architecture", .string("falcon"))
+            for info in file.tensors { writer.addTensor(info.name, dimensions: info.dimensions, type: .f32, values: file.floats(of: info)) }
+        }
+        #expect {
+            try TrainableLlama(file: GGUFFile(url: falcon))
+        } throws: { error in
+            "\(error)".contains("general.architecture") && "\(error)".contains("only 'llama'")
+        }
+        let misshapen = try rewritten("misshapen.gguf") { writer, file in
+            for info in file.tensors where info.name != "blk.0.ffn_up.weight" {
+                writer.addTensor(info.name, dimensions: info.dimensions, type: .f32, values: file.floats(of: info))
+            }
+            let up = file.tensorInfo(named: "blk.0.ffn_up.weight")!
+            writer.addTensor(up.name, dimensions: [up.dimensions[0], up.dimensions[1] / 2], type: .f32,
+                             values: Array(file.floats(of: up).prefix(up.elementCount / 2)))
+        }
+        #expect {
+            try TrainableLlama(file: GGUFFile(url: misshapen))
+        } throws: { error in
+            "\(error)".contains("blk.0.ffn_up.weight") && "\(error)".contains("expected")
+        }
+    }
+}
