@@ -77,6 +77,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Share of each leaf's samples held out for evaluation.", valueName: "fraction"))
     var heldOut = 0.2
 
+    @Flag(inversion: .prefixedNo, help: "Knowledge phase order: short answers before long ones (else shuffled).")
+    var shortAnswersFirst = true
+
     @Option(help: "AdamW decoupled weight decay (matrices only).")
     var weightDecay: Float = 0
 
@@ -180,7 +183,8 @@ struct TrainCommand: ParsableCommand {
             recipe = TrainingRecipe(
                 baseModel: baseURL.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: baseURL), generationRunID: runID,
                 jsonlFiles: jsonlFiles.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).path },
-                curriculum: CurriculumSettings(phases: try parsedPhases(), replayRatio: replayRatio, heldOutFraction: heldOut, seed: seed),
+                curriculum: CurriculumSettings(phases: try parsedPhases(), replayRatio: replayRatio, heldOutFraction: heldOut,
+                                               shortAnswersFirst: shortAnswersFirst, seed: seed),
                 training: TrainingSettings(
                     epochs: epochs, learningRate: lr, warmupFraction: warmup, maxSteps: maxSteps, batchSize: batchSize,
                     microBatchTokens: microBatchTokens, maxGradientNorm: maxGradNorm,
