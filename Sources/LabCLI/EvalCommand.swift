@@ -40,16 +40,11 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let store = try self.store.open(readOnly: model == nil)
         let id = try resolveJob(training, in: store)
-        var stages: [(stage: String, results: [EvaluationResult])] = []
-        for record in try store.trainingEvaluations(id) {
-            if stages.last?.stage != record.stage { stages.append((record.stage, [])) }
-            stages[stages.count - 1].results.append(EvaluationResult(
-                set: record.setName, kind: EvaluationSet.Kind(rawValue: record.kind) ?? .general, loss: record.loss, targets: record.targets))
-        }
+        var stages = EvaluationResult.stages(try store.trainingEvaluations(id))
         if let model {
             BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let record = try store.training(id)
-            guard let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(record.recipeJSON.utf8)) else {
+            guard let recipe = TrainingRecipe(stored: record) else {
                 throw CLIError("training job \(id) has an unreadable recipe")
             }
             let url = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
@@ -74,12 +69,7 @@ struct EvalCommand: ParsableCommand {
             throw CLIError("training job \(id) has no evaluations yet", hint: "it evaluates before training; pass --model to score a file now")
         }
         if json {
-            print(JSONText.encode([
-                "training_id": id,
-                "evaluations": stages.map { stage in
-                    ["stage": stage.stage, "results": stage.results.map { ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "targets": $0.targets] }]
-                },
-            ] as [String: Any]))
+            print(JSONText.encode(["training_id": id, "evaluations": TrainingOutput.evaluationsJSON(stages)] as [String: Any]))
         } else {
             print(TrainingOutput.table(stages), terminator: "")
         }

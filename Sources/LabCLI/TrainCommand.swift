@@ -167,7 +167,7 @@ struct TrainCommand: ParsableCommand {
             guard record.status != "finished" else {
                 throw CLIError("training job \(id) already finished", hint: "its models are in \(record.outputDirectory)")
             }
-            guard let saved = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(record.recipeJSON.utf8)) else {
+            guard let saved = TrainingRecipe(stored: record) else {
                 throw CLIError("training job \(id) has an unreadable recipe", hint: "start a new job")
             }
             recipe = saved
@@ -194,7 +194,7 @@ struct TrainCommand: ParsableCommand {
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil
         }
-        if !resumeID.isNil, try ContentHash.sha256Hex(fileAt: URL(fileURLWithPath: recipe.baseModel)) != recipe.baseModelSHA256 {
+        if resumeID != nil, try ContentHash.sha256Hex(fileAt: URL(fileURLWithPath: recipe.baseModel)) != recipe.baseModelSHA256 {
             throw CLIError("the base model \(recipe.baseModel) changed since the job started", hint: "start a new job")
         }
 
@@ -290,10 +290,6 @@ final class StopFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-extension Optional {
-    var isNil: Bool { self == nil }
-}
-
 
 /// The evaluation table and JSON of a training job.
 enum TrainingOutput {
@@ -324,9 +320,13 @@ enum TrainingOutput {
         [
             "training_id": summary.trainingID, "checkpoints": summary.checkpoints, "steps": summary.steps,
             "tokens_per_second": summary.tokensPerSecond, "skipped_too_long": summary.skippedTooLong,
-            "evaluations": summary.evaluations.map { stage in
-                ["stage": stage.stage, "results": stage.results.map { ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "targets": $0.targets] }]
-            },
+            "evaluations": evaluationsJSON(summary.evaluations),
         ]
+    }
+
+    static func evaluationsJSON(_ stages: [(stage: String, results: [EvaluationResult])]) -> [[String: Any]] {
+        stages.map { stage in
+            ["stage": stage.stage, "results": stage.results.map { ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "targets": $0.targets] }]
+        }
     }
 }

@@ -41,6 +41,27 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     }
 }
 
+extension TrainingRecipe {
+    /// The recipe a stored job was started with; nil when the stored JSON is not one.
+    public init?(stored record: TrainingRunRecord) {
+        guard let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(record.recipeJSON.utf8)) else { return nil }
+        self = recipe
+    }
+}
+
+extension EvaluationResult {
+    /// Stored evaluations grouped by stage, in the order they were recorded.
+    public static func stages(_ records: [TrainingEvaluationRecord]) -> [(stage: String, results: [EvaluationResult])] {
+        var stages: [(stage: String, results: [EvaluationResult])] = []
+        for record in records {
+            if stages.last?.stage != record.stage { stages.append((record.stage, [])) }
+            stages[stages.count - 1].results.append(EvaluationResult(
+                set: record.setName, kind: EvaluationSet.Kind(rawValue: record.kind) ?? .general, loss: record.loss, targets: record.targets))
+        }
+        return stages
+    }
+}
+
 /// What a job reports while it runs.
 public enum TrainingEvent: Sendable {
     case prepared(phase: TrainingPhase, rows: Int, skippedTooLong: Int, steps: Int)
@@ -130,11 +151,7 @@ public final class TrainingJob {
             guard Set(recorded) == Set(rows), recorded.count == rows.count else {
                 throw TrainingJobError("training job \(trainingID) was planned on other samples than the store now gives (hint: start a new job instead of --resume)")
             }
-            for record in try store.trainingEvaluations(trainingID) {
-                if evaluations.last?.stage != record.stage { evaluations.append((record.stage, [])) }
-                evaluations[evaluations.count - 1].results.append(EvaluationResult(
-                    set: record.setName, kind: EvaluationSet.Kind(rawValue: record.kind) ?? .general, loss: record.loss, targets: record.targets))
-            }
+            evaluations = EvaluationResult.stages(try store.trainingEvaluations(trainingID))
             if let checkpoint = try store.latestCheckpoint(trainingID: trainingID) {
                 model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
                 if checkpoint.step >= checkpoint.totalSteps {

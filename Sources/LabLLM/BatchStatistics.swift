@@ -19,11 +19,3 @@ public struct BatchStatistics: Sendable, Hashable {
     /// Aggregate decode speed over all sequences, tokens per second.
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(decodedTokens) / decodeSeconds : 0 }
 }
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
-}

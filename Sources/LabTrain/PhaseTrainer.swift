@@ -159,11 +159,3 @@ extension TrainableLlama {
         PhaseTrainer.pack(sequences, tokens: microBatchTokens).reduce(LossSum()) { $0 + loss($1) }
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    public var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
-}
