@@ -49,7 +49,7 @@ let quantKernelFlags: [CSetting] = [.unsafeFlags(["-O3"])]
 
 let package = Package(
     name: "synthlab",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "synthlab", targets: ["synthlab"]),
         .library(name: "LabCore", targets: ["LabCore"]),

@@ -45,6 +45,9 @@ struct ModelBenchCommand: AsyncParsableCommand {
           help: "Keep activations in Float (the Swift SIMD kernels) instead of int8 with the integer kernels, to compare the two.")
     var floatActivations = false
 
+    @Option(help: "Passes over at least this many rows use dequantized tiles and sgemm instead of the integer kernels (default: the engine's).")
+    var sgemmRows: Int?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -53,6 +56,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel)") }
+        if let sgemmRows, sgemmRows < 1 { throw ValidationError("--sgemm-rows must be at least 1, got \(sgemmRows)") }
     }
 
     func run() async throws {
@@ -60,7 +64,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations)
+        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -103,7 +107,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations)
+        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

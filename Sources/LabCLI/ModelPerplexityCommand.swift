@@ -69,9 +69,13 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
 }
 
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
-func loadLlamaModel(_ url: URL, threads: Int?, floatActivations: Bool = false) throws -> LlamaModel {
+func loadLlamaModel(_ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil) throws -> LlamaModel {
     do {
-        return try LlamaModel(file: GGUFFile(url: url), threads: threads, quantizesActivations: !floatActivations)
+        let file = try GGUFFile(url: url)
+        if let sgemmRows {
+            return try LlamaModel(file: file, threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations)
+        }
+        return try LlamaModel(file: file, threads: threads, quantizesActivations: !floatActivations)
     } catch let error as GGUFError {
         throw CLIError(error.description)
     } catch let error as ModelError {

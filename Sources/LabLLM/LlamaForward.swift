@@ -39,6 +39,13 @@ private struct Activations {
     }
 }
 
+/// The input rows of a linear layer, with their int8 rounding when the products use it.
+private struct LinearInput {
+    let x: UnsafePointer<Float>
+    let rows: Int
+    let quantized: QuantizedActivations?
+}
+
 extension LlamaModel {
     /// Floats of the dequantized weight tile used by the sgemm path (4 MiB).
     static let tileCapacity = 1 << 20
@@ -72,9 +79,10 @@ extension LlamaModel {
             layer.attentionNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
-            linear(layer.query, buffers.xb, rows: N, into: buffers.q, tile: buffers.tile)
-            linear(layer.key, buffers.xb, rows: N, into: buffers.k, tile: buffers.tile)
-            linear(layer.value, buffers.xb, rows: N, into: buffers.v, tile: buffers.tile)
+            let normed = input(buffers.xb, rows: N, columns: C)
+            linear(layer.query, normed, into: buffers.q, tile: buffers.tile)
+            linear(layer.key, normed, into: buffers.k, tile: buffers.tile)
+            linear(layer.value, normed, into: buffers.v, tile: buffers.tile)
             ropeForward(buffers.q, table: rotary, rows: N, heads: H, headSize: hs)
             ropeForward(buffers.k, table: rotary, rows: N, heads: KVH, headSize: hs)
             for (s, cache) in caches.enumerated() {
@@ -83,17 +91,18 @@ extension LlamaModel {
                 (cache.values(layer: l) + layout.starts[s] * KV).update(from: buffers.v + layout.offsets[s] * KV, count: rows)
             }
             attend(caches: caches, layer: l, layout: layout, q: buffers.q, out: buffers.attention)
-            linear(layer.attentionOutput, buffers.attention, rows: N, into: buffers.residual, tile: buffers.tile)
+            linear(layer.attentionOutput, input(buffers.attention, rows: N, columns: H * hs), into: buffers.residual, tile: buffers.tile)
             add(buffers.x, buffers.residual, count: N * C)
 
             // feed-forward block: x += W_down · (silu(W_gate·norm(x)) ⊙ W_up·norm(x))
             layer.feedForwardNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
-            linear(layer.gate, buffers.xb, rows: N, into: buffers.gate, tile: buffers.tile)
-            linear(layer.up, buffers.xb, rows: N, into: buffers.up, tile: buffers.tile)
+            let normedFF = input(buffers.xb, rows: N, columns: C)
+            linear(layer.gate, normedFF, into: buffers.gate, tile: buffers.tile)
+            linear(layer.up, normedFF, into: buffers.up, tile: buffers.tile)
             swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
-            linear(layer.down, buffers.gate, rows: N, into: buffers.residual, tile: buffers.tile)
+            linear(layer.down, input(buffers.gate, rows: N, columns: cfg.feedForwardLength), into: buffers.residual, tile: buffers.tile)
             add(buffers.x, buffers.residual, count: N * C)
         }
         for (s, cache) in caches.enumerated() {
@@ -115,34 +124,39 @@ extension LlamaModel {
             rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: R, channels: C, epsilon: cfg.rmsEpsilon)
         }
         return [Float](unsafeUninitializedCapacity: R * vocabularySize) { logits, initialized in
-            linear(weights.output, buffers.xb, rows: R, into: logits.baseAddress!, tile: buffers.tile)
+            linear(weights.output, input(buffers.xb, rows: R, columns: C), into: logits.baseAddress!, tile: buffers.tile)
             initialized = R * vocabularySize
         }
+    }
+
+    /// x (rows, columns) as the linear layers read it: with its int8 rounding, made once here
+    /// for every matrix that reads x, when this model's products round activations.
+    private func input(_ x: UnsafePointer<Float>, rows: Int, columns: Int) -> LinearInput {
+        LinearInput(x: x, rows: rows, quantized: quantizesActivations ? QuantizedActivations(x, rows: rows, columns: columns) : nil)
     }
 
     /// out (N, w.rows) = x (N, w.columns) · wᵀ, through the fused quantized product for few
     /// rows and through dequantized tiles and sgemm for many. Both paths see the same
     /// activations: for Q4_1/Q8_0 weights, rounded to int8 per 32-value block as llama.cpp does.
-    private func linear(_ w: QuantizedMatrix, _ x: UnsafePointer<Float>, rows N: Int, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+    private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+        let N = input.rows
+        let quantized = w.format.quantizesActivations ? input.quantized : nil
         if N < sgemmRowThreshold {
-            let integer = quantizesActivations
             parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { rows in
-                if integer {
-                    w.multiply(x, count: N, into: out, outStride: w.rows, rows: rows)
+                if let quantized {
+                    w.multiply(quantized, into: out, outStride: w.rows, rows: rows)
                 } else {
-                    w.multiplyFloat(x, count: N, into: out, outStride: w.rows, rows: rows)
+                    w.multiplyFloat(input.x, count: N, into: out, outStride: w.rows, rows: rows)
                 }
             }
             return
         }
-        var input = x
+        var x = input.x
         var rounded: UnsafeMutablePointer<Float>?
-        if quantizesActivations && w.format.quantizesActivations {
+        if let quantized {
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: N * w.columns)
-            parallelRanges(count: N, threads: threadCount, minimumPerThread: 8) { rows in
-                for n in rows { roundTripActivations(x + n * w.columns, count: w.columns, into: buffer + n * w.columns) }
-            }
-            input = UnsafePointer(buffer)
+            quantized.dequantize(into: buffer)
+            x = UnsafePointer(buffer)
             rounded = buffer
         }
         defer { rounded?.deallocate() }
@@ -153,7 +167,7 @@ extension LlamaModel {
             parallelRanges(count: last - first, threads: threadCount, minimumPerThread: 32) { rows in
                 w.dequantize(rows: (first + rows.lowerBound)..<(first + rows.upperBound), into: tile + rows.lowerBound * w.columns)
             }
-            matmulForward(out + first, input, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
+            matmulForward(out + first, x, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
             first = last
         }
     }

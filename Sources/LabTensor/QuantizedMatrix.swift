@@ -64,20 +64,25 @@ public struct QuantizedMatrix: @unchecked Sendable {
             multiplyFloat(x, count: N, into: out, outStride: outStride, rows: range)
             return
         }
-        let blocks = columns / 32
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: columns) { q in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
-                let scale = scales.baseAddress!, sum = scale + blocks
-                for n in 0..<N {
-                    lab_quantize_q8(x + n * columns, Int32(blocks), q.baseAddress!, scale, sum)
-                    let row = out + n * outStride
-                    if format == .q4_1 {
-                        lab_matvec_q4_1(data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(blocks), q.baseAddress!, scale, sum, row)
-                    } else {
-                        lab_matvec_q8_0(data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(blocks), q.baseAddress!, scale, row)
-                    }
-                }
-            }
+        multiply(QuantizedActivations(x, rows: N, columns: columns), into: out, outStride: outStride, rows: range)
+    }
+
+    /// `multiply` on activations already rounded to int8, so several matrices (and threads)
+    /// reading one input quantize it once. Only for Q4_1 and Q8_0 weights.
+    ///
+    /// `kernel` picks the instruction set; every choice but `.portable` gives the same result.
+    public func multiply(
+        _ x: QuantizedActivations, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
+        kernel: IntegerKernel = .best
+    ) {
+        precondition(format.quantizesActivations, "integer products need Q4_1 or Q8_0 weights, not \(format)")
+        precondition(x.columns == columns, "activations of \(x.columns) columns against a matrix of \(columns)")
+        guard !range.isEmpty, x.rows > 0 else { return }
+        let begin = Int32(range.lowerBound), end = Int32(range.upperBound), blocks = Int32(columns / 32)
+        if format == .q4_1 {
+            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.broadcastScales, x.sums, out, outStride)
+        } else {
+            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.broadcastScales, out, outStride)
         }
     }
 
@@ -208,17 +213,66 @@ extension WeightFormat {
     public var quantizesActivations: Bool { self == .q4_1 || self == .q8_0 }
 }
 
-/// out (count) = x (count) rounded to the int8 grid `multiply` uses (per 32-value block, scale
-/// max|x|/127 in binary16), back in Float. The sgemm path feeds these to the Float product so that a
-/// sequence gets the same logits whether it is decoded alone or in a wide batch.
-public func roundTripActivations(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
-    let blocks = count / 32
-    withUnsafeTemporaryAllocation(of: Int8.self, capacity: count) { q in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * blocks) { scales in
-            let scale = scales.baseAddress!, sum = scale + blocks
-            lab_quantize_q8(x, Int32(blocks), q.baseAddress!, scale, sum)
+/// The instruction set of the integer products (`QuantizedMatrix.multiply`).
+public enum IntegerKernel: Int32, Sendable, CaseIterable {
+    /// Plain C: any CPU, and the reference the vector kernels are checked against.
+    case portable = 0
+    /// AVX2 byte multiply-adds.
+    case avx2 = 1
+    /// AVX-512 VNNI's one-instruction byte dot products (same results as `.avx2`).
+    case vnni = 2
+
+    /// The fastest kernel this CPU runs.
+    public static let best = IntegerKernel(rawValue: lab_integer_kernel_best()) ?? .portable
+}
+
+/// Activations (rows, columns) rounded to int8 per 32-value block, with each block's scale
+/// (max|x|/127 in binary16, as llama.cpp's Q8_1) and scale · Σ q: the input of the integer
+/// products. Made once per input and shared by every matrix and thread that reads it.
+public final class QuantizedActivations: @unchecked Sendable {
+    // @unchecked: the buffers are written only in init and freed in deinit.
+    public let rows: Int
+    public let columns: Int
+    let values: UnsafeMutablePointer<Int8>
+    let scales: UnsafeMutablePointer<Float>
+    /// Each scale 8 times over, as the vector kernels read them.
+    let broadcastScales: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Float>
+
+    /// Quantizes x (rows, columns); `columns` must be a multiple of 32.
+    public init(_ x: UnsafePointer<Float>, rows: Int, columns: Int) {
+        precondition(columns % 32 == 0, "activations of \(columns) columns are not whole 32-value blocks")
+        self.rows = rows
+        self.columns = columns
+        let blocks = columns / 32
+        values = .allocate(capacity: max(1, rows * columns))
+        scales = .allocate(capacity: max(1, rows * blocks))
+        sums = .allocate(capacity: max(1, rows * blocks))
+        broadcastScales = .allocate(capacity: max(1, 8 * rows * blocks))
+        for n in 0..<rows {
+            lab_quantize_q8(
+                x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks,
+                broadcastScales + 8 * n * blocks
+            )
+        }
+    }
+
+    deinit {
+        values.deallocate()
+        scales.deallocate()
+        broadcastScales.deallocate()
+        sums.deallocate()
+    }
+
+    /// out (rows, columns) = the rounded values back in Float (scale · q). The sgemm path feeds
+    /// these to the Float product so that a sequence gets the same logits whether it is decoded
+    /// alone or in a wide batch.
+    public func dequantize(into out: UnsafeMutablePointer<Float>) {
+        let blocks = columns / 32
+        for n in 0..<rows {
             for b in 0..<blocks {
-                for j in 0..<32 { out[32 * b + j] = scale[b] * Float(q[32 * b + j]) }
+                let scale = scales[n * blocks + b], base = n * columns + 32 * b
+                for j in 0..<32 { out[base + j] = scale * Float(values[base + j]) }
             }
         }
     }

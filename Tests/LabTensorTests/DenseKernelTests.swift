@@ -101,11 +101,11 @@ struct DenseKernelTests {
 
     @Test(
         "causal grouped-query attention equals the naive version",
-        arguments: [(1, 0, 9, 3), (5, 0, 9, 3), (3, 7, 4, 4), (2, 10, 8, 1)]
+        arguments: [(1, 0, 9, 3, 64), (5, 0, 9, 3, 64), (3, 7, 4, 4, 64), (2, 10, 8, 1, 64), (1, 46, 9, 3, 64), (1, 300, 9, 3, 64), (40, 0, 9, 3, 64), (1, 40, 4, 2, 128), (3, 5, 6, 3, 48)]
     )
-    func attentionMatchesNaive(shape: (Int, Int, Int, Int)) {
-        let (T, start, H, KVH) = shape
-        let hs = 64
+    func attentionMatchesNaive(shape: (Int, Int, Int, Int, Int)) {
+        // Head sizes that are multiples of 64 take the register-blocked path, others the generic one.
+        let (T, start, H, KVH, hs) = shape
         var data = TestData(seed: 9)
         let q = data.floats(T * H * hs)
         let keys = data.floats((start + T) * KVH * hs, scale: 2), values = data.floats((start + T) * KVH * hs)
@@ -116,7 +116,7 @@ struct DenseKernelTests {
             headRange: 0..<H, scratch: &scratch
         )
         attentionForwardNaive(&naive, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs)
-        expectClose(fast, naive, tolerance: 1e-5, "attention T=\(T) start=\(start) H=\(H) KVH=\(KVH)")
+        expectClose(fast, naive, tolerance: 1e-5, "attention T=\(T) start=\(start) H=\(H) KVH=\(KVH) hs=\(hs)")
     }
 
     @Test("parallel ranges cover every index exactly once", arguments: [(0, 2), (1, 2), (10, 3), (577, 2), (5, 8)])
@@ -129,5 +129,45 @@ struct DenseKernelTests {
             for i in range { hits[i] += 1 }
         }
         #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "hits: \(Array(hits.prefix(count)))")
+    }
+
+    @Test("parallel ranges stay exact over many back-to-back jobs, nested jobs and jobs from several threads")
+    func parallelRangesUnderLoad() async {
+        // Back to back: the pool's workers must see every job, none twice.
+        let total = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
+        defer { total.deallocate() }
+        total.initialize(repeating: 0)
+        for _ in 0..<2000 {
+            parallelRanges(count: 64, threads: 2) { range in
+                for i in range { total[i] += 1 }
+            }
+        }
+        #expect(total.allSatisfy { $0 == 2000 })
+
+        // A job started inside a job, and jobs from concurrent callers, run some other way
+        // while the pool is busy, and still cover their items exactly once.
+        let sums = await withTaskGroup(of: Int.self) { group in
+            for caller in 0..<4 {
+                group.addTask {
+                    let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: 100)
+                    defer { hits.deallocate() }
+                    hits.initialize(repeating: 0)
+                    for _ in 0..<200 {
+                        parallelRanges(count: 10, threads: 2) { outer in
+                            for o in outer {
+                                parallelRanges(count: 10, threads: 2) { inner in
+                                    for i in inner { hits[o * 10 + i] += 1 }
+                                }
+                            }
+                        }
+                    }
+                    return hits.allSatisfy { $0 == 200 } ? caller : -1
+                }
+            }
+            var seen = 0
+            for await caller in group where caller >= 0 { seen += 1 }
+            return seen
+        }
+        #expect(sums == 4)
     }
 }

@@ -92,21 +92,72 @@ struct QuantizedKernelTests {
         let (rows, columns) = (41, 64)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
-        var fast = [Float](repeating: .nan, count: inputs * rows), twin = fast, exact = fast
+        var twin = [Float](repeating: .nan, count: inputs * rows), exact = twin
+        var results: [IntegerKernel: [Float]] = [:]
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            // A sub-range with an offset output pointer, as the threads call it.
-            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<17)
-            matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 17..<rows)
+            let quantized = QuantizedActivations(x, rows: inputs, columns: columns)
+            for kernel in IntegerKernel.allCases {
+                var fast = [Float](repeating: .nan, count: inputs * rows)
+                // A sub-range with an offset output pointer, as the threads call it.
+                matrix.multiply(quantized, into: &fast, outStride: rows, rows: 0..<17, kernel: kernel)
+                matrix.multiply(quantized, into: &fast, outStride: rows, rows: 17..<rows, kernel: kernel)
+                results[kernel] = fast
+            }
             matrix.multiplyQuantizedNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
             matrix.multiplyNaive(x, count: inputs, into: &exact, outStride: rows, rows: 0..<rows)
         }
-        expectClose(fast, twin, tolerance: 1e-4, "\(format) integer kernel vs its twin")
+        for kernel in IntegerKernel.allCases {
+            expectClose(results[kernel]!, twin, tolerance: 1e-4, "\(format) \(kernel) integer kernel vs its twin")
+        }
+        // A CPU without a variant runs the next one down; where both exist they agree exactly.
+        #expect(results[.avx2] == results[.vnni], "\(format): the AVX2 and VNNI kernels differ")
         // int8 activations carry about 1/254 of each block's largest value as error.
+        let fast = results[.best]!
         let scale = exact.map(abs).max() ?? 1
         let worst = zip(fast, exact).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 0.02 * scale, "\(format): worst error \(worst) against outputs up to \(scale)")
         #expect(worst > 0, "the integer path really quantizes the activations")
+    }
+
+    @Test("an input's integer product is the same alone as inside a batch", arguments: [WeightFormat.q4_1, .q8_0])
+    func integerProductIgnoresBatch(format: WeightFormat) throws {
+        var data = TestData(seed: 22)
+        let (rows, columns, inputs) = (19, 576, 7)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let x = data.floats(inputs * columns)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            var batched = [Float](repeating: .nan, count: inputs * rows)
+            matrix.multiply(QuantizedActivations(x, rows: inputs, columns: columns), into: &batched, outStride: rows, rows: 0..<rows)
+            for n in 0..<inputs {
+                var alone = [Float](repeating: .nan, count: rows)
+                x.withUnsafeBufferPointer { all in
+                    matrix.multiply(QuantizedActivations(all.baseAddress! + n * columns, rows: 1, columns: columns), into: &alone, outStride: rows, rows: 0..<rows)
+                }
+                #expect(alone == Array(batched[(n * rows)..<((n + 1) * rows)]), "\(format): input \(n) of \(inputs)")
+            }
+        }
+    }
+
+    @Test("activation rounding equals the naive per-block rounding")
+    func activationRoundingMatchesNaive() {
+        var data = TestData(seed: 23)
+        var x = data.floats(5 * 64)
+        x[0] = -3   // a block whose largest magnitude is negative
+        for j in 64..<96 { x[j] = 0 }   // an all-zero block
+        // A block scaled by exactly 1 (max 127), with ties: they round to even, as vroundps does.
+        x[128] = 127; x[129] = 2.5; x[130] = -3.5; x[131] = 0.5
+        var rounded = [Float](repeating: .nan, count: x.count)
+        QuantizedActivations(x, rows: 5, columns: 64).dequantize(into: &rounded)
+        var naive = [Float](repeating: 0, count: x.count)
+        for b in 0..<(x.count / 32) {
+            let block = x[(32 * b)..<(32 * b + 32)]
+            let amax = block.map(abs).max()!
+            let d = Float(Float16(amax / 127)), inverse: Float = amax > 0 ? 127 / amax : 0
+            for j in 0..<32 { naive[32 * b + j] = d * (x[32 * b + j] * inverse).rounded(.toNearestOrEven) }
+        }
+        #expect(rounded == naive)
     }
 
     @Test("embedding lookup decodes the requested rows")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C integer kernels (CQuantKernels: int8 activations, AVX2 byte multiply-add) against their
+# The C integer kernels (CQuantKernels: int8 activations, AVX-512 VNNI or AVX2 byte dot products) against their
 # Swift SIMD twin (Float activations), on the real decode workload: single-stream tokens/s of
 # `synthlab model bench`, alternating the two, medians of --repeat runs, and the ratio. This is
 # the measurement that keeps the C kernel in the project (STYLE: C only where it beats Swift).
