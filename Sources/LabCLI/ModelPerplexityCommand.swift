@@ -71,11 +71,7 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
 func loadLlamaModel(_ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil) throws -> LlamaModel {
     do {
-        let file = try GGUFFile(url: url)
-        if let sgemmRows {
-            return try LlamaModel(file: file, threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations)
-        }
-        return try LlamaModel(file: file, threads: threads, quantizesActivations: !floatActivations)
+        return try LlamaModel(file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations)
     } catch let error as GGUFError {
         throw CLIError(error.description)
     } catch let error as ModelError {

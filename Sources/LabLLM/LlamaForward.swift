@@ -141,7 +141,7 @@ extension LlamaModel {
     private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let N = input.rows
         let quantized = w.format.quantizesActivations ? input.quantized : nil
-        if N < sgemmRowThreshold {
+        if N < (quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold) {
             parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { rows in
                 if let quantized {
                     w.multiply(quantized, into: out, outStride: w.rows, rows: rows)

@@ -5,8 +5,9 @@ import LabTensor
 /// A Llama-family decoder running from a memory-mapped GGUF file: the engine behind
 /// `LanguageModel` (llama.cpp's `llm_build_llama` graph, written out layer by layer).
 ///
-/// Weights stay in their stored format; the few-rows path (decode) multiplies with them block
-/// by block, the many-rows path (prefill, scoring) decodes tiles to Float for `cblas_sgemm`.
+/// Weights stay in their stored format. Q4_1/Q8_0 weights meet int8 activations in integer
+/// kernels at every batch width; Float-activation weights (F32/F16 checkpoints) are multiplied
+/// block by block for few rows and through dequantized tiles and `cblas_sgemm` for many.
 /// The model is immutable after loading, so one instance may serve concurrent callers, each
 /// with its own sequence states.
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
@@ -17,10 +18,14 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public let config: LlamaConfig
     /// Threads for matrix products and attention.
     public let threadCount: Int
-    /// Batches of at least this many rows go through dequantized tiles and sgemm; smaller ones
-    /// through the fused quantized product (which decodes each weight block once per four rows,
-    /// so its cost grows with the rows while a tile's decoding cost does not).
+    /// Passes over at least this many rows multiply Float-activation weights (F32, F16, or any
+    /// format when activations stay Float) through dequantized tiles and sgemm; fewer rows go
+    /// through the fused Float product, which decodes each block once per four rows.
     public let sgemmRowThreshold: Int
+    /// The same switch for the integer kernels (Q4_1/Q8_0 with int8 activations). By default
+    /// there is none: with four inputs per decoded weight block they beat dequantize + sgemm at
+    /// every width measured (pp512 369 vs 333 tokens/s on this 2-core machine).
+    public let integerSgemmRowThreshold: Int
     /// Whether products with Q4_1/Q8_0 weights round their activations to int8 per 32-value
     /// block (as llama.cpp does) and use the integer kernels: about twice the decode speed, at
     /// the cost of logits that move when an activation's rounding flips. `false` keeps every
@@ -36,14 +41,18 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     }
 
     /// A model over an already opened file, using `threads` threads (default: every active core).
-    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int = 16, quantizesActivations: Bool = true) throws(ModelError) {
+    /// `sgemmRowThreshold`, when given, sets where every path switches to sgemm (tests and
+    /// `model bench --sgemm-rows` compare paths this way); by default Float paths switch at 16
+    /// rows and the integer kernels never do.
+    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true) throws(ModelError) {
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads >= 1 else {
             throw ModelError(field: "threads", "must be at least 1, got \(threads)")
         }
         self.file = file
         self.threadCount = threads
-        self.sgemmRowThreshold = max(1, sgemmRowThreshold)
+        self.sgemmRowThreshold = max(1, sgemmRowThreshold ?? 16)
+        self.integerSgemmRowThreshold = max(1, sgemmRowThreshold ?? Int.max)
         self.quantizesActivations = quantizesActivations
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
