@@ -106,19 +106,23 @@ static inline float horizontal_sum(__m256 v) {
 // most 15, or 128 with the sign moved to the input), then pairs of those added to int32.
 #define LAB_SUFFIX(name) name##_avx2
 #define LAB_TARGET
+#define LAB_GROUP 4
 #define LAB_DOT(w, x) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (x)), _mm256_set1_epi16(1))
 #include "quant_matmul_body.h"
 #undef LAB_SUFFIX
 #undef LAB_TARGET
+#undef LAB_GROUP
 #undef LAB_DOT
 
 // AVX-512 VNNI: the same sums in one instruction (vpdpbusd), on 256-bit vectors.
 #define LAB_SUFFIX(name) name##_vnni
 #define LAB_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
+#define LAB_GROUP 8
 #define LAB_DOT(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (w), (x))
 #include "quant_matmul_body.h"
 #undef LAB_SUFFIX
 #undef LAB_TARGET
+#undef LAB_GROUP
 #undef LAB_DOT
 #endif
 

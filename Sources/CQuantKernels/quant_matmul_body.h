@@ -2,13 +2,14 @@
 // quant_kernels.c. Before including, define:
 //   LAB_SUFFIX(name)  the function name for this variant
 //   LAB_TARGET        a target attribute for this variant (or nothing)
+//   LAB_GROUP         inputs per pass over a weight row (at most 8)
 //   LAB_DOT(w, x)     8 int32 partial sums of (u8 w) · (s8 x) over a 32-byte pair of vectors
 //
 // The activation scales arrive broadcast (scale8: 8 copies of each block's scale), so the
 // per-input work of a block is one dot, one conversion and two vector multiplies.
 //
-// A group of K ≤ 4 inputs shares each decoded weight block, so a block is unpacked once per
-// four inputs; every output is still computed exactly as the single-input kernel would, block
+// A group of K ≤ LAB_GROUP inputs (4 with AVX2's 16 vector registers, 8 with AVX-512's 32)
+// shares each decoded weight block, so a block is unpacked once per group; every output is still computed exactly as the single-input kernel would, block
 // by block in the same order, so a sequence's results don't depend on its batch.
 
 // One block of a Q4_1 row against K inputs, into accumulator set `a` (even or odd blocks: two
@@ -37,8 +38,8 @@
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_group)(
     const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8, const float *sum,
     float *out, size_t out_stride, const int K) {
-    __m256 acc[2][4];
-    float offset[2][4];
+    __m256 acc[2][LAB_GROUP];
+    float offset[2][LAB_GROUP];
     for (int k = 0; k < K; k++) {
         acc[0][k] = acc[1][k] = _mm256_setzero_ps();
         offset[0][k] = offset[1][k] = 0;
@@ -74,7 +75,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_gro
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_group)(
     const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8,
     float *out, size_t out_stride, const int K) {
-    __m256 acc[2][4];
+    __m256 acc[2][LAB_GROUP];
     for (int k = 0; k < K; k++) acc[0][k] = acc[1][k] = _mm256_setzero_ps();
     int b = 0;
     for (; b + 1 < blocks; b += 2) {
@@ -92,18 +93,24 @@ LAB_TARGET static void LAB_SUFFIX(matmul_q4_1)(const void *weights, size_t row_b
     // Rows in tiles that stay in L2 while each group of inputs (in L1) passes over them.
     for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {
         const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;
-        for (int n = 0; n < inputs; n += 4) {
-            const int K = inputs - n < 4 ? inputs - n : 4;
+        for (int n = 0; n < inputs; n += LAB_GROUP) {
+            const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;
             const int8_t *qn = q + n * q_stride;
             const float *sn = scale8 + 8 * (size_t)n * blocks, *un = sum + (size_t)n * blocks;
             for (int r = tile; r < tile_end; r++) {
-            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float *o = out + n * out_stride + r;
-            switch (K) {
+                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+                float *o = out + n * out_stride + r;
+                switch (K) {
             case 1: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 1); break;
             case 2: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 2); break;
             case 3: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 3); break;
-            default: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 4); break;
+            case 4: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 4); break;
+#if LAB_GROUP > 4
+            case 5: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 5); break;
+            case 6: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 6); break;
+            case 7: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 7); break;
+#endif
+            default: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, LAB_GROUP); break;
             }
             }
         }
@@ -116,18 +123,24 @@ LAB_TARGET static void LAB_SUFFIX(matmul_q8_0)(const void *weights, size_t row_b
     const size_t q_stride = 32 * (size_t)blocks;
     for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {
         const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;
-        for (int n = 0; n < inputs; n += 4) {
-            const int K = inputs - n < 4 ? inputs - n : 4;
+        for (int n = 0; n < inputs; n += LAB_GROUP) {
+            const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;
             const int8_t *qn = q + n * q_stride;
             const float *sn = scale8 + 8 * (size_t)n * blocks;
             for (int r = tile; r < tile_end; r++) {
-            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float *o = out + n * out_stride + r;
-            switch (K) {
+                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+                float *o = out + n * out_stride + r;
+                switch (K) {
             case 1: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 1); break;
             case 2: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 2); break;
             case 3: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 3); break;
-            default: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 4); break;
+            case 4: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 4); break;
+#if LAB_GROUP > 4
+            case 5: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 5); break;
+            case 6: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 6); break;
+            case 7: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 7); break;
+#endif
+            default: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, LAB_GROUP); break;
             }
             }
         }
