@@ -201,11 +201,11 @@ void lab_matmul_q8_0(int kernel, const void *weights, size_t row_bytes, int row_
                      const int8_t *q, const float *scale, const float *scale8, float *out, size_t out_stride) {
 #ifdef LAB_AVX2
     if (kernel == LAB_KERNEL_VNNI && lab_integer_kernel_best() == LAB_KERNEL_VNNI) {
-        matmul_q8_0_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, out, out_stride);
+        matmul_q8_0_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, NULL, out, out_stride);
         return;
     }
     if (kernel != LAB_KERNEL_PORTABLE) {
-        matmul_q8_0_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, out, out_stride);
+        matmul_q8_0_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, NULL, out, out_stride);
         return;
     }
 #endif

@@ -38,8 +38,8 @@
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_group)(
     const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8, const float *sum,
     float *out, size_t out_stride, const int K) {
-    __m256 acc[2][LAB_GROUP];
-    float offset[2][LAB_GROUP];
+    __m256 acc[2][8];
+    float offset[2][8];
     for (int k = 0; k < K; k++) {
         acc[0][k] = acc[1][k] = _mm256_setzero_ps();
         offset[0][k] = offset[1][k] = 0;
@@ -73,9 +73,10 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_gro
     } while (0)
 
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_group)(
-    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8,
+    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8, const float *sum,
     float *out, size_t out_stride, const int K) {
-    __m256 acc[2][LAB_GROUP];
+    (void)sum;  // Q8_0 has no offset term; the parameter keeps one driver for both formats
+    __m256 acc[2][8];
     for (int k = 0; k < K; k++) acc[0][k] = acc[1][k] = _mm256_setzero_ps();
     int b = 0;
     for (; b + 1 < blocks; b += 2) {
@@ -86,66 +87,40 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_gro
     for (int k = 0; k < K; k++) out[k * out_stride] = horizontal_sum(_mm256_add_ps(acc[0][k], acc[1][k]));
 }
 
-LAB_TARGET static void LAB_SUFFIX(matmul_q4_1)(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks,
-                                              int inputs, const int8_t *q, const float *scale8, const float *sum,
-                                              float *out, size_t out_stride) {
-    const size_t q_stride = 32 * (size_t)blocks;
-    // Rows in tiles that stay in L2 while each group of inputs (in L1) passes over them.
-    for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {
-        const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;
-        for (int n = 0; n < inputs; n += LAB_GROUP) {
-            const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;
-            const int8_t *qn = q + n * q_stride;
-            const float *sn = scale8 + 8 * (size_t)n * blocks, *un = sum + (size_t)n * blocks;
-            for (int r = tile; r < tile_end; r++) {
-                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-                float *o = out + n * out_stride + r;
-                switch (K) {
-            case 1: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 1); break;
-            case 2: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 2); break;
-            case 3: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 3); break;
-            case 4: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 4); break;
-#if LAB_GROUP > 4
-            case 5: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 5); break;
-            case 6: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 6); break;
-            case 7: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 7); break;
-#endif
-            default: LAB_SUFFIX(q4_1_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, LAB_GROUP); break;
-            }
-            }
-        }
+// The driver for both formats: rows in tiles that stay in L2 while each group of inputs (in
+// L1) passes over them; the switch makes each group size a constant, so its loops unroll.
+#define LAB_DEFINE_MATMUL(kind)                                                                                     \
+    LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
+                                                     int blocks, int inputs, const int8_t *q, const float *scale8,  \
+                                                     const float *sum, float *out, size_t out_stride) {             \
+        const size_t q_stride = 32 * (size_t)blocks;                                                                \
+        for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
+            const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
+            for (int n = 0; n < inputs; n += LAB_GROUP) {                                                           \
+                const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                      \
+                const int8_t *qn = q + n * q_stride;                                                                \
+                const float *sn = scale8 + 8 * (size_t)n * blocks, *un = sum ? sum + (size_t)n * blocks : NULL;     \
+                for (int r = tile; r < tile_end; r++) {                                                             \
+                    const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
+                    float *o = out + n * out_stride + r;                                                            \
+                    switch (K) {                                                                                    \
+                    case 1: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 1); break;    \
+                    case 2: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 2); break;    \
+                    case 3: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 3); break;    \
+                    case 4: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 4); break;    \
+                    case 5: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 5); break;    \
+                    case 6: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 6); break;    \
+                    case 7: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 7); break;    \
+                    default: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 8); break;   \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
     }
-}
 
-LAB_TARGET static void LAB_SUFFIX(matmul_q8_0)(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks,
-                                              int inputs, const int8_t *q, const float *scale8,
-                                              float *out, size_t out_stride) {
-    const size_t q_stride = 32 * (size_t)blocks;
-    for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {
-        const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;
-        for (int n = 0; n < inputs; n += LAB_GROUP) {
-            const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;
-            const int8_t *qn = q + n * q_stride;
-            const float *sn = scale8 + 8 * (size_t)n * blocks;
-            for (int r = tile; r < tile_end; r++) {
-                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-                float *o = out + n * out_stride + r;
-                switch (K) {
-            case 1: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 1); break;
-            case 2: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 2); break;
-            case 3: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 3); break;
-            case 4: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 4); break;
-#if LAB_GROUP > 4
-            case 5: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 5); break;
-            case 6: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 6); break;
-            case 7: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, 7); break;
-#endif
-            default: LAB_SUFFIX(q8_0_group)(row, blocks, qn, q_stride, sn, o, out_stride, LAB_GROUP); break;
-            }
-            }
-        }
-    }
-}
+LAB_DEFINE_MATMUL(q4_1)
+LAB_DEFINE_MATMUL(q8_0)
 
 #undef LAB_Q4_1_BLOCK
 #undef LAB_Q8_0_BLOCK
+#undef LAB_DEFINE_MATMUL
