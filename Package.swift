@@ -133,8 +133,9 @@ let package = Package(
         ),
         // The integer dot products of the decode path (AVX2 byte multiply-add has no Swift SIMD spelling).
         .target(name: "CQuantKernels", cSettings: quantKernelFlags),
+        .target(name: "CAttentionKernel", cSettings: quantKernelFlags),
         // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
-        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS", "CQuantKernels"], swiftSettings: tensorSettings),
+        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS", "CQuantKernels", "CAttentionKernel"], swiftSettings: tensorSettings),
         .target(
             name: "LabLLM",
             dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],
@@ -155,7 +156,7 @@ let package = Package(
         .target(
             name: "LabCLI",
             dependencies: [
-                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabLLM",
+                "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabTensor", "LabLLM",
                 "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
                 "LabCurriculum", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

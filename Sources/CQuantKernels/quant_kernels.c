@@ -25,6 +25,11 @@ static inline float half_to_float(uint16_t h) {
 }
 
 static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline int32_t load_u32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
 
 __attribute__((unused)) static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum);
 
@@ -59,17 +64,12 @@ static inline void quantize_block_avx2(const float *xb, int8_t *qb, float *scale
 }
 #endif
 
-void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum, float *scale8) {
+void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum) {
 #ifdef LAB_AVX2
     for (int b = 0; b < blocks; b++) quantize_block_avx2(x + 32 * b, q + 32 * b, scale + b, sum + b);
 #else
     quantize_portable(x, blocks, q, scale, sum);
 #endif
-    if (scale8) {
-        for (int b = 0; b < blocks; b++) {
-            for (int j = 0; j < 8; j++) scale8[8 * b + j] = scale[b];
-        }
-    }
 }
 
 static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum) {
@@ -95,12 +95,6 @@ static void quantize_portable(const float *x, int blocks, int8_t *q, float *scal
 }
 
 #ifdef LAB_AVX2
-static inline float horizontal_sum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 // AVX2: bytes multiplied in pairs to int16 (vpmaddubsw; no saturation here, weights are at
 // most 15, or 128 with the sign moved to the input), then pairs of those added to int32.
@@ -140,7 +134,10 @@ int lab_integer_kernel_best(void) {
 #endif
 }
 
-// Plain C, for hosts without AVX2 and as the reference the vector variants must equal.
+// Plain C, for hosts without AVX2, and the definition every variant must equal bit for bit:
+// per block the exact integer dot product T, then acc = fma(T, d · s, acc) and, for Q4_1,
+// acc = fma(m, sum, acc). The integer sum is exact in any order, so the vector variants may add
+// it up however suits them; the Float steps are these, in this order.
 static void matmul_q4_1_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
                                  const int8_t *q, const float *scale, const float *sum, float *out, size_t out_stride) {
     for (int n = 0; n < inputs; n++) {
@@ -148,17 +145,18 @@ static void matmul_q4_1_portable(const void *weights, size_t row_bytes, int row_
         const float *sn = scale + (size_t)n * blocks, *un = sum + (size_t)n * blocks;
         for (int r = row_begin; r < row_end; r++) {
             const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float total = 0, offset = 0;
+            float acc = 0;
             for (int b = 0; b < blocks; b++) {
                 const uint8_t *block = row + 20 * b;
-                int dot = 0;
+                int32_t dot = 0;
                 for (int j = 0; j < 16; j++) {
                     dot += (block[4 + j] & 0x0F) * qn[32 * b + j] + (block[4 + j] >> 4) * qn[32 * b + 16 + j];
                 }
-                total += half_to_float(load_u16(block)) * sn[b] * (float)dot;
-                offset += half_to_float(load_u16(block + 2)) * un[b];
+                const float ds = half_to_float(load_u16(block)) * sn[b];
+                acc = fmaf((float)dot, ds, acc);
+                acc = fmaf(half_to_float(load_u16(block + 2)), un[b], acc);
             }
-            out[n * out_stride + r] = total + offset;
+            out[n * out_stride + r] = acc;
         }
     }
 }
@@ -170,27 +168,28 @@ static void matmul_q8_0_portable(const void *weights, size_t row_bytes, int row_
         const float *sn = scale + (size_t)n * blocks;
         for (int r = row_begin; r < row_end; r++) {
             const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float total = 0;
+            float acc = 0;
             for (int b = 0; b < blocks; b++) {
                 const uint8_t *block = row + 34 * b;
-                int dot = 0;
+                int32_t dot = 0;
                 for (int j = 0; j < 32; j++) dot += (int8_t)block[2 + j] * qn[32 * b + j];
-                total += half_to_float(load_u16(block)) * sn[b] * (float)dot;
+                const float ds = half_to_float(load_u16(block)) * sn[b];
+                acc = fmaf((float)dot, ds, acc);
             }
-            out[n * out_stride + r] = total;
+            out[n * out_stride + r] = acc;
         }
     }
 }
 
 void lab_matmul_q4_1(int kernel, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                     const int8_t *q, const float *scale, const float *scale8, const float *sum, float *out, size_t out_stride) {
+                     const int8_t *q, const float *scale, const float *sum, float *out, size_t out_stride) {
 #ifdef LAB_AVX2
     if (kernel == LAB_KERNEL_VNNI && lab_integer_kernel_best() == LAB_KERNEL_VNNI) {
-        matmul_q4_1_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, sum, out, out_stride);
+        matmul_q4_1_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, sum, out, out_stride);
         return;
     }
     if (kernel != LAB_KERNEL_PORTABLE) {
-        matmul_q4_1_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, sum, out, out_stride);
+        matmul_q4_1_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, sum, out, out_stride);
         return;
     }
 #endif
@@ -198,14 +197,14 @@ void lab_matmul_q4_1(int kernel, const void *weights, size_t row_bytes, int row_
 }
 
 void lab_matmul_q8_0(int kernel, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                     const int8_t *q, const float *scale, const float *scale8, float *out, size_t out_stride) {
+                     const int8_t *q, const float *scale, float *out, size_t out_stride) {
 #ifdef LAB_AVX2
     if (kernel == LAB_KERNEL_VNNI && lab_integer_kernel_best() == LAB_KERNEL_VNNI) {
-        matmul_q8_0_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, NULL, out, out_stride);
+        matmul_q8_0_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, NULL, out, out_stride);
         return;
     }
     if (kernel != LAB_KERNEL_PORTABLE) {
-        matmul_q8_0_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale8, NULL, out, out_stride);
+        matmul_q8_0_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, NULL, out, out_stride);
         return;
     }
 #endif

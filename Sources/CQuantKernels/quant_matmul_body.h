@@ -2,125 +2,227 @@
 // quant_kernels.c. Before including, define:
 //   LAB_SUFFIX(name)  the function name for this variant
 //   LAB_TARGET        a target attribute for this variant (or nothing)
-//   LAB_GROUP         inputs per pass over a weight row (at most 8)
+//   LAB_GROUP         inputs per pass over a group of weight rows (at most 8)
 //   LAB_DOT(w, x)     8 int32 partial sums of (u8 w) · (s8 x) over a 32-byte pair of vectors
 //
-// The activation scales arrive broadcast (scale8: 8 copies of each block's scale), so the
-// per-input work of a block is one dot, one conversion and two vector multiplies.
+// Eight weight rows are worked at once, one row per vector lane. For each block the eight
+// rows' partial sums are added up to one vector of exact integer block sums (row r in lane r),
+// so the Float work of a block (conversion, scale, multiply-add) is done once for eight rows
+// instead of once per row, and the eight results leave in one store. Each row decoded into
+// registers serves every input of the group.
 //
-// A group of K ≤ LAB_GROUP inputs (4 with AVX2's 16 vector registers, 8 with AVX-512's 32)
-// shares each decoded weight block, so a block is unpacked once per group; every output is still computed exactly as the single-input kernel would, block
-// by block in the same order, so a sequence's results don't depend on its batch.
+// Every output is computed as the portable reference in quant_kernels.c does, block by block:
+//   acc = fma(T_b, d_b · s_b, acc), then for Q4_1 acc = fma(m_b, sum_b, acc)
+// with T_b the exact integer dot product of the block, so every variant, every batch width and
+// every row position gives bit-identical results.
 
-// One block of a Q4_1 row against K inputs, into accumulator set `a` (even or odd blocks: two
-// sets halve the dependency chains through the multiply-adds, which otherwise bound one input).
-#define LAB_Q4_1_BLOCK(b, a)                                                                                        \
-    do {                                                                                                            \
-        const uint8_t *block = row + 20 * (b);                                                                      \
-        const __m128i packed = _mm_loadu_si128((const __m128i *)(block + 4));                                      \
-        /* Weights 0–15 are the low nibbles, 16–31 the high ones. */                                                \
-        const __m256i w = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(packed, 4), low_mask), _mm_and_si128(packed, low_mask)); \
-        const __m256 d = _mm256_set1_ps(half_to_float(load_u16(block)));                                           \
-        const float m = half_to_float(load_u16(block + 2));                                                         \
-        for (int k = 0; k < K; k++) {                                                                               \
-            const size_t s = k * (size_t)blocks + (b);                                                              \
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)(b)));          \
-            const __m256 xs = _mm256_mul_ps(_mm256_cvtepi32_ps(LAB_DOT(w, x)), _mm256_loadu_ps(scale8 + 8 * s));   \
-            acc[a][k] = _mm256_fmadd_ps(d, xs, acc[a][k]);                                                          \
-            offset[a][k] += m * sum[s];                                                                             \
-        }                                                                                                           \
-    } while (0)
+// Lane i of the result is the sum of the eight lanes of p[i]: exact, the adds are integer.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(lane_totals)(const __m256i p[8]) {
+    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(p[4], p[5]), _mm256_hadd_epi32(p[6], p[7]));
+    // a holds rows 0–3 (halves 0–3 of each row in its low 128 bits, halves 4–7 in its high
+    // 128 bits), b rows 4–7 the same way.
+    return _mm256_add_epi32(_mm256_blend_epi32(a, b, 0xF0), _mm256_permute2x128_si256(a, b, 0x21));
+}
+
+static inline __attribute__((always_inline)) LAB_TARGET int32_t LAB_SUFFIX(total)(__m256i p) {
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, _MM_SHUFFLE(1, 0, 3, 2)));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(t);
+}
+
+// The binary16 pair at the start of block b of eight rows (row_bytes apart), as two vectors of
+// eight floats: first and second half of each pair (Q4_1's d and m; Q8_0's d and a weight).
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(block_headers)(
+    const uint8_t *first, __m256i row_offsets, __m256 *low, __m256 *high) {
+#ifdef LAB_USE_GATHER
+    const __m256i words = _mm256_i32gather_epi32((const int *)first, row_offsets, 1);
+#else
+    (void)row_offsets;
+    const size_t rb = (size_t)_mm256_extract_epi32(row_offsets, 1);
+    const __m256i words = _mm256_setr_epi32(load_u32(first), load_u32(first + rb), load_u32(first + 2 * rb), load_u32(first + 3 * rb),
+                                            load_u32(first + 4 * rb), load_u32(first + 5 * rb), load_u32(first + 6 * rb), load_u32(first + 7 * rb));
+#endif
+    const __m256i split = _mm256_shuffle_epi8(words, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
+                                                                      0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
+    const __m256i ordered = _mm256_permute4x64_epi64(split, _MM_SHUFFLE(3, 1, 2, 0));
+    *low = _mm256_cvtph_ps(_mm256_castsi256_si128(ordered));
+    *high = _mm256_cvtph_ps(_mm256_extracti128_si256(ordered, 1));
+}
+
+// Eight rows are read block by block, eight streams at once, which the hardware prefetcher
+// follows poorly once the matrix is larger than the caches (the output head, or every matrix
+// in single-stream decode). So, spread over the block loop, the eight rows LAB_PREFETCH_AHEAD
+// groups further on are fetched in address order.
+#ifndef LAB_PREFETCH_AHEAD
+#define LAB_PREFETCH_AHEAD 2
+#endif
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(prefetch_ahead)(
+    const uint8_t *row, size_t row_bytes, int b, int blocks) {
+    const uint8_t *ahead = row + LAB_PREFETCH_AHEAD * 8 * row_bytes;
+    const size_t span = 8 * row_bytes, from = span * b / blocks & ~(size_t)63, to = span * (b + 1) / blocks;
+    for (size_t o = from; o < to; o += 64) _mm_prefetch((const char *)(ahead + o), _MM_HINT_T0);
+}
+
+// Q4_1 block: weights 0–15 are the low nibbles of bytes 4–19, weights 16–31 the high ones.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q4_1_weights)(const uint8_t *block) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *)(block + 4));
+    const __m128i low_mask = _mm_set1_epi8(0x0F);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(packed, 4), low_mask), _mm_and_si128(packed, low_mask));
+}
+
+// Eight rows from `row` against K inputs: out[k * out_stride + i] for rows i < 8.
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_rows8)(
+    const uint8_t *row, size_t row_bytes, __m256i row_offsets, int blocks, const int8_t *q, size_t q_stride,
+    const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
+    __m256 acc[8];
+    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
+        __m256i w[8];
+        for (int i = 0; i < 8; i++) w[i] = LAB_SUFFIX(q4_1_weights)(row + i * row_bytes + 20 * (size_t)b);
+        __m256 d, m;
+        LAB_SUFFIX(block_headers)(row + 20 * (size_t)b, row_offsets, &d, &m);
+        for (int k = 0; k < K; k++) {
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
+            __m256i p[8];
+            for (int i = 0; i < 8; i++) p[i] = LAB_DOT(w[i], x);
+            const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));
+            const size_t s = k * (size_t)blocks + b;
+            acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]);
+            acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+}
+
+// One row against K inputs, the same operations on one lane: rows left over from the eights.
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_row)(
+    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale, const float *sum, float *out,
+    size_t out_stride, const int K) {
+    float acc[8];
+    for (int k = 0; k < K; k++) acc[k] = 0;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *block = row + 20 * (size_t)b;
+        const __m256i w = LAB_SUFFIX(q4_1_weights)(block);
+        const float d = half_to_float(load_u16(block)), m = half_to_float(load_u16(block + 2));
+        for (int k = 0; k < K; k++) {
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
+            const size_t s = k * (size_t)blocks + b;
+            acc[k] = fmaf((float)LAB_SUFFIX(total)(LAB_DOT(w, x)), d * scale[s], acc[k]);
+            acc[k] = fmaf(m, sum[s], acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];
+}
+
+// Q8_0 weights are signed; the byte products take unsigned ones, so each weight's sign moves
+// onto the input.
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_rows8)(
+    const uint8_t *row, size_t row_bytes, __m256i row_offsets, int blocks, const int8_t *q, size_t q_stride,
+    const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
+    (void)sum;  // Q8_0 has no offset term; the parameter keeps one driver for both formats
+    __m256 acc[8];
+    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
+        __m256i w[8], magnitude[8];
+        for (int i = 0; i < 8; i++) {
+            w[i] = _mm256_loadu_si256((const __m256i *)(row + i * row_bytes + 34 * (size_t)b + 2));
+            magnitude[i] = _mm256_sign_epi8(w[i], w[i]);
+        }
+        __m256 d, unused;
+        LAB_SUFFIX(block_headers)(row + 34 * (size_t)b, row_offsets, &d, &unused);
+        for (int k = 0; k < K; k++) {
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
+            __m256i p[8];
+            for (int i = 0; i < 8; i++) p[i] = LAB_DOT(magnitude[i], _mm256_sign_epi8(x, w[i]));
+            const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));
+            acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[k * (size_t)blocks + b])), acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+}
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row)(
+    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale, const float *sum, float *out,
+    size_t out_stride, const int K) {
+    (void)sum;
+    float acc[8];
+    for (int k = 0; k < K; k++) acc[k] = 0;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *block = row + 34 * (size_t)b;
+        const __m256i w = _mm256_loadu_si256((const __m256i *)(block + 2));
+        const __m256i magnitude = _mm256_sign_epi8(w, w);
+        const float d = half_to_float(load_u16(block));
+        for (int k = 0; k < K; k++) {
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
+            const int32_t t = LAB_SUFFIX(total)(LAB_DOT(magnitude, _mm256_sign_epi8(x, w)));
+            acc[k] = fmaf((float)t, d * scale[k * (size_t)blocks + b], acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];
+}
 
 #ifndef LAB_ROW_TILE
 #define LAB_ROW_TILE 32
 #endif
 
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_group)(
-    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8, const float *sum,
-    float *out, size_t out_stride, const int K) {
-    __m256 acc[2][8];
-    float offset[2][8];
-    for (int k = 0; k < K; k++) {
-        acc[0][k] = acc[1][k] = _mm256_setzero_ps();
-        offset[0][k] = offset[1][k] = 0;
+// Calls f with K a constant, so its loops over inputs unroll.
+#define LAB_WITH_CONSTANT_K(K, call)                                                                                \
+    switch (K) {                                                                                                    \
+    case 1: call(1); break;                                                                                         \
+    case 2: call(2); break;                                                                                         \
+    case 3: call(3); break;                                                                                         \
+    case 4: call(4); break;                                                                                         \
+    case 5: call(5); break;                                                                                         \
+    case 6: call(6); break;                                                                                         \
+    case 7: call(7); break;                                                                                         \
+    default: call(8); break;                                                                                        \
     }
-    const __m128i low_mask = _mm_set1_epi8(0x0F);
-    int b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        LAB_Q4_1_BLOCK(b, 0);
-        LAB_Q4_1_BLOCK(b + 1, 1);
-    }
-    if (b < blocks) LAB_Q4_1_BLOCK(b, 0);
-    for (int k = 0; k < K; k++) {
-        out[k * out_stride] = horizontal_sum(_mm256_add_ps(acc[0][k], acc[1][k])) + (offset[0][k] + offset[1][k]);
-    }
-}
 
-#define LAB_Q8_0_BLOCK(b, a)                                                                                        \
-    do {                                                                                                            \
-        const uint8_t *block = row + 34 * (b);                                                                      \
-        const __m256i w = _mm256_loadu_si256((const __m256i *)(block + 2));                                        \
-        /* The byte products take unsigned weights: move each weight's sign onto the input. */                      \
-        const __m256i magnitude = _mm256_sign_epi8(w, w);                                                           \
-        const __m256 d = _mm256_set1_ps(half_to_float(load_u16(block)));                                           \
-        for (int k = 0; k < K; k++) {                                                                               \
-            const size_t s = k * (size_t)blocks + (b);                                                              \
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)(b)));          \
-            const __m256i dot = LAB_DOT(magnitude, _mm256_sign_epi8(x, w));                                         \
-            const __m256 xs = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), _mm256_loadu_ps(scale8 + 8 * s));             \
-            acc[a][k] = _mm256_fmadd_ps(d, xs, acc[a][k]);                                                          \
-        }                                                                                                           \
-    } while (0)
-
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_group)(
-    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale8, const float *sum,
-    float *out, size_t out_stride, const int K) {
-    (void)sum;  // Q8_0 has no offset term; the parameter keeps one driver for both formats
-    __m256 acc[2][8];
-    for (int k = 0; k < K; k++) acc[0][k] = acc[1][k] = _mm256_setzero_ps();
-    int b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        LAB_Q8_0_BLOCK(b, 0);
-        LAB_Q8_0_BLOCK(b + 1, 1);
-    }
-    if (b < blocks) LAB_Q8_0_BLOCK(b, 0);
-    for (int k = 0; k < K; k++) out[k * out_stride] = horizontal_sum(_mm256_add_ps(acc[0][k], acc[1][k]));
-}
-
-// The driver for both formats: rows in tiles that stay in L2 while each group of inputs (in
-// L1) passes over them; the switch makes each group size a constant, so its loops unroll.
+// The driver for both formats: rows in tiles that stay in L1/L2 while each group of inputs
+// passes over them, eight rows at a time, and the rows left over one at a time.
 #define LAB_DEFINE_MATMUL(kind)                                                                                     \
     LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
-                                                     int blocks, int inputs, const int8_t *q, const float *scale8,  \
+                                                     int blocks, int inputs, const int8_t *q, const float *scale,   \
                                                      const float *sum, float *out, size_t out_stride) {             \
         const size_t q_stride = 32 * (size_t)blocks;                                                                \
+        const int rb = (int)row_bytes;                                                                              \
+        const __m256i row_offsets = _mm256_setr_epi32(0, rb, 2 * rb, 3 * rb, 4 * rb, 5 * rb, 6 * rb, 7 * rb);     \
         for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
             const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
             for (int n = 0; n < inputs; n += LAB_GROUP) {                                                           \
                 const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                      \
                 const int8_t *qn = q + n * q_stride;                                                                \
-                const float *sn = scale8 + 8 * (size_t)n * blocks, *un = sum ? sum + (size_t)n * blocks : NULL;     \
-                for (int r = tile; r < tile_end; r++) {                                                             \
+                const float *sn = scale + (size_t)n * blocks, *un = sum ? sum + (size_t)n * blocks : NULL;          \
+                int r = tile;                                                                                       \
+                for (; r + 8 <= tile_end; r += 8) {                                                                 \
                     const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
                     float *o = out + n * out_stride + r;                                                            \
-                    switch (K) {                                                                                    \
-                    case 1: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 1); break;    \
-                    case 2: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 2); break;    \
-                    case 3: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 3); break;    \
-                    case 4: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 4); break;    \
-                    case 5: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 5); break;    \
-                    case 6: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 6); break;    \
-                    case 7: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 7); break;    \
-                    default: LAB_SUFFIX(kind##_group)(row, blocks, qn, q_stride, sn, un, o, out_stride, 8); break;   \
-                    }                                                                                               \
+                    LAB_WITH_CONSTANT_K(K, LAB_ROWS8_CALL_##kind)                                                  \
+                }                                                                                                   \
+                for (; r < tile_end; r++) {                                                                         \
+                    const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
+                    float *o = out + n * out_stride + r;                                                            \
+                    LAB_WITH_CONSTANT_K(K, LAB_ROW_CALL_##kind)                                                    \
                 }                                                                                                   \
             }                                                                                                       \
         }                                                                                                           \
     }
 
+#define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, row_offsets, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROW_CALL_q4_1(K) LAB_SUFFIX(q4_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, row_offsets, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROW_CALL_q8_0(K) LAB_SUFFIX(q8_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
+
 LAB_DEFINE_MATMUL(q4_1)
 LAB_DEFINE_MATMUL(q8_0)
 
-#undef LAB_Q4_1_BLOCK
-#undef LAB_Q8_0_BLOCK
+#undef LAB_ROWS8_CALL_q4_1
+#undef LAB_ROW_CALL_q4_1
+#undef LAB_ROWS8_CALL_q8_0
+#undef LAB_ROW_CALL_q8_0
+#undef LAB_WITH_CONSTANT_K
 #undef LAB_DEFINE_MATMUL

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabCore
 import LabLLM
+import LabTensor
 
 struct ModelBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +46,10 @@ struct ModelBenchCommand: AsyncParsableCommand {
           help: "Keep activations in Float (the Swift SIMD kernels) instead of int8 with the integer kernels, to compare the two.")
     var floatActivations = false
 
+    @Flag(name: .customLong("swift-attention"),
+          help: "Run the decode rows' attention in the Swift SIMD twin instead of the C kernel, to compare the two.")
+    var swiftAttention = false
+
     @Option(help: "Passes over at least this many rows use dequantized tiles and sgemm instead of the integer kernels (default: the engine's).")
     var sgemmRows: Int?
 
@@ -64,7 +69,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows)
+        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -107,7 +112,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows)
+        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

@@ -13,10 +13,17 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
             each chunk runs from an empty cache and only its second half is scored, so every \
             prediction sees at least ctx/2 tokens of context. The last line is `PPL = x.xxxx`.
 
+            The activations stay in Float by default, so the figure measures the model and not \
+            the engine's rounding: generation rounds activations to int8 per 32-value block (as \
+            llama.cpp does), and that rounding moves the perplexity by a few tenths of a percent \
+            with no change to the model (any change in summation order does it). \
+            --activations int8 measures that generation path instead.
+
             Examples:
               synthlab model perplexity ~/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf wiki.txt
               synthlab model perplexity model.gguf notes.txt --ctx 512 --threads 4
               synthlab model perplexity model.gguf notes.txt --json
+              synthlab model perplexity model.gguf notes.txt --activations int8
             """
     )
 
@@ -32,6 +39,9 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     @Option(help: "Threads for the forward pass (default: every active core).")
     var threads: Int?
 
+    @Option(help: "Activation precision: float (exact) or int8 (the generation path).")
+    var activations: ActivationPrecision = .float
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -43,7 +53,7 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     func run() async throws {
         let url = URL(fileURLWithPath: model)
         let tokenizer = try loadTokenizer(url)
-        let llama = try loadLlamaModel(url, threads: threads)
+        let llama = try loadLlamaModel(url, threads: threads, floatActivations: activations == .float)
         let text: String
         do {
             text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
@@ -68,10 +78,20 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     }
 }
 
+/// How the forward pass rounds the activations that meet quantized weights.
+enum ActivationPrecision: String, ExpressibleByArgument, CaseIterable {
+    case float, int8
+}
+
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
-func loadLlamaModel(_ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil) throws -> LlamaModel {
+func loadLlamaModel(
+    _ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil, swiftAttention: Bool = false
+) throws -> LlamaModel {
     do {
-        return try LlamaModel(file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations)
+        return try LlamaModel(
+            file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
+            swiftAttention: swiftAttention
+        )
     } catch let error as GGUFError {
         throw CLIError(error.description)
     } catch let error as ModelError {

@@ -194,7 +194,7 @@ extension LlamaModel {
                         out + offset, q: q + offset,
                         keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
                         rows: layout.counts[s], start: layout.starts[s], heads: H, kvHeads: KVH, headSize: hs,
-                        headRange: h..<(h + 1), scratch: scratch.baseAddress!
+                        headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c
                     )
                 }
             }

@@ -31,6 +31,9 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// the cost of logits that move when an activation's rounding flips. `false` keeps every
     /// activation in Float (the structural tests compare paths exactly this way).
     public let quantizesActivations: Bool
+    /// Whether attention rows run in the Swift SIMD twin of the C kernel (bench/kernels compares
+    /// the two; the results agree to rounding).
+    public let swiftAttention: Bool
     let file: GGUFFile
     let weights: LlamaWeights
 
@@ -44,7 +47,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// `sgemmRowThreshold`, when given, sets where every path switches to sgemm (tests and
     /// `model bench --sgemm-rows` compare paths this way); by default Float paths switch at 16
     /// rows and the integer kernels never do.
-    public init(file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true) throws(ModelError) {
+    public init(
+        file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
+        swiftAttention: Bool = false
+    ) throws(ModelError) {
         let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         guard threads >= 1 else {
             throw ModelError(field: "threads", "must be at least 1, got \(threads)")
@@ -54,6 +60,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         self.sgemmRowThreshold = max(1, sgemmRowThreshold ?? 16)
         self.integerSgemmRowThreshold = max(1, sgemmRowThreshold ?? Int.max)
         self.quantizesActivations = quantizesActivations
+        self.swiftAttention = swiftAttention
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
         BLASThreads.set(threads)

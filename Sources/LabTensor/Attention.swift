@@ -1,4 +1,11 @@
+import CAttentionKernel
 import Foundation
+
+/// The implementation of a decode row's attention (one query row against the cache): the C
+/// kernel, or its Swift SIMD twin that bench/kernels measures it against.
+public enum AttentionKernel: Sendable {
+    case c, swift
+}
 
 /// Causal grouped-query attention of one sequence's new rows against its key/value cache.
 ///
@@ -12,7 +19,7 @@ public func attentionForward(
     _ out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
     keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int,
-    headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>
+    headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>, kernel: AttentionKernel = .c
 ) {
     let group = H / KVH
     let kvStride = KVH * hs
@@ -23,6 +30,10 @@ public func attentionForward(
             let query = q + t * H * hs + h * hs
             let kvOffset = (h / group) * hs
             let o = out + t * H * hs + h * hs
+            if kernel == .c && hs % 64 == 0 {
+                lab_attend_row(o, query, keys + kvOffset, values + kvOffset, Int32(n), kvStride, Int32(hs), scale, scratch)
+                continue
+            }
             if hs % 64 == 0 {
                 attendRow64(o, query: query, keys: keys + kvOffset, values: values + kvOffset, positions: n, stride: kvStride, headSize: hs, scale: scale, scratch: scratch)
                 continue

@@ -70,7 +70,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// `multiply` on activations already rounded to int8, so several matrices (and threads)
     /// reading one input quantize it once. Only for Q4_1 and Q8_0 weights.
     ///
-    /// `kernel` picks the instruction set; every choice but `.portable` gives the same result.
+    /// `kernel` picks the instruction set; every choice gives the same result, bit for bit.
     public func multiply(
         _ x: QuantizedActivations, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
         kernel: IntegerKernel = .best
@@ -80,9 +80,9 @@ public struct QuantizedMatrix: @unchecked Sendable {
         guard !range.isEmpty, x.rows > 0 else { return }
         let begin = Int32(range.lowerBound), end = Int32(range.upperBound), blocks = Int32(columns / 32)
         if format == .q4_1 {
-            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.broadcastScales, x.sums, out, outStride)
+            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.sums, out, outStride)
         } else {
-            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.broadcastScales, out, outStride)
+            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, out, outStride)
         }
     }
 
@@ -235,8 +235,6 @@ public final class QuantizedActivations: @unchecked Sendable {
     public let columns: Int
     let values: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
-    /// Each scale 8 times over, as the vector kernels read them.
-    let broadcastScales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
 
     /// Quantizes x (rows, columns); `columns` must be a multiple of 32.
@@ -248,19 +246,14 @@ public final class QuantizedActivations: @unchecked Sendable {
         values = .allocate(capacity: max(1, rows * columns))
         scales = .allocate(capacity: max(1, rows * blocks))
         sums = .allocate(capacity: max(1, rows * blocks))
-        broadcastScales = .allocate(capacity: max(1, 8 * rows * blocks))
         for n in 0..<rows {
-            lab_quantize_q8(
-                x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks,
-                broadcastScales + 8 * n * blocks
-            )
+            lab_quantize_q8(x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks)
         }
     }
 
     deinit {
         values.deallocate()
         scales.deallocate()
-        broadcastScales.deallocate()
         sums.deallocate()
     }
 

@@ -101,22 +101,33 @@ struct DenseKernelTests {
 
     @Test(
         "causal grouped-query attention equals the naive version",
-        arguments: [(1, 0, 9, 3, 64), (5, 0, 9, 3, 64), (3, 7, 4, 4, 64), (2, 10, 8, 1, 64), (1, 46, 9, 3, 64), (1, 300, 9, 3, 64), (40, 0, 9, 3, 64), (1, 40, 4, 2, 128), (3, 5, 6, 3, 48)]
+        arguments: [(1, 0, 9, 3, 64), (5, 0, 9, 3, 64), (3, 7, 4, 4, 64), (2, 10, 8, 1, 64), (1, 46, 9, 3, 64), (1, 300, 9, 3, 64), (40, 0, 9, 3, 64), (1, 40, 4, 2, 128), (1, 15, 4, 2, 128), (3, 5, 6, 3, 48)]
     )
     func attentionMatchesNaive(shape: (Int, Int, Int, Int, Int)) {
-        // Head sizes that are multiples of 64 take the register-blocked path, others the generic one.
+        // Head sizes that are multiples of 64 take the C kernel or its Swift twin, others the
+        // generic Swift loop; every start covers keys in whole eights and in a remainder.
         let (T, start, H, KVH, hs) = shape
         var data = TestData(seed: 9)
         let q = data.floats(T * H * hs)
         let keys = data.floats((start + T) * KVH * hs, scale: 2), values = data.floats((start + T) * KVH * hs)
-        var fast = [Float](repeating: .nan, count: T * H * hs), naive = fast
-        var scratch = [Float](repeating: 0, count: start + T)
-        attentionForward(
-            &fast, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs,
-            headRange: 0..<H, scratch: &scratch
-        )
+        var naive = [Float](repeating: .nan, count: T * H * hs)
+        var results: [AttentionKernel: [Float]] = [:]
+        for kernel in [AttentionKernel.c, .swift] {
+            var fast = [Float](repeating: .nan, count: T * H * hs)
+            var scratch = [Float](repeating: .nan, count: start + T)
+            attentionForward(
+                &fast, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs,
+                headRange: 0..<H, scratch: &scratch, kernel: kernel
+            )
+            results[kernel] = fast
+        }
         attentionForwardNaive(&naive, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs)
-        expectClose(fast, naive, tolerance: 1e-5, "attention T=\(T) start=\(start) H=\(H) KVH=\(KVH) hs=\(hs)")
+        for (kernel, fast) in results {
+            expectClose(fast, naive, tolerance: 1e-5, "\(kernel) attention T=\(T) start=\(start) H=\(H) KVH=\(KVH) hs=\(hs)")
+        }
+        // The C kernel repeats the Swift twin's operations in the same order: equal bit for bit
+        // (the int8 activations downstream would turn any difference into different logits).
+        #expect(results[.c] == results[.swift], "C and Swift attention differ for T=\(T) start=\(start) hs=\(hs)")
     }
 
     @Test("parallel ranges cover every index exactly once", arguments: [(0, 2), (1, 2), (10, 3), (577, 2), (5, 8)])

@@ -1,0 +1,129 @@
+#include "attention_kernel.h"
+
+#include <math.h>
+
+// The operations, and their order, are those of LabTensor's Swift attendRow64, so the two give
+// bit-identical results (the tests check it). That matters more than it seems: the int8
+// activations of the next layer turn a last-bit difference into a visibly different logit.
+// Per 64-value slice c of the head and key j, lanes l < 16:
+//   s_l = fma(q[c+32+l], k[c+32+l], q[c+l]·k[c+l]) + fma(q[c+48+l], k[c+48+l], q[c+16+l]·k[c+16+l])
+//   score_j += ((0 + s_0) + s_1) + … + s_15          (Swift's SIMD sum() adds lanes in order)
+// then score · scale, a softmax with expf, and out = Σ_j p_j · v_j by fused multiply-adds in
+// order of j.
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+
+// Lanes 0–7 and 8–15 of s for one key's 64-value slice.
+static inline void slice_products(const float *q, const float *k, __m256 *low, __m256 *high) {
+    for (int half = 0; half < 2; half++) {
+        const int o = 8 * half;
+        const __m256 a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 32 + o), _mm256_loadu_ps(k + 32 + o),
+                                         _mm256_mul_ps(_mm256_loadu_ps(q + o), _mm256_loadu_ps(k + o)));
+        const __m256 b = _mm256_fmadd_ps(_mm256_loadu_ps(q + 48 + o), _mm256_loadu_ps(k + 48 + o),
+                                         _mm256_mul_ps(_mm256_loadu_ps(q + 16 + o), _mm256_loadu_ps(k + 16 + o)));
+        *(half ? high : low) = _mm256_add_ps(a, b);
+    }
+}
+
+// r[l] lane p = m[p] lane l.
+static inline void transpose8(const __m256 m[8], __m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(m[0], m[1]), t1 = _mm256_unpackhi_ps(m[0], m[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(m[2], m[3]), t3 = _mm256_unpackhi_ps(m[2], m[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(m[4], m[5]), t5 = _mm256_unpackhi_ps(m[4], m[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(m[6], m[7]), t7 = _mm256_unpackhi_ps(m[6], m[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// score_j += Σ_l s_l (in lane order) for one 64-value slice, eight keys at a time: their lanes
+// transposed so that one vector add advances eight keys' in-order sums.
+static void add_slice_scores(const float *q, const float *keys, int positions, size_t stride, float *score) {
+    int j = 0;
+    for (; j + 8 <= positions; j += 8) {
+        __m256 low[8], high[8], lanes[8];
+        for (int p = 0; p < 8; p++) slice_products(q, keys + (size_t)(j + p) * stride, &low[p], &high[p]);
+        __m256 sum = _mm256_setzero_ps();
+        transpose8(low, lanes);
+        for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lanes[l]);
+        transpose8(high, lanes);
+        for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lanes[l]);
+        _mm256_storeu_ps(score + j, _mm256_add_ps(_mm256_loadu_ps(score + j), sum));
+    }
+    for (; j < positions; j++) {
+        __m256 low, high;
+        slice_products(q, keys + (size_t)j * stride, &low, &high);
+        float lanes[16], sum = 0;
+        _mm256_storeu_ps(lanes, low);
+        _mm256_storeu_ps(lanes + 8, high);
+        for (int l = 0; l < 16; l++) sum += lanes[l];
+        score[j] += sum;
+    }
+}
+
+// out[c ..< c+64] = Σ_j p_j · v_j in order of j, in eight accumulators.
+static void add_slice_values(float *out, const float *p, const float *values, int positions, size_t stride) {
+    __m256 o[8];
+    for (int i = 0; i < 8; i++) o[i] = _mm256_setzero_ps();
+    for (int j = 0; j < positions; j++) {
+        const __m256 w = _mm256_broadcast_ss(p + j);
+        const float *v = values + (size_t)j * stride;
+        for (int i = 0; i < 8; i++) o[i] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * i), o[i]);
+    }
+    for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, o[i]);
+}
+
+#else
+
+static void add_slice_scores(const float *q, const float *keys, int positions, size_t stride, float *score) {
+    for (int j = 0; j < positions; j++) {
+        const float *k = keys + (size_t)j * stride;
+        float sum = 0;
+        for (int l = 0; l < 16; l++) {
+            const float a = fmaf(q[32 + l], k[32 + l], q[l] * k[l]), b = fmaf(q[48 + l], k[48 + l], q[16 + l] * k[16 + l]);
+            sum += a + b;
+        }
+        score[j] += sum;
+    }
+}
+
+static void add_slice_values(float *out, const float *p, const float *values, int positions, size_t stride) {
+    for (int i = 0; i < 64; i++) out[i] = 0;
+    for (int j = 0; j < positions; j++) {
+        const float *v = values + (size_t)j * stride;
+        for (int i = 0; i < 64; i++) out[i] = fmaf(p[j], v[i], out[i]);
+    }
+}
+
+#endif
+
+void lab_attend_row(float *out, const float *q, const float *keys, const float *values, int positions, size_t stride,
+                    int head_size, float scale, float *scratch) {
+    for (int j = 0; j < positions; j++) scratch[j] = 0;
+    for (int c = 0; c < head_size; c += 64) add_slice_scores(q + c, keys + c, positions, stride, scratch);
+    for (int j = 0; j < positions; j++) scratch[j] *= scale;
+    // LabTensor's softmaxForward, step for step.
+    float maximum = -INFINITY;
+    for (int j = 0; j < positions; j++) {
+        if (scratch[j] > maximum) maximum = scratch[j];
+    }
+    float sum = 0;
+    for (int j = 0; j < positions; j++) {
+        const float e = expf(scratch[j] - maximum);
+        scratch[j] = e;
+        sum += e;
+    }
+    const float inverse = 1 / sum;
+    for (int j = 0; j < positions; j++) scratch[j] *= inverse;
+    for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values + c, positions, stride);
+}
