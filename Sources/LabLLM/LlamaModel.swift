@@ -23,8 +23,8 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// through the fused Float product, which decodes each block once per four rows.
     public let sgemmRowThreshold: Int
     /// The same switch for the integer kernels (Q4_1/Q8_0 with int8 activations). By default
-    /// there is none: with four inputs per decoded weight block they beat dequantize + sgemm at
-    /// every width measured (pp512 369 vs 333 tokens/s on this 2-core machine).
+    /// there is none: they beat dequantize + sgemm at every width measured (pp512 369 vs 333
+    /// tokens/s on this 2-core machine, with an earlier kernel that the present one beats).
     public let integerSgemmRowThreshold: Int
     /// Whether products with Q4_1/Q8_0 weights round their activations to int8 per 32-value
     /// block (as llama.cpp does) and use the integer kernels: about twice the decode speed, at
