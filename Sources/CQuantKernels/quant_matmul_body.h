@@ -35,15 +35,9 @@ static inline __attribute__((always_inline)) LAB_TARGET int32_t LAB_SUFFIX(total
 // The binary16 pair at the start of block b of eight rows (row_bytes apart), as two vectors of
 // eight floats: first and second half of each pair (Q4_1's d and m; Q8_0's d and a weight).
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(block_headers)(
-    const uint8_t *first, __m256i row_offsets, __m256 *low, __m256 *high) {
-#ifdef LAB_USE_GATHER
-    const __m256i words = _mm256_i32gather_epi32((const int *)first, row_offsets, 1);
-#else
-    (void)row_offsets;
-    const size_t rb = (size_t)_mm256_extract_epi32(row_offsets, 1);
+    const uint8_t *first, size_t rb, __m256 *low, __m256 *high) {
     const __m256i words = _mm256_setr_epi32(load_u32(first), load_u32(first + rb), load_u32(first + 2 * rb), load_u32(first + 3 * rb),
                                             load_u32(first + 4 * rb), load_u32(first + 5 * rb), load_u32(first + 6 * rb), load_u32(first + 7 * rb));
-#endif
     const __m256i split = _mm256_shuffle_epi8(words, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15,
                                                                       0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
     const __m256i ordered = _mm256_permute4x64_epi64(split, _MM_SHUFFLE(3, 1, 2, 0));
@@ -74,7 +68,7 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q4_1_
 
 // Eight rows from `row` against K inputs: out[k * out_stride + i] for rows i < 8.
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_rows8)(
-    const uint8_t *row, size_t row_bytes, __m256i row_offsets, int blocks, const int8_t *q, size_t q_stride,
+    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride,
     const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
     __m256 acc[8];
     for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
@@ -83,7 +77,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_row
         __m256i w[8];
         for (int i = 0; i < 8; i++) w[i] = LAB_SUFFIX(q4_1_weights)(row + i * row_bytes + 20 * (size_t)b);
         __m256 d, m;
-        LAB_SUFFIX(block_headers)(row + 20 * (size_t)b, row_offsets, &d, &m);
+        LAB_SUFFIX(block_headers)(row + 20 * (size_t)b, row_bytes, &d, &m);
         for (int k = 0; k < K; k++) {
             const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
             __m256i p[8];
@@ -120,7 +114,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_row
 // Q8_0 weights are signed; the byte products take unsigned ones, so each weight's sign moves
 // onto the input.
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_rows8)(
-    const uint8_t *row, size_t row_bytes, __m256i row_offsets, int blocks, const int8_t *q, size_t q_stride,
+    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride,
     const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
     (void)sum;  // Q8_0 has no offset term; the parameter keeps one driver for both formats
     __m256 acc[8];
@@ -133,7 +127,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row
             magnitude[i] = _mm256_sign_epi8(w[i], w[i]);
         }
         __m256 d, unused;
-        LAB_SUFFIX(block_headers)(row + 34 * (size_t)b, row_offsets, &d, &unused);
+        LAB_SUFFIX(block_headers)(row + 34 * (size_t)b, row_bytes, &d, &unused);
         for (int k = 0; k < K; k++) {
             const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
             __m256i p[8];
@@ -189,8 +183,6 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row
                                                      int blocks, int inputs, const int8_t *q, const float *scale,   \
                                                      const float *sum, float *out, size_t out_stride) {             \
         const size_t q_stride = 32 * (size_t)blocks;                                                                \
-        const int rb = (int)row_bytes;                                                                              \
-        const __m256i row_offsets = _mm256_setr_epi32(0, rb, 2 * rb, 3 * rb, 4 * rb, 5 * rb, 6 * rb, 7 * rb);     \
         for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
             const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
             for (int n = 0; n < inputs; n += LAB_GROUP) {                                                           \
@@ -212,9 +204,9 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row
         }                                                                                                           \
     }
 
-#define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, row_offsets, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROW_CALL_q4_1(K) LAB_SUFFIX(q4_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
-#define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, row_offsets, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROW_CALL_q8_0(K) LAB_SUFFIX(q8_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 
 LAB_DEFINE_MATMUL(q4_1)

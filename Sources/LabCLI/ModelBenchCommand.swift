@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LabCore
 import LabLLM
-import LabTensor
 
 struct ModelBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
