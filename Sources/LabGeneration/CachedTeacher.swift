@@ -36,7 +36,7 @@ public struct CachedTeacher: Sendable {
             do {
                 meter.callStarted()
                 defer { meter.callEnded() }
-                let result = try await teacher.generate(request)
+                let result = Self.storable(try await teacher.generate(request))
                 let ids = try store.recordResult(key: key, teacher: teacher.identity, request: request, result: result)
                 try store.noteRequest(runID: runID, key: key)
                 meter.record(cached: false, result: result)
@@ -55,6 +55,22 @@ public struct CachedTeacher: Sendable {
                 try await Task.sleep(nanoseconds: UInt64(0.1 * pow(2, Double(attempt)) * 1e9))
             }
         }
+    }
+}
+
+extension CachedTeacher {
+    /// `result` as the store gives it back. SQLite's text columns end at a NUL character, which
+    /// a teacher can emit (a small model's byte tokens, a JSON "\u0000"); each one becomes
+    /// U+FFFD, the detokenizer's mark for bytes that aren't text. The run then uses exactly the
+    /// text it stored, so a resumed run, answered from the store, parses the same replies as
+    /// the run it continues.
+    static func storable(_ result: GenerationResult) -> GenerationResult {
+        var result = result
+        for index in result.completions.indices where result.completions[index].text.utf8.contains(0) {
+            let scalars = result.completions[index].text.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : $0 }
+            result.completions[index].text = String(String.UnicodeScalarView(scalars))
+        }
+        return result
     }
 }
 

@@ -39,10 +39,13 @@ private struct Activations {
     }
 }
 
-/// The input rows of a linear layer, with their int8 rounding when the products use it.
+/// The input rows of a linear layer, the rows of each sequence among them, and their int8
+/// rounding when the products use it.
 private struct LinearInput {
     let x: UnsafePointer<Float>
     let rows: Int
+    /// Each sequence's rows, in order and back to back.
+    let sequences: [Range<Int>]
     let quantized: QuantizedActivations?
 }
 
@@ -66,7 +69,8 @@ extension LlamaModel {
             layout.total += sequence.count
         }
         let N = layout.total
-        let tileCapacity = N >= sgemmRowThreshold ? Self.tileCapacity : 0
+        let sequences = zip(layout.offsets, layout.counts).map { $0..<($0 + $1) }
+        let tileCapacity = (layout.counts.max() ?? 0) >= sgemmRowThreshold ? Self.tileCapacity : 0
         let buffers = Activations(rows: N, config: cfg, tileCapacity: max(tileCapacity, 1))
         defer { buffers.deallocate() }
         let rotary = RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: cfg.ropeFrequencyBase)
@@ -79,7 +83,7 @@ extension LlamaModel {
             layer.attentionNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
-            let normed = input(buffers.xb, rows: N, columns: C)
+            let normed = input(buffers.xb, sequences: sequences, columns: C)
             linear(layer.query, normed, into: buffers.q, tile: buffers.tile)
             linear(layer.key, normed, into: buffers.k, tile: buffers.tile)
             linear(layer.value, normed, into: buffers.v, tile: buffers.tile)
@@ -91,18 +95,18 @@ extension LlamaModel {
                 (cache.values(layer: l) + layout.starts[s] * KV).update(from: buffers.v + layout.offsets[s] * KV, count: rows)
             }
             attend(caches: caches, layer: l, layout: layout, q: buffers.q, out: buffers.attention)
-            linear(layer.attentionOutput, input(buffers.attention, rows: N, columns: H * hs), into: buffers.residual, tile: buffers.tile)
+            linear(layer.attentionOutput, input(buffers.attention, sequences: sequences, columns: H * hs), into: buffers.residual, tile: buffers.tile)
             add(buffers.x, buffers.residual, count: N * C)
 
             // feed-forward block: x += W_down · (silu(W_gate·norm(x)) ⊙ W_up·norm(x))
             layer.feedForwardNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
-            let normedFF = input(buffers.xb, rows: N, columns: C)
+            let normedFF = input(buffers.xb, sequences: sequences, columns: C)
             linear(layer.gate, normedFF, into: buffers.gate, tile: buffers.tile)
             linear(layer.up, normedFF, into: buffers.up, tile: buffers.tile)
             swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
-            linear(layer.down, input(buffers.gate, rows: N, columns: cfg.feedForwardLength), into: buffers.residual, tile: buffers.tile)
+            linear(layer.down, input(buffers.gate, sequences: sequences, columns: cfg.feedForwardLength), into: buffers.residual, tile: buffers.tile)
             add(buffers.x, buffers.residual, count: N * C)
         }
         for (s, cache) in caches.enumerated() {
@@ -124,37 +128,59 @@ extension LlamaModel {
             rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: R, channels: C, epsilon: cfg.rmsEpsilon)
         }
         return [Float](unsafeUninitializedCapacity: R * vocabularySize) { logits, initialized in
-            linear(weights.output, input(buffers.xb, rows: R, columns: C), into: logits.baseAddress!, tile: buffers.tile)
+            let rows = allPositions ? sequences : (0..<R).map { $0..<($0 + 1) }
+            linear(weights.output, input(buffers.xb, sequences: rows, columns: C), into: logits.baseAddress!, tile: buffers.tile)
             initialized = R * vocabularySize
         }
     }
 
-    /// x (rows, columns) as the linear layers read it: with its int8 rounding, made once here
-    /// for every matrix that reads x, when this model's products round activations.
-    private func input(_ x: UnsafePointer<Float>, rows: Int, columns: Int) -> LinearInput {
-        LinearInput(x: x, rows: rows, quantized: quantizesActivations ? QuantizedActivations(x, rows: rows, columns: columns) : nil)
+    /// x (rows, columns) as the linear layers read it, split into the row ranges of its
+    /// sequences: with its int8 rounding, made once here for every matrix that reads x, when
+    /// this model's products round activations.
+    private func input(_ x: UnsafePointer<Float>, sequences: [Range<Int>], columns: Int) -> LinearInput {
+        let rows = sequences.last?.upperBound ?? 0
+        return LinearInput(
+            x: x, rows: rows, sequences: sequences,
+            quantized: quantizesActivations ? QuantizedActivations(x, rows: rows, columns: columns) : nil
+        )
     }
 
-    /// out (N, w.rows) = x (N, w.columns) · wᵀ, through the fused quantized product for few
-    /// rows and through dequantized tiles and sgemm for many. Both paths see the same
+    /// out (N, w.rows) = x (N, w.columns) · wᵀ. A sequence with fewer than the threshold's rows
+    /// in this pass goes through the fused block product, whose every output row depends only
+    /// on its own input row; a longer one (a prompt) goes through dequantized tiles and sgemm on
+    /// its own rows. The choice is per sequence, never per batch, so a sequence's logits are the
+    /// same bits whatever else shares the pass: a resumed run, which batches its remaining work
+    /// differently, reproduces the uninterrupted run's text exactly. Both paths see the same
     /// activations: for Q4_1/Q8_0 weights, rounded to int8 per 32-value block as llama.cpp does.
     private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        let N = input.rows
         let quantized = w.format.quantizesActivations ? input.quantized : nil
-        if N < (quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold) {
-            parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { rows in
+        let threshold = quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold
+        var fused: [Range<Int>] = []
+        var long: [Range<Int>] = []
+        for rows in input.sequences where !rows.isEmpty {
+            if rows.count >= threshold {
+                long.append(rows)
+            } else if let last = fused.last, last.upperBound == rows.lowerBound {
+                fused[fused.count - 1] = last.lowerBound..<rows.upperBound  // neighbours share one call
+            } else {
+                fused.append(rows)
+            }
+        }
+        for rows in fused {
+            let x = input.x + rows.lowerBound * w.columns, y = out + rows.lowerBound * w.rows
+            parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { outputs in
                 if let quantized {
-                    w.multiply(quantized, into: out, outStride: w.rows, rows: rows)
+                    w.multiply(quantized, inputRows: rows, into: y, outStride: w.rows, rows: outputs)
                 } else {
-                    w.multiplyFloat(input.x, count: N, into: out, outStride: w.rows, rows: rows)
+                    w.multiplyFloat(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
                 }
             }
-            return
         }
+        guard !long.isEmpty else { return }
         var x = input.x
         var rounded: UnsafeMutablePointer<Float>?
         if let quantized {
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: N * w.columns)
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: input.rows * w.columns)
             quantized.dequantize(into: buffer)
             x = UnsafePointer(buffer)
             rounded = buffer
@@ -167,7 +193,12 @@ extension LlamaModel {
             parallelRanges(count: last - first, threads: threadCount, minimumPerThread: 32) { rows in
                 w.dequantize(rows: (first + rows.lowerBound)..<(first + rows.upperBound), into: tile + rows.lowerBound * w.columns)
             }
-            matmulForward(out + first, x, tile, rows: N, inputs: w.columns, outputs: last - first, outStride: w.rows)
+            for rows in long {
+                matmulForward(
+                    out + rows.lowerBound * w.rows + first, x + rows.lowerBound * w.columns, tile,
+                    rows: rows.count, inputs: w.columns, outputs: last - first, outStride: w.rows
+                )
+            }
             first = last
         }
     }

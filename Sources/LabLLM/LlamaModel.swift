@@ -7,7 +7,9 @@ import LabTensor
 ///
 /// Weights stay in their stored format. Q4_1/Q8_0 weights meet int8 activations in integer
 /// kernels at every batch width; Float-activation weights (F32/F16 checkpoints) are multiplied
-/// block by block for few rows and through dequantized tiles and `cblas_sgemm` for many.
+/// block by block for a sequence with few rows in a pass and through dequantized tiles and
+/// `cblas_sgemm` for one with many. Either way a sequence's results do not depend on what else
+/// shares the pass.
 /// The model is immutable after loading, so one instance may serve concurrent callers, each
 /// with its own sequence states.
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
@@ -18,9 +20,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public let config: LlamaConfig
     /// Threads for matrix products and attention.
     public let threadCount: Int
-    /// Passes over at least this many rows multiply Float-activation weights (F32, F16, or any
-    /// format when activations stay Float) through dequantized tiles and sgemm; fewer rows go
-    /// through the fused Float product, which decodes each block once per four rows.
+    /// A sequence with at least this many rows in a pass has Float-activation weights (F32, F16,
+    /// or any format when activations stay Float) multiplied through dequantized tiles and sgemm;
+    /// sequences with fewer go through the fused Float product, which decodes each block once
+    /// per four rows.
     public let sgemmRowThreshold: Int
     /// The same switch for the integer kernels (Q4_1/Q8_0 with int8 activations). By default
     /// there is none: they beat dequantize + sgemm at every width measured (pp512 369 vs 333
@@ -46,7 +49,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// A model over an already opened file, using `threads` threads (default: every active core).
     /// `sgemmRowThreshold`, when given, sets where every path switches to sgemm (tests and
     /// `model bench --sgemm-rows` compare paths this way); by default Float paths switch at 16
-    /// rows and the integer kernels never do.
+    /// rows of a sequence and the integer kernels never do.
     public init(
         file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
         swiftAttention: Bool = false

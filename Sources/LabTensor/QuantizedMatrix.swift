@@ -71,18 +71,25 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// reading one input quantize it once. Only for Q4_1 and Q8_0 weights.
     ///
     /// `kernel` picks the instruction set; every choice gives the same result, bit for bit.
+    ///
+    /// `inputRows` picks the activation rows to multiply (all of them by default); result row i
+    /// goes to `out + i · outStride` for the i-th picked row.
     public func multiply(
-        _ x: QuantizedActivations, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
-        kernel: IntegerKernel = .best
+        _ x: QuantizedActivations, inputRows: Range<Int>? = nil, into out: UnsafeMutablePointer<Float>, outStride: Int,
+        rows range: Range<Int>, kernel: IntegerKernel = .best
     ) {
         precondition(format.quantizesActivations, "integer products need Q4_1 or Q8_0 weights, not \(format)")
         precondition(x.columns == columns, "activations of \(x.columns) columns against a matrix of \(columns)")
-        guard !range.isEmpty, x.rows > 0 else { return }
-        let begin = Int32(range.lowerBound), end = Int32(range.upperBound), blocks = Int32(columns / 32)
+        let picked = inputRows ?? 0..<x.rows
+        precondition(picked.lowerBound >= 0 && picked.upperBound <= x.rows, "rows \(picked) of \(x.rows) activation rows")
+        guard !range.isEmpty, !picked.isEmpty else { return }
+        let begin = Int32(range.lowerBound), end = Int32(range.upperBound), blocks = columns / 32
+        let values = x.values + picked.lowerBound * columns
+        let scales = x.scales + picked.lowerBound * blocks, sums = x.sums + picked.lowerBound * blocks
         if format == .q4_1 {
-            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, x.sums, out, outStride)
+            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, Int32(blocks), Int32(picked.count), values, scales, sums, out, outStride)
         } else {
-            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, blocks, Int32(x.rows), x.values, x.scales, out, outStride)
+            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, Int32(blocks), Int32(picked.count), values, scales, out, outStride)
         }
     }
 
@@ -158,51 +165,50 @@ public struct QuantizedMatrix: @unchecked Sendable {
     ) {
         let blocks = columns / 32
         let C = columns
-        if N == 1 {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
-                for b in 0..<blocks {
-                    sums[b] = (load16(x + 32 * b) + load16(x + 32 * b + 16)).sum()
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: D.usesInputSums ? N * blocks : 1) { sums in
+            if D.usesInputSums {
+                for n in 0..<N {
+                    for b in 0..<blocks {
+                        let p = x + n * C + 32 * b
+                        sums[n * blocks + b] = (load16(p) + load16(p + 16)).sum()
+                    }
                 }
-                for r in range {
-                    let row = data + r * rowBytes
+            }
+            let s = sums.baseAddress!
+            @inline(__always) func xSum(_ n: Int, _ b: Int) -> Float { D.usesInputSums ? s[n * blocks + b] : 0 }
+            for r in range {
+                let row = data + r * rowBytes
+                // Four input rows per pass over a weight row, so each block is read once per four
+                // inputs; a short last group takes its rows one by one. Every row's accumulator sees
+                // the same operations in the same order either way.
+                var n0 = 0
+                while n0 + 4 <= N {
+                    let x0 = x + n0 * C, x1 = x0 + C, x2 = x1 + C, x3 = x2 + C
+                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    for b in 0..<blocks {
+                        let block = D.load(row + b * D.bytesPer32)
+                        let o = 32 * b
+                        D.accumulate(block, x0 + o, xSum: xSum(n0, b), into: &a0, scalar: &s0)
+                        D.accumulate(block, x1 + o, xSum: xSum(n0 + 1, b), into: &a1, scalar: &s1)
+                        D.accumulate(block, x2 + o, xSum: xSum(n0 + 2, b), into: &a2, scalar: &s2)
+                        D.accumulate(block, x3 + o, xSum: xSum(n0 + 3, b), into: &a3, scalar: &s3)
+                    }
+                    out[n0 * outStride + r] = a0.sum() + s0
+                    out[(n0 + 1) * outStride + r] = a1.sum() + s1
+                    out[(n0 + 2) * outStride + r] = a2.sum() + s2
+                    out[(n0 + 3) * outStride + r] = a3.sum() + s3
+                    n0 += 4
+                }
+                for n in n0..<N {
+                    let xn = x + n * C
                     var acc = SIMD16<Float>()
                     var scalar: Float = 0
                     for b in 0..<blocks {
-                        D.accumulate(row + b * D.bytesPer32, x + 32 * b, xSum: sums[b], into: &acc, scalar: &scalar)
+                        D.accumulate(D.load(row + b * D.bytesPer32), xn + 32 * b, xSum: xSum(n, b), into: &acc, scalar: &scalar)
                     }
-                    out[r] = acc.sum() + scalar
+                    out[n * outStride + r] = acc.sum() + scalar
                 }
-            }
-            return
-        }
-        // Four input rows per pass over a weight row, so each block is decoded once per four
-        // inputs; a short last group repeats its final input and drops the extra results.
-        for r in range {
-            let row = data + r * rowBytes
-            var n0 = 0
-            while n0 < N {
-                let x0 = x + n0 * C
-                let x1 = x + min(n0 + 1, N - 1) * C
-                let x2 = x + min(n0 + 2, N - 1) * C
-                let x3 = x + min(n0 + 3, N - 1) * C
-                var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-                for b in 0..<blocks {
-                    let (w0, w1) = D.decode(row + b * D.bytesPer32)
-                    let o = 32 * b
-                    a0.addProduct(w0, load16(x0 + o))
-                    a0.addProduct(w1, load16(x0 + o + 16))
-                    a1.addProduct(w0, load16(x1 + o))
-                    a1.addProduct(w1, load16(x1 + o + 16))
-                    a2.addProduct(w0, load16(x2 + o))
-                    a2.addProduct(w1, load16(x2 + o + 16))
-                    a3.addProduct(w0, load16(x3 + o))
-                    a3.addProduct(w1, load16(x3 + o + 16))
-                }
-                out[n0 * outStride + r] = a0.sum()
-                if n0 + 1 < N { out[(n0 + 1) * outStride + r] = a1.sum() }
-                if n0 + 2 < N { out[(n0 + 2) * outStride + r] = a2.sum() }
-                if n0 + 3 < N { out[(n0 + 3) * outStride + r] = a3.sum() }
-                n0 += 4
             }
         }
     }

@@ -71,31 +71,67 @@ public func halfToFloatPortable(_ h: UInt16) -> Float {
     return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
 }
 
-/// Decodes 32 consecutive weights starting at a block boundary into two SIMD16 halves.
+/// Decodes 32 consecutive weights starting at a block boundary.
+///
+/// The Float products read each block once (`load`) and then fold it into one accumulator per
+/// input row (`accumulate`) with the same operations for every row, so an output row's bits
+/// never depend on how many input rows share the call.
 protocol BlockDecoder {
+    /// A block as read from memory, in the form `accumulate` takes.
+    associatedtype Block
     /// Bytes holding 32 weights.
     static var bytesPer32: Int { get }
+    /// Whether `accumulate` reads `xSum` (formats with an offset), so callers compute it.
+    static var usesInputSums: Bool { get }
+    /// The 32 weights as two SIMD16 halves.
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>)
+    static func load(_ p: UnsafeRawPointer) -> Block
     /// acc + Σ w·x over the block's 32 weights, as one SIMD16 partial sum plus a scalar, where
-    /// `xSum` = Σ x over the block (formats with an offset use it instead of adding it per weight).
-    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float)
+    /// `xSum` = Σ x over the block.
+    static func accumulate(_ block: Block, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float)
 }
 
-extension BlockDecoder {
+/// 32 weights decoded to Float: the block of formats without a scale to factor out.
+struct DecodedBlock {
+    var low, high: SIMD16<Float>
+}
+
+extension BlockDecoder where Block == DecodedBlock {
+    static var usesInputSums: Bool { false }
+
     @inline(__always)
-    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
-        let (w0, w1) = decode(p)
-        acc.addProduct(w0, load16(x))
-        acc.addProduct(w1, load16(x + 16))
+    static func load(_ p: UnsafeRawPointer) -> DecodedBlock {
+        let (low, high) = decode(p)
+        return DecodedBlock(low: low, high: high)
     }
+
+    @inline(__always)
+    static func accumulate(_ block: DecodedBlock, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        acc.addProduct(block.low, load16(x))
+        acc.addProduct(block.high, load16(x + 16))
+    }
+}
+
+/// 32 quantized weights as small integers in Float, with the block's scale and offset kept
+/// apart so they are applied once per block instead of once per weight.
+struct ScaledBlock {
+    var low, high: SIMD16<Float>
+    var scale, offset: Float
 }
 
 enum Q4_1Decoder: BlockDecoder {
     static var bytesPer32: Int { 20 }
+    static var usesInputSums: Bool { true }
+
     @inline(__always)
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
-        let d = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(as: UInt16.self)))
-        let m = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+        let block = load(p)
+        let d = SIMD16<Float>(repeating: block.scale), m = SIMD16<Float>(repeating: block.offset)
+        return (block.low * d + m, block.high * d + m)
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeRawPointer) -> ScaledBlock {
         let qs = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
         // Lane by lane: the optimiser turns this into vector widen + convert instructions,
         // while the stdlib's generic SIMD conversion initialisers stay out-of-line calls.
@@ -104,59 +140,56 @@ enum Q4_1Decoder: BlockDecoder {
             low[i] = Float(qs[i] & 0x0F)
             high[i] = Float(qs[i] >> 4)
         }
-        return (low * d + m, high * d + m)
+        return ScaledBlock(
+            low: low, high: high,
+            scale: halfToFloat(p.loadUnaligned(as: UInt16.self)),
+            offset: halfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        )
     }
 
     // Σ (d·q + m)·x = d·Σ q·x + m·Σ x: the offset costs one scalar product per block.
     @inline(__always)
-    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
-        let d = halfToFloat(p.loadUnaligned(as: UInt16.self))
-        let m = halfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-        let qs = p.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-        var low = SIMD16<Float>(), high = SIMD16<Float>()
-        for i in 0..<16 {
-            low[i] = Float(qs[i] & 0x0F)
-            high[i] = Float(qs[i] >> 4)
-        }
-        var partial = low * load16(x)
-        partial.addProduct(high, load16(x + 16))
-        acc.addProduct(SIMD16<Float>(repeating: d), partial)
-        scalar += m * xSum
+    static func accumulate(_ block: ScaledBlock, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        var partial = block.low * load16(x)
+        partial.addProduct(block.high, load16(x + 16))
+        acc.addProduct(SIMD16<Float>(repeating: block.scale), partial)
+        scalar += block.offset * xSum
     }
 }
 
 enum Q8_0Decoder: BlockDecoder {
     static var bytesPer32: Int { 34 }
+    static var usesInputSums: Bool { false }
+
     @inline(__always)
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
-        let d = SIMD16<Float>(repeating: halfToFloat(p.loadUnaligned(as: UInt16.self)))
-        let q0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
-        let q1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
-        var a = SIMD16<Float>(), b = SIMD16<Float>()
-        for i in 0..<16 {  // lane by lane, as in Q4_1Decoder
-            a[i] = Float(q0[i])
-            b[i] = Float(q1[i])
-        }
-        return (a * d, b * d)
+        let block = load(p)
+        let d = SIMD16<Float>(repeating: block.scale)
+        return (block.low * d, block.high * d)
     }
 
     @inline(__always)
-    static func accumulate(_ p: UnsafeRawPointer, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
-        let d = halfToFloat(p.loadUnaligned(as: UInt16.self))
+    static func load(_ p: UnsafeRawPointer) -> ScaledBlock {
         let q0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
         let q1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
-        var a = SIMD16<Float>(), b = SIMD16<Float>()
-        for i in 0..<16 {
-            a[i] = Float(q0[i])
-            b[i] = Float(q1[i])
+        var low = SIMD16<Float>(), high = SIMD16<Float>()
+        for i in 0..<16 {  // lane by lane, as in Q4_1Decoder
+            low[i] = Float(q0[i])
+            high[i] = Float(q1[i])
         }
-        var partial = a * load16(x)
-        partial.addProduct(b, load16(x + 16))
-        acc.addProduct(SIMD16<Float>(repeating: d), partial)
+        return ScaledBlock(low: low, high: high, scale: halfToFloat(p.loadUnaligned(as: UInt16.self)), offset: 0)
+    }
+
+    @inline(__always)
+    static func accumulate(_ block: ScaledBlock, _ x: UnsafePointer<Float>, xSum: Float, into acc: inout SIMD16<Float>, scalar: inout Float) {
+        var partial = block.low * load16(x)
+        partial.addProduct(block.high, load16(x + 16))
+        acc.addProduct(SIMD16<Float>(repeating: block.scale), partial)
     }
 }
 
 enum F32Decoder: BlockDecoder {
+    typealias Block = DecodedBlock
     static var bytesPer32: Int { 128 }
     @inline(__always)
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
@@ -165,6 +198,7 @@ enum F32Decoder: BlockDecoder {
 }
 
 enum F16Decoder: BlockDecoder {
+    typealias Block = DecodedBlock
     static var bytesPer32: Int { 64 }
     @inline(__always)
     static func decode(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {

@@ -122,7 +122,11 @@ struct GenerateCommandTests {
         #expect(integrity.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(integrity.errorSummary)")
         let resumed = project.run(["generate", "--resume", "latest", "--db", project.db])
         #expect(resumed.status == 0, "\(resumed.errorSummary)")
-        #expect(try project.digest() == expected)
+        let final = try project.digest()
+        #expect(final == expected, """
+            interrupted with \(interrupted.count) of \(expected.count) samples; after resume, \
+            missing: \(Set(expected).subtracting(final).sorted()) extra: \(Set(final).subtracting(expected).sorted())
+            """)
     }
 
     @Test("A taxonomy with errors is refused before any run starts, with every error listed")

@@ -93,6 +93,29 @@ import Testing
         #expect(reseeded.askedPrompts.sorted() != first.askedPrompts.sorted())
     }
 
+    @Test func repliesWithNULCharactersAreUsedAsStoredSoTheCacheGivesTheSameSamples() async throws {
+        // SQLite text ends at a NUL; a reply used whole but stored cut would parse differently
+        // when a resumed run reads it back (a question mark after the NUL disappears).
+        let plan = try SampleProject.plan(samplesPerLeaf: 2, maxCandidates: 6)
+        let temporary = try TemporaryStore()
+        let reply: @Sendable (String, SamplingParameters, Int) -> String = { prompt, parameters, index in
+            let grounded = GroundedReplies.reply(prompt: prompt, parameters: parameters, index: index)
+            guard let space = grounded.firstIndex(of: " ") else { return grounded }
+            return grounded[..<space] + "\u{0}" + grounded[space...]
+        }
+        let first = ScriptedTeacher(reply: reply)
+        let run1 = try temporary.newRun(plan, teacher: first, seed: 4)
+        _ = try await temporary.runner(plan, teacher: first, runID: run1, seed: 4).run()
+        let second = ScriptedTeacher(reply: reply)
+        let run2 = try temporary.newRun(plan, teacher: second, seed: 4)
+        _ = try await temporary.runner(plan, teacher: second, runID: run2, seed: 4).run()
+        #expect(second.calls == 0)
+        let samples = try temporary.store.samples(runID: run1, limit: 1_000)
+        #expect(samples.contains { $0.question.contains("\u{FFFD}") }, "the NUL is kept visible as U+FFFD")
+        #expect(!samples.contains { $0.question.utf8.contains(0) || $0.answer.utf8.contains(0) })
+        #expect(try temporary.sampleDigest(run1) == temporary.sampleDigest(run2))
+    }
+
     @Test(arguments: 0..<12)
     func interruptedAtARandomPointAndResumedGivesExactlyTheUninterruptedSamples(trial: Int) async throws {
         let plan = try SampleProject.plan(samplesPerLeaf: 4)

@@ -142,6 +142,48 @@ struct QuantizedKernelTests {
         }
     }
 
+    @Test("an input's Float product is the same bits alone as in any batch width", arguments: WeightFormat.allCases)
+    func floatProductIgnoresBatch(format: WeightFormat) throws {
+        var data = TestData(seed: 23)
+        let (rows, columns, inputs) = (19, 576, 9)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let x = data.floats(inputs * columns)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            var alone: [[Float]] = []
+            for n in 0..<inputs {
+                var out = [Float](repeating: .nan, count: rows)
+                x.withUnsafeBufferPointer { matrix.multiplyFloat($0.baseAddress! + n * columns, count: 1, into: &out, outStride: rows, rows: 0..<rows) }
+                alone.append(out)
+            }
+            // Every width from 2 up, so inputs land both in the four-row groups and in the tail.
+            for width in 2...inputs {
+                var batched = [Float](repeating: .nan, count: width * rows)
+                matrix.multiplyFloat(x, count: width, into: &batched, outStride: rows, rows: 0..<rows)
+                for n in 0..<width {
+                    #expect(alone[n] == Array(batched[(n * rows)..<((n + 1) * rows)]), "\(format): input \(n) of a batch of \(width)")
+                }
+            }
+        }
+    }
+
+    @Test("the integer product of a slice of the activation rows equals those rows of the whole product", arguments: [WeightFormat.q4_1, .q8_0])
+    func integerProductOfRowSlice(format: WeightFormat) throws {
+        var data = TestData(seed: 24)
+        let (rows, columns, inputs) = (23, 128, 6)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let x = data.floats(inputs * columns)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            let quantized = QuantizedActivations(x, rows: inputs, columns: columns)
+            var whole = [Float](repeating: .nan, count: inputs * rows)
+            matrix.multiply(quantized, into: &whole, outStride: rows, rows: 0..<rows)
+            var slice = [Float](repeating: .nan, count: 3 * rows)
+            matrix.multiply(quantized, inputRows: 2..<5, into: &slice, outStride: rows, rows: 0..<rows)
+            #expect(slice == Array(whole[(2 * rows)..<(5 * rows)]))
+        }
+    }
+
     @Test("activation rounding equals the naive per-block rounding")
     func activationRoundingMatchesNaive() {
         var data = TestData(seed: 23)
