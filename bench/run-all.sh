@@ -19,6 +19,7 @@ run "compatibility: our client vs llama.cpp's server, the openai client vs synth
 run "generation vs ilab data generate, same teacher on llama.cpp's server" "$here/ilab/run.sh"
 run "training vs PyTorch full fine-tuning (tokens/s, peak memory)" "$here/train/run.sh"
 run "a trained checkpoint in llama.cpp vs our engine (greedy text)" "$here/checkpoint-compat/run.sh"
+run "phase 2 with and without the replay buffer (held-out knowledge loss)" "$here/train/replay.sh"
 if [[ ${#failed[@]} -gt 0 ]]; then
     printf 'missed or failed: %s\n' "${failed[@]}"
     exit 1
