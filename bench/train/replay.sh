@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Does the replay buffer keep phase-1 knowledge through phase 2? The same generation run trains
-# twice from the same base: once with the default --replay-ratio 0.3, once with 0 (the control).
+# twice from the same base: once with --replay-ratio RATIO (default 0.3, the trainer's default),
+# once with 0 (the control).
 # Prints the held-out loss of the knowledge and skill leaves (target-weighted means over the leaves
 # of each kind) before training, after phase 1 and after phase 2, and the checks:
 #   phase 1 lowers knowledge loss                           (replay run)
@@ -10,7 +11,8 @@
 # exits 1 if one fails. One run of each; the held-out sets are small (a fifth of each leaf), so
 # read the numbers, not just the verdicts.
 #
-#   bench/train/replay.sh [DB]     # env: SAMPLES_PER_LEAF (8), EPOCHS (2), LR (3e-4), MARGIN (0.05)
+#   bench/train/replay.sh [DB]     # env: RATIO (0.3), SAMPLES_PER_LEAF (8), EPOCHS (2), LR (3e-4), MARGIN (0.05)
+#   RATIO=0.6 EPOCHS=3 bench/train/replay.sh
 #
 # DB (default out/replay.sqlite) gets a generation run with the embedded teacher when it has none
 # (SAMPLES_PER_LEAF samples per leaf, about 10 minutes on 2 cores); later runs reuse it.
@@ -19,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DB="${1:-out/replay.sqlite}"
-SAMPLES_PER_LEAF="${SAMPLES_PER_LEAF:-8}" EPOCHS="${EPOCHS:-2}" LR="${LR:-3e-4}" MARGIN="${MARGIN:-0.05}"
+RATIO="${RATIO:-0.3}" SAMPLES_PER_LEAF="${SAMPLES_PER_LEAF:-8}" EPOCHS="${EPOCHS:-2}" LR="${LR:-3e-4}" MARGIN="${MARGIN:-0.05}"
 SYNTHLAB="${SYNTHLAB:-.build/release/synthlab}"
 [[ -x "$SYNTHLAB" ]] || { echo "replay.sh: $SYNTHLAB is missing; run 'make release' first" >&2; exit 1; }
 mkdir -p "$(dirname "$DB")"
@@ -31,7 +33,7 @@ fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-for ratio in 0.3 0; do
+for ratio in "$RATIO" 0; do
     echo "== train --replay-ratio $ratio --epochs $EPOCHS --lr $LR"
     start=$SECONDS
     "$SYNTHLAB" train --db "$DB" --run latest --epochs "$EPOCHS" --lr "$LR" --replay-ratio "$ratio" \
@@ -39,10 +41,10 @@ for ratio in 0.3 0; do
     echo "   $((SECONDS - start)) s"
 done
 
-python3 - "$WORK/ratio-0.3.json" "$WORK/ratio-0.json" "$MARGIN" <<'PY'
+python3 - "$WORK/ratio-$RATIO.json" "$WORK/ratio-0.json" "$MARGIN" "$RATIO" <<'PY'
 import json, sys
 replay, control = (json.load(open(p)) for p in sys.argv[1:3])
-margin = float(sys.argv[3])
+margin, ratio = float(sys.argv[3]), sys.argv[4]
 
 def means(job):
     """Per stage: {kind: target-weighted mean loss over the held-out sets of that kind}."""
@@ -61,7 +63,7 @@ if len(r) != 3 or len(c) != 3:
     sys.exit(f"replay.sh: expected 3 evaluation stages (base, phase 1, phase 2), got {len(r)} and {len(c)}")
 kinds = [k for k in ("knowledge", "skill", "general") if k in r[0][1]]
 print(f"{'held-out loss':<24}" + "".join(f"{name:>16}" for name, _ in r))
-for label, stages in (("replay 0.3", r), ("replay 0 (control)", c)):
+for label, stages in ((f"replay {ratio}", r), ("replay 0 (control)", c)):
     for kind in kinds:
         print(f"{label + ' ' + kind:<24}" + "".join(f"{values[kind]:>16.4f}" for _, values in stages))
 k1, k2r, k2c = r[1][1]["knowledge"], r[2][1]["knowledge"], c[2][1]["knowledge"]
