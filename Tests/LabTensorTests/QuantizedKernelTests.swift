@@ -122,46 +122,37 @@ struct QuantizedKernelTests {
         #expect(worst > 0, "the integer path really quantizes the activations")
     }
 
-    @Test("an input's integer product is the same alone as inside a batch", arguments: [WeightFormat.q4_1, .q8_0])
-    func integerProductIgnoresBatch(format: WeightFormat) throws {
-        var data = TestData(seed: 22)
-        let (rows, columns, inputs) = (19, 576, 7)
-        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
-        let x = data.floats(inputs * columns)
-        try bytes.withUnsafeBytes { raw in
-            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            var batched = [Float](repeating: .nan, count: inputs * rows)
-            matrix.multiply(QuantizedActivations(x, rows: inputs, columns: columns), into: &batched, outStride: rows, rows: 0..<rows)
-            for n in 0..<inputs {
-                var alone = [Float](repeating: .nan, count: rows)
-                x.withUnsafeBufferPointer { all in
-                    matrix.multiply(QuantizedActivations(all.baseAddress! + n * columns, rows: 1, columns: columns), into: &alone, outStride: rows, rows: 0..<rows)
-                }
-                #expect(alone == Array(batched[(n * rows)..<((n + 1) * rows)]), "\(format): input \(n) of \(inputs)")
-            }
-        }
-    }
+    /// The products' paths: Float activations for every format, int8 activations for Q4_1/Q8_0.
+    static let productPaths: [(format: WeightFormat, integer: Bool)] =
+        WeightFormat.allCases.map { ($0, false) } + [(.q4_1, true), (.q8_0, true)]
 
-    @Test("an input's Float product is the same bits alone as in any batch width", arguments: WeightFormat.allCases)
-    func floatProductIgnoresBatch(format: WeightFormat) throws {
-        var data = TestData(seed: 23)
+    @Test("an input's product is the same bits alone as in any batch width", arguments: productPaths)
+    func productIgnoresBatch(path: (format: WeightFormat, integer: Bool)) throws {
+        var data = TestData(seed: 22)
         let (rows, columns, inputs) = (19, 576, 9)
-        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let bytes = data.matrixBytes(path.format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         try bytes.withUnsafeBytes { raw in
-            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            var alone: [[Float]] = []
-            for n in 0..<inputs {
-                var out = [Float](repeating: .nan, count: rows)
-                x.withUnsafeBufferPointer { matrix.multiplyFloat($0.baseAddress! + n * columns, count: 1, into: &out, outStride: rows, rows: 0..<rows) }
-                alone.append(out)
+            let matrix = try QuantizedMatrix(format: path.format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            func product(first: Int, count: Int) -> [Float] {
+                var out = [Float](repeating: .nan, count: count * rows)
+                x.withUnsafeBufferPointer { all in
+                    let input = all.baseAddress! + first * columns
+                    if path.integer {
+                        matrix.multiply(QuantizedActivations(input, rows: count, columns: columns), into: &out, outStride: rows, rows: 0..<rows)
+                    } else {
+                        matrix.multiplyFloat(input, count: count, into: &out, outStride: rows, rows: 0..<rows)
+                    }
+                }
+                return out
             }
-            // Every width from 2 up, so inputs land both in the four-row groups and in the tail.
+            let alone = (0..<inputs).map { product(first: $0, count: 1) }
+            // Every width from 2 up, so inputs land both in the kernels' row groups and in their tails.
             for width in 2...inputs {
-                var batched = [Float](repeating: .nan, count: width * rows)
-                matrix.multiplyFloat(x, count: width, into: &batched, outStride: rows, rows: 0..<rows)
+                let batched = product(first: 0, count: width)
                 for n in 0..<width {
-                    #expect(alone[n] == Array(batched[(n * rows)..<((n + 1) * rows)]), "\(format): input \(n) of a batch of \(width)")
+                    #expect(alone[n] == Array(batched[(n * rows)..<((n + 1) * rows)]),
+                            "\(path.format) \(path.integer ? "int8" : "Float"): input \(n) of a batch of \(width)")
                 }
             }
         }
