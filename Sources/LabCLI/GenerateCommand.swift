@@ -202,7 +202,7 @@ struct GenerateCommand: AsyncParsableCommand {
                                hint: settings.endpoint == nil ? "pass the run's model, \(settings.model)" : "the endpoint must serve model \(settings.apiModel ?? "?")")
             }
             runID = resumedRun
-            try store.setRunStatus(runID, "running")
+            try store.setRunStatus(runID, .running)
             StandardError.write("synthlab: resuming run \(runID)\n")
         } else {
             runID = try store.createRun(RunConfiguration(taxonomyHash: plan.taxonomyHash, pipelineHash: plan.pipeline.contentHash,

@@ -58,6 +58,12 @@ enum RunReference: ExpressibleByArgument, Equatable {
 
 /// JSON text for scripts: sorted keys, no escaped slashes.
 enum JSONText {
+    /// One line of JSON (for JSON Lines output), keys sorted.
+    static func compact(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
     static func encode(_ object: Any) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self)

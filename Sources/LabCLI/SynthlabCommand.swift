@@ -15,6 +15,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
               synthlab model pull
               synthlab chat --prompt "What is a Form 10-K?"
               synthlab generate --samples-per-leaf 10
+              synthlab verify --input candidates.jsonl --no-teacher
               synthlab runs funnel latest
               synthlab export latest --phase knowledge -o knowledge.jsonl
               synthlab train --run latest -o out/model
@@ -27,6 +28,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             ModelCommand.self,
             ChatCommand.self,
             GenerateCommand.self,
+            VerifyCommand.self,
             ServeCommand.self,
             RunsCommand.self,
             SamplesCommand.self,

@@ -15,6 +15,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
     case teacherUnavailable(String, run: Int64)
     /// The run was cancelled (Ctrl-C); everything committed stays and the run can be resumed.
     case interrupted(run: Int64)
+    /// A block that asks the teacher ran without one (`verify --no-teacher`).
+    case noTeacher(block: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
             "the teacher failed every request in a row; stopped (last error: \(lastError)) (hint: check the model or endpoint, then resume the run)"
         case .teacherUnavailable(let message, let run):
             "\(message); run \(run) stopped, everything committed is kept (hint: fix the teacher, then `synthlab generate --resume \(run)`)"
+        case .noTeacher(let block):
+            "block '\(block)' needs a teacher (hint: pass --model or --endpoint, or leave the block out)"
         case .interrupted(let run):
             "run \(run) interrupted; everything committed is kept (hint: continue with `synthlab generate --resume \(run)`)"
         }

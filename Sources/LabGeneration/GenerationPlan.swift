@@ -6,8 +6,10 @@ public import LabTaxonomy
 /// One leaf as a run will work on it: its flow, its chunks (knowledge) and its target.
 public struct LeafPlan: Sendable {
     public var leaf: Leaf
-    /// The pipeline flow the leaf runs: `knowledge`, `freeform_skill` or `grounded_skill`.
-    public var flowName: String
+    /// The pipeline flow the leaf runs.
+    public var flow: FlowKind
+    /// The flow's key in the pipeline file: `knowledge`, `freeform_skill` or `grounded_skill`.
+    public var flowName: String { flow.rawValue }
     public var blocks: [BlockSpec]
     /// Knowledge: the leaf's documents and their chunks, in document order.
     public var documents: [SourceDocument]
@@ -21,7 +23,7 @@ public struct LeafPlan: Sendable {
     public var candidatesPerUnit: Int { max(1, Int(blocks.first?.options["n"] ?? "1") ?? 1) }
 
     /// How many distinct inputs the leaf has before its sampler starts a new round over them.
-    public var distinctInputs: Int { flowName == "knowledge" ? max(1, chunks.count) * leaf.seeds.count : leaf.seeds.count }
+    public var distinctInputs: Int { flow == .knowledge ? max(1, chunks.count) * leaf.seeds.count : leaf.seeds.count }
 }
 
 /// What a run will do, built (and checked) before any teacher call.
@@ -33,12 +35,12 @@ public struct GenerationPlan: Sendable {
     public var taxonomyHash: String
 
     /// The flow a leaf kind runs.
-    public static func flowName(for leaf: Leaf) -> String {
+    public static func flow(for leaf: Leaf) -> FlowKind {
         switch leaf.kind {
-        case .knowledge: "knowledge"
-        case .groundedSkill: "grounded_skill"
-        case .freeformSkill: "freeform_skill"
-        case .foundationalSkill: leaf.isGrounded ? "grounded_skill" : "freeform_skill"
+        case .knowledge: .knowledge
+        case .groundedSkill: .groundedSkill
+        case .freeformSkill: .freeformSkill
+        case .foundationalSkill: leaf.isGrounded ? .groundedSkill : .freeformSkill
         }
     }
 
@@ -59,22 +61,22 @@ public struct GenerationPlan: Sendable {
         var hashed: [String] = []
         for item in checked.sorted(by: { $0.leaf.taxonomyPath < $1.leaf.taxonomyPath }) {
             let leaf = item.leaf
-            let flow = Self.flowName(for: leaf)
-            guard let blocks = pipeline.flows[flow] else {
+            let flow = Self.flow(for: leaf)
+            guard let blocks = pipeline.flows[flow.rawValue] else {
                 problems.append(Diagnostic(.error, at: SourceLocation(path: leaf.filePath), rule: "no-flow",
-                    message: "pipeline '\(pipeline.name)' has no '\(flow)' flow for this \(leaf.kind.rawValue) leaf",
-                    hint: "add a '\(flow):' flow to the pipeline, or leave the leaf out with --leaf"))
+                    message: "pipeline '\(pipeline.name)' has no '\(flow.rawValue)' flow for this \(leaf.kind.rawValue) leaf",
+                    hint: "add a '\(flow.rawValue):' flow to the pipeline, or leave the leaf out with --leaf"))
                 continue
             }
-            let chunks = flow == "knowledge" ? item.documents.flatMap { chunker.chunks(of: $0) } : []
-            if flow == "knowledge" && chunks.isEmpty {
+            let chunks = flow == .knowledge ? item.documents.flatMap { chunker.chunks(of: $0) } : []
+            if flow == .knowledge && chunks.isEmpty {
                 problems.append(Diagnostic(.error, at: SourceLocation(path: leaf.filePath), rule: "no-documents",
                     message: "the knowledge leaf's documents have no text to generate from",
                     hint: "check the patterns under 'document:' with `synthlab taxonomy check`"))
                 continue
             }
             hashed.append(leaf.taxonomyPath + "\u{0}" + leaf.contentHash + "\u{0}" + item.documents.map(\.contentHash).joined(separator: ","))
-            var plan = LeafPlan(leaf: leaf, flowName: flow, blocks: blocks, documents: flow == "knowledge" ? item.documents : [], chunks: chunks, target: samplesPerLeaf, unitBudget: 0)
+            var plan = LeafPlan(leaf: leaf, flow: flow, blocks: blocks, documents: flow == .knowledge ? item.documents : [], chunks: chunks, target: samplesPerLeaf, unitBudget: 0)
             let candidates = maxCandidatesPerLeaf ?? max(10 * samplesPerLeaf, 20)
             plan.unitBudget = max(1, (candidates + plan.candidatesPerUnit - 1) / plan.candidatesPerUnit)
             plans.append(plan)

@@ -62,22 +62,9 @@ public final class GenerationRunner: Sendable {
     public init(plan: GenerationPlan, pipelinesRoot: URL, teacher: any TextGenerator, store: SampleStore, runID: Int64, seed: UInt64,
                 options: Options = .init(), progress: any ProgressReporter = SilentProgress()) throws(GenerationError) {
         self.plan = plan
-        var blocks: [[any FlowBlock]] = []
-        var problems: [Diagnostic] = []
-        for leaf in plan.leaves {
-            var flow: [any FlowBlock] = []
-            for spec in leaf.blocks {
-                do { flow.append(try BlockFactory.make(spec, pipelinesRoot: pipelinesRoot)) } catch {
-                    if case .plan(let found) = error { problems += found }
-                }
-            }
-            blocks.append(flow)
-        }
-        // The same block spec fails once per leaf using it; report each problem once.
-        var seen = Set<String>()
-        problems = problems.filter { seen.insert($0.description).inserted }
-        guard problems.isEmpty else { throw .plan(problems) }
-        self.blocks = blocks
+        let environment = BlockEnvironment(pipelinesRoot: pipelinesRoot, pipeline: plan.pipeline, leaves: plan.leaves.map(\.leaf))
+        let flows = try BlockFactory.makeFlows(plan.pipeline, environment: environment)
+        self.blocks = plan.leaves.map { flows[$0.flow] ?? [] }
         self.teacher = CachedTeacher(teacher: teacher, store: store, runID: runID, retries: options.retries)
         self.store = store
         self.runID = runID
@@ -120,7 +107,7 @@ public final class GenerationRunner: Sendable {
                 let unit = state.sampler.unit(state.nextLaunch)
                 state.nextLaunch += 1
                 let flow = blocks[next]
-                let context = BlockContext(unit: unit, teacher: teacher)
+                let context = BlockContext(unit: unit, teacher: teacher, leafPath: state.plan.leaf.relativePath, flow: state.plan.flow)
                 state.running[unit.index] = Task {
                     let outcome = await Self.execute(flow, context: context)
                     continuation.yield(FinishedUnit(leaf: next, unit: unit, outcome: outcome))
@@ -134,7 +121,7 @@ public final class GenerationRunner: Sendable {
         while inFlight > 0 {
             guard let finished = await iterator.next(), !Task.isCancelled else {
                 stopAll()
-                try? store.endRun(runID, status: "interrupted")
+                try? store.endRun(runID, status: .interrupted)
                 progress.report(.stopped(task: "generate", reason: "interrupted"))
                 throw .interrupted(run: runID)
             }
@@ -146,7 +133,7 @@ public final class GenerationRunner: Sendable {
                 try commitReadyUnits(of: state)
             } catch {
                 stopAll()
-                try? store.endRun(runID, status: "failed")
+                try? store.endRun(runID, status: .failed)
                 progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .store(error)
             }
@@ -156,12 +143,12 @@ public final class GenerationRunner: Sendable {
                 lastFailure = message
             case .storeFailure(let error):
                 stopAll()
-                try? store.endRun(runID, status: "failed")
+                try? store.endRun(runID, status: .failed)
                 progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .store(error)
             case .teacherUnavailable(let message):
                 stopAll()
-                try? store.endRun(runID, status: "failed")
+                try? store.endRun(runID, status: .failed)
                 progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .teacherUnavailable(message, run: runID)
             default:
@@ -169,7 +156,7 @@ public final class GenerationRunner: Sendable {
             }
             if consecutiveFailures >= options.circuitBreakerThreshold {
                 stopAll()
-                try? store.endRun(runID, status: "failed")
+                try? store.endRun(runID, status: .failed)
                 progress.report(.stopped(task: "generate", reason: "failed"))
                 throw .teacherDown(lastError: lastFailure)
             }
@@ -182,7 +169,7 @@ public final class GenerationRunner: Sendable {
         }
         continuation.finish()
         do {
-            try store.endRun(runID, status: "finished")
+            try store.endRun(runID, status: .finished)
         } catch {
             throw .store(error)
         }
@@ -214,12 +201,10 @@ public final class GenerationRunner: Sendable {
                 try store.addChunk(id: chunk.id, documentID: documentIDs[chunk.documentHash] ?? 0, position: chunk.index,
                                    startOffset: chunk.startOffset, endOffset: chunk.endOffset, text: chunk.text)
             }
-            let duplicates = plan.blocks.first { $0.kind == .dedup }.map { spec in
-                LeafDuplicates(filterName: spec.name, threshold: Double(spec.options["threshold"] ?? "") ?? 0.7,
-                               seedQuestions: leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) })
-            }
+            let seedQuestions = leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) }
+            let commitChecks = blocks[states.count].compactMap { ($0 as? any CommitTimeBlock)?.makeCommitCheck(seedQuestions: seedQuestions) }
             let state = LeafState(plan: plan, sampler: UnitSampler(plan: plan, runSeed: seed), leafID: leafID, seedIDs: seedIDs,
-                                  duplicates: duplicates, options: options)
+                                  commitChecks: commitChecks, options: options)
             if let previous = stored[leaf.taxonomyPath] {
                 state.nextCommit = previous.completedUnits
                 state.nextLaunch = previous.completedUnits
@@ -227,12 +212,15 @@ public final class GenerationRunner: Sendable {
                 state.candidates = previous.candidates
                 state.failedUnits = previous.failedUnits
                 state.status = previous.status
-                for pair in try store.acceptedPairs(leafID: leafID) { duplicates?.insert(pair.question, label: "sample \(pair.id)") }
-                state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: leafID, limit: options.saturationWindow).reversed())
+                for pair in try store.acceptedPairs(leafID: leafID) {
+                    for check in commitChecks { check.remember(question: pair.question, answer: pair.answer, label: "sample \(pair.id)") }
+                }
+                let saturating = commitChecks.filter(\.signalsSaturation).map(\.filterName)
+                state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: leafID, filters: saturating, limit: options.saturationWindow).reversed())
             }
             if !state.isStopped {
-                state.status = "running"
-                try store.setLeafStatus(leafID, "running")
+                state.status = .running
+                try store.setLeafStatus(leafID, .running)
             }
             states.append(state)
         }
@@ -250,15 +238,28 @@ public final class GenerationRunner: Sendable {
                 for (position, row) in rows.enumerated() {
                     var verdicts = row.verdicts
                     let parsed = !verdicts.contains { $0.filter == "parse" && $0.decision == .reject }
-                    if let duplicates = state.duplicates, !row.isRejected {
-                        verdicts.append(duplicates.check(row.question, label: "unit \(unit.index) #\(position)"))
+                    let label = "unit \(unit.index) #\(position)"
+                    var saturating = false
+                    // Commit-time checks in flow order; the first rejection ends the row's checks.
+                    if !row.isRejected {
+                        for check in state.commitChecks {
+                            let verdict = check.check(row, label: label)
+                            verdicts.append(verdict)
+                            if verdict.decision == .reject {
+                                saturating = check.signalsSaturation
+                                break
+                            }
+                        }
+                        if !verdicts.contains(where: { $0.decision == .reject }) {
+                            for check in state.commitChecks { check.remember(question: row.question, answer: row.answer, label: label) }
+                        }
                     }
                     let sample = NewSample(
                         leafID: state.leafID, responseID: row.responseID, chunkID: unit.chunk?.id,
                         seedIDs: unit.seedPositions.compactMap { $0 < state.seedIDs.count ? state.seedIDs[$0] : nil },
                         question: row.question, answer: row.answer, context: row.columns["context"], verdicts: verdicts)
                     if parsed {
-                        state.recentDuplicates.append(verdicts.contains { $0.filter == state.duplicates?.filterName && $0.decision == .reject })
+                        state.recentDuplicates.append(saturating)
                         if state.recentDuplicates.count > options.saturationWindow { state.recentDuplicates.removeFirst() }
                     }
                     samples.append(sample)
@@ -327,9 +328,9 @@ final class LeafState: @unchecked Sendable {
     let sampler: UnitSampler
     let leafID: Int64
     let seedIDs: [Int64]
-    let duplicates: LeafDuplicates?
+    let commitChecks: [any CommitCheck]
     let options: GenerationRunner.Options
-    var status = "pending"
+    var status = LeafStatus.pending
     var nextLaunch = 0
     var nextCommit = 0
     var accepted = 0
@@ -340,16 +341,16 @@ final class LeafState: @unchecked Sendable {
     var running: [Int: Task<Void, Never>] = [:]
     var finished: [Int: (WorkUnit, GenerationRunner.UnitOutcome)] = [:]
 
-    init(plan: LeafPlan, sampler: UnitSampler, leafID: Int64, seedIDs: [Int64], duplicates: LeafDuplicates?, options: GenerationRunner.Options) {
+    init(plan: LeafPlan, sampler: UnitSampler, leafID: Int64, seedIDs: [Int64], commitChecks: [any CommitCheck], options: GenerationRunner.Options) {
         self.plan = plan
         self.sampler = sampler
         self.leafID = leafID
         self.seedIDs = seedIDs
-        self.duplicates = duplicates
+        self.commitChecks = commitChecks
         self.options = options
     }
 
-    var isStopped: Bool { ["done", "saturated", "exhausted"].contains(status) }
+    var isStopped: Bool { status.isStopped }
 
     /// Whether another unit should start: the leaf is open, has budget, and has fewer units ahead
     /// of its commit point than its acceptance rate says it needs to reach the target.
@@ -364,13 +365,13 @@ final class LeafState: @unchecked Sendable {
     }
 
     /// The status the leaf ends with now, if it is finished.
-    func stoppingStatus() -> String? {
-        if accepted >= plan.target { return "done" }
+    func stoppingStatus() -> LeafStatus? {
+        if accepted >= plan.target { return .done }
         if recentDuplicates.count >= options.saturationWindow,
            Double(recentDuplicates.filter { $0 }.count) >= options.saturationShare * Double(recentDuplicates.count) {
-            return "saturated"
+            return .saturated
         }
-        if nextCommit >= plan.unitBudget { return "exhausted" }
+        if nextCommit >= plan.unitBudget { return .exhausted }
         return nil
     }
 

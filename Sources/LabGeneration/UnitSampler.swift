@@ -48,7 +48,7 @@ public struct UnitSampler: Sendable {
 
         let seedPosition: Int
         var chunk: DocumentChunk?
-        if plan.flowName == "knowledge" {
+        if plan.flow == .knowledge {
             seedPosition = input % seeds.count
             chunk = plan.chunks[input / seeds.count]
         } else {
@@ -69,19 +69,19 @@ public struct UnitSampler: Sendable {
             "n": plan.blocks.first?.options["n"] ?? "1",
         ]
         var context: String?
-        switch plan.flowName {
-        case "knowledge":
+        switch plan.flow {
+        case .knowledge:
             variables["domain"] = leaf.domain ?? ""
             variables["document_outline"] = leaf.documentOutline ?? ""
             variables["chunk"] = chunk?.text ?? ""
-        case "grounded_skill":
+        case .groundedSkill:
             variables["task_description"] = leaf.taskDescription ?? ""
             // The new question is asked about another seed's context when the leaf has one, so the
             // teacher can't copy the example's question.
             let contextPosition = others.first { seeds[$0].context != nil } ?? seedPosition
             context = seeds[contextPosition].context ?? example.context
             variables["context"] = context ?? ""
-        default:
+        case .freeformSkill:
             variables["task_description"] = leaf.taskDescription ?? ""
         }
         // Lineage names the seeds the prompts actually showed.

@@ -19,6 +19,20 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     }
 }
 
+/// Where a generation run stands.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    case running, finished, interrupted, failed
+}
+
+/// Where one leaf of a run stands. `done`: target reached; `saturated`: new candidates were mostly
+/// duplicates; `exhausted`: its candidate budget is spent.
+public enum LeafStatus: String, Sendable, Codable, CaseIterable {
+    case pending, running, done, saturated, exhausted
+
+    /// Whether the leaf will take no more work.
+    public var isStopped: Bool { self == .done || self == .saturated || self == .exhausted }
+}
+
 /// A run as listed.
 public struct RunSummary: Sendable, Hashable {
     public var id: Int64

@@ -8,7 +8,7 @@ public struct StoredLeafState: Sendable, Hashable {
     public var taxonomyPath: String
     public var kind: String
     public var target: Int
-    public var status: String
+    public var status: LeafStatus
     /// Units committed so far (including failed ones); units are committed in index order, so the
     /// next unit to run is this number.
     public var completedUnits: Int
@@ -88,7 +88,7 @@ extension SampleStore {
                 FROM leaves l WHERE l.run_id = ? ORDER BY l.id
                 """, arguments: [runID]).map { row in
                 StoredLeafState(leafID: row["id"], taxonomyPath: row["taxonomy_path"], kind: row["kind"], target: row["target"],
-                                status: row["status"], completedUnits: row["units"], failedUnits: row["failed"],
+                                status: LeafStatus(rawValue: row["status"]) ?? .pending, completedUnits: row["units"], failedUnits: row["failed"],
                                 candidates: row["candidates"], accepted: row["accepted"])
             }
         }
@@ -102,11 +102,14 @@ extension SampleStore {
         }
     }
 
-    /// For the leaf's most recent parsed candidates (newest first): whether each was rejected as a duplicate.
-    public func recentDuplicateFlags(leafID: Int64, limit: Int) throws(StoreError) -> [Bool] {
-        try read { db in
+    /// For the leaf's most recent parsed candidates (newest first): whether each was rejected by
+    /// one of `filters` (the leaf's duplicate checks).
+    public func recentDuplicateFlags(leafID: Int64, filters: [String], limit: Int) throws(StoreError) -> [Bool] {
+        guard !filters.isEmpty else { return [] }
+        let names = filters.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ")
+        return try read { db in
             try Bool.fetchAll(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'dedup' AND v.decision = 'reject')
+                SELECT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter IN (\(names)) AND v.decision = 'reject')
                 FROM samples s
                 WHERE s.leaf_id = ? AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse' AND v.decision = 'reject')
                 ORDER BY s.id DESC LIMIT ?
@@ -114,14 +117,14 @@ extension SampleStore {
         }
     }
 
-    public func setLeafStatus(_ leafID: Int64, _ status: String) throws(StoreError) {
-        try write { db in try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [status, leafID]) }
+    public func setLeafStatus(_ leafID: Int64, _ status: LeafStatus) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [status.rawValue, leafID]) }
     }
 
     /// Marks a run finished, failed or interrupted, with the time.
-    public func endRun(_ runID: Int64, status: String) throws(StoreError) {
+    public func endRun(_ runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status, Self.now(), runID])
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status.rawValue, Self.now(), runID])
         }
     }
 

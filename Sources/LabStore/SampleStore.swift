@@ -87,8 +87,8 @@ public final class SampleStore: Sendable {
         }
     }
 
-    public func setRunStatus(_ runID: Int64, _ status: String) throws(StoreError) {
-        try write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, runID]) }
+    public func setRunStatus(_ runID: Int64, _ status: RunStatus) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status.rawValue, runID]) }
     }
 
     /// The newest run's id (what `latest` means on the command line).

@@ -17,11 +17,20 @@ public struct Candidate: Sendable {
     public var answer: String { columns["answer"] ?? "" }
 }
 
-/// What a block may use while it runs: the unit, and the teacher (answers come from the store's
-/// cache when the same request was asked before).
+/// What a block may use while it runs: the unit, its leaf, and the teacher (answers come from the
+/// store's cache when the same request was asked before; `verify --no-teacher` has none).
 public struct BlockContext: Sendable {
     public var unit: WorkUnit
-    public var teacher: CachedTeacher
+    public var teacher: CachedTeacher?
+    /// The leaf's folder relative to the taxonomy root, as verifiers and pipeline globs name leaves.
+    public var leafPath: String
+    public var flow: FlowKind
+
+    /// The teacher, or an error saying the block needs one.
+    func requireTeacher(_ block: String) throws -> CachedTeacher {
+        guard let teacher else { throw GenerationError.noTeacher(block: block) }
+        return teacher
+    }
 }
 
 /// A pipeline block at run time. Blocks only touch rows not yet rejected; rejected rows pass
@@ -46,7 +55,30 @@ extension FlowBlock {
 /// Builds the run-time block for a spec: the registry from `BlockKind` to implementation. Option
 /// values are parsed here, at plan time, so a bad number fails before any teacher call.
 public enum BlockFactory {
-    public static func make(_ spec: BlockSpec, pipelinesRoot: URL) throws(GenerationError) -> any FlowBlock {
+    /// The run-time blocks of every flow of `pipeline`, each problem reported once.
+    public static func makeFlows(_ pipeline: Pipeline, environment: BlockEnvironment) throws(GenerationError) -> [FlowKind: [any FlowBlock]] {
+        var flows: [FlowKind: [any FlowBlock]] = [:]
+        var problems: [Diagnostic] = []
+        for (name, specs) in pipeline.flows {
+            guard let flow = FlowKind(rawValue: name) else { continue }
+            var blocks: [any FlowBlock] = []
+            for spec in specs {
+                do { blocks.append(try make(spec, environment: environment, flow: flow)) } catch {
+                    if case .plan(let found) = error { problems += found }
+                }
+            }
+            flows[flow] = blocks
+        }
+        guard problems.isEmpty else { throw .plan(problems) }
+        return flows
+    }
+
+    public static func make(_ spec: BlockSpec, environment: BlockEnvironment, flow: FlowKind) throws(GenerationError) -> any FlowBlock {
+        let pipelinesRoot = environment.pipelinesRoot
+        func fail(_ message: String, _ hint: String) -> GenerationError {
+            .plan([Diagnostic(.error, at: spec.location, rule: "option-value", message: "block '\(spec.name)': \(message)", hint: hint)])
+        }
+        let leaves = spec.listOption("leaves").map(LeafGlob.init)
         func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(GenerationError) -> Double {
             guard let text = spec.options[key] else { return value }
             guard let parsed = Double(text), range.contains(parsed) else {
@@ -95,6 +127,55 @@ public enum BlockFactory {
             return FormatBlock(name: spec.name, echoThreshold: try number("echo_threshold", default: 0.8, in: 0.01...1))
         case .dedup:
             return DedupBlock(name: spec.name, threshold: try number("threshold", default: 0.7, in: 0.01...1))
+        case .leak:
+            let checker = LeakCheck(templates: environment.templates[flow] ?? [], leafTexts: environment.leafTexts)
+            return VerifierBlock(name: spec.name, version: LeakCheck.version, verifier: checker, leaves: leaves)
+        case .selfContained:
+            let checker = SelfContainedCheck(answerableShare: try number("answerable_share", default: 0.5, in: 0...1))
+            return VerifierBlock(name: spec.name, version: SelfContainedCheck.version, verifier: checker, leaves: leaves)
+        case .answersQuestion:
+            return VerifierBlock(name: spec.name, version: AnswersQuestionCheck.version, verifier: AnswersQuestionCheck(), leaves: leaves)
+        case .arithmetic:
+            var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] = []
+            for (glob, list) in spec.mapOption("operations") {
+                var operations = Set<ArithmeticOperation>()
+                for word in list.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                    guard let operation = ArithmeticOperation(rawValue: String(word)) else {
+                        throw fail("unknown operation '\(word)' for '\(glob)'",
+                                   "operations: \(ArithmeticOperation.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    operations.insert(operation)
+                }
+                rules.append((LeafGlob(glob), operations))
+            }
+            let checker = ArithmeticCheck(rules: rules, relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1))
+            return VerifierBlock(name: spec.name, version: ArithmeticCheck.version, verifier: checker, leaves: leaves)
+        case .numbers:
+            let checker = NumberSupportCheck(relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1))
+            return VerifierBlock(name: spec.name, version: NumberSupportCheck.version, verifier: checker, leaves: leaves)
+        case .claims:
+            let checker = ClaimGroundingCheck(wordShare: try number("word_share", default: 0.75, in: 0...1),
+                                              pairShare: try number("pair_share", default: 0.35, in: 0...1))
+            return VerifierBlock(name: spec.name, version: ClaimGroundingCheck.version, verifier: checker, leaves: leaves)
+        case .definitions:
+            let url = pipelinesRoot.appendingPathComponent(spec.options["glossary"] ?? "")
+            let glossary: Glossary
+            do { glossary = try Glossary.load(from: url) } catch {
+                throw fail("\(error)", "glossaries are relative to \(pipelinesRoot.path)")
+            }
+            let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
+            return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
+        case .onLeaf:
+            let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 1.0, in: 0...10))
+            return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
+        case .consistency:
+            guard let template = spec.template else { throw fail("needs a template", "template: templates/simple_freeform_answer.txt") }
+            return ConsistencyBlock(
+                name: spec.name, template: spec, templateText: template, samples: Int(try number("samples", default: 3, in: 1...16)),
+                temperature: Float(try number("temperature", default: 0.7, in: 0...2)),
+                maxTokens: Int(try number("max_tokens", default: 256, in: 1...8192)),
+                minimumAgreement: try number("min_agreement", default: 0, in: 0...1),
+                keepMajority: spec.options["keep_majority"] == "true", leaves: leaves)
         }
     }
 }

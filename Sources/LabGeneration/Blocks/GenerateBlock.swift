@@ -27,7 +27,7 @@ struct GenerateBlock: FlowBlock {
             parameters.seed = random.next()
             let prompt = try spec.renderPrompt(row.columns)
             let request = GenerationRequest(input: .chat([ChatMessage(.user, prompt)]), parameters: parameters, count: count)
-            let (ids, result) = try await context.teacher.generate(request)
+            let (ids, result) = try await context.requireTeacher(name).generate(request)
             for (completion, id) in zip(result.completions, ids) {
                 var candidate = row
                 candidate.responseID = id

@@ -57,7 +57,7 @@ struct JudgeBlock: FlowBlock {
             let prompt = try spec.renderPrompt(row.columns)
             let request = GenerationRequest(input: .chat([ChatMessage(.user, prompt)]),
                                             parameters: SamplingParameters(maxTokens: maxTokens, stop: stop, seed: context.unit.requestSeed))
-            let (_, result) = try await context.teacher.generate(request)
+            let (_, result) = try await context.requireTeacher(name).generate(request)
             let reply = result.completions.first?.text ?? ""
             var row = row
             row.columns[output] = scale.score(reply).map(String.init) ?? ""

@@ -15,6 +15,27 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case safety
     /// Drops empty, truncated, echoed and refused outputs.
     case format
+    /// Verifier: role labels, template fragments and prompt instructions in question or answer.
+    case leak
+    /// Verifier: the question asks about finance, not the prompt; freeform questions carry their
+    /// data, knowledge and grounded questions are answerable from their context.
+    case selfContained = "self_contained"
+    /// Verifier: the answer addresses the question (no repeat, no other subject, no false refusal).
+    case answersQuestion = "answers_question"
+    /// Verifier: worked steps hold, and the final figure equals the operation recomputed from the
+    /// question's figures (operations configured per leaf glob).
+    case arithmetic
+    /// Verifier: every figure of a grounded answer is in its context; a table answer is the cell
+    /// at the row and period the question names.
+    case numbers
+    /// Verifier: each sentence of a grounded answer is supported by the context.
+    case claims
+    /// Verifier: a definition has every component the glossary requires and no known wrong meaning.
+    case definitions
+    /// Verifier: the question belongs to its leaf's task rather than another leaf's.
+    case onLeaf = "on_leaf"
+    /// Asks the teacher for k more answers and scores agreement with the candidate's.
+    case consistency
 
     /// Options the block accepts, with whether each is required.
     var options: [String: Bool] {
@@ -26,6 +47,15 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .ground: ["threshold": false]
         case .safety: ["policy": true]
         case .format: ["echo_threshold": false]
+        case .leak, .answersQuestion: ["leaves": false]
+        case .selfContained: ["answerable_share": false, "leaves": false]
+        case .arithmetic: ["operations": false, "tolerance": false, "leaves": false]
+        case .numbers: ["tolerance": false, "leaves": false]
+        case .claims: ["word_share": false, "pair_share": false, "leaves": false]
+        case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]
+        case .onLeaf: ["margin": false, "leaves": false]
+        case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,
+                            "keep_majority": false, "leaves": false]
         }
     }
 }

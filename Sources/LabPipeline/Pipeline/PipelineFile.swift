@@ -13,6 +13,14 @@ public struct BlockSpec: Sendable, Equatable {
     public var template: String?
     public var location: SourceLocation
 
+    /// A mapping-valued option (written as a YAML mapping) as ordered key/value pairs, or empty.
+    public func mapOption(_ key: String) -> [(key: String, value: String)] {
+        listOption(key).compactMap { entry in
+            guard let separator = entry.firstIndex(of: "\u{1}") else { return nil }
+            return (String(entry[..<separator]), String(entry[entry.index(after: separator)...]))
+        }
+    }
+
     /// A list-valued option (written as a YAML sequence), or empty when absent.
     public func listOption(_ key: String) -> [String] {
         guard let value = options[key], !value.isEmpty else { return [] }
@@ -94,7 +102,10 @@ public struct Pipeline: Sendable {
                 var options: [String: String] = [:]
                 for (key, value) in mapping {
                     guard let key = key.string else { continue }
-                    if case .sequence(let items) = value {
+                    if case .mapping(let pairs) = value {
+                        // A mapping option (e.g. `operations:` per leaf glob): "key\u{1}value" entries, see `mapOption`.
+                        options[key] = pairs.map { ($0.key.string ?? "") + "\u{1}" + ($0.value.string ?? "") }.joined(separator: "\u{0}")
+                    } else if case .sequence(let items) = value {
                         // A list option (e.g. `stop: ["[END]"]`): items joined by NUL, see `BlockSpec.listOption`.
                         options[key] = items.map { $0.string ?? "" }.joined(separator: "\u{0}")
                     } else {

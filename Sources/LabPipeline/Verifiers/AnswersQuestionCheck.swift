@@ -1,0 +1,66 @@
+import Foundation
+
+/// `answers_question`: the answer addresses the question — it is not a repeat of the question, it
+/// shares the question's subject (some of the question's content words, or its figures), and it
+/// does not refuse when its context covers the question.
+public struct AnswersQuestionCheck: CandidateVerifier {
+    public static let version = "1"
+    /// ROUGE-L between answer and question at or above which the answer is a repeat.
+    public var repeatThreshold: Double = 0.7
+    /// Share of the question's subject words the answer must mention.
+    public var subjectShare: Double = 0.25
+
+    public init() {}
+
+    static let refusals = [
+        "not provided", "not mentioned", "not stated", "not specified", "does not contain", "doesn't contain",
+        "does not say", "doesn't say", "no information", "not available", "cannot be determined", "can't be determined",
+        "not enough information", "cannot answer", "can't answer", "unable to", "i'm sorry", "i am sorry", "i cannot",
+        "does not include", "is not included", "not given",
+    ]
+    /// Words a question uses to ask rather than to name its subject.
+    static let askingWords: Set<String> = [
+        "what", "how", "much", "many", "calculate", "compute", "find", "determine", "explain", "describe", "give",
+        "plain", "word", "simple", "term", "mean", "means", "did", "company", "value", "answer", "question", "percent",
+        "change", "rate", "total", "amount", "report", "reported", "show", "tell", "number", "figure", "new", "old",
+        "year", "annual", "growth", "compound", "summarize", "summarise", "summary", "paragraph", "table",
+    ]
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        let answer = candidate.answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !answer.isEmpty else { return .reject("empty answer") }
+        let echo = RougeL.fMeasure(answer, candidate.question)
+        if echo >= repeatThreshold {
+            return .reject("answer repeats the question", score: echo, threshold: repeatThreshold)
+        }
+        let questionStems = Set(TextUnits.contentStems(candidate.question))
+        let answerStems = Set(TextUnits.contentStems(answer))
+        let answerFigures = FigureScanner.quantities(in: answer)
+        if answerStems.subtracting(questionStems).isEmpty && answerFigures.isEmpty {
+            return .reject("answer adds nothing to the question", score: echo, threshold: repeatThreshold)
+        }
+        let lowered = answer.lowercased()
+        if let refusal = Self.refusals.first(where: lowered.contains), let context = candidate.context {
+            // A refusal is right only when the context lacks the question's subject.
+            let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))
+            let contextStems = Set(TextUnits.contentStems(context))
+            let covered = subject.isEmpty ? 0 : Double(subject.filter(contextStems.contains).count) / Double(subject.count)
+            if covered >= 0.75 {
+                return .reject("refuses although the context covers the question", score: covered, threshold: 0.75,
+                               evidence: ["matched": refusal])
+            }
+        }
+        let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))
+        guard !subject.isEmpty else { return .accept("answers the question", score: 1, threshold: subjectShare) }
+        let mentioned = subject.filter { stem in answerStems.contains(stem) || answerStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
+        // Figures of the question that reappear in the answer also show it is on the subject.
+        let questionFigures = FigureScanner.quantities(in: candidate.question)
+        let sharedFigures = questionFigures.filter { figure in answerFigures.contains { abs($0.value - figure.value) < 1e-9 } }
+        let share = (Double(mentioned.count) + Double(min(sharedFigures.count, 2))) / Double(subject.count + min(questionFigures.count, 2))
+        if share < subjectShare {
+            return .reject("answer is about something else", score: share, threshold: subjectShare,
+                           evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " ")])
+        }
+        return .accept("answers the question", score: share, threshold: subjectShare)
+    }
+}

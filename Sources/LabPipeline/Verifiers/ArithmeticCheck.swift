@@ -1,0 +1,349 @@
+import Foundation
+
+/// The operations the arithmetic verifier recomputes from a question's figures.
+public enum ArithmeticOperation: String, Sendable, CaseIterable {
+    /// (new − old) / old × 100, old being the earlier figure (or the one after "from"/"compared with").
+    case percentChange = "percent_change"
+    /// new − old of two percents, in percentage points.
+    case percentagePoints = "percentage_points"
+    /// new − old of two percents, in basis points.
+    case basisPoints = "basis_points"
+    /// value / (1 ± p): the earlier value behind a growth rate.
+    case reversePercent = "reverse_percent"
+    /// value × (1 ± p), and value × p.
+    case applyPercent = "apply_percent"
+    /// Π(1 + pᵢ) − 1 over the question's percents, signed by their verbs (fell 20%, rose 20%).
+    case successiveChange = "successive_change"
+    /// (end / start)^(1 / years) − 1, years from the question's years or "over N years".
+    case cagr
+    /// start × (1 + r)^years.
+    case futureValue = "future_value"
+    /// Every amount in units, with the scale the question states for it ("in thousands").
+    case scale
+    case difference
+    case sum
+    /// a / b in either order (EPS = net income / shares, P/E = price / EPS).
+    case ratio
+    /// a / b × 100 in either order (margins, shares of a total).
+    case percentOf = "percent_of"
+}
+
+/// `arithmetic`: recomputes what a numeric answer claims.
+///
+/// 1. Every worked step `A op B = C` of the answer must hold (`WorkedSteps`).
+/// 2. For leaves configured with operations, the question's figures are read (amounts with their
+///    stated scale, percents with their direction, years), every configured operation is applied,
+///    and the answer's final figure — the first figure of its concluding sentence — must equal one
+///    of the results within half a unit of its last written digit plus `relativeTolerance`. The
+///    other figures of that sentence must be results, question figures or step results. A question
+///    without the figures an operation needs, or an answer without a final figure, fails.
+public struct ArithmeticCheck: CandidateVerifier {
+    public static let version = "1"
+    public var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)]
+    public var relativeTolerance: Double
+
+    public init(rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)], relativeTolerance: Double = 0.002) {
+        self.rules = rules
+        self.relativeTolerance = relativeTolerance
+    }
+
+    public func operations(for leafPath: String) -> Set<ArithmeticOperation> {
+        rules.filter { $0.glob.matches(leafPath) }.reduce(into: Set()) { $0.formUnion($1.operations) }
+    }
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        let steps = WorkedSteps.steps(in: candidate.answer)
+        if let wrong = steps.first(where: { !$0.holds }) {
+            return .reject("a worked step is wrong", score: 0, threshold: 1,
+                           evidence: ["step": wrong.text, "recomputed": Self.format(wrong.computed), "written": Self.format(wrong.written)])
+        }
+        let operations = operations(for: candidate.leafPath)
+        guard !operations.isEmpty else {
+            return steps.isEmpty ? nil : .accept("worked steps hold", score: 1, threshold: 1, evidence: ["steps_checked": String(steps.count)])
+        }
+        let problem = QuestionFigures(candidate.question)
+        let results = problem.results(of: operations)
+        guard !results.isEmpty else {
+            return .reject("question lacks the figures to compute", score: 0, threshold: 1,
+                           evidence: ["question_figures": problem.amounts.map(\.text).joined(separator: " ") + " " + problem.percents.map(\.text).joined(separator: " ")])
+        }
+        guard let conclusion = Self.conclusion(of: candidate.answer) else {
+            return .reject("answer has no final figure", score: 0, threshold: 1, evidence: ["expected": Self.describe(results.prefix(3))])
+        }
+        let final = conclusion.figures[0]
+        guard let match = results.first(where: { matches(final, $0) }) else {
+            return .reject("final figure does not match the recomputed result", score: 0, threshold: 1,
+                           evidence: ["final": final.text, "sentence": conclusion.sentence, "expected": Self.describe(results.prefix(4))])
+        }
+        // The concluding sentence's other figures: results, the question's own figures, or step results.
+        let known = problem.allReadings
+        for figure in conclusion.figures.dropFirst() {
+            let isResult = results.contains { matches(figure, $0) }
+            let isGiven = known.contains { figure.matches($0.value, relative: relativeTolerance) || Figure.close(figure.absolute, $0.absolute, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance) }
+            let isStep = steps.contains { figure.matches($0.written, relative: relativeTolerance) || figure.matches($0.computed, relative: relativeTolerance) }
+            if !(isResult || isGiven || isStep) {
+                return .reject("final sentence states a figure that is neither given nor computed", score: 0, threshold: 1,
+                               evidence: ["figure": figure.text, "sentence": conclusion.sentence])
+            }
+        }
+        return .accept("final figure matches the recomputed result", score: 1, threshold: 1,
+                       evidence: ["final": final.text, "recomputed": Self.format(match.value) + (match.isPercent ? "%" : ""), "operation": match.operation,
+                                  "steps_checked": String(steps.count)])
+    }
+
+    func matches(_ figure: Figure, _ result: QuestionFigures.Result) -> Bool {
+        if result.isPercent {
+            switch figure.kind {
+            case .percent: return figure.matches(result.value, relative: relativeTolerance)
+            case .percentagePoints: return result.operation == "percentage_points" && figure.matches(result.value, relative: relativeTolerance)
+            case .basisPoints: return (result.operation == "percentage_points" || result.operation == "basis_points") && figure.matches(result.value * (result.operation == "basis_points" ? 1 : 100), relative: relativeTolerance)
+            case .amount:
+                // A rate written as a fraction (0.1316) or a multiple ("1.25 times").
+                return figure.decimals > 0 && figure.scale == 1 && abs(figure.value) < 10 && Figure.close(figure.value * 100, result.value, halfUnit: figure.halfUnit * 100, relative: relativeTolerance)
+            default: return false
+            }
+        }
+        guard figure.kind == .amount else { return false }
+        if result.operation == "basis_points" { return false }
+        return Figure.close(figure.absolute, result.value, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance)
+    }
+
+    /// The concluding sentence: the first sentence with a figure in the last paragraph that has one.
+    static func conclusion(of answer: String) -> (sentence: String, figures: [Figure])? {
+        let paragraphs = TextUnits.paragraphs(answer)
+        for paragraph in paragraphs.reversed() {
+            let sentences = TextUnits.sentences(paragraph)
+            let candidates = paragraphs.count == 1 ? Array(sentences.reversed()) : sentences
+            for sentence in candidates {
+                // A worked step is not a conclusion unless the answer is a single line of steps.
+                let figures = FigureScanner.quantities(in: sentence)
+                guard !figures.isEmpty else { continue }
+                if sentence.contains("=") && paragraphs.count > 1 { continue }
+                if sentence.contains("=") {
+                    // "… = 13.16%": the figure after the last "=" is the result.
+                    let tail = String(sentence[sentence.range(of: "=", options: .backwards)!.upperBound...])
+                    let tailFigures = FigureScanner.quantities(in: tail)
+                    if !tailFigures.isEmpty { return (sentence, tailFigures) }
+                }
+                return (sentence, figures)
+            }
+        }
+        return nil
+    }
+
+    /// The figures of an answer's concluding sentence, the final figure first.
+    public static func conclusionFigures(of answer: String) -> [Figure]? { conclusion(of: answer)?.figures }
+
+    static func describe<S: Sequence>(_ results: S) -> String where S.Element == QuestionFigures.Result {
+        results.map { "\($0.operation)=\(format($0.value))\($0.isPercent ? "%" : "")" }.joined(separator: ", ")
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 10000).rounded() / 10000
+        return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
+    }
+}
+
+/// The figures of a question, read as a problem: amounts (with their possible readings in units),
+/// percents (signed by their verbs), and a number of years.
+struct QuestionFigures {
+    struct Amount {
+        var text: String
+        /// Possible values in units: the figure with its own scale, or with the scale the question
+        /// states for it ("(in thousands)"); per-share amounts are never scaled.
+        var readings: [Double]
+        var offset: Int
+        /// Whether the words around it mark it as the earlier value ("from X", "compared with X").
+        var marksEarlier: Bool
+    }
+    struct Result {
+        var value: Double
+        var isPercent: Bool
+        var operation: String
+    }
+
+    var amounts: [Amount] = []
+    var percents: [Figure] = []
+    var signedPercents: [Double] = []
+    var years: [Int] = []
+    var allReadings: [Figure] = []
+
+    init(_ question: String) {
+        let figures = FigureScanner.figures(in: question)
+        let lowered = question.lowercased()
+        let utf16 = Array(lowered.utf16)
+        func words(before offset: Int, count: Int) -> [String] {
+            let prefix = String(utf16CodeUnits: Array(utf16[0..<max(0, offset)]), count: max(0, offset))
+            return Array(TextUnits.words(prefix).suffix(count))
+        }
+        func words(after offset: Int, count: Int) -> [String] {
+            let start = min(utf16.count, offset)
+            let suffix = String(utf16CodeUnits: Array(utf16[start...]), count: utf16.count - start)
+            return Array(TextUnits.words(suffix).prefix(count))
+        }
+        // The scale a declarative sentence states for its amounts ("(in thousands)", "in millions").
+        var stated: [(range: Range<Int>, scale: Double)] = []
+        var sentenceStart = 0
+        for sentence in TextUnits.sentences(question) {
+            let lowerSentence = sentence.lowercased()
+            let length = sentence.utf16.count
+            if !sentence.hasSuffix("?") {
+                for (word, scale) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)] where lowerSentence.contains("in \(word)") || lowerSentence.contains("(\(word)") || lowerSentence.contains("\"\(word)") {
+                    if let found = lowered.range(of: lowerSentence) {
+                        let start = lowered.utf16.distance(from: lowered.utf16.startIndex, to: found.lowerBound)
+                        stated.append((start..<(start + length), scale))
+                    } else {
+                        stated.append((sentenceStart..<(sentenceStart + length), scale))
+                    }
+                }
+            }
+            sentenceStart += length
+        }
+        let directionDown: Set<String> = ["fell", "fall", "falls", "decline", "declined", "declines", "drop", "dropped", "drops", "down",
+                                          "decrease", "decreased", "lost", "loses", "lose", "shrank", "shrinks", "cut", "lower", "loss"]
+        for figure in figures {
+            switch figure.kind {
+            case .year:
+                if let year = Int(exactly: figure.value) { years.append(year) }
+            case .percent:
+                percents.append(figure)
+                let before = words(before: figure.offset, count: 3)
+                signedPercents.append(before.contains(where: directionDown.contains) ? -abs(figure.value) : figure.value)
+                allReadings.append(figure)
+            case .percentagePoints, .basisPoints:
+                allReadings.append(figure)
+            case .amount:
+                let near = words(after: figure.offset + figure.length, count: 3) + words(before: figure.offset, count: 3)
+                let perShare = near.contains("share") || near.contains("eps") || (words(after: figure.offset + figure.length, count: 2) == ["per", "share"])
+                var readings: [Double] = []
+                let statedScale = stated.first { $0.range.contains(figure.offset) }?.scale
+                if figure.scale == 1, let statedScale, !perShare {
+                    readings = [figure.value * statedScale]
+                } else {
+                    readings = [figure.absolute]
+                }
+                let before = words(before: figure.offset, count: 4)
+                let after = words(after: figure.offset + figure.length, count: 4)
+                let earlier = before.contains("from") || (before.contains("with") && before.contains("compared")) || before.contains("versus")
+                    || before.contains("vs") || after.contains("earlier") || after.contains("ago") || after.contains("prior")
+                    || after.contains("previous") || (after.contains("last") && after.contains("year"))
+                amounts.append(Amount(text: figure.text, readings: readings, offset: figure.offset, marksEarlier: earlier))
+                allReadings.append(figure)
+                for reading in readings where reading != figure.absolute {
+                    var scaled = figure
+                    scaled.value = reading
+                    scaled.scale = 1
+                    allReadings.append(scaled)
+                }
+            case .label:
+                break
+            }
+        }
+        _ = words(before: 0, count: 0)
+        explicitYears = Self.explicitYears(lowered)
+    }
+
+    var explicitYears: [Double] = []
+
+    /// "over five years", "for 3 years", "a 4-year period", "in six years".
+    static func explicitYears(_ text: String) -> [Double] {
+        let numberWords = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                           "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20]
+        let words = TextUnits.words(text.replacingOccurrences(of: "-year", with: " year"))
+        var found: [Double] = []
+        for (index, word) in words.enumerated() where index + 1 < words.count && (words[index + 1] == "years" || words[index + 1] == "year") {
+            if let value = numberWords[word] { found.append(Double(value)) } else if let value = Double(word), value > 0, value < 100 { found.append(value) }
+        }
+        if text.contains("decade") { found.append(10) }
+        return found
+    }
+
+    /// Years between the question's first and last calendar year, else the years it states.
+    var periods: [Double] {
+        let distinct = Array(Set(years)).sorted()
+        if distinct.count >= 2, let first = distinct.first, let last = distinct.last { return [Double(last - first)] }
+        return explicitYears
+    }
+
+    /// Ordered (earlier, later) pairs of amounts: order of appearance unless the words say otherwise.
+    var orderedPairs: [(Amount, Amount)] {
+        var pairs: [(Amount, Amount)] = []
+        for i in amounts.indices {
+            for j in amounts.indices where j > i {
+                let (a, b) = (amounts[i], amounts[j])
+                pairs.append(b.marksEarlier && !a.marksEarlier ? (b, a) : (a, b))
+            }
+        }
+        return pairs
+    }
+
+    func results(of operations: Set<ArithmeticOperation>) -> [Result] {
+        var results: [Result] = []
+        func add(_ value: Double, percent: Bool, _ operation: ArithmeticOperation) {
+            guard value.isFinite else { return }
+            results.append(Result(value: value, isPercent: percent, operation: operation.rawValue))
+        }
+        let percentPairs: [(Double, Double)] = percents.indices.flatMap { i in
+            percents.indices.filter { $0 > i }.map { (percents[i].value, percents[$0].value) }
+        }
+        for operation in ArithmeticOperation.allCases where operations.contains(operation) {
+            switch operation {
+            case .percentChange:
+                for (old, new) in orderedPairs {
+                    for o in old.readings where o != 0 { for n in new.readings { add((n - o) / abs(o) * 100, percent: true, operation) } }
+                }
+                for (old, new) in percentPairs where old != 0 { add((new - old) / abs(old) * 100, percent: true, operation) }
+            case .percentagePoints:
+                for (old, new) in percentPairs { add(new - old, percent: true, operation) }
+            case .basisPoints:
+                for (old, new) in percentPairs { add((new - old) * 100, percent: true, operation) }
+            case .reversePercent:
+                for amount in amounts {
+                    for reading in amount.readings {
+                        for p in signedPercents where p != -100 { add(reading / (1 + p / 100), percent: false, operation) }
+                        for p in percents.map(\.value) where p != 100 { add(reading / (1 - p / 100), percent: false, operation) }
+                    }
+                }
+            case .applyPercent:
+                for amount in amounts {
+                    for reading in amount.readings {
+                        for p in signedPercents {
+                            add(reading * (1 + p / 100), percent: false, operation)
+                            add(reading * abs(p) / 100, percent: false, operation)
+                        }
+                    }
+                }
+            case .successiveChange:
+                if signedPercents.count >= 2 {
+                    add((signedPercents.reduce(1.0) { $0 * (1 + $1 / 100) } - 1) * 100, percent: true, operation)
+                }
+            case .cagr:
+                for n in periods where n > 0 {
+                    for (start, end) in orderedPairs {
+                        for s in start.readings where s > 0 { for e in end.readings where e > 0 { add((pow(e / s, 1 / n) - 1) * 100, percent: true, operation) } }
+                    }
+                }
+            case .futureValue:
+                for n in periods where n > 0 {
+                    for amount in amounts { for reading in amount.readings { for p in signedPercents { add(reading * pow(1 + p / 100, n), percent: false, operation) } } }
+                }
+            case .scale:
+                for amount in amounts { for reading in amount.readings { add(reading, percent: false, operation) } }
+            case .difference:
+                for (a, b) in orderedPairs { for x in a.readings { for y in b.readings { add(abs(y - x), percent: false, operation) } } }
+            case .sum:
+                for (a, b) in orderedPairs { for x in a.readings { for y in b.readings { add(x + y, percent: false, operation) } } }
+                if amounts.count > 2 { add(amounts.compactMap(\.readings.first).reduce(0, +), percent: false, operation) }
+            case .ratio:
+                for (a, b) in orderedPairs {
+                    for x in a.readings { for y in b.readings where x != 0 && y != 0 { add(x / y, percent: false, operation); add(y / x, percent: false, operation) } }
+                }
+            case .percentOf:
+                for (a, b) in orderedPairs {
+                    for x in a.readings { for y in b.readings where x != 0 && y != 0 { add(x / y * 100, percent: true, operation); add(y / x * 100, percent: true, operation) } }
+                }
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,123 @@
+public import Foundation
+import Yams
+
+/// A curator-maintained glossary: per term, what a correct plain-words definition must contain
+/// and phrases that state a wrong one (`pipelines/glossary.yaml`).
+public struct Glossary: Sendable, Codable, Equatable {
+    public struct Term: Sendable, Codable, Equatable {
+        public var term: String
+        public var aliases: [String]
+        public var expansion: String?
+        /// Groups of alternatives; every group must occur in a correct definition.
+        public var requires: [[String]]
+        public var forbids: [String]?
+    }
+
+    public var version: Int
+    public var terms: [Term]
+
+    public static func load(from url: URL) throws -> Glossary {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw GlossaryError(path: url.path, message: "cannot read the glossary: \(error.localizedDescription)")
+        }
+        do {
+            let glossary = try YAMLDecoder().decode(Glossary.self, from: text)
+            if let bad = glossary.terms.first(where: { $0.aliases.isEmpty || $0.requires.isEmpty || $0.requires.contains(where: \.isEmpty) }) {
+                throw GlossaryError(path: url.path, message: "term '\(bad.term)' needs aliases and non-empty requires groups")
+            }
+            return glossary
+        } catch let error as GlossaryError {
+            throw error
+        } catch {
+            throw GlossaryError(path: url.path, message: "not a valid glossary: \(error)")
+        }
+    }
+
+    public struct GlossaryError: Error, CustomStringConvertible {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message) (hint: see pipelines/glossary.yaml for the format)" }
+    }
+
+    /// The terms `text` names, longest alias first, each alias matched on word boundaries.
+    public func terms(namedIn text: String) -> [(term: Term, alias: String)] {
+        let padded = " " + Self.normalize(text) + " "
+        var found: [(Term, String)] = []
+        var covered: [String] = []
+        let aliases = terms.flatMap { term in term.aliases.map { (term, $0) } }.sorted { $0.1.count > $1.1.count }
+        for (term, alias) in aliases {
+            let needle = " " + Self.normalize(alias) + " "
+            guard padded.contains(needle), !covered.contains(where: { $0.contains(needle) }) else { continue }
+            if found.contains(where: { $0.0.term == term.term }) { continue }
+            found.append((term, alias))
+            covered.append(needle)
+        }
+        return found
+    }
+
+    static func normalize(_ text: String) -> String {
+        text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "/" || $0 == "&" || $0 == "-") }.joined(separator: " ")
+    }
+}
+
+/// `definitions`: a definition in an answer is complete and not wrong, by the glossary.
+///
+/// Applies to the term a question asks about ("What is EBITDA?", "Explain dilution"): the answer
+/// must contain every required component of the term (EBITDA: interest, taxes, depreciation,
+/// amortization) and none of its known wrong statements. On leaves matched by `strictLeaves`
+/// (explaining terms is their task), a question about a term the glossary lacks is rejected —
+/// nothing could check its answer; extend the glossary to accept such terms.
+public struct DefinitionCheck: CandidateVerifier {
+    public static let version = "1"
+    public let glossary: Glossary
+    public let strictLeaves: [LeafGlob]
+
+    public init(glossary: Glossary, strictLeaves: [LeafGlob]) {
+        self.glossary = glossary
+        self.strictLeaves = strictLeaves
+    }
+
+    static let asksForDefinition = ["what is", "what are", "what does", "what's", "define", "definition", "meaning", "explain",
+                                    "stand for", "stands for", "mean", "describe", "in plain", "in simple", "plain words"]
+
+    /// Whether the sentence quoting a wrong meaning does so to correct it ("some think … but").
+    static func isRefuted(_ phrase: String, in answer: String) -> Bool {
+        guard let sentence = TextUnits.sentences(answer).first(where: { $0.lowercased().contains(phrase) })?.lowercased() else { return false }
+        return ["not ", "n't", "mistake", "misunderstand", "confus", "wrong", "myth", "some think", "some people", "common error", "misconception"]
+            .contains(where: sentence.contains)
+    }
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
+        let question = candidate.question.lowercased()
+        let asks = Self.asksForDefinition.contains(where: question.contains)
+        let named = glossary.terms(namedIn: candidate.question)
+        guard let (term, alias) = named.first, asks || strict else {
+            if strict {
+                return .reject("term not in the glossary: its definition cannot be checked", score: 0, threshold: 1,
+                               evidence: ["hint": "add the term to pipelines/glossary.yaml"])
+            }
+            return nil
+        }
+        let answer = candidate.answer.lowercased()
+        var missing: [String] = []
+        for group in term.requires where !group.contains(where: answer.contains) {
+            missing.append(group.joined(separator: "/"))
+        }
+        if let expansion = term.expansion, answer.contains("stand") || answer.contains(alias + " (") {
+            let words = TextUnits.contentStems(expansion)
+            let answerStems = Set(TextUnits.contentStems(answer))
+            let absent = words.filter { stem in !answerStems.contains(stem) && !answerStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) } }
+            if !absent.isEmpty { missing.append(contentsOf: absent.map { "expansion: \($0)" }) }
+        }
+        if !missing.isEmpty {
+            return .reject("definition misses a required component", score: Double(term.requires.count - min(missing.count, term.requires.count)) / Double(term.requires.count),
+                           threshold: 1, evidence: ["term": term.term, "missing": missing.joined(separator: ", ")])
+        }
+        if let wrong = term.forbids?.first(where: answer.contains), !Self.isRefuted(wrong, in: answer) {
+            return .reject("definition states a known wrong meaning", score: 0, threshold: 1, evidence: ["term": term.term, "matched": wrong])
+        }
+        return .accept("definition has every required component", score: 1, threshold: 1, evidence: ["term": term.term])
+    }
+}

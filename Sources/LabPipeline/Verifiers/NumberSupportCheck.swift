@@ -1,0 +1,142 @@
+import Foundation
+
+/// `numbers`: every figure in a knowledge or grounded answer comes from its context.
+///
+/// - A figure is supported when the context has the same quantity, allowing a change of scale or
+///   format (`12,500` in a table "in thousands" = `$12.5 million`; rounding to the answer's
+///   written precision), or when it is the result of a difference, sum, ratio or percent change of
+///   two supported figures of the answer. Years in the answer must be years of the context or question.
+/// - For a table, the answer must state the cell at the row and column (period) the question
+///   names, with the table's scale; the neighbouring row or the other period fails.
+public struct NumberSupportCheck: CandidateVerifier {
+    public static let version = "1"
+    public var relativeTolerance: Double
+
+    public init(relativeTolerance: Double = 0.002) {
+        self.relativeTolerance = relativeTolerance
+    }
+
+    /// A quantity the context states, in units.
+    struct Known {
+        var figure: Figure
+        /// Possible readings in units (own scale, or the table's/heading's scale).
+        var readings: [Double]
+    }
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        guard candidate.flow.hasSource, let context = candidate.context, !context.isEmpty else { return nil }
+        let answerFigures = FigureScanner.figures(in: candidate.answer)
+        let table = MarkdownTable.first(in: context)
+        if let table, let finding = checkTableCell(candidate, table: table, answerFigures: answerFigures) {
+            if finding.decision == .reject { return finding }
+        }
+        let known = Self.knownQuantities(context + "\n" + candidate.question, table: table)
+        let contextYears = Set(FigureScanner.figures(in: context + "\n" + candidate.question).filter { $0.kind == .year }.map(\.value))
+        var supported: [Figure] = []
+        var unsupported: [Figure] = []
+        for figure in answerFigures {
+            switch figure.kind {
+            case .label: continue
+            case .year:
+                if !contextYears.contains(figure.value) { unsupported.append(figure) }
+            default:
+                if known.contains(where: { isSame(figure, $0) }) { supported.append(figure) } else { unsupported.append(figure) }
+            }
+        }
+        // Figures derived from supported ones (a difference, a percent change) are supported too.
+        let steps = WorkedSteps.steps(in: candidate.answer)
+        unsupported.removeAll { figure in
+            figure.kind != .year && (Self.derived(figure, from: supported, tolerance: relativeTolerance)
+                || steps.contains { $0.holds && figure.matches($0.written, relative: relativeTolerance) })
+        }
+        let total = answerFigures.filter { $0.kind != .label }.count
+        if let first = unsupported.first {
+            return .reject(first.kind == .year ? "year not in the context" : "figure not in the context",
+                           score: Double(total - unsupported.count) / Double(max(total, 1)), threshold: 1,
+                           evidence: ["unsupported": unsupported.map(\.text).joined(separator: " | ")])
+        }
+        return .accept(total == 0 ? "no figures to check" : "every figure is in the context", score: 1, threshold: 1,
+                       evidence: total == 0 ? [:] : ["figures": answerFigures.filter { $0.kind != .label }.map(\.text).joined(separator: " | ")])
+    }
+
+    /// The table's cell check; nil when the question names no single row.
+    func checkTableCell(_ candidate: CandidateText, table: MarkdownTable, answerFigures: [Figure]) -> Finding? {
+        guard let row = table.row(namedIn: candidate.question) else { return nil }
+        let column = table.column(namedIn: candidate.question) ?? (table.columns.count == 1 ? 0 : nil) ?? table.column(namedIn: candidate.answer)
+        let quantities = answerFigures.filter(\.isQuantity)
+        var evidence = ["row": row.label]
+        let targets: [Int] = column.map { [$0] } ?? Array(row.cells.indices)
+        if let column, column < table.columns.count { evidence["column"] = table.columns[column] }
+        for index in targets where index < row.cells.count {
+            guard let cell = MarkdownTable.figure(in: row.cells[index]) else { continue }
+            let scale = table.isUnscaled(row) ? 1 : (cell.scale == 1 ? table.scale : cell.scale)
+            let value = cell.value * scale
+            let mentionsScale = table.scale == 1 || candidate.answer.lowercased().contains(table.scale == 1e3 ? "thousand" : table.scale == 1e6 ? "million" : "billion")
+            let hit = quantities.first { figure in
+                Figure.close(figure.absolute, value, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance)
+                    || (figure.scale == 1 && mentionsScale && figure.matches(cell.value, relative: relativeTolerance))
+            }
+            if let hit {
+                evidence["cell"] = row.cells[index]
+                evidence["matched"] = hit.text
+                return .accept("states the cell the question names", score: 1, threshold: 1, evidence: evidence)
+            }
+        }
+        if quantities.isEmpty {
+            return .reject("answer states no value from the table", score: 0, threshold: 1, evidence: evidence)
+        }
+        evidence["expected"] = targets.filter { $0 < row.cells.count }.map { row.cells[$0] }.joined(separator: " | ")
+        evidence["answer_figures"] = quantities.map(\.text).joined(separator: " | ")
+        return .reject("value is not the cell the question names", score: 0, threshold: 1, evidence: evidence)
+    }
+
+    func isSame(_ figure: Figure, _ known: Known) -> Bool {
+        let compatible: Bool = switch (figure.kind, known.figure.kind) {
+        case (.percent, .percent), (.percentagePoints, .percentagePoints), (.basisPoints, .basisPoints), (.amount, .amount): true
+        case (.percentagePoints, .percent), (.percent, .percentagePoints): true
+        case (.percent, .amount), (.amount, .percent): figure.value == known.figure.value
+        default: false
+        }
+        guard compatible else { return false }
+        if figure.matches(known.figure.value, relative: relativeTolerance) && (figure.scale == 1 || figure.scale == known.figure.scale) { return true }
+        guard figure.kind == .amount else { return false }
+        return known.readings.contains { Figure.close(figure.absolute, $0, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance) }
+    }
+
+    static func knownQuantities(_ text: String, table: MarkdownTable?) -> [Known] {
+        // A heading that states a scale applies it to the unscaled amounts of the whole context.
+        let lowered = text.lowercased()
+        var stated: Double?
+        for (word, multiplier) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)] where lowered.contains("(in \(word)") || lowered.contains("in \(word)s of") || lowered.contains("(\(word)") || lowered.contains("dollars in \(word)") {
+            stated = multiplier
+            break
+        }
+        if let table, table.scale != 1 { stated = table.scale }
+        return FigureScanner.figures(in: text).filter(\.isQuantity).map { figure in
+            var readings = [figure.absolute]
+            if figure.scale == 1, figure.kind == .amount, let stated { readings.append(figure.value * stated) }
+            return Known(figure: figure, readings: readings)
+        }
+    }
+
+    static func derived(_ figure: Figure, from supported: [Figure], tolerance: Double) -> Bool {
+        guard supported.count >= 2 else { return false }
+        for a in supported {
+            for b in supported where a != b {
+                let candidates: [(Double, Bool)] = [
+                    (abs(a.absolute - b.absolute), false), (a.absolute + b.absolute, false),
+                    (b.absolute == 0 ? .nan : a.absolute / b.absolute, false),
+                    (b.value == 0 ? .nan : (a.value - b.value) / abs(b.value) * 100, true),
+                    (b.absolute == 0 ? .nan : a.absolute / b.absolute * 100, true),
+                    (a.value - b.value, true),
+                ]
+                for (value, isPercent) in candidates where value.isFinite {
+                    if isPercent, figure.kind == .percent || figure.kind == .percentagePoints, figure.matches(value, relative: tolerance) { return true }
+                    if !isPercent, figure.kind == .amount, Figure.close(figure.absolute, value, halfUnit: figure.halfUnit * figure.scale, relative: tolerance) { return true }
+                    if !isPercent, figure.kind == .amount, figure.scale == 1, figure.matches(value, relative: tolerance) { return true }
+                }
+            }
+        }
+        return false
+    }
+}

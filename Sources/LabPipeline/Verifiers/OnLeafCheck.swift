@@ -1,0 +1,76 @@
+import Foundation
+
+/// What a leaf is about, for telling leaves apart: its task (or domain and outline) and its seed questions.
+public struct LeafProfile: Sendable {
+    public var path: String
+    public var text: String
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+}
+
+/// `on_leaf`: the question belongs to its leaf's task. The question is compared (TF-IDF cosine
+/// over word stems, IDF across leaves, so words every finance leaf shares weigh little) with
+/// each leaf's task and seed questions; its own leaf must score at least `margin` × the best other
+/// leaf's score. A CAGR question filed under `percent_change` scores higher on `cagr` and fails.
+public struct OnLeafCheck: CandidateVerifier {
+    public static let version = "1"
+    public let margin: Double
+    let vectors: [String: [String: Double]]
+    let idf: [String: Double]
+
+    public init(profiles: [LeafProfile], margin: Double = 1.0) {
+        self.margin = margin
+        var documentFrequency: [String: Int] = [:]
+        var counts: [String: [String: Double]] = [:]
+        for profile in profiles {
+            var tf: [String: Double] = [:]
+            for stem in Self.terms(profile.text) { tf[stem, default: 0] += 1 }
+            counts[profile.path] = tf
+            for stem in tf.keys { documentFrequency[stem, default: 0] += 1 }
+        }
+        let total = Double(max(profiles.count, 1))
+        let idf = documentFrequency.mapValues { log((1 + total) / (1 + Double($0))) + 1 }
+        self.idf = idf
+        var vectors: [String: [String: Double]] = [:]
+        for (path, tf) in counts {
+            vectors[path] = Self.normalized(tf.reduce(into: [:]) { $0[$1.key] = (1 + log($1.value)) * (idf[$1.key] ?? 1) })
+        }
+        self.vectors = vectors
+    }
+
+    /// Stems plus adjacent stem pairs ("percent change", "compound annual") as terms.
+    static func terms(_ text: String) -> [String] {
+        let stems = TextUnits.contentStems(text)
+        return stems + zip(stems, stems.dropFirst()).map { $0 + "_" + $1 }
+    }
+
+    static func normalized(_ vector: [String: Double]) -> [String: Double] {
+        let norm = sqrt(vector.values.reduce(0) { $0 + $1 * $1 })
+        return norm > 0 ? vector.mapValues { $0 / norm } : vector
+    }
+
+    public func scores(for question: String) -> [(path: String, score: Double)] {
+        var tf: [String: Double] = [:]
+        for term in Self.terms(question) where idf[term] != nil { tf[term, default: 0] += 1 }
+        let query = Self.normalized(tf.reduce(into: [:]) { $0[$1.key] = (1 + log($1.value)) * (idf[$1.key] ?? 1) })
+        return vectors.map { path, vector in
+            (path, query.reduce(0) { $0 + $1.value * (vector[$1.key] ?? 0) })
+        }.sorted { $0.score > $1.score }
+    }
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        guard vectors[candidate.leafPath] != nil, vectors.count > 1 else { return nil }
+        let ranked = scores(for: candidate.question)
+        let own = ranked.first { $0.path == candidate.leafPath }?.score ?? 0
+        guard let rival = ranked.first(where: { $0.path != candidate.leafPath }) else { return nil }
+        let ratio = rival.score > 0 ? own / rival.score : (own > 0 ? 10 : 0)
+        let evidence = ["own_score": String(format: "%.3f", own), "closest_other": rival.path, "other_score": String(format: "%.3f", rival.score)]
+        if own <= 0 || ratio < margin {
+            return .reject("question belongs to another leaf", score: ratio, threshold: margin, evidence: evidence)
+        }
+        return .accept("on its leaf's task", score: min(ratio, 10), threshold: margin, evidence: evidence)
+    }
+}

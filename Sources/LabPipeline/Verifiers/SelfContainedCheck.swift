@@ -1,0 +1,80 @@
+import Foundation
+
+/// `self_contained`: the question asks about finance, not about the prompt.
+///
+/// - Every flow: no pointing at the prompt, the task, the example or the instructions ("this
+///   prompt", "a better answer", "connected to the text"); one question, not a list of them.
+/// - Freeform skills: the question carries its own data, so it never points at "the text", "the
+///   table", "the passage" or "the context" (there is none).
+/// - Knowledge and grounded skills: the question must be answerable from its context — most of its
+///   content words are in the context; a knowledge question may say "according to the passage",
+///   and a grounded one may name its paragraph or table ("summarize this paragraph").
+public struct SelfContainedCheck: CandidateVerifier {
+    public static let version = "1"
+    /// Share of the question's content stems the context must contain.
+    public var answerableShare: Double
+
+    public init(answerableShare: Double = 0.5) {
+        self.answerableShare = answerableShare
+    }
+
+    static let metaPhrases = [
+        "this prompt", "the prompt", "this task", "the task", "the instruction", "the example", "this example",
+        "better answer", "another answer", "the answer above", "the question above", "this question", "the above question",
+        "connected to the text", "related to the text", "relate to the text", "connection to the text", "the text about",
+        "what is the text", "what does the text", "main idea of the text", "the given text", "provided text",
+        "the following text", "the text above", "the above text", "in this conversation", "you just", "your answer",
+        "rewrite", "rephrase", "previous question", "the seed",
+    ]
+    static let sourcePointers = [
+        "the text", "the passage", "the document", "the table", "the context", "the paragraph", "the article",
+        "the excerpt", "the report above", "the data above", "the information above", "the figures above",
+        "given information", "given data", "the data provided", "the information provided", "mentioned above",
+        "according to the", "as stated", "as shown",
+    ]
+
+    public func verify(_ candidate: CandidateText) -> Finding? {
+        let question = candidate.question.lowercased()
+        if let phrase = Self.metaPhrases.first(where: question.contains) {
+            return .reject("question is about the prompt, not the subject", evidence: ["matched": phrase])
+        }
+        let marks = candidate.question.filter { $0 == "?" }.count
+        if marks > 2 || candidate.question.split(whereSeparator: \.isNewline).filter({ $0.contains("?") }).count > 1 {
+            return .reject("several questions in one", evidence: ["question_marks": String(marks)])
+        }
+        if TextUnits.contentStems(candidate.question).count < 2 {
+            return .reject("question too short to stand alone", evidence: [:])
+        }
+        switch candidate.flow {
+        case .freeformSkill:
+            if let phrase = Self.sourcePointers.first(where: question.contains) {
+                return .reject("freeform question points at a text it does not have", evidence: ["matched": phrase])
+            }
+            return .accept("stands alone")
+        case .knowledge, .groundedSkill:
+            if candidate.flow == .knowledge {
+                // "According to the passage, …" is fine; "what does the text say" is not.
+                let stripped = question.replacingOccurrences(of: "according to the", with: "")
+                if let phrase = ["the text", "this text", "the passage", "this passage", "the document", "this document"].first(where: stripped.contains) {
+                    return .reject("knowledge question points at the text instead of its subject", evidence: ["matched": phrase])
+                }
+            }
+            guard let context = candidate.context, !context.isEmpty else {
+                return .reject("no context to answer from", evidence: [:])
+            }
+            let generic: Set<String> = ["summarize", "summarise", "summary", "paragraph", "table", "text", "passage", "context",
+                                        "explain", "describe", "sentence", "brief", "briefly", "main", "point", "key", "report"]
+            let stems = Set(TextUnits.contentStems(candidate.question)).subtracting(generic.map(TextUnits.stem))
+            let contextStems = Set(TextUnits.contentStems(context))
+            guard !stems.isEmpty else { return .accept("asks about its context as a whole", score: 1, threshold: answerableShare) }
+            let found = stems.filter { stem in contextStems.contains(stem) || contextStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
+            let share = Double(found.count) / Double(stems.count)
+            let missing = stems.subtracting(found).sorted().prefix(8).joined(separator: " ")
+            if share < answerableShare {
+                return .reject("question not answerable from its context", score: share, threshold: answerableShare,
+                               evidence: ["missing_words": missing])
+            }
+            return .accept("answerable from its context", score: share, threshold: answerableShare, evidence: missing.isEmpty ? [:] : ["missing_words": missing])
+        }
+    }
+}
