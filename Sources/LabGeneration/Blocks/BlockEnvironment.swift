@@ -24,8 +24,11 @@ public struct BlockEnvironment: Sendable {
         self.templates = templates
         profiles = leaves.map { leaf in
             let task = leaf.taskDescription ?? [leaf.domain, leaf.documentOutline].compactMap { $0 }.joined(separator: "\n")
-            let questions = leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) }
-            return LeafProfile(path: leaf.relativePath, text: ([task] + questions).joined(separator: "\n"))
+            let flow = GenerationPlan.flow(for: leaf)
+            let examples = leaf.seeds.flatMap { seed in
+                (flow == .groundedSkill ? [seed.context ?? ""] : []) + seed.questionsAndAnswers.flatMap { [$0.question, $0.answer] }
+            }
+            return LeafProfile(path: leaf.relativePath, flow: flow, text: ([task] + examples).joined(separator: "\n"))
         }
         leafTexts = Dictionary(leaves.map { leaf in
             let seeds = leaf.seeds.flatMap { seed in [seed.context ?? ""] + seed.questionsAndAnswers.flatMap { [$0.question, $0.answer] } }

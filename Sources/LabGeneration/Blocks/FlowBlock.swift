@@ -166,7 +166,7 @@ public enum BlockFactory {
             let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
         case .onLeaf:
-            let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 1.0, in: 0...10))
+            let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 0.8, in: 0...10))
             return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
         case .consistency:
             guard let template = spec.template else { throw fail("needs a template", "template: templates/simple_freeform_answer.txt") }

@@ -30,14 +30,30 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         let answer = candidate.answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else { return .reject("empty answer") }
         let echo = RougeL.fMeasure(answer, candidate.question)
-        if echo >= repeatThreshold {
-            return .reject("answer repeats the question", score: echo, threshold: repeatThreshold)
-        }
         let questionStems = Set(TextUnits.contentStems(candidate.question))
         let answerStems = Set(TextUnits.contentStems(answer))
         let answerFigures = FigureScanner.quantities(in: answer)
-        if answerStems.subtracting(questionStems).isEmpty && answerFigures.isEmpty {
+        let questionValues = FigureScanner.quantities(in: candidate.question).map(\.value)
+        let newFigures = answerFigures.filter { figure in !questionValues.contains(figure.value) }
+        let newStems = answerStems.subtracting(questionStems)
+        // A table answer restates the question around its value: that is an answer, not a repeat.
+        if echo >= repeatThreshold && newFigures.isEmpty && newStems.count < 3 {
+            return .reject("answer repeats the question", score: echo, threshold: repeatThreshold)
+        }
+        if newStems.isEmpty && newFigures.isEmpty {
             return .reject("answer adds nothing to the question", score: echo, threshold: repeatThreshold)
+        }
+        // Grounded: the answer must bring something from the context that the question did not
+        // say (a figure, or two words) — "they publish outside trading hours because they choose to" does not.
+        if let context = candidate.context, candidate.flow.hasSource {
+            let contextStems = Set(TextUnits.contentStems(context))
+            let contributed = newStems.intersection(contextStems)
+            let contextValues = FigureScanner.quantities(in: context).map(\.value)
+            let contributedFigures = newFigures.filter { figure in contextValues.contains { abs(abs($0) - abs(figure.value)) < 1e-9 } }
+            if contributed.count < 2 && contributedFigures.isEmpty {
+                return .reject("answer adds nothing from the context", score: Double(contributed.count), threshold: 2,
+                               evidence: ["new_words": newStems.sorted().prefix(8).joined(separator: " ")])
+            }
         }
         let lowered = answer.lowercased()
         if let refusal = Self.refusals.first(where: lowered.contains), let context = candidate.context {
@@ -57,7 +73,9 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         let questionFigures = FigureScanner.quantities(in: candidate.question)
         let sharedFigures = questionFigures.filter { figure in answerFigures.contains { abs($0.value - figure.value) < 1e-9 } }
         let share = (Double(mentioned.count) + Double(min(sharedFigures.count, 2))) / Double(subject.count + min(questionFigures.count, 2))
-        if share < subjectShare {
+        // Grounded answers may answer elliptically ("$955.1 million at Dec 31"); the claims and
+        // numbers checks tie them to the context. A freeform answer must name its subject.
+        if share == 0 && !candidate.flow.hasSource {
             return .reject("answer is about something else", score: share, threshold: subjectShare,
                            evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " ")])
         }

@@ -70,15 +70,20 @@ public struct ArithmeticCheck: CandidateVerifier {
         guard let conclusion = Self.conclusion(of: candidate.answer) else {
             return .reject("answer has no final figure", score: 0, threshold: 1, evidence: ["expected": Self.describe(results.prefix(3))])
         }
-        let final = conclusion.figures[0]
+        // The final figure: the first one that is not just a figure of the question restated.
+        let final = conclusion.figures.first { figure in
+            !problem.allReadings.contains { $0.text == figure.text || ($0.value == figure.value && $0.scale == figure.scale && $0.kind == figure.kind) }
+        } ?? conclusion.figures[0]
         guard let match = results.first(where: { matches(final, $0) }) else {
             return .reject("final figure does not match the recomputed result", score: 0, threshold: 1,
                            evidence: ["final": final.text, "sentence": conclusion.sentence, "expected": Self.describe(results.prefix(4))])
         }
-        // The concluding sentence's other figures: results, the question's own figures, or step results.
+        // The concluding sentence's other figures: results of any operation (a side remark such as
+        // "the total increase was 80%"), the question's own figures, or step results.
         let known = problem.allReadings
+        let anyResults = problem.results(of: Set(ArithmeticOperation.allCases)) + problem.averages
         for figure in conclusion.figures.dropFirst() {
-            let isResult = results.contains { matches(figure, $0) }
+            let isResult = anyResults.contains { matches(figure, $0) }
             let isGiven = known.contains { figure.matches($0.value, relative: relativeTolerance) || Figure.close(figure.absolute, $0.absolute, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance) }
             let isStep = steps.contains { figure.matches($0.written, relative: relativeTolerance) || figure.matches($0.computed, relative: relativeTolerance) }
             if !(isResult || isGiven || isStep) {
@@ -92,6 +97,7 @@ public struct ArithmeticCheck: CandidateVerifier {
     }
 
     func matches(_ figure: Figure, _ result: QuestionFigures.Result) -> Bool {
+        if result.bareOnly { return figure.kind == .amount && figure.scale == 1 && figure.matches(result.value, relative: relativeTolerance) }
         if result.isPercent {
             switch figure.kind {
             case .percent: return figure.matches(result.value, relative: relativeTolerance)
@@ -160,6 +166,8 @@ struct QuestionFigures {
         var value: Double
         var isPercent: Bool
         var operation: String
+        /// Compared only with figures written without a scale word (a value as a table shows it).
+        var bareOnly = false
     }
 
     var amounts: [Amount] = []
@@ -182,6 +190,7 @@ struct QuestionFigures {
             return Array(TextUnits.words(suffix).prefix(count))
         }
         // The scale a declarative sentence states for its amounts ("(in thousands)", "in millions").
+        // A scale stated in a declarative sentence applies to the unscaled amounts from that sentence on.
         var stated: [(range: Range<Int>, scale: Double)] = []
         var sentenceStart = 0
         for sentence in TextUnits.sentences(question) {
@@ -191,9 +200,9 @@ struct QuestionFigures {
                 for (word, scale) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)] where lowerSentence.contains("in \(word)") || lowerSentence.contains("(\(word)") || lowerSentence.contains("\"\(word)") {
                     if let found = lowered.range(of: lowerSentence) {
                         let start = lowered.utf16.distance(from: lowered.utf16.startIndex, to: found.lowerBound)
-                        stated.append((start..<(start + length), scale))
+                        stated.append((start..<utf16.count, scale))
                     } else {
-                        stated.append((sentenceStart..<(sentenceStart + length), scale))
+                        stated.append((sentenceStart..<utf16.count, scale))
                     }
                 }
             }
@@ -215,9 +224,16 @@ struct QuestionFigures {
             case .amount:
                 let near = words(after: figure.offset + figure.length, count: 3) + words(before: figure.offset, count: 3)
                 let perShare = near.contains("share") || near.contains("eps") || (words(after: figure.offset + figure.length, count: 2) == ["per", "share"])
+                // "gross margin of 42.5" in a table "in thousands, except percentages" is a rate, not an amount.
+                let rateWords: Set<String> = ["margin", "percentage", "rate", "ratio", "yield"]
+                if figure.scale == 1, !near.filter(rateWords.contains).isEmpty, abs(figure.value) <= 100 {
+                    percents.append(figure)
+                    signedPercents.append(figure.value)
+                }
                 var readings: [Double] = []
-                let statedScale = stated.first { $0.range.contains(figure.offset) }?.scale
-                if figure.scale == 1, let statedScale, !perShare {
+                let statedScale = stated.last { $0.range.contains(figure.offset) }?.scale
+                let isRate = figure.scale == 1 && !near.filter(["margin", "percentage", "rate", "ratio", "yield"].contains).isEmpty
+                if figure.scale == 1, let statedScale, !perShare, !isRate {
                     readings = [figure.value * statedScale]
                 } else {
                     readings = [figure.absolute]
@@ -241,9 +257,12 @@ struct QuestionFigures {
         }
         _ = words(before: 0, count: 0)
         explicitYears = Self.explicitYears(lowered)
+        mentionedScales = [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)].filter { lowered.contains($0.0) }.map(\.1)
     }
 
     var explicitYears: [Double] = []
+    /// Scale words anywhere in the question (thousand, million, billion).
+    var mentionedScales: [Double] = []
 
     /// "over five years", "for 3 years", "a 4-year period", "in six years".
     static func explicitYears(_ text: String) -> [Double] {
@@ -256,6 +275,12 @@ struct QuestionFigures {
         }
         if text.contains("decade") { found.append(10) }
         return found
+    }
+
+    /// Means of the question's percents (an "arithmetic average" remark).
+    var averages: [Result] {
+        guard signedPercents.count >= 2 else { return [] }
+        return [Result(value: signedPercents.reduce(0, +) / Double(signedPercents.count), isPercent: true, operation: "average")]
     }
 
     /// Years between the question's first and last calendar year, else the years it states.
@@ -298,6 +323,8 @@ struct QuestionFigures {
             case .basisPoints:
                 for (old, new) in percentPairs { add((new - old) * 100, percent: true, operation) }
             case .reversePercent:
+                // The gain that undoes a loss (and the loss that undoes a gain).
+                for p in signedPercents where p != -100 { add((100 / (100 + p) - 1) * 100, percent: true, operation) }
                 for amount in amounts {
                     for reading in amount.readings {
                         for p in signedPercents where p != -100 { add(reading / (1 + p / 100), percent: false, operation) }
@@ -318,6 +345,11 @@ struct QuestionFigures {
                     add((signedPercents.reduce(1.0) { $0 * (1 + $1 / 100) } - 1) * 100, percent: true, operation)
                 }
             case .cagr:
+                // Yearly returns compounded and annualised: (Π(1 + rᵢ))^(1/n) − 1.
+                if signedPercents.count >= 2 {
+                    let growth = signedPercents.reduce(1.0) { $0 * (1 + $1 / 100) }
+                    if growth > 0 { add((pow(growth, 1 / Double(signedPercents.count)) - 1) * 100, percent: true, operation) }
+                }
                 for n in periods where n > 0 {
                     for (start, end) in orderedPairs {
                         for s in start.readings where s > 0 { for e in end.readings where e > 0 { add((pow(e / s, 1 / n) - 1) * 100, percent: true, operation) } }
@@ -329,6 +361,10 @@ struct QuestionFigures {
                 }
             case .scale:
                 for amount in amounts { for reading in amount.readings { add(reading, percent: false, operation) } }
+                // The same amounts as a table in a named scale would show them ("640" in thousands).
+                for divisor in mentionedScales {
+                    for amount in amounts { for reading in amount.readings { results.append(Result(value: reading / divisor, isPercent: false, operation: "scale_as_shown", bareOnly: true)) } }
+                }
             case .difference:
                 for (a, b) in orderedPairs { for x in a.readings { for y in b.readings { add(abs(y - x), percent: false, operation) } } }
             case .sum:

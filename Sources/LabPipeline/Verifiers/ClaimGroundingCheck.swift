@@ -26,15 +26,40 @@ public struct ClaimGroundingCheck: CandidateVerifier {
                                     "declines", "lower", "down", "drop", "dropped", "shrank", "contracted", "loss", "lost", "reduced", "worsened"]
     static let negations: Set<String> = ["not", "no", "never", "neither", "nor", "without", "cannot"]
 
+    /// Abbreviations written out, and direction verbs folded to one word each, so "EPS rose"
+    /// meets "earnings per share increased".
+    static func normalizedStems(_ text: String) -> [String] {
+        var lowered = " " + text.lowercased() + " "
+        for (short, long) in [(" eps ", " earnings per share "), (" r&d ", " research and development "), (" sg&a ", " selling general and administrative "),
+                              (" yoy ", " year over year "), (" md&a ", " management discussion and analysis "), (" capex ", " capital expenditures ")] {
+            lowered = lowered.replacingOccurrences(of: short, with: long)
+        }
+        return TextUnits.contentStems(lowered).map { stem in
+            if up.contains(stem) || up.map(TextUnits.stem).contains(stem) { return "increase" }
+            if down.contains(stem) || down.map(TextUnits.stem).contains(stem) { return "decrease" }
+            return stem
+        }
+    }
+
+    /// Words whose swap turns a true statement false.
+    static let opposites: [(String, String)] = [
+        ("during", "outside"), ("inside", "outside"), ("faster", "slower"), ("higher", "lower"), ("more", "fewer"), ("larger", "smaller"),
+        ("increase", "decrease"), ("gain", "loss"), ("profit", "loss"), ("above", "below"), ("before", "after"), ("earlier", "later"),
+        ("first", "last"), ("positive", "negative"), ("stronger", "weaker"), ("asset", "liability"), ("assets", "liabilities"),
+        ("buy", "sell"), ("maximum", "minimum"), ("annual", "quarterly"), ("annually", "quarterly"), ("include", "exclude"),
+        ("includes", "excludes"), ("included", "excluded"), ("required", "optional"), ("filed", "furnished"), ("long", "short"),
+        ("audited", "unaudited"), ("rising", "falling"), ("widened", "narrowed"), ("surplus", "deficit"), ("inflow", "outflow"),
+    ]
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         guard candidate.flow.hasSource, let context = candidate.context, !context.isEmpty else { return nil }
         let source = context.replacingOccurrences(of: "**", with: "")
-        let sourceSentences = TextUnits.sentences(source).map { (text: $0, words: TextUnits.words($0), stems: TextUnits.contentStems($0)) }
-        let sourceStems = Set(sourceSentences.flatMap(\.stems)).union(TextUnits.contentStems(candidate.question))
+        let sourceSentences = TextUnits.sentences(source).map { (text: $0, words: TextUnits.words($0), stems: Self.normalizedStems($0)) }
+        let sourceStems = Set(sourceSentences.flatMap(\.stems)).union(Self.normalizedStems(candidate.question))
         var weakest = 1.0
         var checked = 0
         for sentence in TextUnits.sentences(candidate.answer) {
-            let stems = TextUnits.contentStems(sentence)
+            let stems = Self.normalizedStems(sentence)
             guard stems.count >= 2 else { continue }
             checked += 1
             let found = stems.filter { stem in sourceStems.contains(stem) || sourceStems.contains { $0.count >= 5 && stem.count >= 5 && ($0.hasPrefix(stem) || stem.hasPrefix($0)) } }
@@ -50,6 +75,13 @@ public struct ClaimGroundingCheck: CandidateVerifier {
                                evidence: ["sentence": sentence, "word_share": Self.percent(share), "pair_share": Self.percent(pairSupport),
                                           "missing_words": missing])
             }
+            // The context sentences this one restates: the two sharing most of its words.
+            let closest = sourceSentences.map { ($0, Set($0.stems).intersection(stems).count) }.filter { $0.1 >= 2 }
+                .sorted { $0.1 > $1.1 }.prefix(2).map(\.0)
+            if let (word, other, source) = Self.opposite(in: sentence, against: closest.map(\.text)) {
+                return .reject("a sentence contradicts the context", score: 0, threshold: wordShare,
+                               evidence: ["sentence": sentence, "context_sentence": source, "answer_says": word, "context_says": other])
+            }
             if let contradiction = directionConflict(sentence, in: sourceSentences.map(\.text)) {
                 return .reject("a sentence contradicts the context", score: 0, threshold: wordShare,
                                evidence: ["sentence": sentence, "context_sentence": contradiction])
@@ -57,6 +89,45 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         }
         guard checked > 0 else { return nil }
         return .accept("every sentence is supported", score: min(1, weakest), threshold: 1, evidence: ["sentences": String(checked)])
+    }
+
+    static let negationWords: Set<String> = ["not", "no", "never", "neither", "nor", "cannot", "t", "without", "none"]
+
+    /// A word the sentence uses whose opposite (or negation) the context sentences it restates
+    /// use instead: "during" where the context says "outside", "audited" where it says
+    /// "unaudited", "is subject to" where it says "is not subject to".
+    static func opposite(in sentence: String, against sources: [String]) -> (String, String, String)? {
+        let words = TextUnits.words(sentence)
+        let wordSet = Set(words)
+        for source in sources {
+            let sourceWords = TextUnits.words(source)
+            let sourceSet = Set(sourceWords)
+            for (a, b) in opposites {
+                if wordSet.contains(a) && !wordSet.contains(b) && sourceSet.contains(b) && !sourceSet.contains(a) { return (a, b, source) }
+                if wordSet.contains(b) && !wordSet.contains(a) && sourceSet.contains(a) && !sourceSet.contains(b) { return (b, a, source) }
+            }
+            for word in wordSet where word.count >= 5 {
+                for prefix in ["un", "non", "in"] where sourceSet.contains(prefix + word) && !sourceSet.contains(word) {
+                    return (word, prefix + word, source)
+                }
+                for prefix in ["un", "non"] where word.hasPrefix(prefix) {
+                    let base = String(word.dropFirst(prefix.count))
+                    if base.count >= 4 && sourceSet.contains(base) && !sourceSet.contains(word) { return (word, base, source) }
+                }
+            }
+            // Negation: the context negates a word the sentence asserts, or the reverse.
+            let sentenceNegates = !wordSet.isDisjoint(with: negationWords)
+            let sourceNegates = !sourceSet.isDisjoint(with: negationWords)
+            if sourceNegates != sentenceNegates {
+                let (negated, plain) = sourceNegates ? (sourceWords, wordSet) : (words, sourceSet)
+                for (index, word) in negated.enumerated() where negationWords.contains(word) {
+                    for next in negated[(index + 1)..<min(negated.count, index + 3)] where next.count >= 5 && !TextUnits.stopWords.contains(next) && plain.contains(next) {
+                        return (sourceNegates ? next : "not " + next, sourceNegates ? "not " + next : next, source)
+                    }
+                }
+            }
+        }
+        return nil
     }
 
     /// Whether stems `a` and `b` occur within three content words of each other in `stems`.

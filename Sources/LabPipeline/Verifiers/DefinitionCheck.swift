@@ -78,8 +78,20 @@ public struct DefinitionCheck: CandidateVerifier {
         self.strictLeaves = strictLeaves
     }
 
-    static let asksForDefinition = ["what is", "what are", "what does", "what's", "define", "definition", "meaning", "explain",
-                                    "stand for", "stands for", "mean", "describe", "in plain", "in simple", "plain words"]
+    static let asksForDefinition = ["define", "definition", "meaning of", "stand for", "stands for", "explain", "in plain", "in simple",
+                                    "plain words", "plain english", "simple terms"]
+    static let filler: Set<String> = ["plain", "word", "simple", "term", "mean", "explain", "keep", "short", "someone", "new",
+                                      "investing", "investor", "beginner", "briefly", "english", "exactly", "actually", "use", "used"]
+
+    /// Whether the question asks what the term means ("What is EBITDA?", "Explain dilution"), not
+    /// for a value ("What is the CAGR of …") or about something else that mentions it.
+    static func asksMeaning(_ question: String, alias: String) -> Bool {
+        let lowered = question.lowercased()
+        if asksForDefinition.contains(where: lowered.contains) { return true }
+        guard lowered.hasPrefix("what is") || lowered.hasPrefix("what are") || lowered.hasPrefix("what does") || lowered.hasPrefix("what's") else { return false }
+        let rest = Set(TextUnits.contentStems(question)).subtracting(TextUnits.contentStems(alias)).subtracting(filler.map(TextUnits.stem))
+        return rest.isEmpty
+    }
 
     /// Whether the sentence quoting a wrong meaning does so to correct it ("some think … but").
     static func isRefuted(_ phrase: String, in answer: String) -> Bool {
@@ -90,11 +102,9 @@ public struct DefinitionCheck: CandidateVerifier {
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
-        let question = candidate.question.lowercased()
-        let asks = Self.asksForDefinition.contains(where: question.contains)
         let named = glossary.terms(namedIn: candidate.question)
-        guard let (term, alias) = named.first, asks || strict else {
-            if strict {
+        guard let (term, alias) = named.first, strict || Self.asksMeaning(candidate.question, alias: alias) else {
+            if strict && named.isEmpty {
                 return .reject("term not in the glossary: its definition cannot be checked", score: 0, threshold: 1,
                                evidence: ["hint": "add the term to pipelines/glossary.yaml"])
             }

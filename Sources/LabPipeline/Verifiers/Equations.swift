@@ -120,11 +120,13 @@ struct Expression {
         var end = tokens.count
         while end > 0, case .word(let word) = tokens[end - 1], unitWords.contains(word) { end -= 1 }
         var start = end
+        // Unit words between numbers ("312.4 million dollars / 96.1 million shares") don't end it.
         while start > 0 {
-            if case .word = tokens[start - 1] { break }
+            if case .word(let word) = tokens[start - 1], !unitWords.contains(word) { break }
             if case .comma = tokens[start - 1] { break }
             start -= 1
         }
+        while start < end, case .word = tokens[start] { start += 1 }
         return make(Array(tokens[start..<end]), text: text)
     }
 
@@ -135,7 +137,7 @@ struct Expression {
         while start < tokens.count, case .word(let word) = tokens[start], ["about", "approximately", "roughly", "around", "so", "that", "is"].contains(word) { start += 1 }
         var end = start
         while end < tokens.count {
-            if case .word = tokens[end] { break }
+            if case .word(let word) = tokens[end], !unitWords.contains(word) { break }
             if case .comma = tokens[end] { break }
             end += 1
         }

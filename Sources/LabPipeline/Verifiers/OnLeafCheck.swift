@@ -3,26 +3,32 @@ import Foundation
 /// What a leaf is about, for telling leaves apart: its task (or domain and outline) and its seed questions.
 public struct LeafProfile: Sendable {
     public var path: String
+    public var flow: FlowKind
     public var text: String
 
-    public init(path: String, text: String) {
+    public init(path: String, flow: FlowKind, text: String) {
         self.path = path
+        self.flow = flow
         self.text = text
     }
 }
 
-/// `on_leaf`: the question belongs to its leaf's task. The question is compared (TF-IDF cosine
-/// over word stems, IDF across leaves, so words every finance leaf shares weigh little) with
-/// each leaf's task and seed questions; its own leaf must score at least `margin` × the best other
-/// leaf's score. A CAGR question filed under `percent_change` scores higher on `cagr` and fails.
+/// `on_leaf`: the question belongs to its leaf's task. The candidate (question, answer and, for
+/// grounded skills, its context) is compared — TF-IDF cosine over word stems and stem pairs, IDF
+/// across leaves, so words every finance leaf shares weigh little — with each leaf of the same
+/// kind (skills with skills, knowledge with knowledge): its task, seed questions, answers and
+/// contexts. Its own leaf must score at least `margin` × the best other leaf's score. A CAGR
+/// question filed under `percent_change` scores higher on `cagr` and fails.
 public struct OnLeafCheck: CandidateVerifier {
     public static let version = "1"
     public let margin: Double
     let vectors: [String: [String: Double]]
+    let flows: [String: FlowKind]
     let idf: [String: Double]
 
-    public init(profiles: [LeafProfile], margin: Double = 1.0) {
+    public init(profiles: [LeafProfile], margin: Double = 0.8) {
         self.margin = margin
+        flows = Dictionary(profiles.map { ($0.path, $0.flow) }, uniquingKeysWith: { first, _ in first })
         var documentFrequency: [String: Int] = [:]
         var counts: [String: [String: Double]] = [:]
         for profile in profiles {
@@ -52,18 +58,21 @@ public struct OnLeafCheck: CandidateVerifier {
         return norm > 0 ? vector.mapValues { $0 / norm } : vector
     }
 
-    public func scores(for question: String) -> [(path: String, score: Double)] {
+    public func scores(for text: String, flow: FlowKind) -> [(path: String, score: Double)] {
         var tf: [String: Double] = [:]
-        for term in Self.terms(question) where idf[term] != nil { tf[term, default: 0] += 1 }
+        for term in Self.terms(text) where idf[term] != nil { tf[term, default: 0] += 1 }
         let query = Self.normalized(tf.reduce(into: [:]) { $0[$1.key] = (1 + log($1.value)) * (idf[$1.key] ?? 1) })
-        return vectors.map { path, vector in
+        // Skills compete with skills: a knowledge leaf about ratios doesn't make a ratio skill off-leaf.
+        let sameKind = vectors.filter { (flows[$0.key] == .knowledge) == (flow == .knowledge) }
+        return sameKind.map { path, vector in
             (path, query.reduce(0) { $0 + $1.value * (vector[$1.key] ?? 0) })
         }.sorted { $0.score > $1.score }
     }
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         guard vectors[candidate.leafPath] != nil, vectors.count > 1 else { return nil }
-        let ranked = scores(for: candidate.question)
+        let text = [candidate.question, candidate.answer, candidate.flow == .groundedSkill ? candidate.context ?? "" : ""].joined(separator: "\n")
+        let ranked = scores(for: text, flow: candidate.flow)
         let own = ranked.first { $0.path == candidate.leafPath }?.score ?? 0
         guard let rival = ranked.first(where: { $0.path != candidate.leafPath }) else { return nil }
         let ratio = rival.score > 0 ? own / rival.score : (own > 0 ? 10 : 0)
