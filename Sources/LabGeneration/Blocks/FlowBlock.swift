@@ -148,7 +148,8 @@ public enum BlockFactory {
                 }
                 rules.append((LeafGlob(glob), operations))
             }
-            let checker = ArithmeticCheck(rules: rules, relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1))
+            let checker = ArithmeticCheck(rules: rules, relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1),
+                                          exampleLeaves: spec.listOption("check_examples").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: ArithmeticCheck.version, verifier: checker, leaves: leaves)
         case .numbers:
             let checker = NumberSupportCheck(relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1))

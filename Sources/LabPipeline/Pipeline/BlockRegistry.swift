@@ -49,7 +49,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .format: ["echo_threshold": false]
         case .leak, .answersQuestion: ["leaves": false]
         case .selfContained: ["answerable_share": false, "leaves": false]
-        case .arithmetic: ["operations": false, "tolerance": false, "leaves": false]
+        case .arithmetic: ["operations": false, "tolerance": false, "check_examples": false, "leaves": false]
         case .numbers: ["tolerance": false, "leaves": false]
         case .claims: ["word_share": false, "pair_share": false, "leaves": false]
         case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]

@@ -16,7 +16,9 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         "not provided", "not mentioned", "not stated", "not specified", "does not contain", "doesn't contain",
         "does not say", "doesn't say", "no information", "not available", "cannot be determined", "can't be determined",
         "not enough information", "cannot answer", "can't answer", "unable to", "i'm sorry", "i am sorry", "i cannot",
-        "does not include", "is not included", "not given",
+        "does not include", "is not included", "not given", "does not mention", "doesn't mention", "does not specify",
+        "doesn't specify", "is not disclosed", "not discussed", "no mention", "not covered", "not possible to determine",
+        "cannot tell", "can't tell", "isn't stated", "is not stated", "does not provide", "doesn't provide", "not clear from",
     ]
     /// Words a question uses to ask rather than to name its subject.
     static let askingWords: Set<String> = [
@@ -56,13 +58,19 @@ public struct AnswersQuestionCheck: CandidateVerifier {
             }
         }
         let lowered = answer.lowercased()
+        if let refusal = Self.refusals.first(where: lowered.contains), candidate.flow != .groundedSkill {
+            // Knowledge questions are written from their passage, freeform ones carry their data:
+            // a refusal is never the answer to train on.
+            return .reject("refuses to answer", evidence: ["matched": refusal])
+        }
         if let refusal = Self.refusals.first(where: lowered.contains), let context = candidate.context {
-            // A refusal is right only when the context lacks the question's subject.
+            // A grounded refusal is right only when the context lacks the question's subject
+            // ("if the table does not contain the value, say so").
             let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))
             let contextStems = Set(TextUnits.contentStems(context))
             let covered = subject.isEmpty ? 0 : Double(subject.filter(contextStems.contains).count) / Double(subject.count)
-            if covered >= 0.75 {
-                return .reject("refuses although the context covers the question", score: covered, threshold: 0.75,
+            if covered >= 0.5 {
+                return .reject("refuses although the context covers the question", score: covered, threshold: 0.5,
                                evidence: ["matched": refusal])
             }
         }

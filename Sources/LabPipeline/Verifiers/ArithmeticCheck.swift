@@ -41,10 +41,47 @@ public struct ArithmeticCheck: CandidateVerifier {
     public static let version = "1"
     public var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)]
     public var relativeTolerance: Double
+    /// Leaves whose answers illustrate with worked examples in words ("revenue of $50 million and
+    /// operating income of $6 million give a margin of 12%"): such a sentence's result must follow
+    /// from its other figures by one operation.
+    public var exampleLeaves: [LeafGlob]
 
-    public init(rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)], relativeTolerance: Double = 0.002) {
+    public init(rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)], relativeTolerance: Double = 0.002, exampleLeaves: [LeafGlob] = []) {
         self.rules = rules
         self.relativeTolerance = relativeTolerance
+        self.exampleLeaves = exampleLeaves
+    }
+
+    static let resultCues: Set<String> = ["gives", "give", "giving", "equals", "equal", "leaves", "leaving", "makes", "is", "are", "was",
+                                          "becomes", "totals", "total", "so", "has", "have", "get", "gets", "earns", "pays", "worth", "cost"]
+
+    /// A worked example in words whose stated result no single operation on its figures gives.
+    func wrongExample(_ answer: String) -> (sentence: String, result: String)? {
+        for sentence in TextUnits.sentences(answer) where !sentence.contains("=") {
+            let figures = FigureScanner.quantities(in: sentence)
+            guard figures.count >= 3, let last = figures.last else { continue }
+            let before = ClaimGroundingCheck.wordsBefore(last.offset, in: sentence, count: 5)
+            guard !Set(before).isDisjoint(with: Self.resultCues) else { continue }
+            let inputs = figures.dropLast()
+            var fits = false
+            for a in inputs {
+                for b in inputs where a != b || inputs.count == 1 {
+                    let x = a.absolute, y = b.absolute
+                    var candidates = [x + y, x - y, x * y, x * y / 100, x * (1 + y / 100)]
+                    if y != 0 { candidates += [x / y, x / y * 100, (x - y) / y * 100, (x - y) / x * 100, (y - x) / y * 100] }
+                    let target = last.kind == .percent ? last.value : last.absolute
+                    let half = last.kind == .percent ? last.halfUnit : last.halfUnit * last.scale
+                    if candidates.contains(where: { Figure.close(target, $0, halfUnit: half, relative: relativeTolerance) }) { fits = true }
+                    // Unscaled readings ("$50 million and $6 million give 12%": 6 / 50).
+                    let u = a.value, v = b.value
+                    var raw = [u + v, u - v, u * v]
+                    if v != 0 { raw += [u / v, u / v * 100, (u - v) / v * 100, (u - v) / u * 100] }
+                    if raw.contains(where: { Figure.close(last.value, $0, halfUnit: last.halfUnit, relative: relativeTolerance) }) { fits = true }
+                }
+            }
+            if !fits { return (sentence, last.text) }
+        }
+        return nil
     }
 
     public func operations(for leafPath: String) -> Set<ArithmeticOperation> {
@@ -56,6 +93,9 @@ public struct ArithmeticCheck: CandidateVerifier {
         if let wrong = steps.first(where: { !$0.holds }) {
             return .reject("a worked step is wrong", score: 0, threshold: 1,
                            evidence: ["step": wrong.text, "recomputed": Self.format(wrong.computed), "written": Self.format(wrong.written)])
+        }
+        if exampleLeaves.contains(where: { $0.matches(candidate.leafPath) }), let wrong = wrongExample(candidate.answer) {
+            return .reject("a worked example does not add up", score: 0, threshold: 1, evidence: ["sentence": wrong.sentence, "result": wrong.result])
         }
         let operations = operations(for: candidate.leafPath)
         guard !operations.isEmpty else {
@@ -77,6 +117,17 @@ public struct ArithmeticCheck: CandidateVerifier {
         guard let match = results.first(where: { matches(final, $0) }) else {
             return .reject("final figure does not match the recomputed result", score: 0, threshold: 1,
                            evidence: ["final": final.text, "sentence": conclusion.sentence, "expected": Self.describe(results.prefix(4))])
+        }
+        // A signed result stated with the opposite direction ("increased by 10.1%" for a fall).
+        if match.isPercent, match.value != 0, ["percent_change", "successive_change", "cagr", "percentage_points", "basis_points"].contains(match.operation) {
+            let words = Set(TextUnits.words(conclusion.sentence))
+            let saysUp = !words.isDisjoint(with: ClaimGroundingCheck.up), saysDown = !words.isDisjoint(with: ClaimGroundingCheck.down)
+            let falls = match.value < 0
+            let wrong = final.value < 0 ? !falls : (saysUp && !saysDown && falls) || (saysDown && !saysUp && !falls)
+            if wrong {
+                return .reject("the final sentence states the wrong direction", score: 0, threshold: 1,
+                               evidence: ["final": final.text, "recomputed": Self.format(match.value) + "%", "sentence": conclusion.sentence])
+            }
         }
         // The concluding sentence's other figures: results of any operation (a side remark such as
         // "the total increase was 80%"), the question's own figures, or step results.
@@ -114,10 +165,12 @@ public struct ArithmeticCheck: CandidateVerifier {
         return Figure.close(figure.absolute, result.value, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance)
     }
 
-    /// The concluding sentence: the first sentence with a figure in the last paragraph that has one.
+    /// The concluding sentence: the first sentence with a figure in the last paragraph (or, for
+    /// a one-paragraph answer, its last sentence with a figure). An answer whose last paragraph
+    /// states no figure has no conclusion: the result must be said, not left in the steps.
     static func conclusion(of answer: String) -> (sentence: String, figures: [Figure])? {
         let paragraphs = TextUnits.paragraphs(answer)
-        for paragraph in paragraphs.reversed() {
+        for paragraph in paragraphs.suffix(1) {
             let sentences = TextUnits.sentences(paragraph)
             let candidates = paragraphs.count == 1 ? Array(sentences.reversed()) : sentences
             for sentence in candidates {

@@ -49,6 +49,8 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         ("buy", "sell"), ("maximum", "minimum"), ("annual", "quarterly"), ("annually", "quarterly"), ("include", "exclude"),
         ("includes", "excludes"), ("included", "excluded"), ("required", "optional"), ("filed", "furnished"), ("long", "short"),
         ("audited", "unaudited"), ("rising", "falling"), ("widened", "narrowed"), ("surplus", "deficit"), ("inflow", "outflow"),
+        ("faster", "slowly"), ("quickly", "slowly"), ("tightened", "loosened"), ("tighter", "looser"), ("income", "loss"),
+        ("strengthened", "weakened"), ("improved", "worsened"), ("improved", "deteriorated"), ("beat", "missed"),
     ]
 
     public func verify(_ candidate: CandidateText) -> Finding? {
@@ -78,7 +80,7 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             // The context sentences this one restates: the two sharing most of its words.
             let closest = sourceSentences.map { ($0, Set($0.stems).intersection(stems).count) }.filter { $0.1 >= 2 }
                 .sorted { $0.1 > $1.1 }.prefix(2).map(\.0)
-            if let (word, other, source) = Self.opposite(in: sentence, against: closest.map(\.text)) {
+            if let (word, other, source) = Self.opposite(in: sentence, against: closest.map(\.text)) ?? Self.oppositePhrase(in: sentence, context: source) {
                 return .reject("a sentence contradicts the context", score: 0, threshold: wordShare,
                                evidence: ["sentence": sentence, "context_sentence": source, "answer_says": word, "context_says": other])
             }
@@ -97,7 +99,8 @@ public struct ClaimGroundingCheck: CandidateVerifier {
     /// use instead: "during" where the context says "outside", "audited" where it says
     /// "unaudited", "is subject to" where it says "is not subject to".
     static func opposite(in sentence: String, against sources: [String]) -> (String, String, String)? {
-        let words = TextUnits.words(sentence)
+        // "must" asserts what "required" does, so "must provide" meets "not required to provide".
+        let words = TextUnits.words(sentence).map { $0 == "must" ? "required" : $0 }
         let wordSet = Set(words)
         for source in sources {
             let sourceWords = TextUnits.words(source)
@@ -130,6 +133,23 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         return nil
     }
 
+    /// An opposite word before the same word anywhere in the context: "during trading hours"
+    /// where the context says "outside trading hours" (and never "during trading").
+    static func oppositePhrase(in sentence: String, context: String) -> (String, String, String)? {
+        let words = TextUnits.words(sentence)
+        let contextWords = TextUnits.words(context)
+        var contextBigrams = Set<String>()
+        for (a, b) in zip(contextWords, contextWords.dropFirst()) { contextBigrams.insert(a + " " + b) }
+        for (word, next) in zip(words, words.dropFirst()) where next.count >= 4 && !TextUnits.stopWords.contains(next) {
+            guard !contextBigrams.contains(word + " " + next) else { continue }
+            for (a, b) in opposites where word == a || word == b {
+                let other = word == a ? b : a
+                if contextBigrams.contains(other + " " + next) { return (word + " " + next, other + " " + next, context) }
+            }
+        }
+        return nil
+    }
+
     /// Whether stems `a` and `b` occur within three content words of each other in `stems`.
     static func near(_ a: String, _ b: String, in stems: [String]) -> Bool {
         for (index, stem) in stems.enumerated() where stem == a || (a.count >= 5 && stem.hasPrefix(a)) {
@@ -144,6 +164,32 @@ public struct ClaimGroundingCheck: CandidateVerifier {
     func directionConflict(_ sentence: String, in sources: [String]) -> String? {
         let figures = FigureScanner.quantities(in: sentence)
         guard !figures.isEmpty else { return nil }
+        // Around each figure: the words just before it here and where the context states it.
+        // "Net income was $12.7 million" against "a net loss of $12.7 million" is a contradiction
+        // even when the context sentence says "net income" of another figure too.
+        let context = sources.joined(separator: "\n")
+        let contextFigures = FigureScanner.quantities(in: context)
+        for figure in figures where abs(figure.value) >= 1 || figure.decimals > 0 {
+            let here = Set(Self.wordsBefore(figure.offset, in: sentence, count: 4))
+            let anchors = contextFigures.filter { $0.kind == figure.kind && $0.decimals == figure.decimals && abs(abs($0.value) - abs(figure.value)) < 1e-9 }
+            guard !anchors.isEmpty else { continue }
+            let there = anchors.map { Set(Self.wordsBefore($0.offset, in: context, count: 4)) }
+            let fold: (String) -> String = { Self.up.contains($0) ? "increase" : Self.down.contains($0) ? "decrease" : $0 }
+            // Opposites on the words as written, then the direction verbs folded ("rose" vs "declined").
+            let sides: [(Set<String>, [Set<String>], [(String, String)])] = [
+                (here, there, Self.opposites),
+                (Set(here.map(fold)), there.map { Set($0.map(fold)) }, [("increase", "decrease")]),
+            ]
+            for (mine, theirs, pairs) in sides {
+                for (a, b) in pairs {
+                    let flipped = (mine.contains(a) && !mine.contains(b) && theirs.allSatisfy { $0.contains(b) && !$0.contains(a) })
+                        || (mine.contains(b) && !mine.contains(a) && theirs.allSatisfy { $0.contains(a) && !$0.contains(b) })
+                    if flipped {
+                        return sources.first { FigureScanner.quantities(in: $0).contains { abs(abs($0.value) - abs(figure.value)) < 1e-9 } } ?? context
+                    }
+                }
+            }
+        }
         let words = Set(TextUnits.words(sentence))
         let saysUp = !words.isDisjoint(with: Self.up), saysDown = !words.isDisjoint(with: Self.down)
         guard saysUp != saysDown else { return nil }
@@ -155,6 +201,13 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             if sourceUp != sourceDown && sourceUp != saysUp { return source }
         }
         return nil
+    }
+
+    /// The `count` words before a UTF-16 offset of `text`.
+    static func wordsBefore(_ offset: Int, in text: String, count: Int) -> [String] {
+        let utf16 = Array(text.utf16)
+        let prefix = String(utf16CodeUnits: Array(utf16[0..<min(max(0, offset), utf16.count)]), count: min(max(0, offset), utf16.count))
+        return Array(TextUnits.words(prefix).suffix(count))
     }
 
     static func percent(_ value: Double) -> String { String(format: "%.0f%%", value * 100) }

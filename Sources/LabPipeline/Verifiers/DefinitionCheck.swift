@@ -93,6 +93,26 @@ public struct DefinitionCheck: CandidateVerifier {
         return rest.isEmpty
     }
 
+    /// An acronym spelled out wrongly anywhere in the answer: "EBITDA stands for earnings before
+    /// interest and taxes" leaves out depreciation and amortization.
+    func expansionProblem(in answer: String) -> Finding? {
+        let lowered = answer.lowercased()
+        for (term, alias) in glossary.terms(namedIn: answer) {
+            guard let expansion = term.expansion else { continue }
+            for cue in [" stands for ", " is short for ", ", short for ", " (short for ", ", which stands for ", " means "] {
+                guard let range = lowered.range(of: alias + cue) else { continue }
+                let following = String(lowered[range.upperBound...].prefix(expansion.count + 40))
+                let stated = Set(TextUnits.contentStems(following))
+                let absent = TextUnits.contentStems(expansion).filter { stem in !stated.contains(stem) && !stated.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) } }
+                if !absent.isEmpty && cue != " means " {
+                    return .reject("an acronym is spelled out wrongly", score: 0, threshold: 1,
+                                   evidence: ["term": term.term, "expected": expansion, "missing": absent.joined(separator: ", ")])
+                }
+            }
+        }
+        return nil
+    }
+
     /// Whether the sentence quoting a wrong meaning does so to correct it ("some think … but").
     static func isRefuted(_ phrase: String, in answer: String) -> Bool {
         guard let sentence = TextUnits.sentences(answer).first(where: { $0.lowercased().contains(phrase) })?.lowercased() else { return false }
@@ -102,6 +122,7 @@ public struct DefinitionCheck: CandidateVerifier {
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
+        if let wrong = expansionProblem(in: candidate.answer) { return wrong }
         let named = glossary.terms(namedIn: candidate.question)
         guard let (term, alias) = named.first, strict || Self.asksMeaning(candidate.question, alias: alias) else {
             if strict && named.isEmpty {
