@@ -251,6 +251,7 @@ let package = Package(
         .testTarget(
             name: "LabGenerationTests",
             dependencies: ["LabGeneration", "LabPipeline", "LabStore", "LabTaxonomy", "LabDocuments", "LabCore", "LabTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),

@@ -293,7 +293,7 @@ import Testing
     }
 
     @Test func judgesDecideWithTheirScoresAndAnUnreadableJudgeReplyIsRejectedAsSuch() async throws {
-        var plan = try SampleProject.plan(pipeline: "full", samplesPerLeaf: 3, maxCandidates: 30)
+        var plan = try SampleProject.plan(pipeline: "judges", samplesPerLeaf: 3, maxCandidates: 30)
         plan.leaves = plan.leaves.filter { $0.leaf.taxonomyPath.hasSuffix("financial_ratios") || $0.leaf.taxonomyPath.hasSuffix("cagr")
             || $0.leaf.taxonomyPath.hasSuffix("earnings_paragraph") }
         #expect(plan.leaves.count == 3)

@@ -7,13 +7,16 @@ import LabStore
 import LabTaxonomy
 import LabTestSupport
 
-/// The repository's sample taxonomy and pipelines, checked once.
+/// The repository's sample taxonomy, checked once, and the runner's fixture pipelines: `mechanics`
+/// (lexical filters only, so scripted teachers can pass it) and `judges` (judge blocks). The shipped
+/// pipelines' verifiers are tested on their own (VerificationTests), not through scripted replies.
 enum SampleProject {
     static let root = TestPaths.repositoryRoot
-    static let pipelines = root.appendingPathComponent("pipelines")
+    static let shippedPipelines = root.appendingPathComponent("pipelines")
+    static let pipelines = root.appendingPathComponent("Tests/LabGenerationTests/Fixtures/pipelines")
     static let report = TaxonomyChecker().check(root.appendingPathComponent("taxonomy"))
 
-    static func plan(pipeline name: String = "simple", samplesPerLeaf: Int = 3, maxCandidates: Int? = nil) throws -> GenerationPlan {
+    static func plan(pipeline name: String = "mechanics", samplesPerLeaf: Int = 3, maxCandidates: Int? = nil) throws -> GenerationPlan {
         let pipeline = try Pipeline.load(directory: pipelines.appendingPathComponent(name))
         return try GenerationPlan(pipeline: pipeline, leaves: report.leaves, samplesPerLeaf: samplesPerLeaf,
                                   maxCandidatesPerLeaf: maxCandidates)

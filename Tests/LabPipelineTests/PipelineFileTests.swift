@@ -11,7 +11,12 @@ import Testing
         let pipeline = try Pipeline.load(directory: Self.pipelines.appendingPathComponent("simple"))
         #expect(pipeline.name == "simple")
         #expect(Set(pipeline.flows.keys) == ["knowledge", "freeform_skill", "grounded_skill"])
-        #expect(pipeline.flows["knowledge"]?.map(\.kind) == [.generate, .generate, .format, .ground, .safety, .dedup])
+        // Generation, then the verifiers, safety, and duplicates decided at commit.
+        let kinds = try #require(pipeline.flows["knowledge"]?.map(\.kind))
+        #expect(kinds.first == .generate && kinds.last == .dedup)
+        #expect(Set(kinds).isSuperset(of: [.format, .leak, .selfContained, .answersQuestion, .numbers, .claims, .safety]))
+        let freeform = Set(pipeline.flows["freeform_skill"]?.map(\.kind) ?? [])
+        #expect(freeform.isSuperset(of: [.arithmetic, .onLeaf, .definitions]))
         #expect(pipeline.chunkTokens == 250)
         #expect(pipeline.flows["knowledge"]?.first?.listOption("stop") == ["\n\n"])
         #expect(pipeline.contentHash.count == 64)

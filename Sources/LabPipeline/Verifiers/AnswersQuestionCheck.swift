@@ -12,13 +12,14 @@ public struct AnswersQuestionCheck: CandidateVerifier {
 
     public init() {}
 
+    /// Phrases that refuse; looked for in the answer's first sentence, where a refusal is made
+    /// ("EBITDA does not include …" later in an explanation is not one).
     static let refusals = [
-        "not provided", "not mentioned", "not stated", "not specified", "does not contain", "doesn't contain",
-        "does not say", "doesn't say", "no information", "not available", "cannot be determined", "can't be determined",
-        "not enough information", "cannot answer", "can't answer", "unable to", "i'm sorry", "i am sorry", "i cannot",
-        "does not include", "is not included", "not given", "does not mention", "doesn't mention", "does not specify",
-        "doesn't specify", "is not disclosed", "not discussed", "no mention", "not covered", "not possible to determine",
-        "cannot tell", "can't tell", "isn't stated", "is not stated", "does not provide", "doesn't provide", "not clear from",
+        "not provided", "not mentioned", "not stated", "does not contain", "doesn't contain", "does not say", "doesn't say",
+        "no information", "cannot be determined", "can't be determined", "not enough information", "cannot answer", "can't answer",
+        "i'm sorry", "i am sorry", "i cannot", "i can't", "does not mention", "doesn't mention", "does not specify",
+        "doesn't specify", "is not disclosed", "no mention", "not possible to determine", "cannot tell", "can't tell",
+        "isn't stated", "is not stated", "not clear from", "does not show", "doesn't show", "not shown", "not included in the",
     ]
     /// Words a question uses to ask rather than to name its subject.
     static let askingWords: Set<String> = [
@@ -52,18 +53,30 @@ public struct AnswersQuestionCheck: CandidateVerifier {
             let contributed = newStems.intersection(contextStems)
             let contextValues = FigureScanner.quantities(in: context).map(\.value)
             let contributedFigures = newFigures.filter { figure in contextValues.contains { abs(abs($0) - abs(figure.value)) < 1e-9 } }
-            if contributed.count < 2 && contributedFigures.isEmpty {
+            // A yes/no answer may restate the question; otherwise an answer made of the question's
+            // own words plus at most one word of the context says nothing.
+            let fromQuestion = Double(answerStems.intersection(questionStems).count) / Double(max(1, answerStems.count))
+            let yesNo = ["yes", "no"].contains(TextUnits.words(answer).first ?? "")
+            if contributed.count < 2 && contributedFigures.isEmpty && !yesNo && (contributed.isEmpty || fromQuestion >= 0.75) {
                 return .reject("answer adds nothing from the context", score: Double(contributed.count), threshold: 2,
                                evidence: ["new_words": newStems.sorted().prefix(8).joined(separator: " ")])
             }
         }
-        let lowered = answer.lowercased()
+        let lowered = (TextUnits.sentences(answer).first ?? answer).lowercased()
         if let refusal = Self.refusals.first(where: lowered.contains), candidate.flow != .groundedSkill {
             // Knowledge questions are written from their passage, freeform ones carry their data:
             // a refusal is never the answer to train on.
             return .reject("refuses to answer", evidence: ["matched": refusal])
         }
         if let refusal = Self.refusals.first(where: lowered.contains), let context = candidate.context {
+            // A table answers by its rows: refusing is right exactly when no row is the one asked for.
+            if let table = MarkdownTable.first(in: context) {
+                if let row = table.row(namedIn: candidate.question) {
+                    return .reject("refuses although the context covers the question", score: 1, threshold: 0.5,
+                                   evidence: ["matched": refusal, "row": row.label])
+                }
+                return .accept("says the table lacks the value, and it does", score: 0, threshold: 0.5, evidence: ["matched": refusal])
+            }
             // A grounded refusal is right only when the context lacks the question's subject
             // ("if the table does not contain the value, say so").
             let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))

@@ -22,6 +22,8 @@ public enum ArithmeticOperation: String, Sendable, CaseIterable {
     case scale
     case difference
     case sum
+    /// a × b (market value = shares × price).
+    case product
     /// a / b in either order (EPS = net income / shares, P/E = price / EPS).
     case ratio
     /// a / b × 100 in either order (margins, shares of a total).
@@ -67,7 +69,7 @@ public struct ArithmeticCheck: CandidateVerifier {
             for a in inputs {
                 for b in inputs where a != b || inputs.count == 1 {
                     let x = a.absolute, y = b.absolute
-                    var candidates = [x + y, x - y, x * y, x * y / 100, x * (1 + y / 100)]
+                    var candidates = [x + y, x - y, x * y, x * y / 100, x * (1 + y / 100), (x - y) * 100, (y - x) * 100, x * 100, x / 100]
                     if y != 0 { candidates += [x / y, x / y * 100, (x - y) / y * 100, (x - y) / x * 100, (y - x) / y * 100] }
                     let target = last.kind == .percent ? last.value : last.absolute
                     let half = last.kind == .percent ? last.halfUnit : last.halfUnit * last.scale
@@ -133,10 +135,13 @@ public struct ArithmeticCheck: CandidateVerifier {
         // "the total increase was 80%"), the question's own figures, or step results.
         let known = problem.allReadings
         let anyResults = problem.results(of: Set(ArithmeticOperation.allCases)) + problem.averages
+        // Figures the answer worked with before its conclusion (an assumed start of $100, say).
+        let earlierFigures = FigureScanner.quantities(in: String(candidate.answer[..<(candidate.answer.range(of: conclusion.sentence)?.lowerBound ?? candidate.answer.endIndex)]))
         for figure in conclusion.figures.dropFirst() {
             let isResult = anyResults.contains { matches(figure, $0) }
             let isGiven = known.contains { figure.matches($0.value, relative: relativeTolerance) || Figure.close(figure.absolute, $0.absolute, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance) }
             let isStep = steps.contains { figure.matches($0.written, relative: relativeTolerance) || figure.matches($0.computed, relative: relativeTolerance) }
+                || earlierFigures.contains { $0.kind == figure.kind && $0.value == figure.value }
             if !(isResult || isGiven || isStep) {
                 return .reject("final sentence states a figure that is neither given nor computed", score: 0, threshold: 1,
                                evidence: ["figure": figure.text, "sentence": conclusion.sentence])
@@ -177,7 +182,6 @@ public struct ArithmeticCheck: CandidateVerifier {
                 // A worked step is not a conclusion unless the answer is a single line of steps.
                 let figures = FigureScanner.quantities(in: sentence)
                 guard !figures.isEmpty else { continue }
-                if sentence.contains("=") && paragraphs.count > 1 { continue }
                 if sentence.contains("=") {
                     // "… = 13.16%": the figure after the last "=" is the result.
                     let tail = String(sentence[sentence.range(of: "=", options: .backwards)!.upperBound...])
@@ -284,6 +288,8 @@ struct QuestionFigures {
                     signedPercents.append(figure.value)
                 }
                 var readings: [Double] = []
+                // "a loss of $4 million" is -4 million in a change from a loss to a profit.
+                let isLoss = words(before: figure.offset, count: 3).contains { $0 == "loss" || $0 == "deficit" } && figure.value > 0
                 let statedScale = stated.last { $0.range.contains(figure.offset) }?.scale
                 let isRate = figure.scale == 1 && !near.filter(["margin", "percentage", "rate", "ratio", "yield"].contains).isEmpty
                 if figure.scale == 1, let statedScale, !perShare, !isRate {
@@ -291,6 +297,7 @@ struct QuestionFigures {
                 } else {
                     readings = [figure.absolute]
                 }
+                if isLoss { readings += readings.map { -$0 } }
                 let before = words(before: figure.offset, count: 4)
                 let after = words(after: figure.offset + figure.length, count: 4)
                 let earlier = before.contains("from") || (before.contains("with") && before.contains("compared")) || before.contains("versus")
@@ -327,6 +334,11 @@ struct QuestionFigures {
             if let value = numberWords[word] { found.append(Double(value)) } else if let value = Double(word), value > 0, value < 100 { found.append(value) }
         }
         if text.contains("decade") { found.append(10) }
+        // "in year 1 … in year 2": the last year number counts the periods.
+        for (index, word) in words.enumerated() where word == "year" && index + 1 < words.count {
+            if let value = Double(words[index + 1]), value >= 1, value < 50 { found.append(value) }
+        }
+        if let last = found.last, words.contains("year") && found.count > 1 { found = [found.max() ?? last] }
         return found
     }
 
@@ -423,6 +435,8 @@ struct QuestionFigures {
             case .sum:
                 for (a, b) in orderedPairs { for x in a.readings { for y in b.readings { add(x + y, percent: false, operation) } } }
                 if amounts.count > 2 { add(amounts.compactMap(\.readings.first).reduce(0, +), percent: false, operation) }
+            case .product:
+                for (a, b) in orderedPairs { for x in a.readings { for y in b.readings { add(x * y, percent: false, operation) } } }
             case .ratio:
                 for (a, b) in orderedPairs {
                     for x in a.readings { for y in b.readings where x != 0 && y != 0 { add(x / y, percent: false, operation); add(y / x, percent: false, operation) } }

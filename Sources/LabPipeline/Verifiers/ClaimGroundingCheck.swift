@@ -63,6 +63,10 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         for sentence in TextUnits.sentences(candidate.answer) {
             let stems = Self.normalizedStems(sentence)
             guard stems.count >= 2 else { continue }
+            // Worked steps are the arithmetic check's; sentences about the table's notation
+            // ("the table shows it in parentheses") are about the presentation, not claims.
+            let lowered = sentence.lowercased()
+            if sentence.contains("=") || lowered.contains("the table") { continue }
             checked += 1
             let found = stems.filter { stem in sourceStems.contains(stem) || sourceStems.contains { $0.count >= 5 && stem.count >= 5 && ($0.hasPrefix(stem) || stem.hasPrefix($0)) } }
             let share = Double(found.count) / Double(stems.count)
@@ -71,7 +75,10 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             for (a, b) in pairs where sourceSentences.contains(where: { Self.near(a, b, in: $0.stems) }) { pairHits += 1 }
             let pairSupport = pairs.isEmpty ? 1 : Double(pairHits) / Double(pairs.count)
             weakest = min(weakest, min(share / wordShare, pairSupport / pairShare))
-            if share < wordShare || pairSupport < pairShare {
+            // Word pairs guard against recombined words; a sentence of three words or one whose
+            // words are nearly all in the context passes on its words.
+            let pairsFail = stems.count > 3 && pairSupport < pairShare && share < 0.85
+            if share < wordShare || pairsFail {
                 let missing = Set(stems).subtracting(found).sorted().prefix(6).joined(separator: " ")
                 return .reject("a sentence is not supported by the context", score: min(share, pairSupport), threshold: wordShare,
                                evidence: ["sentence": sentence, "word_share": Self.percent(share), "pair_share": Self.percent(pairSupport),
@@ -80,9 +87,13 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             // The context sentences this one restates: the two sharing most of its words.
             let closest = sourceSentences.map { ($0, Set($0.stems).intersection(stems).count) }.filter { $0.1 >= 2 }
                 .sorted { $0.1 > $1.1 }.prefix(2).map(\.0)
-            if let (word, other, source) = Self.opposite(in: sentence, against: closest.map(\.text)) ?? Self.oppositePhrase(in: sentence, context: source) {
+            if let (word, other, source) = Self.opposite(in: sentence, against: closest.map(\.text), context: source) ?? Self.oppositePhrase(in: sentence, context: source) {
                 return .reject("a sentence contradicts the context", score: 0, threshold: wordShare,
                                evidence: ["sentence": sentence, "context_sentence": source, "answer_says": word, "context_says": other])
+            }
+            if let (stated, closer) = Self.swappedNumber(in: sentence, context: source) {
+                return .reject("a sentence gives a number the context gives for something else", score: 0, threshold: wordShare,
+                               evidence: ["sentence": sentence, "answer_says": stated, "context_says": closer])
             }
             if let contradiction = directionConflict(sentence, in: sourceSentences.map(\.text)) {
                 return .reject("a sentence contradicts the context", score: 0, threshold: wordShare,
@@ -98,30 +109,34 @@ public struct ClaimGroundingCheck: CandidateVerifier {
     /// A word the sentence uses whose opposite (or negation) the context sentences it restates
     /// use instead: "during" where the context says "outside", "audited" where it says
     /// "unaudited", "is subject to" where it says "is not subject to".
-    static func opposite(in sentence: String, against sources: [String]) -> (String, String, String)? {
+    static func opposite(in sentence: String, against sources: [String], context: String) -> (String, String, String)? {
+        let contextNeighbours = neighbourhoods(TextUnits.words(context))
         // "must" asserts what "required" does, so "must provide" meets "not required to provide".
         let words = TextUnits.words(sentence).map { $0 == "must" ? "required" : $0 }
         let wordSet = Set(words)
         for source in sources {
             let sourceWords = TextUnits.words(source)
             let sourceSet = Set(sourceWords)
-            for (a, b) in opposites {
-                if wordSet.contains(a) && !wordSet.contains(b) && sourceSet.contains(b) && !sourceSet.contains(a) { return (a, b, source) }
-                if wordSet.contains(b) && !wordSet.contains(a) && sourceSet.contains(a) && !sourceSet.contains(b) { return (b, a, source) }
-            }
-            for word in wordSet where word.count >= 5 {
-                for prefix in ["un", "non", "in"] where sourceSet.contains(prefix + word) && !sourceSet.contains(word) {
-                    return (word, prefix + word, source)
+            // Opposite words and un-/non- prefixes count when they sit next to the same word
+            // ("are audited" / "are unaudited"), not anywhere in two long sentences.
+            let neighbours = neighbourhoods(sourceWords)
+            for (index, word) in words.enumerated() {
+                let around = Set(words[max(0, index - 2)..<min(words.count, index + 3)]).subtracting([word])
+                    .filter { $0.count >= 4 || ["are", "is", "was", "be"].contains($0) }
+                // The context says it this way too somewhere (the sentence split may have hidden it).
+                if let same = contextNeighbours[word], !same.isDisjoint(with: around) { continue }
+                var others = opposites.compactMap { $0.0 == word ? $0.1 : $0.1 == word ? $0.0 : nil }
+                if word.count >= 5 { others += ["un" + word, "non" + word, "in" + word] }
+                for prefix in ["un", "non"] where word.hasPrefix(prefix) && word.count - prefix.count >= 4 { others.append(String(word.dropFirst(prefix.count))) }
+                for other in others where !sourceSet.contains(word) {
+                    if let near = neighbours[other], !near.isDisjoint(with: around) { return (word, other, source) }
                 }
-                for prefix in ["un", "non"] where word.hasPrefix(prefix) {
-                    let base = String(word.dropFirst(prefix.count))
-                    if base.count >= 4 && sourceSet.contains(base) && !sourceSet.contains(word) { return (word, base, source) }
-                }
             }
-            // Negation: the context negates a word the sentence asserts, or the reverse.
+            // Negation: the context negates a word the sentence asserts ("not subject to" stated
+            // as "subject to"). The reverse is usually a paraphrase ("prohibits" as "must not").
             let sentenceNegates = !wordSet.isDisjoint(with: negationWords)
             let sourceNegates = !sourceSet.isDisjoint(with: negationWords)
-            if sourceNegates != sentenceNegates {
+            if sourceNegates && !sentenceNegates {
                 let (negated, plain) = sourceNegates ? (sourceWords, wordSet) : (words, sourceSet)
                 for (index, word) in negated.enumerated() where negationWords.contains(word) {
                     for next in negated[(index + 1)..<min(negated.count, index + 3)] where next.count >= 5 && !TextUnits.stopWords.contains(next) && plain.contains(next) {
@@ -131,6 +146,79 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             }
         }
         return nil
+    }
+
+    static let numberWords: [String: Double] = ["one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                                                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+                                                "thirty": 30, "sixty": 60, "ninety": 90]
+
+    /// Numbers (figures and number words) of `text` with the content stems around each, in its sentence.
+    static func numbersInContext(_ text: String) -> [(value: Double, label: String, around: Set<String>)] {
+        var found: [(Double, String, Set<String>)] = []
+        for sentence in TextUnits.sentences(text) {
+            // Tokens in order: a number is (value, nil), a content stem is (nil, stem).
+            var tokens: [(Double?, String)] = []
+            let figures = FigureScanner.figures(in: sentence).filter { $0.isQuantity }
+            var figureIndex = 0
+            let utf16 = Array(sentence.utf16)
+            var position = 0
+            var word = ""
+            func flush() {
+                guard !word.isEmpty else { return }
+                let lowered = word.lowercased()
+                if let value = numberWords[lowered] { tokens.append((value, lowered)) } else if !TextUnits.stopWords.contains(lowered), !(lowered.first?.isNumber ?? false) {
+                    tokens.append((nil, TextUnits.stem(lowered)))
+                }
+                word = ""
+            }
+            while position < utf16.count {
+                if figureIndex < figures.count, figures[figureIndex].offset == position {
+                    flush()
+                    tokens.append((figures[figureIndex].value, figures[figureIndex].text))
+                    position += max(1, figures[figureIndex].length)
+                    figureIndex += 1
+                    continue
+                }
+                if let scalar = Unicode.Scalar(utf16[position]), Character(scalar).isLetter { word.append(Character(scalar)) } else { flush() }
+                position += 1
+            }
+            flush()
+            for (index, token) in tokens.enumerated() {
+                guard let value = token.0 else { continue }
+                let window = tokens[max(0, index - 4)..<min(tokens.count, index + 5)].compactMap { $0.0 == nil ? $0.1 : nil }
+                found.append((abs(value), token.1, Set(window)))
+            }
+        }
+        return found
+    }
+
+    /// A number the sentence states whose surroundings match, in the context, a different
+    /// number strictly better than this one: "balance sheets for the three most recent years"
+    /// where the context has two for balance sheets and three for the income statement.
+    static func swappedNumber(in sentence: String, context: String) -> (String, String)? {
+        let contextNumbers = numbersInContext(context)
+        // Counts (number words, whole numbers up to 100: "two years", "45 days") only: amounts in
+        // a summary share their surroundings too often to tell apart this way.
+        for number in numbersInContext(sentence) where number.around.count >= 2 && number.value <= 100 && number.value.rounded() == number.value {
+            let same = contextNumbers.filter { abs($0.value - number.value) < 1e-9 }
+            guard !same.isEmpty else { continue }  // unsupported figures are the numbers check's
+            let best = same.map { $0.around.intersection(number.around).count }.max() ?? 0
+            if let rival = contextNumbers.filter({ abs($0.value - number.value) >= 1e-9 })
+                .max(by: { $0.around.intersection(number.around).count < $1.around.intersection(number.around).count }),
+               rival.around.intersection(number.around).count >= best + 2 {
+                return (number.label, rival.label)
+            }
+        }
+        return nil
+    }
+
+    /// For each word, the words within two places of it.
+    static func neighbourhoods(_ words: [String]) -> [String: Set<String>] {
+        var neighbours: [String: Set<String>] = [:]
+        for (index, word) in words.enumerated() {
+            for other in words[max(0, index - 2)..<min(words.count, index + 3)] where other != word { neighbours[word, default: []].insert(other) }
+        }
+        return neighbours
     }
 
     /// An opposite word before the same word anywhere in the context: "during trading hours"

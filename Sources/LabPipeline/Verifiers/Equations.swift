@@ -48,6 +48,12 @@ public enum WorkedSteps {
         if meets(lhs, rhs) { return true }
         if let unscaledLeft = left.evaluate(applyScale: false), let unscaledRight = right.evaluate(applyScale: false),
            meets(unscaledLeft, unscaledRight) { return true }
+        // "12,500 thousand = 12,500 / 1,000" means "= 12.5 million": a scaled side against an
+        // unscaled one may be in any scale.
+        if left.scaled != right.scaled {
+            let (scaled, plain) = left.scaled ? (lhs, rhs) : (rhs, lhs)
+            if [1e3, 1e6, 1e9].contains(where: { meets(plain.scaled(by: $0), scaled) }) { return true }
+        }
         if right.isPercent && !left.isPercent, meets(lhs.scaled(by: 100), rhs) { return true }
         if left.isPercent && !right.isPercent, meets(lhs, rhs.scaled(by: 100)) { return true }
         return false

@@ -125,7 +125,8 @@ public enum FigureScanner {
             var scale = 1.0
             var kind = Figure.Kind.amount
             var cursor = end
-            while char(cursor) == " " { cursor += 1 }
+            // A scale word may follow on the next line of wrapped text ("$1.13\nbillion"), not after a blank line.
+            while char(cursor) == " " || (char(cursor) == "\n" && char(cursor + 1) != "\n") { cursor += 1 }
             let rest = String(utf16CodeUnits: Array(chars[cursor..<min(chars.count, cursor + 24)]), count: min(chars.count, cursor + 24) - cursor).lowercased()
             if char(end) == "%" {
                 kind = .percent

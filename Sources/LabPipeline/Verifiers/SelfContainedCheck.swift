@@ -33,6 +33,9 @@ public struct SelfContainedCheck: CandidateVerifier {
         "according to the", "as stated", "as shown",
     ]
 
+    static let strongPointers = ["the text", "the passage", "the context", "the paragraph", "the excerpt", "according to the",
+                                 "mentioned above", "given information", "information provided", "data provided", "the above"]
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         let question = candidate.question.lowercased()
         if let phrase = Self.metaPhrases.first(where: question.contains) {
@@ -47,7 +50,11 @@ public struct SelfContainedCheck: CandidateVerifier {
         }
         switch candidate.flow {
         case .freeformSkill:
-            if let phrase = Self.sourcePointers.first(where: question.contains) {
+            // "The table shows six fiscal years" is fine in a question that states its figures;
+            // pointing at a text it does not carry is not.
+            let hasData = !FigureScanner.quantities(in: candidate.question).isEmpty
+            let pointers = hasData ? Self.strongPointers : Self.sourcePointers
+            if let phrase = pointers.first(where: question.contains) {
                 return .reject("freeform question points at a text it does not have", evidence: ["matched": phrase])
             }
             return .accept("stands alone")

@@ -12,7 +12,7 @@ public enum TextUnits {
             current.append(character)
             let next = index + 1 < characters.count ? characters[index + 1] : " "
             let ends = ((character == "." || character == "?" || character == "!") && (next == " " || next == "\n"))
-                || (character == "\n" && (next == "\n" || next == "-" || next == "|" || next.isNumber))
+                || (character == "\n" && (next == "\n" || next == "-" || next == "|" || (next.isNumber && Self.startsListItem(characters, at: index + 1))))
                 || (character == "\n" && current.trimmingCharacters(in: .whitespaces).hasPrefix("|"))
             if ends {
                 // "e.g." and "U.S." are not sentence ends.
@@ -28,6 +28,13 @@ public enum TextUnits {
         let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
         if !trimmed.isEmpty { found.append(trimmed) }
         return found
+    }
+
+    /// Whether a line starting at `position` is a numbered list item ("1. ", "2) ").
+    static func startsListItem(_ characters: [Character], at position: Int) -> Bool {
+        var cursor = position
+        while cursor < characters.count, characters[cursor].isNumber { cursor += 1 }
+        return cursor < characters.count - 1 && (characters[cursor] == "." || characters[cursor] == ")") && characters[cursor + 1] == " "
     }
 
     /// Paragraphs (separated by blank lines), trimmed, empty ones dropped.
@@ -46,7 +53,7 @@ public enum TextUnits {
 
     public static func stem(_ word: String) -> String {
         guard word.count > 4 else { return word }
-        for suffix in ["ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"] where word.hasSuffix(suffix) && word.count - suffix.count >= 3 {
+        for suffix in ["ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s"] where word.hasSuffix(suffix) && word.count - suffix.count >= 3 {
             let base = String(word.dropLast(suffix.count))
             return suffix == "ies" || suffix == "ied" ? base + "y" : base
         }
@@ -58,5 +65,6 @@ public enum TextUnits {
         "same", "up", "down", "out", "very", "just", "because", "since", "until", "within", "without", "whose", "whom",
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "here", "s", "t", "am", "let",
         "us", "said", "says", "say", "like", "well", "much", "many", "some", "give", "gives", "given", "show", "shows",
+        "still", "already", "whereas", "however", "instead", "even", "yet", "though", "although", "therefore", "thus", "ever",
     ])
 }

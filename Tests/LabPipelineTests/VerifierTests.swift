@@ -1,0 +1,248 @@
+import Foundation
+@testable import LabPipeline
+import LabTestSupport
+import Testing
+
+@Suite struct Figures {
+    @Test(arguments: [
+        ("Revenue was $1,234.5 million", 1234.5, 1e6, Figure.Kind.amount, 1),
+        ("capital expenditures (188.5) in the period", -188.5, 1, .amount, 1),
+        ("a CAGR of -7.49%", -7.49, 1, .percent, 2),
+        ("rose 25 basis points", 25, 1, .basisPoints, 0),
+        ("up 3 percentage points", 3, 1, .percentagePoints, 0),
+        ("in fiscal 2024", 2024, 1, .year, 0),
+        ("ended Sep 30, 2025", 30, 1, .label, 0),
+        ("the Form 10-K", 10, 1, .label, 0),
+        ("USD 450m of debt", 450, 1e6, .amount, 0),
+        ("12.5 percent", 12.5, 1, .percent, 1),
+    ])
+    func figuresAreReadWithSignScaleAndKind(text: String, value: Double, scale: Double, kind: Figure.Kind, decimals: Int) throws {
+        let figure = try #require(FigureScanner.figures(in: text).first, "no figure in \(text)")
+        #expect(figure.value == value && figure.scale == scale && figure.kind == kind && figure.decimals == decimals,
+                "\(text): read \(figure)")
+    }
+
+    @Test func aListMarkerIsALabelNotAQuantity() {
+        let figures = FigureScanner.quantities(in: "1. Ratio: 410 / 250 = 1.64.")
+        #expect(figures.map(\.value) == [410, 250, 1.64])
+    }
+
+    @Test func aWrittenFigureStandsForItsRoundingInterval() {
+        let figure = FigureScanner.figures(in: "13.2%")[0]
+        #expect(figure.matches(13.16) && figure.matches(13.249) && !figure.matches(13.3))
+    }
+}
+
+@Suite struct Steps {
+    @Test(arguments: [
+        "1.64^(1/4) = 1.1316",
+        "Check: 1.1316^4 = 1.6397, and 250 x 1.6397 = 409.9, which is $410 million after rounding.",
+        "3. Multiply by 100: -0.216 x 100 = -21.6%.",
+        "(50% + (-20%)) / 2 = 15%",
+        "1. Net income: 1,220 x 1,000,000 = $1,220,000,000, or $1.22 billion.",
+        "EPS = 312.4 million dollars / 96.1 million shares = 3.2508.",
+        "1. Change: 9.8 - 12.5 = -2.7 million dollars.",
+        "3. Relative change: 0.25 / 4.25 x 100 = 5.88...%, about 5.9%.",
+    ])
+    func honestStepsHold(text: String) {
+        let steps = WorkedSteps.steps(in: text)
+        #expect(!steps.isEmpty, "no step read in \(text)")
+        #expect(steps.allSatisfy { $0.holds }, "\(steps)")
+    }
+
+    @Test(arguments: [
+        "12,500 in thousands = 12,500 / 1,000 = 1.25 thousand",
+        "2. Millions to thousands: 620 x 100 = 6,200 thousand.",
+        "Ratio: 410 / 250 = 1.46.",
+        "CAGR = 1.1316 - 1 = 0.1416",
+    ])
+    func wrongStepsAreCaught(text: String) {
+        #expect(WorkedSteps.steps(in: text).contains { !$0.holds }, "\(WorkedSteps.steps(in: text))")
+    }
+
+    @Test func formulasInWordsAreNotSteps() {
+        #expect(WorkedSteps.steps(in: "Percent change = (new value - old value) / old value x 100.").isEmpty)
+    }
+}
+
+@Suite struct Arithmetic {
+    let check = ArithmeticCheck(rules: [
+        (LeafGlob("*/percent_change"), [.percentChange, .percentagePoints, .reversePercent, .successiveChange]),
+        (LeafGlob("*/cagr"), [.cagr, .futureValue]),
+        (LeafGlob("*/unit_scaling"), [.scale, .difference, .sum]),
+    ])
+
+    func verify(_ leaf: String, _ question: String, _ answer: String) -> Finding? {
+        check.verify(CandidateText(leafPath: "skills/\(leaf)", flow: .freeformSkill, question: question, answer: answer, context: nil))
+    }
+
+    @Test func theRightPercentChangeIsAcceptedWithWhatWasRecomputed() throws {
+        let finding = try #require(verify("percent_change", "Revenue grew from $48.0 million to $55.2 million. What is the percent change?",
+                                          "(55.2 - 48.0) / 48.0 x 100 = 15%.\n\nRevenue increased by 15.0%."))
+        #expect(finding.decision == .accept, "\(finding)")
+        #expect(finding.evidence["recomputed"] == "15%" && finding.evidence["operation"] == "percent_change")
+    }
+
+    @Test func theWrongBaseIsRejected() throws {
+        // (55.2 - 48) / 55.2 = 13.04%: divided by the new value.
+        let finding = try #require(verify("percent_change", "Revenue grew from $48.0 million to $55.2 million. What is the percent change?",
+                                          "Revenue increased by about 13.0%."))
+        #expect(finding.decision == .reject && finding.reason == "final figure does not match the recomputed result", "\(finding)")
+    }
+
+    @Test func yearsOffByOneInACAGRAreRejected() throws {
+        let question = "Revenue was $120 million in 2019 and $198 million in 2024. What is the CAGR?"
+        #expect(verify("cagr", question, "The CAGR is about 10.5% per year.")?.decision == .accept)
+        // Six years instead of five: 8.7%.
+        #expect(verify("cagr", question, "The CAGR is about 8.7% per year.")?.decision == .reject)
+    }
+
+    @Test func thousandsReadAsMillionsAreRejected() throws {
+        let question = "A balance sheet (in thousands) shows cash of 12,500. How much cash is that?"
+        #expect(verify("unit_scaling", question, "Cash is $12.5 million.")?.decision == .accept)
+        #expect(verify("unit_scaling", question, "Cash is $12.5 billion.")?.decision == .reject)
+    }
+
+    @Test func aQuestionWithoutItsDataAndAnAnswerWithoutAResultFail() throws {
+        #expect(verify("cagr", "What is the CAGR of 3.10?", "The CAGR is 3.10%.")?.reason == "question lacks the figures to compute")
+        #expect(verify("cagr", "Revenue grew from $250 million in 2020 to $410 million in 2024. What was the CAGR?",
+                       "CAGR = (ending value / beginning value)^(1 / years) - 1.\n\nUse the formula above.")?.reason == "answer has no final figure")
+    }
+
+    @Test func theWrongDirectionIsRejected() throws {
+        let finding = verify("percent_change", "Inventory fell from $318 million to $286 million. What is the percent change?",
+                             "Inventory increased by about 10.1%.")
+        #expect(finding?.reason == "the final sentence states the wrong direction", "\(String(describing: finding))")
+    }
+}
+
+@Suite struct Leaks {
+    let check = LeakCheck(templates: ["Task: {{ task_description }}\nWrite one new, different question for this task. Reply with the question only."],
+                          leafTexts: [:])
+
+    @Test(arguments: [
+        ("An example question for this task: what is EBITDA?", "It is earnings before interest."),
+        ("What is EBITDA?", "Question: What is EBITDA? Answer: earnings."),
+        ("S: What is the current ratio?", "Current assets divided by current liabilities."),
+        ("Write one new, different question about margins?", "Margins are ratios."),
+    ])
+    func scaffoldingIsRejected(question: String, answer: String) {
+        let finding = check.verify(CandidateText(leafPath: "l", flow: .freeformSkill, question: question, answer: answer, context: nil))
+        #expect(finding?.decision == .reject, "\(String(describing: finding))")
+    }
+
+    @Test func anExampleParagraphInAnAnswerIsNotScaffolding() {
+        let finding = check.verify(CandidateText(leafPath: "l", flow: .freeformSkill, question: "What is free cash flow?",
+                                                 answer: "Cash from operations minus capital expenditures.\n\nExample: 500 - 180 = 320.", context: nil))
+        #expect(finding?.decision == .accept)
+    }
+}
+
+@Suite struct Tables {
+    let context = """
+        Brightwater Foods, Inc.
+        (in millions of U.S. dollars, except per-share amounts)
+
+        | | Three months ended Sep 30, 2025 | Three months ended Sep 30, 2024 |
+        |---|---|---|
+        | Net sales | 2,418.6 | 2,301.2 |
+        | Operating income | 287.5 | 256.8 |
+        | Net income | 201.3 | 178.4 |
+        | Diluted earnings per share | 1.62 | 1.41 |
+        """
+
+    func verify(_ question: String, _ answer: String) -> Finding? {
+        NumberSupportCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill, question: question, answer: answer, context: context))
+    }
+
+    @Test func theCellAtTheNamedRowAndPeriodIsAccepted() {
+        #expect(verify("What was operating income for the three months ended September 30, 2024?",
+                       "Operating income was $256.8 million for the three months ended September 30, 2024.")?.decision == .accept)
+        #expect(verify("What were diluted earnings per share in the quarter ended Sep 30, 2025?", "Diluted EPS was $1.62.")?.decision == .accept)
+    }
+
+    @Test func theOtherPeriodAndTheNeighbouringRowAreRejected() {
+        #expect(verify("What was operating income for the three months ended September 30, 2024?",
+                       "Operating income was $287.5 million.")?.reason == "value is not the cell the question names")
+        #expect(verify("What was operating income for the three months ended September 30, 2024?",
+                       "Operating income was $178.4 million.")?.decision == .reject)
+    }
+
+    @Test func theTablesScaleMustBeKept() {
+        #expect(verify("What was net income for the three months ended Sep 30, 2025?", "Net income was $201.3 thousand.")?.decision == .reject)
+        #expect(verify("What was net income for the three months ended Sep 30, 2025?", "Net income was $0.2013 billion.")?.decision == .accept)
+    }
+}
+
+@Suite struct Claims {
+    let passage = """
+        Kestrel Precision reported a net loss of $12.7 million, or $0.23 per share, compared with net income of $31.4 million \
+        a year earlier. Most companies publish the release outside trading hours, after the market closes. Form 10-Q \
+        financial statements are unaudited but reviewed by the auditor.
+        """
+
+    func verify(_ answer: String) -> Finding? {
+        ClaimGroundingCheck().verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What did the company report?", answer: answer, context: passage))
+    }
+
+    @Test func aSupportedAnswerIsAccepted() {
+        #expect(verify("Kestrel Precision reported a net loss of $12.7 million, or $0.23 per share.")?.decision == .accept)
+    }
+
+    @Test(arguments: [
+        "Kestrel Precision reported net income of $12.7 million, or $0.23 per share.",
+        "Most companies publish the release during trading hours.",
+        "Form 10-Q financial statements are audited by the auditor.",
+        "Kestrel Precision reported a net loss of $12.7 million. The company opened three new factories in Ohio last quarter.",
+    ])
+    func aFalseSentenceIsRejectedEvenAfterATrueOne(answer: String) {
+        #expect(verify(answer)?.decision == .reject, "\(String(describing: verify(answer)))")
+    }
+}
+
+@Suite struct Definitions {
+    let glossary = Glossary(version: 1, terms: [
+        .init(term: "EBITDA", aliases: ["ebitda"], expansion: "earnings before interest, taxes, depreciation and amortization",
+              requires: [["interest"], ["tax"], ["depreciat"], ["amortiz"]], forbids: nil),
+    ])
+
+    func verify(_ question: String, _ answer: String, strict: Bool = true) -> Finding? {
+        DefinitionCheck(glossary: glossary, strictLeaves: strict ? [LeafGlob("*")] : [])
+            .verify(CandidateText(leafPath: "explain", flow: .freeformSkill, question: question, answer: answer, context: nil))
+    }
+
+    @Test func aCompleteDefinitionIsAcceptedAndAnIncompleteOneIsNot() {
+        #expect(verify("What is EBITDA?", "EBITDA is earnings before interest, taxes, depreciation and amortization.")?.decision == .accept)
+        let wrong = verify("What is EBITDA?", "EBITDA stands for Earnings Before Interest and Taxes.")
+        #expect(wrong?.decision == .reject && wrong?.evidence["term"] == "EBITDA")
+    }
+
+    @Test func aTermOutsideTheGlossaryCannotBeCheckedOnAStrictLeaf() {
+        #expect(verify("What is a zero-coupon bond?", "A bond that pays no interest.")?.reason == "term not in the glossary: its definition cannot be checked")
+        #expect(verify("What is a zero-coupon bond?", "A bond that pays no interest.", strict: false) == nil)
+    }
+
+    @Test func aQuestionAskingForAValueIsNotADefinitionQuestion() {
+        #expect(DefinitionCheck.asksMeaning("What is EBITDA?", alias: "ebitda"))
+        #expect(!DefinitionCheck.asksMeaning("What is the EBITDA of a company with operating income of $80 million?", alias: "ebitda"))
+    }
+
+    @Test func theShippedGlossaryLoads() throws {
+        let glossary = try Glossary.load(from: TestPaths.repositoryRoot.appendingPathComponent("pipelines/glossary.yaml"))
+        #expect(glossary.terms.count >= 100)
+        #expect(glossary.terms(namedIn: "What is the EBITDA margin?").first?.term.term == "EBITDA")
+    }
+}
+
+@Suite struct OnLeaf {
+    @Test func aCAGRQuestionFiledUnderPercentChangeIsRejected() {
+        let check = OnLeafCheck(profiles: [
+            LeafProfile(path: "percent_change", flow: .freeformSkill, text: "Solve percent-change problems. Revenue grew from 48 to 55.2. What is the percent change?"),
+            LeafProfile(path: "cagr", flow: .freeformSkill, text: "Compute compound annual growth rates (CAGR). Revenue grew from 250 in 2020 to 410 in 2024. What was the compound annual growth rate?"),
+        ])
+        let question = "Sales grew from $100 million in 2018 to $160 million in 2023. What was the compound annual growth rate?"
+        let misfiled = check.verify(CandidateText(leafPath: "percent_change", flow: .freeformSkill, question: question, answer: "", context: nil))
+        #expect(misfiled?.decision == .reject && misfiled?.evidence["closest_other"] == "cagr")
+        #expect(check.verify(CandidateText(leafPath: "cagr", flow: .freeformSkill, question: question, answer: "", context: nil))?.decision == .accept)
+    }
+}
