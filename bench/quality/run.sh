@@ -15,9 +15,9 @@ teacher=("$@")
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') · teacher: ${teacher[*]}"
-for set in tune heldout; do
+for set in tune tune2 heldout; do
   "$bin" verify --input "bench/quality/$set.jsonl" --json "${teacher[@]}" > "$out/$set.jsonl"
   # Details (which good candidates were lost) only for the tuning set: the held-out set stays unseen.
-  python3 bench/quality/score.py "bench/quality/$set.jsonl" "$out/$set.jsonl" $([ "$set" = tune ] && [ -n "${VERBOSE:-}" ] && echo --verbose)
+  python3 bench/quality/score.py "bench/quality/$set.jsonl" "$out/$set.jsonl" $([ "$set" != heldout ] && [ -n "${VERBOSE:-}" ] && echo --verbose)
   echo
 done

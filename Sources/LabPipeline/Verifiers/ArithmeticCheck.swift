@@ -54,16 +54,19 @@ public struct ArithmeticCheck: CandidateVerifier {
         self.exampleLeaves = exampleLeaves
     }
 
-    static let resultCues: Set<String> = ["gives", "give", "giving", "equals", "equal", "leaves", "leaving", "makes", "is", "are", "was",
-                                          "becomes", "totals", "total", "so", "has", "have", "get", "gets", "earns", "pays", "worth", "cost"]
+    static let resultCues: Set<String> = ["gives", "give", "giving", "equals", "equal", "leaves", "leaving", "makes", "becomes", "totals", "comes"]
+    /// "is" states a result only after "so", "which", "that" ("so the P/E is 15").
+    static let resultLinks: Set<String> = ["so", "which", "that", "therefore", "thus", "means"]
 
     /// A worked example in words whose stated result no single operation on its figures gives.
     func wrongExample(_ answer: String) -> (sentence: String, result: String)? {
         for sentence in TextUnits.sentences(answer) where !sentence.contains("=") {
             let figures = FigureScanner.quantities(in: sentence)
             guard figures.count >= 3, let last = figures.last else { continue }
-            let before = ClaimGroundingCheck.wordsBefore(last.offset, in: sentence, count: 5)
-            guard !Set(before).isDisjoint(with: Self.resultCues) else { continue }
+            let before = Set(ClaimGroundingCheck.wordsBefore(last.offset, in: sentence, count: 5))
+            let states = !before.isDisjoint(with: Self.resultCues)
+                || (!before.isDisjoint(with: ["is", "are", "was"]) && !before.isDisjoint(with: Self.resultLinks))
+            guard states else { continue }
             let inputs = figures.dropLast()
             var fits = false
             for a in inputs {
@@ -109,17 +112,28 @@ public struct ArithmeticCheck: CandidateVerifier {
             return .reject("question lacks the figures to compute", score: 0, threshold: 1,
                            evidence: ["question_figures": problem.amounts.map(\.text).joined(separator: " ") + " " + problem.percents.map(\.text).joined(separator: " ")])
         }
-        guard let conclusion = Self.conclusion(of: candidate.answer) else {
+        let conclusions = Self.conclusions(of: candidate.answer)
+        guard !conclusions.isEmpty else {
             return .reject("answer has no final figure", score: 0, threshold: 1, evidence: ["expected": Self.describe(results.prefix(3))])
         }
         // The final figure: the first one that is not just a figure of the question restated.
-        let final = conclusion.figures.first { figure in
-            !problem.allReadings.contains { $0.text == figure.text || ($0.value == figure.value && $0.scale == figure.scale && $0.kind == figure.kind) }
-        } ?? conclusion.figures[0]
-        guard let match = results.first(where: { matches(final, $0) }) else {
-            return .reject("final figure does not match the recomputed result", score: 0, threshold: 1,
-                           evidence: ["final": final.text, "sentence": conclusion.sentence, "expected": Self.describe(results.prefix(4))])
+        func finalFigure(_ conclusion: (sentence: String, figures: [Figure])) -> Figure {
+            conclusion.figures.first { figure in
+                !problem.allReadings.contains { $0.text == figure.text || ($0.value == figure.value && $0.scale == figure.scale && $0.kind == figure.kind) }
+            } ?? conclusion.figures[0]
         }
+        // A one-paragraph answer may lead with its result or end with it; every such statement must agree.
+        var found: (conclusion: (sentence: String, figures: [Figure]), final: Figure, match: QuestionFigures.Result)?
+        for conclusion in conclusions {
+            let final = finalFigure(conclusion)
+            if let match = results.first(where: { matches(final, $0) || matchesInQuestionScale(final, $0, problem) }) {
+                if found == nil { found = (conclusion, final, match) }
+            } else {
+                return .reject("final figure does not match the recomputed result", score: 0, threshold: 1,
+                               evidence: ["final": final.text, "sentence": conclusion.sentence, "expected": Self.describe(results.prefix(4))])
+            }
+        }
+        guard let (conclusion, final, match) = found else { return nil }
         // A signed result stated with the opposite direction ("increased by 10.1%" for a fall).
         if match.isPercent, match.value != 0, ["percent_change", "successive_change", "cagr", "percentage_points", "basis_points"].contains(match.operation) {
             let words = Set(TextUnits.words(conclusion.sentence))
@@ -140,7 +154,8 @@ public struct ArithmeticCheck: CandidateVerifier {
         for figure in conclusion.figures.dropFirst() {
             let isResult = anyResults.contains { matches(figure, $0) }
             let isGiven = known.contains { figure.matches($0.value, relative: relativeTolerance) || Figure.close(figure.absolute, $0.absolute, halfUnit: figure.halfUnit * figure.scale, relative: relativeTolerance) }
-            let isStep = steps.contains { figure.matches($0.written, relative: relativeTolerance) || figure.matches($0.computed, relative: relativeTolerance) }
+            let isConstant = figure.kind == .amount && [100, 1_000, 1_000_000, 1_000_000_000].contains(figure.absolute)
+            let isStep = isConstant || steps.contains { figure.matches($0.written, relative: relativeTolerance) || figure.matches($0.computed, relative: relativeTolerance) }
                 || earlierFigures.contains { $0.kind == figure.kind && $0.value == figure.value }
             if !(isResult || isGiven || isStep) {
                 return .reject("final sentence states a figure that is neither given nor computed", score: 0, threshold: 1,
@@ -150,6 +165,12 @@ public struct ArithmeticCheck: CandidateVerifier {
         return .accept("final figure matches the recomputed result", score: 1, threshold: 1,
                        evidence: ["final": final.text, "recomputed": Self.format(match.value) + (match.isPercent ? "%" : ""), "operation": match.operation,
                                   "steps_checked": String(steps.count)])
+    }
+
+    /// A bare figure written in the scale every amount of the question carries ("€75m … 96.49 (€m)").
+    func matchesInQuestionScale(_ figure: Figure, _ result: QuestionFigures.Result, _ problem: QuestionFigures) -> Bool {
+        guard !result.isPercent, figure.kind == .amount, figure.scale == 1, let scale = problem.commonOwnScale, scale != 1 else { return false }
+        return figure.matches(result.value / scale, relative: relativeTolerance)
     }
 
     func matches(_ figure: Figure, _ result: QuestionFigures.Result) -> Bool {
@@ -192,6 +213,19 @@ public struct ArithmeticCheck: CandidateVerifier {
             }
         }
         return nil
+    }
+
+    /// The sentences that state an answer's result: the concluding sentence, and for a one-paragraph
+    /// answer that leads with its result ("About €96.5m. Growth factor: …"), its first sentence too.
+    static func conclusions(of answer: String) -> [(sentence: String, figures: [Figure])] {
+        guard let last = conclusion(of: answer) else { return [] }
+        var found = [last]
+        let paragraphs = TextUnits.paragraphs(answer)
+        if paragraphs.count == 1, let first = TextUnits.sentences(paragraphs[0]).first, first != last.sentence, !first.contains("=") {
+            let figures = FigureScanner.quantities(in: first)
+            if !figures.isEmpty && first.count < 120 { found.insert((first, figures), at: 0) }
+        }
+        return found
     }
 
     /// The figures of an answer's concluding sentence, the final figure first.
@@ -254,7 +288,9 @@ struct QuestionFigures {
             let lowerSentence = sentence.lowercased()
             let length = sentence.utf16.count
             if !sentence.hasSuffix("?") {
-                for (word, scale) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)] where lowerSentence.contains("in \(word)") || lowerSentence.contains("(\(word)") || lowerSentence.contains("\"\(word)") {
+                let unsigned = lowerSentence.replacingOccurrences(of: "£ ", with: "").replacingOccurrences(of: "$ ", with: "")
+                    .replacingOccurrences(of: "€ ", with: "").replacingOccurrences(of: "usd ", with: "").replacingOccurrences(of: "eur ", with: "")
+                for (word, scale) in [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)] where unsigned.contains("in \(word)") || unsigned.contains("(\(word)") || unsigned.contains("\"\(word)") {
                     if let found = lowered.range(of: lowerSentence) {
                         let start = lowered.utf16.distance(from: lowered.utf16.startIndex, to: found.lowerBound)
                         stated.append((start..<utf16.count, scale))
@@ -318,11 +354,15 @@ struct QuestionFigures {
         _ = words(before: 0, count: 0)
         explicitYears = Self.explicitYears(lowered)
         mentionedScales = [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)].filter { lowered.contains($0.0) }.map(\.1)
+        let ownScales = Set(figures.filter { $0.kind == .amount }.map(\.scale))
+        commonOwnScale = ownScales.count == 1 ? ownScales.first : nil
     }
 
     var explicitYears: [Double] = []
     /// Scale words anywhere in the question (thousand, million, billion).
     var mentionedScales: [Double] = []
+    /// The scale word every amount of the question carries, when they share one ("€75m", "$1.2bn").
+    var commonOwnScale: Double?
 
     /// "over five years", "for 3 years", "a 4-year period", "in six years".
     static func explicitYears(_ text: String) -> [Double] {

@@ -21,9 +21,11 @@ public struct ClaimGroundingCheck: CandidateVerifier {
     }
 
     static let up: Set<String> = ["rose", "rise", "rises", "risen", "increase", "increased", "increases", "grew", "grow", "grows",
-                                  "growth", "higher", "up", "gain", "gained", "improved", "improve", "expanded", "climbed", "jumped"]
+                                  "growth", "higher", "up", "gain", "gained", "improved", "improve", "expanded", "climbed", "jumped",
+                                  "raise", "raised", "raises", "lifted", "boosted", "widened", "strengthened"]
     static let down: Set<String> = ["fell", "fall", "falls", "fallen", "decrease", "decreased", "decreases", "declined", "decline",
-                                    "declines", "lower", "down", "drop", "dropped", "shrank", "contracted", "loss", "lost", "reduced", "worsened"]
+                                    "declines", "lower", "down", "drop", "dropped", "shrank", "contracted", "loss", "lost", "reduced", "worsened",
+                                    "lowered", "lowers", "reduce", "reduces", "cut", "cuts", "trimmed", "narrowed", "weakened"]
     static let negations: Set<String> = ["not", "no", "never", "neither", "nor", "without", "cannot"]
 
     /// Abbreviations written out, and direction verbs folded to one word each, so "EPS rose"
@@ -235,6 +237,36 @@ public struct ClaimGroundingCheck: CandidateVerifier {
                 if contextBigrams.contains(other + " " + next) { return (word + " " + next, other + " " + next, context) }
             }
         }
+        // Direction verbs by their object ("reduces the risk" where the context "raises the risk").
+        let fold: (String) -> String? = { up.contains($0) ? "increase" : down.contains($0) ? "decrease" : nil }
+        func objects(_ list: [String]) -> [(verb: String, object: String)] {
+            list.enumerated().compactMap { index, word in
+                guard let direction = fold(word) else { return nil }
+                let rest = list[(index + 1)...].prefix(3).filter { !TextUnits.stopWords.contains($0) && $0.count >= 4 }
+                return rest.first.map { (direction, $0) }
+            }
+        }
+        let contextObjects = objects(contextWords)
+        for (direction, object) in objects(words) {
+            let theirs = contextObjects.filter { $0.object == object }.map(\.verb)
+            if !theirs.isEmpty && !theirs.contains(direction) {
+                return ("\(direction) … \(object)", "\(theirs[0]) … \(object)", context)
+            }
+        }
+        // A negation the context does not make: "will not see its shares fall" where it says
+        // "can still see its shares fall".
+        for (index, word) in words.enumerated() where negationWords.contains(word) && index + 2 < words.count {
+            let verb = words[index + 1]
+            let object = words[(index + 2)...].first { !TextUnits.stopWords.contains($0) && $0.count >= 4 } ?? ""
+            guard verb.count >= 3, !object.isEmpty, !TextUnits.stopWords.contains(verb) || verb == "see" else { continue }
+            for (position, contextWord) in contextWords.enumerated() where contextWord == verb {
+                let following = contextWords[(position + 1)...].prefix(3)
+                let preceding = Set(contextWords[max(0, position - 3)..<position])
+                if following.contains(object) && preceding.isDisjoint(with: negationWords) && preceding.isDisjoint(with: negatingVerbs) {
+                    return ("not " + verb + " … " + object, verb + " … " + object, context)
+                }
+            }
+        }
         return nil
     }
 
@@ -252,32 +284,7 @@ public struct ClaimGroundingCheck: CandidateVerifier {
     func directionConflict(_ sentence: String, in sources: [String]) -> String? {
         let figures = FigureScanner.quantities(in: sentence)
         guard !figures.isEmpty else { return nil }
-        // Around each figure: the words just before it here and where the context states it.
-        // "Net income was $12.7 million" against "a net loss of $12.7 million" is a contradiction
-        // even when the context sentence says "net income" of another figure too.
-        let context = sources.joined(separator: "\n")
-        let contextFigures = FigureScanner.quantities(in: context)
-        for figure in figures where abs(figure.value) >= 1 || figure.decimals > 0 {
-            let here = Set(Self.wordsBefore(figure.offset, in: sentence, count: 4))
-            let anchors = contextFigures.filter { $0.kind == figure.kind && $0.decimals == figure.decimals && abs(abs($0.value) - abs(figure.value)) < 1e-9 }
-            guard !anchors.isEmpty else { continue }
-            let there = anchors.map { Set(Self.wordsBefore($0.offset, in: context, count: 4)) }
-            let fold: (String) -> String = { Self.up.contains($0) ? "increase" : Self.down.contains($0) ? "decrease" : $0 }
-            // Opposites on the words as written, then the direction verbs folded ("rose" vs "declined").
-            let sides: [(Set<String>, [Set<String>], [(String, String)])] = [
-                (here, there, Self.opposites),
-                (Set(here.map(fold)), there.map { Set($0.map(fold)) }, [("increase", "decrease")]),
-            ]
-            for (mine, theirs, pairs) in sides {
-                for (a, b) in pairs {
-                    let flipped = (mine.contains(a) && !mine.contains(b) && theirs.allSatisfy { $0.contains(b) && !$0.contains(a) })
-                        || (mine.contains(b) && !mine.contains(a) && theirs.allSatisfy { $0.contains(a) && !$0.contains(b) })
-                    if flipped {
-                        return sources.first { FigureScanner.quantities(in: $0).contains { abs(abs($0.value) - abs(figure.value)) < 1e-9 } } ?? context
-                    }
-                }
-            }
-        }
+        if let conflict = Self.figureConflict(sentence, context: sources.joined(separator: "\n")) { return conflict }
         let words = Set(TextUnits.words(sentence))
         let saysUp = !words.isDisjoint(with: Self.up), saysDown = !words.isDisjoint(with: Self.down)
         guard saysUp != saysDown else { return nil }
@@ -287,6 +294,108 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             let sourceWords = Set(TextUnits.words(source))
             let sourceUp = !sourceWords.isDisjoint(with: Self.up), sourceDown = !sourceWords.isDisjoint(with: Self.down)
             if sourceUp != sourceDown && sourceUp != saysUp { return source }
+        }
+        return nil
+    }
+
+    /// Words that qualify a figure: a sentence that moves a figure to another qualifier
+    /// ("GAAP EPS" for the context's non-GAAP EPS, "operating income" for its net income) misstates it.
+    static let qualifiers: Set<String> = ["gaap", "nongaap", "adjusted", "diluted", "basic", "gross", "operating", "pretax", "organic", "free"]
+    /// Words that mark a figure as the earlier period's when they come before it ("from", "compared with").
+    static let priorBefore: Set<String> = ["from", "compared", "versus", "vs", "prior", "previous", "yearago"]
+    /// Verbs that negate what follows them, as "not" does ("prohibits presenting").
+    static let negatingVerbs: Set<String> = ["prohibits", "prohibit", "prohibited", "prevents", "prevent", "forbids", "bars", "exempt", "exempts", "without"]
+    /// … or right after it ("a year earlier", "in the prior-year quarter").
+    static let priorAfter: Set<String> = ["earlier", "ago", "prior", "previous", "yearago"]
+
+    struct FigureWindow {
+        var figure: Figure
+        /// Words between the previous figure and this one (at most eight), and between this one and the next (at most six).
+        var before: [String]
+        var after: [String]
+        var isPrior: Bool {
+            !Set(before.suffix(6)).isDisjoint(with: ClaimGroundingCheck.priorBefore) || !Set(after.prefix(8)).isDisjoint(with: ClaimGroundingCheck.priorAfter)
+        }
+        /// Whether the figure is one end of a range ("4%–5%", "$3.42 to $3.50"), whose period words belong to the range.
+        var inRange = false
+        /// The words that qualify the figure: after it when they follow "of" ("$2.09bn of free cash
+        /// flow"), else the last words before it.
+        var qualifying: Set<String> {
+            if after.first == "of" || (after.count > 1 && after[1] == "of") { return Set(after.prefix(5)) }
+            return Set(before.suffix(7))
+        }
+    }
+
+    static func normalizedForFigures(_ text: String) -> String {
+        var lowered = text.lowercased()
+        for (from, to) in [("non-gaap", "nongaap"), ("non gaap", "nongaap"), ("pre-tax", "pretax"), ("year-ago", "yearago"), ("year ago", "yearago"),
+                           ("prior-year", "prior year"), ("a year earlier", "earlier")] {
+            lowered = lowered.replacingOccurrences(of: from, with: to)
+        }
+        return lowered
+    }
+
+    static func figureWindows(_ text: String) -> [FigureWindow] {
+        let normalized = normalizedForFigures(text)
+        let figures = FigureScanner.quantities(in: normalized)
+        let utf16 = Array(normalized.utf16)
+        func words(_ range: Range<Int>) -> [String] {
+            let clamped = max(0, range.lowerBound)..<min(utf16.count, max(range.lowerBound, range.upperBound))
+            return TextUnits.words(String(utf16CodeUnits: Array(utf16[clamped]), count: clamped.count))
+        }
+        return figures.enumerated().map { index, figure in
+            let start = index > 0 ? figures[index - 1].offset + figures[index - 1].length : 0
+            let end = index + 1 < figures.count ? figures[index + 1].offset : utf16.count
+            let afterText = String(utf16CodeUnits: Array(utf16[min(utf16.count, figure.offset + figure.length)..<end]), count: max(0, end - figure.offset - figure.length))
+            let clause = afterText.split(whereSeparator: { ".;".contains($0) }).first.map(String.init) ?? ""
+            let beforeText = String(utf16CodeUnits: Array(utf16[start..<figure.offset]), count: figure.offset - start)
+            let beforeClause = beforeText.split(omittingEmptySubsequences: false, whereSeparator: { ".;".contains($0) }).last.map(String.init) ?? ""
+            var window = FigureWindow(figure: figure, before: Array(TextUnits.words(beforeClause).suffix(8)), after: Array(TextUnits.words(clause).prefix(6)))
+            let gapAfter = index + 1 < figures.count ? String(utf16CodeUnits: Array(utf16[(figure.offset + figure.length)..<figures[index + 1].offset]), count: figures[index + 1].offset - figure.offset - figure.length) : "x"
+            let gapBefore = index > 0 ? String(utf16CodeUnits: Array(utf16[(figures[index - 1].offset + figures[index - 1].length)..<figure.offset]), count: figure.offset - figures[index - 1].offset - figures[index - 1].length) : "x"
+            let joins: (String) -> Bool = { gap in
+                let trimmed = gap.trimmingCharacters(in: .whitespaces)
+                return ["-", "–", "—", "to", "and"].contains(trimmed) || trimmed.isEmpty
+            }
+            window.inRange = joins(gapAfter) || joins(gapBefore)
+            return window
+        }
+    }
+
+    /// A figure of the sentence that the context states differently: with the opposite direction
+    /// or sign word (net income vs net loss, raised vs lowered), another qualifier (GAAP vs
+    /// non-GAAP), or as the earlier period's figure where the sentence gives it as the current one.
+    static func figureConflict(_ sentence: String, context: String) -> String? {
+        let contextWindows = figureWindows(context)
+        let fold: (String) -> String = { up.contains($0) ? "increase" : down.contains($0) ? "decrease" : $0 }
+        for window in figureWindows(sentence) where abs(window.figure.value) >= 1 || window.figure.decimals > 0 {
+            let figure = window.figure
+            let anchors = contextWindows.filter {
+                $0.figure.kind == figure.kind && $0.figure.decimals == figure.decimals && abs(abs($0.figure.value) - abs(figure.value)) < 1e-9
+            }
+            guard !anchors.isEmpty else { continue }
+            let here = Set(window.before)
+            let there = anchors.map { Set($0.before) }
+            // Opposites as written, then direction verbs folded ("rose" vs "declined").
+            let sides: [(Set<String>, [Set<String>], [(String, String)])] = [
+                (here, there, opposites),
+                (Set(here.map(fold)), there.map { Set($0.map(fold)) }, [("increase", "decrease")]),
+            ]
+            for (mine, theirs, pairs) in sides {
+                for (a, b) in pairs {
+                    let flipped = (mine.contains(a) && !mine.contains(b) && theirs.allSatisfy { $0.contains(b) && !$0.contains(a) })
+                        || (mine.contains(b) && !mine.contains(a) && theirs.allSatisfy { $0.contains(a) && !$0.contains(b) })
+                    if flipped { return "\(figure.text): the context says \(theirs.first.map { $0.contains(a) ? a : b } ?? "")" }
+                }
+            }
+            let myQualifiers = window.qualifying.intersection(qualifiers)
+            let theirQualifiers = anchors.reduce(Set<String>()) { $0.union($1.qualifying.intersection(qualifiers)) }
+            if let moved = myQualifiers.subtracting(theirQualifiers).first, !theirQualifiers.isEmpty {
+                return "\(figure.text): the context's figure is \(theirQualifiers.sorted().joined(separator: " ")), not \(moved)"
+            }
+            if !window.inRange && !window.isPrior && anchors.allSatisfy({ $0.isPrior && !$0.inRange }) {
+                return "\(figure.text): the context gives it for the earlier period"
+            }
         }
         return nil
     }

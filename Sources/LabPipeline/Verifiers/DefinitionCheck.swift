@@ -11,6 +11,17 @@ public struct Glossary: Sendable, Codable, Equatable {
         /// Groups of alternatives; every group must occur in a correct definition.
         public var requires: [[String]]
         public var forbids: [String]?
+        /// Numerator and denominator alternatives of a ratio term.
+        public var ratio: [[String]]?
+
+        public init(term: String, aliases: [String], expansion: String? = nil, requires: [[String]], forbids: [String]? = nil, ratio: [[String]]? = nil) {
+            self.term = term
+            self.aliases = aliases
+            self.expansion = expansion
+            self.requires = requires
+            self.forbids = forbids
+            self.ratio = ratio
+        }
     }
 
     public var version: Int
@@ -79,7 +90,8 @@ public struct DefinitionCheck: CandidateVerifier {
     }
 
     static let asksForDefinition = ["define", "definition", "meaning of", "stand for", "stands for", "explain", "in plain", "in simple",
-                                    "plain words", "plain english", "simple terms"]
+                                    "plain words", "plain english", "simple terms", "calculated", "computed", "formula for", "how do you calculate",
+                                    "how is it calculated", "what does it measure"]
     static let filler: Set<String> = ["plain", "word", "simple", "term", "mean", "explain", "keep", "short", "someone", "new",
                                       "investing", "investor", "beginner", "briefly", "english", "exactly", "actually", "use", "used"]
 
@@ -113,6 +125,32 @@ public struct DefinitionCheck: CandidateVerifier {
         return nil
     }
 
+    /// A ratio of the glossary written the other way round: "the P/E ratio is earnings per share
+    /// divided by the share price".
+    func invertedRatio(in answer: String) -> Finding? {
+        let named = glossary.terms(namedIn: answer).filter { $0.term.ratio?.count == 2 }
+        guard !named.isEmpty else { return nil }
+        for sentence in TextUnits.sentences(answer) {
+            let lowered = sentence.lowercased()
+            for cue in [" divided by ", " / ", " over "] {
+                guard let range = lowered.range(of: cue) else { continue }
+                let left = String(lowered[..<range.lowerBound].suffix(40)), right = String(lowered[range.upperBound...].prefix(40))
+                for (term, alias) in named where lowered.contains(alias) || named.count == 1 {
+                    guard let ratio = term.ratio else { continue }
+                    let (numerator, denominator) = (ratio[0], ratio[1])
+                    let leftIsDenominator = denominator.contains(where: left.hasSuffixWord) && !numerator.contains(where: left.hasSuffixWord)
+                    let rightIsNumerator = numerator.contains(where: right.hasPrefixWord) && !denominator.contains(where: right.hasPrefixWord)
+                    if leftIsDenominator && rightIsNumerator {
+                        return .reject("a ratio is inverted", score: 0, threshold: 1,
+                                       evidence: ["term": term.term, "sentence": sentence,
+                                                  "expected": "\(numerator[0]) divided by \(denominator[0])"])
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
     /// Whether the sentence quoting a wrong meaning does so to correct it ("some think … but").
     static func isRefuted(_ phrase: String, in answer: String) -> Bool {
         guard let sentence = TextUnits.sentences(answer).first(where: { $0.lowercased().contains(phrase) })?.lowercased() else { return false }
@@ -123,6 +161,7 @@ public struct DefinitionCheck: CandidateVerifier {
     public func verify(_ candidate: CandidateText) -> Finding? {
         let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
         if let wrong = expansionProblem(in: candidate.answer) { return wrong }
+        if let inverted = invertedRatio(in: candidate.answer) { return inverted }
         let named = glossary.terms(namedIn: candidate.question)
         guard let (term, alias) = named.first, strict || Self.asksMeaning(candidate.question, alias: alias) else {
             if strict && named.isEmpty {
@@ -150,5 +189,19 @@ public struct DefinitionCheck: CandidateVerifier {
             return .reject("definition states a known wrong meaning", score: 0, threshold: 1, evidence: ["term": term.term, "matched": wrong])
         }
         return .accept("definition has every required component", score: 1, threshold: 1, evidence: ["term": term.term])
+    }
+}
+
+extension String {
+    /// Whether one of the last few words of the text is `phrase` (the operand before "divided by").
+    fileprivate func hasSuffixWord(_ phrase: String) -> Bool {
+        let tail = split(separator: " ").suffix(phrase.split(separator: " ").count + 4).joined(separator: " ")
+        return tail.contains(phrase)
+    }
+
+    /// Whether one of the first few words of the text is `phrase` (the operand after "divided by").
+    fileprivate func hasPrefixWord(_ phrase: String) -> Bool {
+        let head = split(separator: " ").prefix(phrase.split(separator: " ").count + 3).joined(separator: " ")
+        return head.contains(phrase)
     }
 }

@@ -158,7 +158,8 @@ struct Expression {
         // Drop unmatched parentheses at the edges ("(a + b" after cutting a label).
         while let first = tokens.first, first == .close { tokens.removeFirst() }
         while let last = tokens.last, case .op = last { tokens.removeLast() }
-        while let first = tokens.first, case .op(let symbol) = first, symbol != "-" { tokens.removeFirst() }
+        // "this year / (1 - 0.08)": an operator with nothing before it means the expression began in words.
+        if let first = tokens.first, case .op(let symbol) = first, symbol != "-" { return nil }
         var depth = 0
         for token in tokens {
             if token == .open { depth += 1 } else if token == .close { depth -= 1 }

@@ -80,7 +80,10 @@ public enum FigureScanner {
         func isDigit(_ position: Int) -> Bool { char(position)?.isASCII == true && char(position)!.isNumber }
         func isLetter(_ position: Int) -> Bool { char(position)?.isLetter == true }
         while index < chars.count {
-            guard isDigit(index), !isLetter(index - 1), !(isDigit(index - 1)) else {
+            // "FY2025" is a year; other letters glued to digits ("Q3", "H1", "10-K") are not figures.
+            let fiscalYear = (char(index - 1) == "Y" || char(index - 1) == "y") && (char(index - 2) == "F" || char(index - 2) == "f")
+                && isDigit(index + 3) && !isDigit(index + 4)
+            guard isDigit(index), !isLetter(index - 1) || fiscalYear, !(isDigit(index - 1)) else {
                 index += 1
                 continue
             }
@@ -114,7 +117,7 @@ public enum FigureScanner {
             // Sign: a minus right before (or before the currency sign), or accounting parentheses.
             var sign = 1.0
             var textStart = start
-            var before = start - 1
+            var before = fiscalYear ? start - 3 : start - 1
             if char(before) == "$" || char(before) == "€" || char(before) == "£" { textStart = before; before -= 1 }
             if char(before) == "-" || char(before) == "\u{2212}" {
                 // "2024-2020" is a subtraction, "10-K" a label, "-7.5%" a negative number.

@@ -35,7 +35,8 @@ public struct LeakCheck: CandidateVerifier {
         "for this task", "an example question", "example of a good question", "example of such a question",
         "the question for this task", "here is a new question", "here is a question", "here's a question", "here is the answer",
         "here's the answer", "reply with the question", "write one new", "in the same style", "new, different question",
-        "question only", "the example above", "as an ai", "###",
+        "question only", "the example above", "as an ai", "###", "<insert", "[insert", "[answer in", "[your ", "<your ",
+        "{{", "}}", "numeric example:", "common misunderstanding:", "plain explanation:",
     ]
 
     public func verify(_ candidate: CandidateText) -> Finding? {
@@ -43,6 +44,10 @@ public struct LeakCheck: CandidateVerifier {
             let lowered = text.lowercased()
             // "Example:" opens the worked example of a good explanation; only a question may not use it.
             for label in Self.labels where part == "question" || label != "example:" {
+                // A closing "Answer: $56.3 million" line after worked steps is a style, not a role
+                // label; an answer that also carries a "Question:" is scaffolding.
+                let closing = part == "answer" && (label == "answer:" || label == "a:") && !lowered.hasPrefix(label) && !lowered.contains("question:")
+                if closing { continue }
                 if lowered.hasPrefix(label) || lowered.contains("\n" + label) || lowered.contains(". " + label) || lowered.contains("? " + label) {
                     return .reject("role label in the \(part)", score: 1, threshold: 0, evidence: ["part": part, "matched": label])
                 }

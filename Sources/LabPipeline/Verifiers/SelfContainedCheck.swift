@@ -24,8 +24,11 @@ public struct SelfContainedCheck: CandidateVerifier {
         "connected to the text", "related to the text", "relate to the text", "connection to the text", "the text about",
         "what is the text", "what does the text", "main idea of the text", "the given text", "provided text",
         "the following text", "the text above", "the above text", "in this conversation", "you just", "your answer",
-        "rewrite", "rephrase", "previous question", "the seed",
+        "rewrite", "rephrase", "previous question", "the seed", "described here", "mentioned here", "discussed here",
+        "listed here", "shown here", "given here", "the last one", "the first one", "the latter", "the former",
     ]
+    /// Words that point back at something the question doesn't name.
+    static let anaphora: Set<String> = ["they", "them", "their", "these", "those", "here", "instead", "latter", "former"]
     static let sourcePointers = [
         "the text", "the passage", "the document", "the table", "the context", "the paragraph", "the article",
         "the excerpt", "the report above", "the data above", "the information above", "the figures above",
@@ -45,8 +48,14 @@ public struct SelfContainedCheck: CandidateVerifier {
         if marks > 2 || candidate.question.split(whereSeparator: \.isNewline).filter({ $0.contains("?") }).count > 1 {
             return .reject("several questions in one", evidence: ["question_marks": String(marks)])
         }
-        if TextUnits.contentStems(candidate.question).count < 2 {
+        let contentStems = TextUnits.contentStems(candidate.question)
+        if contentStems.count < 2 {
             return .reject("question too short to stand alone", evidence: [:])
+        }
+        // "Which form do they file instead?": a short question leaning on a pronoun has lost its subject.
+        let words = TextUnits.words(candidate.question)
+        if contentStems.count <= 3, let pronoun = words.first(where: Self.anaphora.contains), !(candidate.flow == .groundedSkill && pronoun == "this") {
+            return .reject("question points back at something it does not name", evidence: ["matched": pronoun])
         }
         switch candidate.flow {
         case .freeformSkill:
