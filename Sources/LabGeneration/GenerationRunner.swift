@@ -1,6 +1,7 @@
 public import Foundation
 public import LabCore
 import LabDocuments
+import LabPipeline
 public import LabStore
 
 /// Runs a generation plan against a teacher, storing every candidate with its verdicts.
@@ -63,8 +64,26 @@ public final class GenerationRunner: Sendable {
                 options: Options = .init(), progress: any ProgressReporter = SilentProgress()) throws(GenerationError) {
         self.plan = plan
         let environment = BlockEnvironment(pipelinesRoot: pipelinesRoot, pipeline: plan.pipeline, leaves: plan.leaves.map(\.leaf))
-        let flows = try BlockFactory.makeFlows(plan.pipeline, environment: environment)
-        self.blocks = plan.leaves.map { flows[$0.flow] ?? [] }
+        // Each leaf runs the blocks of its plan; leaves with the same specs share one built flow.
+        var built: [(specs: [BlockSpec], flow: FlowKind, blocks: [any FlowBlock])] = []
+        var blocks: [[any FlowBlock]] = []
+        var problems: [Diagnostic] = []
+        for leaf in plan.leaves {
+            if let existing = built.first(where: { $0.specs == leaf.blocks && $0.flow == leaf.flow }) {
+                blocks.append(existing.blocks)
+                continue
+            }
+            var flow: [any FlowBlock] = []
+            for spec in leaf.blocks {
+                do { flow.append(try BlockFactory.make(spec, environment: environment, flow: leaf.flow)) } catch {
+                    if case .plan(let found) = error { problems += found }
+                }
+            }
+            built.append((leaf.blocks, leaf.flow, flow))
+            blocks.append(flow)
+        }
+        guard problems.isEmpty else { throw .plan(problems) }
+        self.blocks = blocks
         self.teacher = CachedTeacher(teacher: teacher, store: store, runID: runID, retries: options.retries)
         self.store = store
         self.runID = runID

@@ -54,11 +54,14 @@ enum ShippedVerification {
     }
 
     /// Precision and recall on the labelled sets may not fall below what was reached when this was
-    /// written (tune: 0.96 / 0.89, held-out: 0.92 / 0.73, no teacher); bench/quality/run.sh prints the detail.
-    @Test(arguments: [("tune", 0.95, 0.85), ("heldout", 0.9, 0.7)])
+    /// written (no teacher: tune 0.961 / 0.914, tune2 0.930 / 0.917, held-out 0.927 / 0.844);
+    /// bench/quality/run.sh prints the detail.
+    @Test(arguments: [("tune", 0.95, 0.88), ("tune2", 0.92, 0.88), ("heldout", 0.9, 0.8)])
     func precisionOnTheLabelledSetsStaysAboveItsFloor(set: String, precisionFloor: Double, recallFloor: Double) async throws {
         let items = try ShippedVerification.labelled(set)
         #expect(items.count >= 90)
+        // Held-out failures are not listed: the held-out set stays unseen while tuning.
+        let listed = set != "heldout"
         var acceptedGood = 0, acceptedBad = 0, good = 0
         var leaked: [String] = []
         for item in items {
@@ -71,7 +74,7 @@ enum ShippedVerification {
         }
         let precision = Double(acceptedGood) / Double(max(1, acceptedGood + acceptedBad))
         let recall = Double(acceptedGood) / Double(max(1, good))
-        #expect(precision >= precisionFloor, "precision \(precision); accepted bad: \(leaked)")
+        #expect(precision >= precisionFloor, "precision \(precision)\(listed ? "; accepted bad: \(leaked)" : "")")
         #expect(recall >= recallFloor, "recall \(recall)")
     }
 

@@ -80,7 +80,7 @@ def main():
     print(f"{'class':<24} {'n':>4} {'accepted':>8}   (for bad classes, accepted = got through)")
     for cls, c in result["by_class"].items():
         print(f"{cls:<24} {c['n']:>4} {c['accepted']:>8}")
-    if leaks:
+    if leaks and "--verbose" in sys.argv:
         print("accepted bad: " + ", ".join(f"{x['id']} ({x['class']})" for x in leaks))
     if lost and "--verbose" in sys.argv:
         for x in lost:

@@ -145,6 +145,21 @@ public struct ArithmeticCheck: CandidateVerifier {
                                evidence: ["final": final.text, "recomputed": Self.format(match.value) + "%", "sentence": conclusion.sentence])
             }
         }
+        // Per-share amounts are never scaled: a per-share figure of the conclusion must be one of the
+        // question's per-share figures or a result.
+        if !problem.perShareValues.isEmpty {
+            for figure in conclusion.figures where figure.kind == .amount {
+                let tail = Array(conclusion.sentence.utf16.dropFirst(figure.offset + figure.length).prefix(20))
+                let after = TextUnits.words(String(utf16CodeUnits: tail, count: tail.count))
+                let before = ClaimGroundingCheck.wordsBefore(figure.offset, in: conclusion.sentence, count: 3)
+                guard Array(after.prefix(2)) == ["per", "share"] || before.contains("eps") else { continue }
+                let known = problem.perShareValues.contains { figure.matches($0, relative: relativeTolerance) } || results.contains { matches(figure, $0) }
+                if !known {
+                    return .reject("a per-share amount was scaled", score: 0, threshold: 1,
+                                   evidence: ["figure": figure.text, "per_share_in_question": problem.perShareValues.map { Self.format($0) }.joined(separator: " ")])
+                }
+            }
+        }
         // The concluding sentence's other figures: results of any operation (a side remark such as
         // "the total increase was 80%"), the question's own figures, or step results.
         let known = problem.allReadings
@@ -334,6 +349,7 @@ struct QuestionFigures {
                     readings = [figure.absolute]
                 }
                 if isLoss { readings += readings.map { -$0 } }
+                if perShare { perShareValues.append(figure.value) }
                 let before = words(before: figure.offset, count: 4)
                 let after = words(after: figure.offset + figure.length, count: 4)
                 let earlier = before.contains("from") || (before.contains("with") && before.contains("compared")) || before.contains("versus")
@@ -361,6 +377,8 @@ struct QuestionFigures {
     var explicitYears: [Double] = []
     /// Scale words anywhere in the question (thousand, million, billion).
     var mentionedScales: [Double] = []
+    /// Raw values of the question's per-share amounts (never scaled).
+    var perShareValues: [Double] = []
     /// The scale word every amount of the question carries, when they share one ("€75m", "$1.2bn").
     var commonOwnScale: Double?
 

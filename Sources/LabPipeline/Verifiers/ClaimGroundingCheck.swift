@@ -36,12 +36,18 @@ public struct ClaimGroundingCheck: CandidateVerifier {
                               (" yoy ", " year over year "), (" md&a ", " management discussion and analysis "), (" capex ", " capital expenditures ")] {
             lowered = lowered.replacingOccurrences(of: short, with: long)
         }
-        return TextUnits.contentStems(lowered).map { stem in
+        return TextUnits.contentStems(lowered).filter { !operationWords.contains($0) }.map { stem in
             if up.contains(stem) || up.map(TextUnits.stem).contains(stem) { return "increase" }
             if down.contains(stem) || down.map(TextUnits.stem).contains(stem) { return "decrease" }
             return stem
         }
     }
+
+    /// Words of worked arithmetic in prose ("take 88.4 and subtract 14.9 to get 73.5 million dollars"):
+    /// they say how, not what, so the context need not contain them.
+    static let operationWords: Set<String> = Set(["dollar", "dollars", "take", "get", "subtract", "add", "divide", "multiply", "result",
+                                                  "equal", "equals", "about", "roughly", "approximately", "cent", "percent", "gives",
+                                                  "comes", "come", "work", "works", "out", "rounded", "round"].map(TextUnits.stem))
 
     /// Words whose swap turns a true statement false.
     static let opposites: [(String, String)] = [
@@ -62,6 +68,9 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         let sourceStems = Set(sourceSentences.flatMap(\.stems)).union(Self.normalizedStems(candidate.question))
         var weakest = 1.0
         var checked = 0
+        // A table's text is its labels: answers about it are checked by the numbers verifier
+        // (the cell), and here only for contradictions.
+        let isTable = MarkdownTable.first(in: context) != nil
         for sentence in TextUnits.sentences(candidate.answer) {
             let stems = Self.normalizedStems(sentence)
             guard stems.count >= 2 else { continue }
@@ -80,7 +89,7 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             // Word pairs guard against recombined words; a sentence of three words or one whose
             // words are nearly all in the context passes on its words.
             let pairsFail = stems.count > 3 && pairSupport < pairShare && share < 0.85
-            if share < wordShare || pairsFail {
+            if !isTable && (share < wordShare || pairsFail) {
                 let missing = Set(stems).subtracting(found).sorted().prefix(6).joined(separator: " ")
                 return .reject("a sentence is not supported by the context", score: min(share, pairSupport), threshold: wordShare,
                                evidence: ["sentence": sentence, "word_share": Self.percent(share), "pair_share": Self.percent(pairSupport),
@@ -141,7 +150,14 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             if sourceNegates && !sentenceNegates {
                 let (negated, plain) = sourceNegates ? (sourceWords, wordSet) : (words, sourceSet)
                 for (index, word) in negated.enumerated() where negationWords.contains(word) {
-                    for next in negated[(index + 1)..<min(negated.count, index + 3)] where next.count >= 5 && !TextUnits.stopWords.contains(next) && plain.contains(next) {
+                    for (offset, next) in negated[(index + 1)..<min(negated.count, index + 3)].enumerated()
+                    where next.count >= 5 && !TextUnits.stopWords.contains(next) && plain.contains(next) {
+                        // The object must be the same too: "not subject to liability" is not contradicted
+                        // by "remains subject to the anti-fraud provisions".
+                        let object = negated[(index + 2 + offset)...].first { !TextUnits.stopWords.contains($0) && $0.count >= 4 }
+                        let plainWords = sourceNegates ? words : sourceWords
+                        guard let object, let at = plainWords.firstIndex(of: next),
+                              plainWords[(at + 1)...].prefix(4).contains(object) else { continue }
                         return (sourceNegates ? next : "not " + next, sourceNegates ? "not " + next : next, source)
                     }
                 }
@@ -155,11 +171,11 @@ public struct ClaimGroundingCheck: CandidateVerifier {
                                                 "thirty": 30, "sixty": 60, "ninety": 90]
 
     /// Numbers (figures and number words) of `text` with the content stems around each, in its sentence.
-    static func numbersInContext(_ text: String) -> [(value: Double, label: String, around: Set<String>)] {
-        var found: [(Double, String, Set<String>)] = []
+    static func numbersInContext(_ text: String) -> [(value: Double, label: String, around: Set<String>, isPercent: Bool)] {
+        var found: [(Double, String, Set<String>, Bool)] = []
         for sentence in TextUnits.sentences(text) {
             // Tokens in order: a number is (value, nil), a content stem is (nil, stem).
-            var tokens: [(Double?, String)] = []
+            var tokens: [(Double?, String, Bool)] = []
             let figures = FigureScanner.figures(in: sentence).filter { $0.isQuantity }
             var figureIndex = 0
             let utf16 = Array(sentence.utf16)
@@ -168,15 +184,15 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             func flush() {
                 guard !word.isEmpty else { return }
                 let lowered = word.lowercased()
-                if let value = numberWords[lowered] { tokens.append((value, lowered)) } else if !TextUnits.stopWords.contains(lowered), !(lowered.first?.isNumber ?? false) {
-                    tokens.append((nil, TextUnits.stem(lowered)))
+                if let value = numberWords[lowered] { tokens.append((value, lowered, false)) } else if !TextUnits.stopWords.contains(lowered), !(lowered.first?.isNumber ?? false) {
+                    tokens.append((nil, TextUnits.stem(lowered), false))
                 }
                 word = ""
             }
             while position < utf16.count {
                 if figureIndex < figures.count, figures[figureIndex].offset == position {
                     flush()
-                    tokens.append((figures[figureIndex].value, figures[figureIndex].text))
+                    tokens.append((figures[figureIndex].value, figures[figureIndex].text, figures[figureIndex].kind == .percent))
                     position += max(1, figures[figureIndex].length)
                     figureIndex += 1
                     continue
@@ -188,7 +204,7 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             for (index, token) in tokens.enumerated() {
                 guard let value = token.0 else { continue }
                 let window = tokens[max(0, index - 4)..<min(tokens.count, index + 5)].compactMap { $0.0 == nil ? $0.1 : nil }
-                found.append((abs(value), token.1, Set(window)))
+                found.append((abs(value), token.1, Set(window), token.2))
             }
         }
         return found
@@ -205,7 +221,7 @@ public struct ClaimGroundingCheck: CandidateVerifier {
             let same = contextNumbers.filter { abs($0.value - number.value) < 1e-9 }
             guard !same.isEmpty else { continue }  // unsupported figures are the numbers check's
             let best = same.map { $0.around.intersection(number.around).count }.max() ?? 0
-            if let rival = contextNumbers.filter({ abs($0.value - number.value) >= 1e-9 })
+            if let rival = contextNumbers.filter({ abs($0.value - number.value) >= 1e-9 && $0.isPercent == number.isPercent })
                 .max(by: { $0.around.intersection(number.around).count < $1.around.intersection(number.around).count }),
                rival.around.intersection(number.around).count >= best + 2 {
                 return (number.label, rival.label)
@@ -314,7 +330,14 @@ public struct ClaimGroundingCheck: CandidateVerifier {
         var before: [String]
         var after: [String]
         var isPrior: Bool {
-            !Set(before.suffix(6)).isDisjoint(with: ClaimGroundingCheck.priorBefore) || !Set(after.prefix(8)).isDisjoint(with: ClaimGroundingCheck.priorAfter)
+            let next = Array(after.prefix(6))
+            // "held at $0.71, unchanged from the prior quarter" is both periods' figure.
+            if !Set(next).isDisjoint(with: ["unchanged", "same", "flat", "maintained", "held"]) { return false }
+            let pairedPrior = zip(next, next.dropFirst()).contains { ["prior", "previous"].contains($0) && ["year", "quarter", "period"].contains($1) }
+            // "from $X" right before it, "compared with … $X" a little further ("cash flow from operations was $X" is not).
+            return before.suffix(2).contains("from") || !Set(before.suffix(5)).isDisjoint(with: ["compared", "versus", "vs"])
+                || !Set(before.suffix(6)).isDisjoint(with: ["prior", "previous", "yearago"])
+                || !Set(next.prefix(5)).isDisjoint(with: ["earlier", "ago", "yearago"]) || pairedPrior
         }
         /// Whether the figure is one end of a range ("4%–5%", "$3.42 to $3.50"), whose period words belong to the range.
         var inRange = false

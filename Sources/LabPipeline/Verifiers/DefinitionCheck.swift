@@ -90,8 +90,7 @@ public struct DefinitionCheck: CandidateVerifier {
     }
 
     static let asksForDefinition = ["define", "definition", "meaning of", "stand for", "stands for", "explain", "in plain", "in simple",
-                                    "plain words", "plain english", "simple terms", "calculated", "computed", "formula for", "how do you calculate",
-                                    "how is it calculated", "what does it measure"]
+                                    "plain words", "plain english", "simple terms"]
     static let filler: Set<String> = ["plain", "word", "simple", "term", "mean", "explain", "keep", "short", "someone", "new",
                                       "investing", "investor", "beginner", "briefly", "english", "exactly", "actually", "use", "used"]
 
@@ -100,6 +99,12 @@ public struct DefinitionCheck: CandidateVerifier {
     static func asksMeaning(_ question: String, alias: String) -> Bool {
         let lowered = question.lowercased()
         if asksForDefinition.contains(where: lowered.contains) { return true }
+        // "How is the quick ratio calculated?" asks for its formula, which is its definition.
+        for opening in ["how is the ", "how is ", "how are ", "how do you calculate the ", "how do you calculate ", "formula for the ", "formula for "]
+        where lowered.contains(opening + alias + " calculated") || lowered.contains(opening + alias + " computed")
+            || lowered.contains(opening + alias + " defined") || (opening.hasPrefix("how do") || opening.hasPrefix("formula")) && lowered.contains(opening + alias) {
+            return true
+        }
         guard lowered.hasPrefix("what is") || lowered.hasPrefix("what are") || lowered.hasPrefix("what does") || lowered.hasPrefix("what's") else { return false }
         let rest = Set(TextUnits.contentStems(question)).subtracting(TextUnits.contentStems(alias)).subtracting(filler.map(TextUnits.stem))
         return rest.isEmpty

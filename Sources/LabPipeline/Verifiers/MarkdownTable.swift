@@ -64,7 +64,7 @@ public struct MarkdownTable: Sendable {
             scored.append((row, Double(found) / Double(stems.count), found))
         }
         scored.sort { ($0.1, $0.2) > ($1.1, $1.2) }
-        guard let best = scored.first, best.1 >= 0.6 else { return nil }
+        guard let best = scored.first, best.1 >= 0.5 else { return nil }
         if scored.count > 1, scored[1].1 == best.1, scored[1].2 == best.2 { return nil }
         return best.0
     }

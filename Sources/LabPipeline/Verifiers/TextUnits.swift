@@ -51,14 +51,30 @@ public enum TextUnits {
         words(text).filter { !stopWords.contains($0) && !($0.first?.isNumber ?? false) }.map(stem)
     }
 
+    /// A light suffix stemmer: plural and verb endings off, then a final "e", so that
+    /// "expenses"/"expense", "increased"/"increasing"/"increase" and "comes"/"come" meet.
     public static func stem(_ word: String) -> String {
-        guard word.count > 4 else { return word }
-        for suffix in ["ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s"] where word.hasSuffix(suffix) && word.count - suffix.count >= 3 {
-            let base = String(word.dropLast(suffix.count))
-            return suffix == "ies" || suffix == "ied" ? base + "y" : base
+        if let irregular = irregular[word] { return irregular }
+        guard word.count > 3 else { return word }
+        var base = word
+        if base.hasSuffix("ies") && base.count > 4 {
+            base = String(base.dropLast(3)) + "y"
+        } else if base.hasSuffix("ied") && base.count > 4 {
+            base = String(base.dropLast(3)) + "y"
+        } else if base.hasSuffix("ing") && base.count > 5 {
+            base = String(base.dropLast(3))
+        } else if base.hasSuffix("ed") && base.count > 4 {
+            base = String(base.dropLast(2))
+        } else if base.hasSuffix("s") && !base.hasSuffix("ss") && !base.hasSuffix("us") && !base.hasSuffix("is") {
+            base = String(base.dropLast())
         }
-        return word
+        if base.hasSuffix("e") && base.count > 4 { base = String(base.dropLast()) }
+        return base
     }
+
+    /// Irregular past forms finance text uses, to their stems.
+    static let irregular = ["paid": "pay", "sold": "sell", "grew": "grow", "rose": "rise", "fell": "fall", "spent": "spend",
+                            "bought": "buy", "held": "hold", "made": "make", "lost": "lose", "took": "take", "gave": "give", "brought": "bring"]
 
     public static let stopWords: Set<String> = GroundingFilter.stopWords.union([
         "was", "were", "per", "over", "under", "between", "during", "after", "before", "while", "both", "only", "other",
