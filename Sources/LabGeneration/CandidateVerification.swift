@@ -64,12 +64,12 @@ public final class CandidateVerification: Sendable {
         var skipped: [String] = []
         for (flow, blocks) in built {
             guard let specs = pipeline.flows[flow.rawValue] else { continue }
-            // Everything up to the last block that writes the answer is generation.
-            let lastWriter = specs.lastIndex { $0.kind == .generate && (ReplyParser(rawValue: $0.options["parse"] ?? "")?.columns.contains("answer") ?? false) }
+            // Everything up to the last block that writes a question or answer is generation.
+            let lastWriter = specs.lastIndex { $0.kind.writesCandidates }
             var judged = Set<String>()
             var kept: [any FlowBlock] = []
             for (index, (spec, block)) in zip(specs, blocks).enumerated() where index > (lastWriter ?? -1) {
-                if spec.kind == .generate { continue }
+                if spec.kind.writesCandidates { continue }
                 if teacher == nil && spec.kind == .judge {
                     judged.insert(spec.options["output"] ?? "")
                     skipped.append("\(flow.rawValue)/\(spec.name) (judge: no teacher)")

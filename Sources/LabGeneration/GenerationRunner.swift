@@ -374,13 +374,22 @@ final class LeafState: @unchecked Sendable {
     /// Whether another unit should start: the leaf is open, has budget, and has fewer units ahead
     /// of its commit point than its acceptance rate says it needs to reach the target.
     func wantsMoreWork(maxAhead: Int) -> Bool {
-        guard !isStopped, nextLaunch < plan.unitBudget else { return false }
+        guard !isStopped, nextLaunch < effectiveBudget else { return false }
         let remaining = max(0, plan.target - accepted)
         guard remaining > 0 else { return false }
         // Until a few candidates are in, assume half are accepted.
         let rate = candidates >= 5 ? max(Double(accepted) / Double(candidates), 0.05) : 0.5
         let needed = Int((Double(remaining) / (rate * Double(plan.candidatesPerUnit))).rounded(.up))
         return nextLaunch - nextCommit < min(max(needed, 1), maxAhead)
+    }
+
+    /// The units the leaf may use: its budget, doubled when under a fifth of its candidates were
+    /// accepted and tripled while none were — a leaf the teacher finds hard gets more tries. It
+    /// depends only on committed units, so a resumed run decides exactly as an uninterrupted one.
+    var effectiveBudget: Int {
+        guard nextCommit >= plan.unitBudget, candidates > 0 else { return plan.unitBudget }
+        if accepted == 0 { return plan.unitBudget * 3 }
+        return Double(accepted) / Double(candidates) < 0.2 ? plan.unitBudget * 2 : plan.unitBudget
     }
 
     /// The status the leaf ends with now, if it is finished.
@@ -390,7 +399,7 @@ final class LeafState: @unchecked Sendable {
            Double(recentDuplicates.filter { $0 }.count) >= options.saturationShare * Double(recentDuplicates.count) {
             return .saturated
         }
-        if nextCommit >= plan.unitBudget { return .exhausted }
+        if nextCommit >= effectiveBudget { return .exhausted }
         return nil
     }
 

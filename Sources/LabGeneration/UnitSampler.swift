@@ -66,6 +66,10 @@ public struct UnitSampler: Sendable {
             "seed_answer": pair.answer,
             "seed_context": example.context ?? "",
             "seed_examples": shown.map { Self.render(seeds[$0]) }.joined(separator: "\n\n"),
+            // A numbered list of the shown seeds' questions, one line each, for list-continuation prompts.
+            "seed_questions": shown.enumerated().map { "\($0.offset + 1). " + Self.oneLine(seeds[$0.element].questionsAndAnswers[0].question) }
+                .joined(separator: "\n"),
+            "next_number": String(shown.count + 1),
             "n": plan.blocks.first?.options["n"] ?? "1",
         ]
         var context: String?
@@ -89,6 +93,10 @@ public struct UnitSampler: Sendable {
         return WorkUnit(leafPath: leaf.taxonomyPath, index: index, variables: variables,
                         seedPositions: showsAll ? shown.sorted() : [seedPosition],
                         chunk: chunk, context: context, requestSeed: unitRandom.next())
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     private static func render(_ seed: SeedExample) -> String {

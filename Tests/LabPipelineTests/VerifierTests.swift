@@ -246,3 +246,42 @@ import Testing
         #expect(check.verify(CandidateText(leafPath: "cagr", flow: .freeformSkill, question: question, answer: "", context: nil))?.decision == .accept)
     }
 }
+
+@Suite struct ComputedAnswers {
+    let check = ArithmeticCheck(rules: [
+        (LeafGlob("*/percent_change"), [.percentChange, .percentagePoints, .reversePercent]),
+        (LeafGlob("*/cagr"), [.cagr, .futureValue]),
+        (LeafGlob("*/unit_scaling"), [.scale]),
+    ])
+
+    @Test(arguments: [
+        ("cagr", "Revenue grew from $250 million in 2020 to $410 million in 2024. What was the compound annual growth rate?", "13.2%"),
+        ("cagr", "A company's diluted EPS rose from $1.80 to $3.10 over five years. Calculate the CAGR.", "11.5%"),
+        ("cagr", "If revenue of $500 million grows at 8% a year for three years, what will revenue be?", "629.9"),
+        ("percent_change", "Net income fell from $12.5 million last year to $9.8 million this year. What is the percent change?", "21.6%"),
+        ("percent_change", "A retailer's operating margin rose from 12% to 15%. How many percentage points is that?", "3"),
+        ("percent_change", "This year's revenue is $630 million, up 5% from last year. What was last year's revenue?", "600"),
+        ("unit_scaling", "A balance sheet says \"(in thousands)\" and lists net income of 38,460. How much is that in dollars and in millions?", "38,460,000"),
+    ])
+    func aComputedAnswerStatesTheResultAndPassesTheArithmeticVerifier(leaf: String, question: String, expected: String) throws {
+        let operations = check.operations(for: "skills/\(leaf)")
+        let answer = try #require(WorkedAnswers.answer(question, operations: operations), "no computation for \(question)")
+        #expect(answer.text.contains(expected), "\(answer.text)")
+        let finding = check.verify(CandidateText(leafPath: "skills/\(leaf)", flow: .freeformSkill, question: question, answer: answer.text, context: nil))
+        #expect(finding?.decision == .accept, "\(String(describing: finding))\n\(answer.text)")
+    }
+
+    @Test func aQuestionWithoutOneComputationGetsNoAnswer() {
+        #expect(WorkedAnswers.answer("What is the CAGR of 3.10?", operations: [.cagr]) == nil)
+        #expect(WorkedAnswers.answer("Why do companies grow?", operations: [.percentChange]) == nil)
+    }
+
+    @Test func aTableQuestionIsAnsweredFromItsCellWithTheTablesScale() throws {
+        let context = "Brightwater Foods, Inc.\n(in millions of U.S. dollars)\n\n| | Three months ended Sep 30, 2025 | Three months ended Sep 30, 2024 |\n|---|---|---|\n| Operating income | 287.5 | 256.8 |\n| Net income | 201.3 | 178.4 |"
+        let answer = try #require(TableAnswers.answer("What was operating income for the three months ended September 30, 2024?", context: context))
+        #expect(answer.text.contains("$256.8 million"), "\(answer.text)")
+        let finding = NumberSupportCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What was operating income for the three months ended September 30, 2024?", answer: answer.text, context: context))
+        #expect(finding?.decision == .accept, "\(String(describing: finding))")
+    }
+}

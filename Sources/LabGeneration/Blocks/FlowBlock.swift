@@ -92,6 +92,7 @@ public enum BlockFactory {
         case .generate:
             return GenerateBlock(
                 spec: spec, parser: ReplyParser(rawValue: spec.options["parse"] ?? "") ?? .answer,
+                unlessAnswered: spec.options["unless_answered"] == "true",
                 count: Int(try number("n", default: 1, in: 1...64)),
                 parameters: SamplingParameters(
                     temperature: Float(try number("temperature", default: 0.7, in: 0...2)),
@@ -169,6 +170,24 @@ public enum BlockFactory {
         case .onLeaf:
             let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 0.8, in: 0...10))
             return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
+        case .answerFirst:
+            return AnswerFirstBlock(name: spec.name, count: Int(try number("n", default: 3, in: 1...16)),
+                                    minimumWords: Int(try number("min_words", default: 8, in: 3...60)), leaves: leaves)
+        case .computedAnswer:
+            var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] = []
+            for (glob, list) in spec.mapOption("operations") {
+                var operations = Set<ArithmeticOperation>()
+                for word in list.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                    guard let operation = ArithmeticOperation(rawValue: String(word)) else {
+                        throw fail("unknown operation '\(word)' for '\(glob)'",
+                                   "operations: \(ArithmeticOperation.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    operations.insert(operation)
+                }
+                rules.append((LeafGlob(glob), operations))
+            }
+            return ComputedAnswerBlock(name: spec.name, rules: rules, tableLeaves: spec.listOption("tables").map(LeafGlob.init),
+                                       required: spec.options["require"] == "true")
         case .consistency:
             guard let template = spec.template else { throw fail("needs a template", "template: templates/simple_freeform_answer.txt") }
             return ConsistencyBlock(

@@ -9,6 +9,8 @@ import LabStore
 struct GenerateBlock: FlowBlock {
     let spec: BlockSpec
     let parser: ReplyParser
+    /// Rows that already have an answer (computed, or taken from the passage) pass through.
+    var unlessAnswered = false
     let count: Int
     let parameters: SamplingParameters
 
@@ -17,7 +19,7 @@ struct GenerateBlock: FlowBlock {
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
         var output: [Candidate] = []
         for row in rows {
-            guard !row.isRejected else {
+            guard !row.isRejected, !(unlessAnswered && row.columns["answer"] != nil) else {
                 output.append(row)
                 continue
             }

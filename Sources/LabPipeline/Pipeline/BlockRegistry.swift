@@ -36,11 +36,20 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case onLeaf = "on_leaf"
     /// Asks the teacher for k more answers and scores agreement with the candidate's.
     case consistency
+    /// Answer-first knowledge: answers are informative sentences of the passage; a later block asks for their questions.
+    case answerFirst = "answer_first"
+    /// Writes the answer from the question's figures (arithmetic leaves) or the table's cell (table leaves), marked as computed.
+    case computedAnswer = "computed_answer"
+
+    /// Whether the block writes a question or an answer (rather than judging one): `verify`, which
+    /// checks candidates it is given, leaves these out.
+    public var writesCandidates: Bool { self == .generate || self == .answerFirst || self == .computedAnswer }
 
     /// Options the block accepts, with whether each is required.
     var options: [String: Bool] {
         switch self {
-        case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false, "stop": false]
+        case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false, "stop": false,
+                         "unless_answered": false]
         case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false, "stop": false]
         case .filter: ["column": true, "operator": true, "value": true]
         case .dedup: ["threshold": false]
@@ -54,6 +63,8 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .claims: ["word_share": false, "pair_share": false, "leaves": false]
         case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]
         case .onLeaf: ["margin": false, "leaves": false]
+        case .answerFirst: ["n": false, "min_words": false, "leaves": false]
+        case .computedAnswer: ["operations": false, "tables": false, "require": false]
         case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,
                             "keep_majority": false, "leaves": false]
         }

@@ -42,9 +42,9 @@ public struct Pipeline: Sendable {
     /// Variables a template may use, per flow.
     /// Columns a generate block's parser adds are available to the blocks after it.
     public static let variables: [String: Set<String>] = [
-        "knowledge": ["domain", "document_outline", "chunk", "seed_context", "seed_question", "seed_answer", "seed_examples", "n"],
-        "freeform_skill": ["task_description", "seed_question", "seed_answer", "seed_examples", "n"],
-        "grounded_skill": ["task_description", "seed_context", "seed_question", "seed_answer", "seed_examples", "context", "n"],
+        "knowledge": ["domain", "document_outline", "chunk", "seed_context", "seed_question", "seed_answer", "seed_examples", "seed_questions", "n"],
+        "freeform_skill": ["task_description", "seed_question", "seed_answer", "seed_examples", "seed_questions", "next_number", "n"],
+        "grounded_skill": ["task_description", "seed_context", "seed_question", "seed_answer", "seed_examples", "seed_questions", "next_number", "context", "n"],
     ]
 
     /// Loads `<directory>/pipeline.yaml` and the templates it names (paths relative to the pipelines
@@ -147,11 +147,12 @@ public struct Pipeline: Sendable {
                 }
                 if kind == .judge, let output = options["output"] { columns.insert(output) }
                 if let parser = options["parse"].flatMap(ReplyParser.init(rawValue:)) { columns.formUnion(parser.columns) }
+                if kind == .answerFirst || kind == .computedAnswer { columns.insert("answer") }
                 specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,
                                        location: SourceLocation(path: shown, line: step.mark?.line ?? 0, column: step.mark?.column ?? 0)))
             }
-            if let first = specs.first, first.kind != .generate {
-                problem(steps.first, "order", "flow '\(flow)' must start with a generate block", "put the generate block first")
+            if let first = specs.first, first.kind != .generate && first.kind != .answerFirst {
+                problem(steps.first, "order", "flow '\(flow)' must start with a generate or answer_first block", "put the generate block first")
             }
             flows[flow] = specs
         }

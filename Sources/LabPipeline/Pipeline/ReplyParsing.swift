@@ -10,8 +10,24 @@ extension ReplyParser {
         case .answer:
             return ["answer": Self.dropLabel(text, ["answer:", "a:"])]
         case .question:
-            let unlabelled = Self.dropLabel(text, ["question:", "q:", "[question]"])
-            guard let mark = unlabelled.firstIndex(of: "?") else { return nil }
+            var unlabelled = Self.dropLabel(Self.dropPreamble(text), ["question:", "q:", "[question]", "rewritten question:", "new question:"])
+            // "4. Revenue grew …?": a list continuation keeps its number.
+            if let first = unlabelled.first, first.isNumber, let dot = unlabelled.firstIndex(where: { $0 == "." || $0 == ")" }),
+               unlabelled.distance(from: unlabelled.startIndex, to: dot) <= 2 {
+                unlabelled = unlabelled[unlabelled.index(after: dot)...].trimmingCharacters(in: .whitespaces)
+            }
+            guard let mark = unlabelled.firstIndex(of: "?") else {
+                // A request rather than a question ("Summarize this paragraph in two sentences."):
+                // its first line, when it starts with an instruction verb.
+                let line = unlabelled.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+                let verbs: Set<String> = ["summarize", "summarise", "give", "explain", "describe", "calculate", "compute", "convert",
+                                          "express", "state", "list", "work", "find", "determine", "estimate"]
+                // "Revenue grew from $1.8 to $3.1 over five years. Calculate the CAGR." counts: an
+                // instruction sentence makes the line a request.
+                let sentences = line.components(separatedBy: ". ").map { $0.split(separator: " ").first.map { $0.lowercased() } ?? "" }
+                guard sentences.contains(where: verbs.contains), line.split(separator: " ").count >= 4, line.count <= 300 else { return nil }
+                return ["question": line.trimmingCharacters(in: .whitespaces)]
+            }
             let question = unlabelled[...mark].trimmingCharacters(in: .whitespacesAndNewlines)
             return question.count > 1 ? ["question": question] : nil
         case .context:
@@ -28,6 +44,22 @@ extension ReplyParser {
             }
             return nil
         }
+    }
+
+    /// `text` without a leading line that only introduces what follows ("Here is the rewritten
+    /// question:"), or such a clause before the first colon.
+    static func dropPreamble(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+        if lines.count > 1, lines[0].hasSuffix(":"), lines[0].split(separator: " ").count <= 10 {
+            return lines.dropFirst().joined(separator: "\n")
+        }
+        if let colon = text.firstIndex(of: ":"), text.distance(from: text.startIndex, to: colon) <= 48 {
+            let lead = text[..<colon].lowercased()
+            if lead.hasPrefix("here") || lead.contains("rewritten") || lead.contains("new question") || lead.contains("question with") {
+                return text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        return text
     }
 
     /// `text` without a leading label such as `Answer:` (any case).

@@ -39,6 +39,27 @@ public struct SelfContainedCheck: CandidateVerifier {
     static let strongPointers = ["the text", "the passage", "the context", "the paragraph", "the excerpt", "according to the",
                                  "mentioned above", "given information", "information provided", "data provided", "the above"]
 
+    /// Capitalised words that are names: not the question's first word, not acronyms or
+    /// question words, at least three letters.
+    static func names(in question: String) -> [String] {
+        let common: Set<String> = ["What", "How", "Which", "Why", "When", "Who", "Where", "The", "In", "For", "Is", "Are", "Does", "Do",
+                                   "Give", "Summarize", "Summarise", "Explain", "Describe", "According", "Q1", "Q2", "Q3", "Q4",
+                                   "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                                   "November", "December", "Form", "Item", "Part", "Section", "Rule", "Act", "Exchange", "Commission",
+                                   "Securities", "U.S.", "US", "United", "States", "American", "Inc", "Corporation", "Company", "Group"]
+        // Each sentence's first word is capitalised anyway.
+        let words = TextUnits.sentences(question).flatMap { sentence in
+            sentence.split(whereSeparator: { !($0.isLetter || $0 == "'" || $0 == "-" || $0 == "’") }).dropFirst()
+        }
+        return words.map {
+            String($0).replacingOccurrences(of: "'s", with: "").replacingOccurrences(of: "’s", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "'’-"))
+        }.filter { word in
+            guard let first = word.first, first.isUppercase, word.count >= 3, !common.contains(word) else { return false }
+            // Acronyms (GAAP, EBITDA, SEC) are terms, not names.
+            return word.dropFirst().contains { $0.isLowercase }
+        }
+    }
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         let question = candidate.question.lowercased()
         if let phrase = Self.metaPhrases.first(where: question.contains) {
@@ -49,7 +70,7 @@ public struct SelfContainedCheck: CandidateVerifier {
             return .reject("several questions in one", evidence: ["question_marks": String(marks)])
         }
         let contentStems = TextUnits.contentStems(candidate.question)
-        if contentStems.count < 2 {
+        if contentStems.isEmpty {
             return .reject("question too short to stand alone", evidence: [:])
         }
         // "Which form do they file instead?": a short question leaning on a pronoun has lost its subject.
@@ -77,6 +98,12 @@ public struct SelfContainedCheck: CandidateVerifier {
             }
             guard let context = candidate.context, !context.isEmpty else {
                 return .reject("no context to answer from", evidence: [:])
+            }
+            // A name the question uses (a company, a person) must be the context's: a question
+            // copied from an example about another company is not about this context.
+            let contextWords = Set(TextUnits.words(context))
+            if candidate.flow == .groundedSkill, let stranger = Self.names(in: candidate.question).first(where: { !contextWords.contains($0.lowercased()) && !context.contains($0) }) {
+                return .reject("question names something its context does not", evidence: ["name": stranger])
             }
             let generic: Set<String> = ["summarize", "summarise", "summary", "paragraph", "table", "text", "passage", "context",
                                         "explain", "describe", "sentence", "sentences", "brief", "briefly", "main", "point", "key",

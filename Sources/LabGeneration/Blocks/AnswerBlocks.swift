@@ -1,0 +1,97 @@
+import Foundation
+import LabCore
+import LabPipeline
+import LabStore
+
+/// `answer_first`: answer-first generation for knowledge. Each row becomes `count` rows whose
+/// answer is a sentence of the row's passage (informative ones: eight words or more, not a heading,
+/// list marker or table row), chosen by the unit's seed; a later generate block asks the teacher
+/// for the question that sentence answers. The answer is the document's own words, so it is
+/// grounded by construction; the lineage records which sentence it is.
+struct AnswerFirstBlock: FlowBlock {
+    let name: String
+    let count: Int
+    let minimumWords: Int
+    let leaves: [LeafGlob]
+
+    static let version = "1"
+
+    func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
+        guard leaves.isEmpty || leaves.contains(where: { $0.matches(context.leafPath) }) else { return rows }
+        var output: [Candidate] = []
+        for row in rows {
+            guard !row.isRejected else {
+                output.append(row)
+                continue
+            }
+            let passage = row.columns["chunk"] ?? row.columns["context"] ?? context.unit.context ?? ""
+            let sentences = Self.answerSentences(passage, minimumWords: minimumWords)
+            guard !sentences.isEmpty else {
+                var rejected = row
+                rejected.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .reject,
+                                                 reason: "passage has no sentence to answer from"))
+                output.append(rejected)
+                continue
+            }
+            var random = SeededRandom(seed: context.unit.requestSeed, stream: name)
+            var order = Array(sentences.indices)
+            order.shuffle(using: &random)
+            for index in order.prefix(count) {
+                var candidate = row
+                candidate.columns["answer"] = sentences[index]
+                candidate.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .accept,
+                                                  reason: "answer is a sentence of the passage",
+                                                  evidence: GenerateBlock.json(["answer_source": "passage", "sentence": String(index)])))
+                output.append(candidate)
+            }
+        }
+        return output
+    }
+
+    static func answerSentences(_ passage: String, minimumWords: Int) -> [String] {
+        TextUnits.sentences(passage.replacingOccurrences(of: "**", with: "")).compactMap { sentence in
+            let flat = sentence.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            guard !flat.hasPrefix("#"), !flat.hasPrefix("|"), !flat.hasPrefix("-"), !flat.hasSuffix(":"), !flat.contains("?"),
+                  flat.split(separator: " ").count >= minimumWords, flat.last == "." else { return nil }
+            return flat
+        }
+    }
+}
+
+/// `computed_answer`: for leaves whose answer is a computation, the answer is worked out from the
+/// question's own figures (arithmetic leaves, by the operations configured per leaf glob) or read
+/// from the row's table (table leaves), instead of asking the teacher. The verdict marks the
+/// answer as computed, with the operation and inputs, so lineage never passes it off as the
+/// teacher's. A question the block can't compute is left for the teacher (or rejected with
+/// `require: "true"`).
+struct ComputedAnswerBlock: FlowBlock {
+    let name: String
+    let rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)]
+    let tableLeaves: [LeafGlob]
+    let required: Bool
+
+    static let version = "1"
+
+    func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
+        let operations = rules.filter { $0.glob.matches(context.leafPath) }.reduce(into: Set<ArithmeticOperation>()) { $0.formUnion($1.operations) }
+        let tables = tableLeaves.contains { $0.matches(context.leafPath) }
+        guard !operations.isEmpty || tables else { return rows }
+        return rows.map { row in
+            guard !row.isRejected, row.columns["answer"] == nil else { return row }
+            var row = row
+            let source = row.columns["context"] ?? context.unit.context ?? ""
+            let computed = tables ? TableAnswers.answer(row.question, context: source) : WorkedAnswers.answer(row.question, operations: operations)
+            guard let computed else {
+                if required {
+                    row.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .reject,
+                                                reason: tables ? "question names no single cell of the table" : "question names no computation with its figures"))
+                }
+                return row
+            }
+            row.columns["answer"] = computed.text
+            row.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .accept, reason: "answer computed, not the teacher's",
+                                        evidence: GenerateBlock.json(["answer_source": "computed", "operation": computed.operation, "inputs": computed.inputs])))
+            return row
+        }
+    }
+}
