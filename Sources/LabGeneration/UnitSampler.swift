@@ -70,6 +70,9 @@ public struct UnitSampler: Sendable {
             "seed_questions": shown.enumerated().map { "\($0.offset + 1). " + Self.oneLine(seeds[$0.element].questionsAndAnswers[0].question) }
                 .joined(separator: "\n"),
             "next_number": String(shown.count + 1),
+            // The seed question's asking sentence ("What was the compound annual growth rate?"),
+            // which completes a teacher reply that restated only the setup.
+            "seed_ask": Self.askingSentence(pair.question),
             "n": plan.blocks.first?.options["n"] ?? "1",
         ]
         var context: String?
@@ -93,6 +96,12 @@ public struct UnitSampler: Sendable {
         return WorkUnit(leafPath: leaf.taxonomyPath, index: index, variables: variables,
                         seedPositions: showsAll ? shown.sorted() : [seedPosition],
                         chunk: chunk, context: context, requestSeed: unitRandom.next())
+    }
+
+    static func askingSentence(_ question: String) -> String {
+        let flat = oneLine(question)
+        let sentences = flat.components(separatedBy: ". ")
+        return sentences.last(where: { $0.contains("?") }) ?? sentences.last ?? flat
     }
 
     private static func oneLine(_ text: String) -> String {

@@ -168,7 +168,8 @@ public enum BlockFactory {
             let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
         case .onLeaf:
-            let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 0.8, in: 0...10))
+            let required = spec.mapOption("question_words").map { (glob: LeafGlob($0.key), words: $0.value.split(separator: " ").map(String.init)) }
+            let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 0.8, in: 0...10), requiredWords: required)
             return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
         case .answerFirst:
             return AnswerFirstBlock(name: spec.name, count: Int(try number("n", default: 3, in: 1...16)),

@@ -33,7 +33,17 @@ struct GenerateBlock: FlowBlock {
             for (completion, id) in zip(result.completions, ids) {
                 var candidate = row
                 candidate.responseID = id
-                guard let parsed = parser.parse(completion.text) else {
+                var parsed = parser.parse(completion.text)
+                // A reply that restated only the setup ("Sales rose from $2.1 to $3.4 billion over
+                // four years.") is completed with the seed's asking sentence, and says so.
+                if parsed == nil, parser == .question, let column = spec.options["complete_with"], let ask = row.columns[column], !ask.isEmpty,
+                   let setup = Self.setupSentence(completion.text) {
+                    parsed = ["question": setup + " " + ask]
+                    candidate.verdicts.append(Verdict(filter: name, filterVersion: "1", decision: .accept,
+                                                      reason: "question completed with the seed's asking sentence",
+                                                      evidence: Self.json(["setup": setup, "asking_sentence": ask])))
+                }
+                guard let parsed else {
                     candidate.verdicts.append(Verdict(
                         filter: "parse", filterVersion: "1", decision: .reject,
                         reason: completion.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -52,6 +62,16 @@ struct GenerateBlock: FlowBlock {
             }
         }
         return output
+    }
+
+    /// The reply's first sentence when it states figures as a setup: at least two numbers, 6 to 60
+    /// words, no question mark, no role label.
+    static func setupSentence(_ reply: String) -> String? {
+        let line = reply.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let sentence = TextUnits.sentences(line).first, !sentence.contains("?"), !sentence.contains(":") else { return nil }
+        let words = sentence.split(separator: " ").count
+        guard (6...60).contains(words), FigureScanner.quantities(in: sentence).count >= 2, sentence.hasSuffix(".") else { return nil }
+        return sentence
     }
 
     static func json(_ object: [String: String]) -> String? {

@@ -49,7 +49,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
     var options: [String: Bool] {
         switch self {
         case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false, "stop": false,
-                         "unless_answered": false]
+                         "unless_answered": false, "complete_with": false]
         case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false, "stop": false]
         case .filter: ["column": true, "operator": true, "value": true]
         case .dedup: ["threshold": false]
@@ -62,7 +62,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .numbers: ["tolerance": false, "leaves": false]
         case .claims: ["word_share": false, "pair_share": false, "leaves": false]
         case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]
-        case .onLeaf: ["margin": false, "leaves": false]
+        case .onLeaf: ["margin": false, "question_words": false, "leaves": false]
         case .answerFirst: ["n": false, "min_words": false, "leaves": false]
         case .computedAnswer: ["operations": false, "tables": false, "require": false]
         case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,

@@ -43,7 +43,7 @@ public struct Pipeline: Sendable {
     /// Columns a generate block's parser adds are available to the blocks after it.
     public static let variables: [String: Set<String>] = [
         "knowledge": ["domain", "document_outline", "chunk", "seed_context", "seed_question", "seed_answer", "seed_examples", "seed_questions", "n"],
-        "freeform_skill": ["task_description", "seed_question", "seed_answer", "seed_examples", "seed_questions", "next_number", "n"],
+        "freeform_skill": ["task_description", "seed_question", "seed_answer", "seed_examples", "seed_questions", "next_number", "seed_ask", "n"],
         "grounded_skill": ["task_description", "seed_context", "seed_question", "seed_answer", "seed_examples", "seed_questions", "next_number", "context", "n"],
     ]
 

@@ -9,6 +9,8 @@ public struct AnswersQuestionCheck: CandidateVerifier {
     public var repeatThreshold: Double = 0.7
     /// Share of the question's subject words the answer must mention.
     public var subjectShare: Double = 0.25
+    /// Share of a knowledge question's subject words its answer must mention.
+    public var knowledgeSubjectShare: Double = 0.5
 
     public init() {}
 
@@ -32,6 +34,10 @@ public struct AnswersQuestionCheck: CandidateVerifier {
     public func verify(_ candidate: CandidateText) -> Finding? {
         let answer = candidate.answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else { return .reject("empty answer") }
+        // An answer that stops mid-word was cut off (a token limit, a broken reply).
+        if let last = answer.last, last.isLetter, answer.split(whereSeparator: \.isWhitespace).count > 12 {
+            return .reject("answer is cut off", evidence: ["ends_with": String(answer.suffix(30))])
+        }
         let echo = RougeL.fMeasure(answer, candidate.question)
         let questionStems = Set(TextUnits.contentStems(candidate.question))
         let answerStems = Set(TextUnits.contentStems(answer))
@@ -61,6 +67,12 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                 return .reject("answer adds nothing from the context", score: Double(contributed.count), threshold: 2,
                                evidence: ["new_words": newStems.sorted().prefix(8).joined(separator: " ")])
             }
+        }
+        // "What is X, and what is Y?" answered in one sentence answers half of it.
+        let loweredQuestion = candidate.question.lowercased()
+        if [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
+           TextUnits.sentences(answer).count == 1 {
+            return .reject("answer covers one of two questions", evidence: [:])
         }
         let lowered = (TextUnits.sentences(answer).first ?? answer).lowercased()
         if let refusal = Self.refusals.first(where: lowered.contains), candidate.flow != .groundedSkill {
@@ -94,8 +106,19 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         let questionFigures = FigureScanner.quantities(in: candidate.question)
         let sharedFigures = questionFigures.filter { figure in answerFigures.contains { abs($0.value - figure.value) < 1e-9 } }
         let share = (Double(mentioned.count) + Double(min(sharedFigures.count, 2))) / Double(subject.count + min(questionFigures.count, 2))
-        // Grounded answers may answer elliptically ("$955.1 million at Dec 31"); the claims and
-        // numbers checks tie them to the context. A freeform answer must name its subject.
+        // A knowledge answer must be about what the question asks: a passage sentence paired with a
+        // question about something else shares few of the question's words. Grounded answers may
+        // answer elliptically ("$955.1 million at Dec 31"); the claims and numbers checks tie them
+        // to the context. A freeform answer must name its subject.
+        // This holds for answers lifted verbatim from the passage (answer-first generation): such a
+        // sentence was not written to answer the question, so it must visibly be about its subject.
+        let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
+        let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        if lifted && subject.count >= 2 && Double(mentioned.count) / Double(subject.count) < knowledgeSubjectShare {
+            return .reject("answer is about something else", score: Double(mentioned.count) / Double(subject.count), threshold: knowledgeSubjectShare,
+                           evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " "),
+                                      "in_answer": mentioned.sorted().joined(separator: " ")])
+        }
         if share == 0 && !candidate.flow.hasSource {
             return .reject("answer is about something else", score: share, threshold: subjectShare,
                            evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " ")])

@@ -134,6 +134,11 @@ public struct ArithmeticCheck: CandidateVerifier {
             }
         }
         guard let (conclusion, final, match) = found else { return nil }
+        // The result must be what the question asks for: a rate for "what CAGR", an amount for "what will it be".
+        if let wanted = QuestionFigures.askedKind(candidate.question), wanted != match.isPercent {
+            return .reject("answer computes something the question does not ask", score: 0, threshold: 1,
+                           evidence: ["asked": wanted ? "a rate or percent" : "an amount", "computed": match.operation])
+        }
         // A signed result stated with the opposite direction ("increased by 10.1%" for a fall).
         if match.isPercent, match.value != 0, ["percent_change", "successive_change", "cagr", "percentage_points", "basis_points"].contains(match.operation) {
             let words = Set(TextUnits.words(conclusion.sentence))
@@ -330,6 +335,9 @@ struct QuestionFigures {
             case .percentagePoints, .basisPoints:
                 allReadings.append(figure)
             case .amount:
+                // "3-year", "over 5 years", "in 6 months": a count of periods, not an amount.
+                let following = words(after: figure.offset + figure.length, count: 1).first ?? ""
+                if figure.scale == 1, ["year", "years", "month", "months", "quarters"].contains(following) { continue }
                 let near = words(after: figure.offset + figure.length, count: 3) + words(before: figure.offset, count: 3)
                 let perShare = near.contains("share") || near.contains("eps") || (words(after: figure.offset + figure.length, count: 2) == ["per", "share"])
                 // "gross margin of 42.5" in a table "in thousands, except percentages" is a rate, not an amount.
@@ -398,6 +406,18 @@ struct QuestionFigures {
         }
         if let last = found.last, words.contains("year") && found.count > 1 { found = [found.max() ?? last] }
         return found
+    }
+
+    /// Whether the question's asking sentence wants a percent (true), an amount (false), or can't tell (nil).
+    static func askedKind(_ question: String) -> Bool? {
+        let sentences = TextUnits.sentences(question)
+        let ask = (sentences.last { $0.contains("?") } ?? sentences.last ?? question).lowercased()
+        let percentWords = ["cagr", "growth rate", "what rate", "percent", "percentage", "what return", "margin", "how fast"]
+        let amountWords = ["what will", "how much", "what was last", "what were", "in dollars", "in millions", "in billions", "in thousands",
+                           "what value", "how many", "what would", "be worth", "reach"]
+        let wantsPercent = percentWords.contains(where: ask.contains), wantsAmount = amountWords.contains(where: ask.contains)
+        if wantsPercent == wantsAmount { return nil }
+        return wantsPercent
     }
 
     /// Means of the question's percents (an "arithmetic average" remark).

@@ -36,7 +36,8 @@ public struct LeakCheck: CandidateVerifier {
         "the question for this task", "here is a new question", "here is a question", "here's a question", "here is the answer",
         "here's the answer", "reply with the question", "write one new", "in the same style", "new, different question",
         "question only", "the example above", "as an ai", "###", "<insert", "[insert", "[answer in", "[your ", "<your ",
-        "{{", "}}", "numeric example:", "common misunderstanding:", "plain explanation:",
+        "{{", "}}", "numeric example:", "common misunderstanding:", "plain explanation:", "\\text", "\\cdot", "\\frac", "\\rightarrow",
+        "\\times", "$\\", "\\%",
     ]
 
     public func verify(_ candidate: CandidateText) -> Finding? {

@@ -54,8 +54,10 @@ public struct MarkdownTable: Sendable {
 
     /// The row the question names: the one whose label's words the question contains most fully.
     /// nil when no row's label is mostly in the question, or two rows tie.
-    public func row(namedIn question: String) -> Row? {
-        let questionStems = Set(TextUnits.contentStems(question))
+    public func row(namedIn question: String, share: Double = 0.5) -> Row? {
+        let expanded = (" " + question.lowercased() + " ").replacingOccurrences(of: " eps ", with: " earnings per share ")
+            .replacingOccurrences(of: " capex ", with: " capital expenditures ").replacingOccurrences(of: " r&d ", with: " research and development ")
+        let questionStems = Set(TextUnits.contentStems(expanded))
         var scored: [(Row, Double, Int)] = []
         for row in rows {
             let stems = Set(TextUnits.contentStems(row.label))
@@ -64,7 +66,7 @@ public struct MarkdownTable: Sendable {
             scored.append((row, Double(found) / Double(stems.count), found))
         }
         scored.sort { ($0.1, $0.2) > ($1.1, $1.2) }
-        guard let best = scored.first, best.1 >= 0.5 else { return nil }
+        guard let best = scored.first, best.1 >= share else { return nil }
         if scored.count > 1, scored[1].1 == best.1, scored[1].2 == best.2 { return nil }
         return best.0
     }

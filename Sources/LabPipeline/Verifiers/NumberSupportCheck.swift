@@ -19,6 +19,8 @@ public struct NumberSupportCheck: CandidateVerifier {
     /// A quantity the context states, in units.
     struct Known {
         var figure: Figure
+        /// A bare number in a table row whose label says it is a percentage ("Gross margin (%)").
+        var isPercentRow = false
         /// Possible readings in units (own scale, or the table's/heading's scale).
         var readings: [Double]
     }
@@ -62,7 +64,21 @@ public struct NumberSupportCheck: CandidateVerifier {
     /// The table's cell check; nil when the question names no single row.
     func checkTableCell(_ candidate: CandidateText, table: MarkdownTable, answerFigures: [Figure]) -> Finding? {
         guard let row = table.row(namedIn: candidate.question) else { return nil }
-        let column = table.column(namedIn: candidate.question) ?? (table.columns.count == 1 ? 0 : nil) ?? table.column(namedIn: candidate.answer)
+        // A question that names a row only in part ("revenue" where the table has only "deferred
+        // revenue") asks for a line the table lacks: answering with the partial row is the wrong row.
+        if table.row(namedIn: candidate.question, share: 1.0) == nil {
+            let lowered = candidate.answer.lowercased()
+            let refuses = AnswersQuestionCheck.refusals.contains(where: lowered.contains)
+            if !refuses {
+                return .reject("the question names no row of the table exactly", score: 0, threshold: 1, evidence: ["closest_row": row.label])
+            }
+        }
+        let periodInQuestion = table.column(namedIn: candidate.question)
+        if candidate.flow == .groundedSkill && periodInQuestion == nil && table.columns.count > 1 && table.column(namedIn: candidate.answer) == nil {
+            return .reject("the table has several periods and neither question nor answer names one", score: 0, threshold: 1,
+                           evidence: ["row": row.label, "columns": table.columns.joined(separator: " | ")])
+        }
+        let column = periodInQuestion ?? (table.columns.count == 1 ? 0 : nil) ?? table.column(namedIn: candidate.answer)
         let quantities = answerFigures.filter(\.isQuantity)
         var evidence = ["row": row.label]
         let targets: [Int] = column.map { [$0] } ?? Array(row.cells.indices)
@@ -94,7 +110,9 @@ public struct NumberSupportCheck: CandidateVerifier {
         let compatible: Bool = switch (figure.kind, known.figure.kind) {
         case (.percent, .percent), (.percentagePoints, .percentagePoints), (.basisPoints, .basisPoints), (.amount, .amount): true
         case (.percentagePoints, .percent), (.percent, .percentagePoints): true
-        case (.percent, .amount), (.amount, .percent): figure.value == known.figure.value
+        // A percent in the answer for a bare number of the context only in a table's percent row.
+        case (.percent, .amount): known.isPercentRow && figure.value == known.figure.value
+        case (.amount, .percent): false
         default: false
         }
         guard compatible else { return false }
@@ -112,10 +130,12 @@ public struct NumberSupportCheck: CandidateVerifier {
             break
         }
         if let table, table.scale != 1 { stated = table.scale }
+        let percentRows = table?.rows.filter { $0.label.contains("%") || $0.label.lowercased().contains("margin") || $0.label.lowercased().contains("percent") || $0.label.lowercased().contains("rate") } ?? []
+        let percentCells = Set(percentRows.flatMap { $0.cells.compactMap { MarkdownTable.figure(in: $0)?.value } })
         return FigureScanner.figures(in: text).filter(\.isQuantity).map { figure in
             var readings = [figure.absolute]
             if figure.scale == 1, figure.kind == .amount, let stated { readings.append(figure.value * stated) }
-            return Known(figure: figure, readings: readings)
+            return Known(figure: figure, isPercentRow: percentCells.contains(figure.value), readings: readings)
         }
     }
 

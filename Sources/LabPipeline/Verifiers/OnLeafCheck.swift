@@ -26,8 +26,12 @@ public struct OnLeafCheck: CandidateVerifier {
     let flows: [String: FlowKind]
     let idf: [String: Double]
 
-    public init(profiles: [LeafProfile], margin: Double = 0.8) {
+    /// Per leaf glob, words one of which the question must use (a summarisation leaf's questions ask for a summary).
+    public var requiredWords: [(glob: LeafGlob, words: [String])] = []
+
+    public init(profiles: [LeafProfile], margin: Double = 0.8, requiredWords: [(glob: LeafGlob, words: [String])] = []) {
         self.margin = margin
+        self.requiredWords = requiredWords
         flows = Dictionary(profiles.map { ($0.path, $0.flow) }, uniquingKeysWith: { first, _ in first })
         var documentFrequency: [String: Int] = [:]
         var counts: [String: [String: Double]] = [:]
@@ -69,7 +73,24 @@ public struct OnLeafCheck: CandidateVerifier {
         }.sorted { $0.score > $1.score }
     }
 
+    /// Share of a question's words (names and numbers aside) that no leaf's task, seeds or
+    /// answers use, above which it has strayed from finance ("the carbon footprint of a disposable e-bike").
+    public var maximumStrayShare: Double = 0.5
+
     public func verify(_ candidate: CandidateText) -> Finding? {
+        let known = Set(idf.keys)
+        let names = Set(SelfContainedCheck.names(in: candidate.question).map { $0.lowercased() })
+        let words = TextUnits.words(candidate.question).filter { !names.contains($0) && !TextUnits.stopWords.contains($0) && !($0.first?.isNumber ?? true) }
+        let stray = words.filter { !known.contains(TextUnits.stem($0)) }
+        if words.count >= 6, Double(stray.count) / Double(words.count) > maximumStrayShare {
+            return .reject("question strays from the leaves' subject", score: Double(stray.count) / Double(words.count), threshold: maximumStrayShare,
+                           evidence: ["unfamiliar_words": stray.prefix(8).joined(separator: " ")])
+        }
+        let lowered = candidate.question.lowercased()
+        for rule in requiredWords where rule.glob.matches(candidate.leafPath) && !rule.words.contains(where: lowered.contains) {
+            return .reject("question does not ask for its leaf's task", score: 0, threshold: 1,
+                           evidence: ["needs_one_of": rule.words.joined(separator: " ")])
+        }
         guard vectors[candidate.leafPath] != nil, vectors.count > 1 else { return nil }
         let text = [candidate.question, candidate.answer, candidate.flow == .groundedSkill ? candidate.context ?? "" : ""].joined(separator: "\n")
         let ranked = scores(for: text, flow: candidate.flow)

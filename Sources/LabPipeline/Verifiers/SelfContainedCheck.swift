@@ -26,7 +26,10 @@ public struct SelfContainedCheck: CandidateVerifier {
         "the following text", "the text above", "the above text", "in this conversation", "you just", "your answer",
         "rewrite", "rephrase", "previous question", "the seed", "described here", "mentioned here", "discussed here",
         "listed here", "shown here", "given here", "the last one", "the first one", "the latter", "the former",
+        "the question", "the answer", "version of", "original detail", "asked to", "**", "new question", "a question",
     ]
+    /// Longest question a skill leaf's seeds would ask, in words; longer generated ones ramble.
+    static let maximumWords = 60
     /// Words that point back at something the question doesn't name.
     static let anaphora: Set<String> = ["they", "them", "their", "these", "those", "here", "instead", "latter", "former"]
     static let sourcePointers = [
@@ -60,8 +63,26 @@ public struct SelfContainedCheck: CandidateVerifier {
         }
     }
 
+    /// "fell from $1.80 to $3.10": a change whose verb says the opposite of its figures.
+    static func contradictoryChange(_ question: String) -> String? {
+        for sentence in TextUnits.sentences(question) {
+            let lowered = sentence.lowercased()
+            guard let from = lowered.range(of: " from "), let to = lowered.range(of: " to ", range: from.upperBound..<lowered.endIndex) else { continue }
+            let old = FigureScanner.quantities(in: String(lowered[from.upperBound..<to.lowerBound])).first
+            let new = FigureScanner.quantities(in: String(lowered[to.upperBound...])).first
+            guard let old, let new, old.kind == new.kind, old.absolute != new.absolute else { continue }
+            let words = Set(TextUnits.words(String(lowered[..<from.lowerBound])).suffix(4))
+            let saysUp = !words.isDisjoint(with: ClaimGroundingCheck.up), saysDown = !words.isDisjoint(with: ClaimGroundingCheck.down)
+            if (saysUp && !saysDown && new.absolute < old.absolute) || (saysDown && !saysUp && new.absolute > old.absolute) {
+                return String(sentence.prefix(120))
+            }
+        }
+        return nil
+    }
+
     public func verify(_ candidate: CandidateText) -> Finding? {
-        let question = candidate.question.lowercased()
+        // "The question and answer session of an earnings call" is a subject, not a meta phrase.
+        let question = candidate.question.lowercased().replacingOccurrences(of: "question and answer", with: "q&a")
         if let phrase = Self.metaPhrases.first(where: question.contains) {
             return .reject("question is about the prompt, not the subject", evidence: ["matched": phrase])
         }
@@ -70,6 +91,10 @@ public struct SelfContainedCheck: CandidateVerifier {
             return .reject("several questions in one", evidence: ["question_marks": String(marks)])
         }
         let contentStems = TextUnits.contentStems(candidate.question)
+        let wordCount = candidate.question.split(whereSeparator: \.isWhitespace).count
+        if wordCount > Self.maximumWords {
+            return .reject("question too long to be one question", score: Double(wordCount), threshold: Double(Self.maximumWords))
+        }
         if contentStems.isEmpty {
             return .reject("question too short to stand alone", evidence: [:])
         }
@@ -77,6 +102,12 @@ public struct SelfContainedCheck: CandidateVerifier {
         let words = TextUnits.words(candidate.question)
         if contentStems.count <= 3, let pronoun = words.first(where: Self.anaphora.contains), !(candidate.flow == .groundedSkill && pronoun == "this") {
             return .reject("question points back at something it does not name", evidence: ["matched": pronoun])
+        }
+        if candidate.flow == .knowledge && contentStems.count < 2 {
+            return .reject("question too vague to stand alone", evidence: [:])
+        }
+        if let contradiction = Self.contradictoryChange(candidate.question) {
+            return .reject("question contradicts its own figures", evidence: ["phrase": contradiction])
         }
         switch candidate.flow {
         case .freeformSkill:

@@ -22,7 +22,7 @@ public enum WorkedAnswers {
            problem.amounts.count == 2, let years = problem.periods.first, years > 0, problem.percents.isEmpty {
             return cagr(problem, years: years)
         }
-        if operations.contains(.futureValue), asks(["what will", "how much will", "reach", "be worth", "grow to"]),
+        if operations.contains(.futureValue), asks(["what will", "how much will", "reach", "be worth", "grow to"]), QuestionFigures.askedKind(question) != true,
            problem.amounts.count == 1, problem.signedPercents.count == 1, let years = problem.periods.first, years > 0 {
             return futureValue(problem, years: years)
         }
@@ -232,7 +232,11 @@ public enum WorkedAnswers {
 /// question names, with the table's scale.
 public enum TableAnswers {
     public static func answer(_ question: String, context: String) -> WorkedAnswers.Answer? {
-        guard let table = MarkdownTable.first(in: context), let row = table.row(namedIn: question) else { return nil }
+        // Computing an answer needs the question to name the row fully ("revenue" is not "deferred revenue").
+        guard let table = MarkdownTable.first(in: context), let row = table.row(namedIn: question, share: 1.0) else { return nil }
+        // One value: a question over several periods ("from 2022 through 2025") is not a cell.
+        let years = Set(FigureScanner.figures(in: question).filter { $0.kind == .year }.map(\.value))
+        guard years.count <= 1, !["total", "sum", "average", "combined", "through", "compare", "change"].contains(where: question.lowercased().contains) else { return nil }
         guard let column = table.column(namedIn: question) ?? (table.columns.count == 1 ? 0 : nil),
               column < row.cells.count, column < table.columns.count, let cell = MarkdownTable.figure(in: row.cells[column]) else { return nil }
         let unscaled = table.isUnscaled(row)
