@@ -194,9 +194,10 @@ import Testing
         let outcome = try await temporary.runner(plan, teacher: teacher, runID: runID, seed: 1).run()
         #expect(outcome.accepted == 0)
         for leaf in try temporary.store.funnel(runID: runID) {
+            // Nothing accepted: the budget of 6 candidates is tripled before the leaf gives up.
             #expect(leaf.status == "exhausted")
-            #expect(leaf.candidates == 6 && leaf.parsed == 0)
-            #expect(leaf.rejectedBy == ["parse": 6])
+            #expect(leaf.candidates == 18 && leaf.parsed == 0)
+            #expect(leaf.rejectedBy == ["parse": 18])
             #expect(Set(leaf.topReasons.map(\.reason)).isSubset(of: ["empty reply", "reply has no \(ReplyParser.question.expectedShape)"]))
         }
     }

@@ -13,17 +13,17 @@ import Testing
         #expect(Set(pipeline.flows.keys) == ["knowledge", "freeform_skill", "grounded_skill"])
         // Generation, then the verifiers, safety, and duplicates decided at commit.
         let kinds = try #require(pipeline.flows["knowledge"]?.map(\.kind))
-        #expect(kinds.first == .generate && kinds.last == .dedup)
+        #expect(kinds.first == .answerFirst && kinds[1] == .generate && kinds.last == .dedup)
         #expect(Set(kinds).isSuperset(of: [.format, .leak, .selfContained, .answersQuestion, .numbers, .claims, .safety]))
         let freeform = Set(pipeline.flows["freeform_skill"]?.map(\.kind) ?? [])
         #expect(freeform.isSuperset(of: [.arithmetic, .onLeaf, .definitions]))
         #expect(pipeline.chunkTokens == 250)
-        #expect(pipeline.flows["knowledge"]?.first?.listOption("stop") == ["\n\n"])
+        #expect(pipeline.flows["knowledge"]?[1].listOption("stop") == ["\n\n"])
         #expect(pipeline.contentHash.count == 64)
-        let generate = try #require(pipeline.flows["knowledge"]?.first)
-        let prompt = try generate.renderPrompt(["domain": "Finance", "chunk": "The current ratio is 1.5.",
-                                                "seed_question": "What is the current ratio?", "seed_answer": "1.5"])
-        #expect(prompt.contains("about Finance") && prompt.contains("The current ratio is 1.5.") && prompt.contains("What is the current ratio?"))
+        // Answer-first: the question prompt shows the passage and the sentence to ask about.
+        let generate = try #require(pipeline.flows["knowledge"]?[1])
+        let prompt = try generate.renderPrompt(["domain": "Finance", "chunk": "The current ratio is 1.5.", "answer": "The current ratio is 1.5."])
+        #expect(prompt.contains("The current ratio is 1.5.") && prompt.contains("Answer: The current ratio is 1.5."))
     }
 
     /// A temporary pipelines folder with one pipeline and the given template.
@@ -103,7 +103,7 @@ import Testing
             """)
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
         let messages = problems(directory).map(\.message)
-        #expect(messages.contains("flow 'knowledge' must start with a generate block"))
+        #expect(messages.contains("flow 'knowledge' must start with a generate or answer_first block"))
         #expect(messages.contains("block 'generate' (generate) needs 'parse'"))
         #expect(messages.contains("template uses 'task_description', which this flow does not provide"))
     }

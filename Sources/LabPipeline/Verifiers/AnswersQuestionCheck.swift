@@ -10,7 +10,7 @@ public struct AnswersQuestionCheck: CandidateVerifier {
     /// Share of the question's subject words the answer must mention.
     public var subjectShare: Double = 0.25
     /// Share of a knowledge question's subject words its answer must mention.
-    public var knowledgeSubjectShare: Double = 0.5
+    public var knowledgeSubjectShare: Double = 0.3
 
     public init() {}
 
@@ -68,9 +68,11 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                                evidence: ["new_words": newStems.sorted().prefix(8).joined(separator: " ")])
             }
         }
-        // "What is X, and what is Y?" answered in one sentence answers half of it.
+        // "What is X, and what is Y?" answered with one sentence lifted from the passage answers half of it.
         let loweredQuestion = candidate.question.lowercased()
-        if [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
+        let flatText: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
+        let liftedSentence = candidate.flow == .knowledge && candidate.context.map { flatText($0).contains(flatText(answer)) } == true
+        if liftedSentence, [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
            TextUnits.sentences(answer).count == 1 {
             return .reject("answer covers one of two questions", evidence: [:])
         }

@@ -135,7 +135,9 @@ public struct ArithmeticCheck: CandidateVerifier {
         }
         guard let (conclusion, final, match) = found else { return nil }
         // The result must be what the question asks for: a rate for "what CAGR", an amount for "what will it be".
-        if let wanted = QuestionFigures.askedKind(candidate.question), wanted != match.isPercent {
+        // (An answer explaining why the asked quantity is not meaningful may give another.)
+        let explainsWhyNot = ["not meaningful", "undefined", "cannot be computed", "not defined"].contains(where: candidate.answer.lowercased().contains)
+        if let wanted = QuestionFigures.askedKind(candidate.question), wanted != match.isPercent, !explainsWhyNot {
             return .reject("answer computes something the question does not ask", score: 0, threshold: 1,
                            evidence: ["asked": wanted ? "a rate or percent" : "an amount", "computed": match.operation])
         }

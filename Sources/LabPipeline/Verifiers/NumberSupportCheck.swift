@@ -66,7 +66,7 @@ public struct NumberSupportCheck: CandidateVerifier {
         guard let row = table.row(namedIn: candidate.question) else { return nil }
         // A question that names a row only in part ("revenue" where the table has only "deferred
         // revenue") asks for a line the table lacks: answering with the partial row is the wrong row.
-        if table.row(namedIn: candidate.question, share: 1.0) == nil {
+        if candidate.flow == .groundedSkill, table.row(namedIn: candidate.question, share: 1.0) == nil {
             let lowered = candidate.answer.lowercased()
             let refuses = AnswersQuestionCheck.refusals.contains(where: lowered.contains)
             if !refuses {
