@@ -5,7 +5,8 @@ import LabStore
 
 /// `answer_first`: answer-first generation for knowledge. Each row becomes `count` rows whose
 /// answer is a sentence of the row's passage (informative ones: eight words or more, not a heading,
-/// list marker or table row), chosen by the unit's seed; a later generate block asks the teacher
+/// list marker or table row, defining a named subject: "Interest coverage ratio = …", "Item 1A
+/// discusses …"), chosen by the unit's seed; a later generate block asks the teacher
 /// for the question that sentence answers. The answer is the document's own words, so it is
 /// grounded by construction; the lineage records which sentence it is.
 struct AnswerFirstBlock: FlowBlock {
@@ -53,6 +54,9 @@ struct AnswerFirstBlock: FlowBlock {
             let flat = sentence.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             guard !flat.hasPrefix("#"), !flat.hasPrefix("|"), !flat.hasPrefix("-"), !flat.hasSuffix(":"), !flat.contains("?"),
                   flat.split(separator: " ").count >= minimumWords, flat.last == "." else { return nil }
+            // A sentence that defines a named subject: its question can ask about that subject, and
+            // the verifiers can check that it does.
+            guard TextUnits.definedSubject(flat) != nil else { return nil }
             return flat
         }
     }

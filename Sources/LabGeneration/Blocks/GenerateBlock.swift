@@ -37,7 +37,7 @@ struct GenerateBlock: FlowBlock {
                 // A reply that restated only the setup ("Sales rose from $2.1 to $3.4 billion over
                 // four years.") is completed with the seed's asking sentence, and says so.
                 if parsed == nil, parser == .question, let column = spec.options["complete_with"], let ask = row.columns[column], !ask.isEmpty,
-                   let setup = Self.setupSentence(completion.text) {
+                   let setup = Self.setupSentence(completion.text, like: row.columns["seed_question"] ?? "") {
                     parsed = ["question": setup + " " + ask]
                     candidate.verdicts.append(Verdict(filter: name, filterVersion: "1", decision: .accept,
                                                       reason: "question completed with the seed's asking sentence",
@@ -66,11 +66,15 @@ struct GenerateBlock: FlowBlock {
 
     /// The reply's first sentence when it states figures as a setup: at least two numbers, 6 to 60
     /// words, no question mark, no role label.
-    static func setupSentence(_ reply: String) -> String? {
+    /// Only a rewrite of the seed's setup counts — at most 35 words, most of its words the seed's —
+    /// so a new story ("the carbon footprint of an e-bike") is not completed into a question.
+    static func setupSentence(_ reply: String, like seed: String) -> String? {
         let line = reply.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
         guard let sentence = TextUnits.sentences(line).first, !sentence.contains("?"), !sentence.contains(":") else { return nil }
         let words = sentence.split(separator: " ").count
-        guard (6...60).contains(words), FigureScanner.quantities(in: sentence).count >= 2, sentence.hasSuffix(".") else { return nil }
+        guard (6...35).contains(words), FigureScanner.quantities(in: sentence).count >= 2, sentence.hasSuffix(".") else { return nil }
+        let stems = Set(TextUnits.contentStems(sentence)), seedStems = Set(TextUnits.contentStems(seed))
+        guard !stems.isEmpty, Double(stems.intersection(seedStems).count) / Double(stems.count) >= 0.5 else { return nil }
         return sentence
     }
 

@@ -116,6 +116,15 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         // sentence was not written to answer the question, so it must visibly be about its subject.
         let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
         let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        // A lifted sentence that defines something answers a question about that thing only.
+        if lifted, let defined = TextUnits.definedSubject(TextUnits.sentences(answer).first ?? answer) {
+            let definedStems = Set(TextUnits.contentStems(defined))
+            let named = definedStems.filter { stem in questionStems.contains(stem) || questionStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
+            if Double(named.count) / Double(max(1, definedStems.count)) < 0.5 {
+                return .reject("the question is not about what the answer defines", score: Double(named.count) / Double(max(1, definedStems.count)),
+                               threshold: 0.5, evidence: ["defined": defined])
+            }
+        }
         if lifted && subject.count >= 2 && Double(mentioned.count) / Double(subject.count) < knowledgeSubjectShare {
             return .reject("answer is about something else", score: Double(mentioned.count) / Double(subject.count), threshold: knowledgeSubjectShare,
                            evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " "),

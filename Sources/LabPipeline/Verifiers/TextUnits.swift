@@ -37,6 +37,22 @@ public enum TextUnits {
         return cursor < characters.count - 1 && (characters[cursor] == "." || characters[cursor] == ")") && characters[cursor + 1] == " "
     }
 
+    /// The subject of a definitional sentence ("Interest coverage ratio = EBIT / interest expense",
+    /// "Item 1A discusses …", "A basis point is …"): the words before its first defining verb,
+    /// when they name something (not a pronoun or "this ratio"), else nil.
+    public static func definedSubject(_ sentence: String) -> String? {
+        let verbs = [" = ", " is ", " are ", " measures ", " means ", " shows ", " equals ", " reports ", " describes ", " covers ",
+                     " discusses ", " contains ", " requires ", " compares ", " divides "]
+        let lowered = sentence.lowercased()
+        guard let cut = verbs.compactMap({ lowered.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
+        let subject = String(sentence[..<cut.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let words = subject.split(separator: " ")
+        guard (1...8).contains(words.count), !subject.contains(","), let first = words.first?.lowercased(),
+              !["it", "this", "these", "that", "those", "they", "such", "there", "here", "its", "each", "which", "when", "if"].contains(first),
+              !contentStems(subject).isEmpty else { return nil }
+        return subject
+    }
+
     /// Paragraphs (separated by blank lines), trimmed, empty ones dropped.
     public static func paragraphs(_ text: String) -> [String] {
         text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
