@@ -116,6 +116,13 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         // sentence was not written to answer the question, so it must visibly be about its subject.
         let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
         let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        // A lifted sentence that opens by leaning on the one before ("Next comes …", "Its statements
+        // are …", "When a deadline falls …") does not stand as an answer on its own.
+        let leaning: Set<String> = ["next", "then", "however", "also", "when", "if", "its", "it", "this", "these", "they", "such",
+                                    "there", "as", "but", "and", "so", "finally", "first", "second", "third", "here", "their"]
+        if lifted, let first = TextUnits.words(answer).first, leaning.contains(first) {
+            return .reject("a passage sentence that leans on its neighbours", evidence: ["starts_with": first])
+        }
         // A lifted sentence that defines something answers a question about that thing only.
         if lifted, let defined = TextUnits.definedSubject(TextUnits.sentences(answer).first ?? answer) {
             let definedStems = Set(TextUnits.contentStems(defined))

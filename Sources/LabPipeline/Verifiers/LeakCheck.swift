@@ -37,7 +37,7 @@ public struct LeakCheck: CandidateVerifier {
         "here's the answer", "reply with the question", "write one new", "in the same style", "new, different question",
         "question only", "the example above", "as an ai", "###", "<insert", "[insert", "[answer in", "[your ", "<your ",
         "{{", "}}", "numeric example:", "common misunderstanding:", "plain explanation:", "\\text", "\\cdot", "\\frac", "\\rightarrow",
-        "\\times", "$\\", "\\%",
+        "\\times", "$\\", "\\%", "the answer is:", "the answer to this question", "the answer to the question",
     ]
 
     public func verify(_ candidate: CandidateText) -> Finding? {

@@ -29,7 +29,7 @@ public struct NumberSupportCheck: CandidateVerifier {
         guard candidate.flow.hasSource, let context = candidate.context, !context.isEmpty else { return nil }
         let answerFigures = FigureScanner.figures(in: candidate.answer)
         let table = MarkdownTable.first(in: context)
-        if let table, let finding = checkTableCell(candidate, table: table, answerFigures: answerFigures) {
+        if let table, let finding = checkTableCell(candidate, table: table, answerFigures: answerFigures) ?? (candidate.flow == .groundedSkill ? otherPeriodCell(candidate, table: table, answerFigures: answerFigures) : nil) {
             if finding.decision == .reject { return finding }
         }
         let known = Self.knownQuantities(context + "\n" + candidate.question, table: table)
@@ -61,8 +61,27 @@ public struct NumberSupportCheck: CandidateVerifier {
                        evidence: total == 0 ? [:] : ["figures": answerFigures.filter { $0.kind != .label }.map(\.text).joined(separator: " | ")])
     }
 
+    /// A value of the answer that is a cell of another period than the one the question or answer
+    /// names ("sold 2,301.2 in 2025" where 2,301.2 is the 2024 column).
+    func otherPeriodCell(_ candidate: CandidateText, table: MarkdownTable, answerFigures: [Figure]) -> Finding? {
+        guard table.columns.count > 1, let named = table.column(namedIn: candidate.question) ?? table.column(namedIn: candidate.answer) else { return nil }
+        for figure in answerFigures where figure.isQuantity {
+            for row in table.rows {
+                for (index, cell) in row.cells.enumerated() where index != named && index < table.columns.count {
+                    guard let value = MarkdownTable.figure(in: cell), abs(abs(value.value) - abs(figure.value)) < 1e-9, value.decimals == figure.decimals else { continue }
+                    // The same number in the named column too is fine.
+                    if named < row.cells.count, let same = MarkdownTable.figure(in: row.cells[named]), same.value == value.value { continue }
+                    return .reject("value from another period of the table", score: 0, threshold: 1,
+                                   evidence: ["figure": figure.text, "row": row.label, "its_column": table.columns[index], "named_column": table.columns[named]])
+                }
+            }
+        }
+        return nil
+    }
+
     /// The table's cell check; nil when the question names no single row.
     func checkTableCell(_ candidate: CandidateText, table: MarkdownTable, answerFigures: [Figure]) -> Finding? {
+        if candidate.flow == .groundedSkill, let wrong = otherPeriodCell(candidate, table: table, answerFigures: answerFigures) { return wrong }
         guard let row = table.row(namedIn: candidate.question) else { return nil }
         // A question that names a row only in part ("revenue" where the table has only "deferred
         // revenue") asks for a line the table lacks: answering with the partial row is the wrong row.
