@@ -162,8 +162,9 @@ import Testing
     }
 
     @Test func theOtherPeriodAndTheNeighbouringRowAreRejected() {
+        // 287.5 is the 2025 column's operating income.
         #expect(verify("What was operating income for the three months ended September 30, 2024?",
-                       "Operating income was $287.5 million.")?.reason == "value is not the cell the question names")
+                       "Operating income was $287.5 million.")?.reason == "value from another period of the table")
         #expect(verify("What was operating income for the three months ended September 30, 2024?",
                        "Operating income was $178.4 million.")?.decision == .reject)
     }
