@@ -116,6 +116,11 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         // sentence was not written to answer the question, so it must visibly be about its subject.
         let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
         let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        // A question about a difference needs an answer that draws one.
+        if lifted, ["difference between", "differ", "compare", "versus", " vs"].contains(where: loweredQuestion.contains),
+           !["while", "whereas", "unlike", "but", "than", "differ", "instead", "rather"].contains(where: answer.lowercased().contains) {
+            return .reject("the question asks for a difference the answer does not draw", evidence: [:])
+        }
         // A lifted sentence that opens by leaning on the one before ("Next comes …", "Its statements
         // are …", "When a deadline falls …") does not stand as an answer on its own.
         let leaning: Set<String> = ["next", "then", "however", "also", "when", "if", "its", "it", "this", "these", "they", "such",
@@ -127,9 +132,9 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         if lifted, let defined = TextUnits.definedSubject(TextUnits.sentences(answer).first ?? answer) {
             let definedStems = Set(TextUnits.contentStems(defined))
             let named = definedStems.filter { stem in questionStems.contains(stem) || questionStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
-            if Double(named.count) / Double(max(1, definedStems.count)) < 0.5 {
+            if named.count < definedStems.count {
                 return .reject("the question is not about what the answer defines", score: Double(named.count) / Double(max(1, definedStems.count)),
-                               threshold: 0.5, evidence: ["defined": defined])
+                               threshold: 1, evidence: ["defined": defined])
             }
         }
         if lifted && subject.count >= 2 && Double(mentioned.count) / Double(subject.count) < knowledgeSubjectShare {

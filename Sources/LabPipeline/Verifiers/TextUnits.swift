@@ -47,8 +47,11 @@ public enum TextUnits {
         guard let cut = verbs.compactMap({ lowered.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
         let subject = String(sentence[..<cut.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
         let words = subject.split(separator: " ")
+        let lowerWords = Set(words.map { $0.lowercased() })
         guard (1...8).contains(words.count), !subject.contains(","), let first = words.first?.lowercased(),
-              !["it", "this", "these", "that", "those", "they", "such", "there", "here", "its", "each", "which", "when", "if"].contains(first),
+              !["it", "this", "these", "that", "those", "they", "such", "there", "here", "its", "each", "which", "when", "if", "not",
+                "every", "the corresponding", "other", "another"].contains(first),
+              lowerWords.isDisjoint(with: ["that", "which", "who", "corresponding", "other", "same"]),
               !contentStems(subject).isEmpty else { return nil }
         return subject
     }
