@@ -137,8 +137,11 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                                threshold: 1, evidence: ["defined": defined])
             }
         }
-        if lifted && subject.count >= 2 && Double(mentioned.count) / Double(subject.count) < knowledgeSubjectShare {
-            return .reject("answer is about something else", score: Double(mentioned.count) / Double(subject.count), threshold: knowledgeSubjectShare,
+        // Other lifted sentences must share half the question's subject; a reason ("why …?") may
+        // be worded apart from its question, a third will do.
+        let needed = loweredQuestion.hasPrefix("why") ? knowledgeSubjectShare : max(knowledgeSubjectShare, 0.5)
+        if lifted && subject.count >= 2 && Double(mentioned.count) / Double(subject.count) < needed {
+            return .reject("answer is about something else", score: Double(mentioned.count) / Double(subject.count), threshold: needed,
                            evidence: ["question_subject": subject.sorted().prefix(8).joined(separator: " "),
                                       "in_answer": mentioned.sorted().joined(separator: " ")])
         }
