@@ -131,9 +131,9 @@ final class LockedChecks: @unchecked Sendable {
     init(flows: [FlowKind: [any FlowBlock]], leaves: [Leaf]) {
         var checks: [String: [any CommitCheck]] = [:]
         for leaf in leaves {
-            let seeds = leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) }
+            let seeds = leaf.seeds.flatMap { $0.questionsAndAnswers.map { (question: $0.question, answer: $0.answer) } }
             checks[leaf.relativePath] = (flows[GenerationPlan.flow(for: leaf)] ?? []).compactMap {
-                ($0 as? any CommitTimeBlock)?.makeCommitCheck(seedQuestions: seeds)
+                ($0 as? any CommitTimeBlock)?.makeCommitCheck(seeds: seeds)
             }
         }
         self.checks = checks

@@ -14,6 +14,8 @@ public struct LeafPlan: Sendable {
     /// Knowledge: the leaf's documents and their chunks, in document order.
     public var documents: [SourceDocument]
     public var chunks: [DocumentChunk]
+    /// Grounded skills: prompts show the unit's own seed's context (see `Pipeline.groundedOwnContext`).
+    public var ownContext = false
     /// Accepted samples to reach.
     public var target: Int
     /// The most units (teacher prompts of the flow's first block) the leaf may use.
@@ -79,6 +81,7 @@ public struct GenerationPlan: Sendable {
             var plan = LeafPlan(leaf: leaf, flow: flow, blocks: blocks, documents: flow == .knowledge ? item.documents : [], chunks: chunks, target: samplesPerLeaf, unitBudget: 0)
             let candidates = maxCandidatesPerLeaf ?? max(10 * samplesPerLeaf, 20)
             plan.unitBudget = max(1, (candidates + plan.candidatesPerUnit - 1) / plan.candidatesPerUnit)
+            plan.ownContext = pipeline.groundedOwnContext
             plans.append(plan)
         }
         guard problems.isEmpty else { throw .plan(problems) }

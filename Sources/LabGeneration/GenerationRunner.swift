@@ -220,8 +220,8 @@ public final class GenerationRunner: Sendable {
                 try store.addChunk(id: chunk.id, documentID: documentIDs[chunk.documentHash] ?? 0, position: chunk.index,
                                    startOffset: chunk.startOffset, endOffset: chunk.endOffset, text: chunk.text)
             }
-            let seedQuestions = leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) }
-            let commitChecks = blocks[states.count].compactMap { ($0 as? any CommitTimeBlock)?.makeCommitCheck(seedQuestions: seedQuestions) }
+            let seedPairs = leaf.seeds.flatMap { $0.questionsAndAnswers.map { (question: $0.question, answer: $0.answer) } }
+            let commitChecks = blocks[states.count].compactMap { ($0 as? any CommitTimeBlock)?.makeCommitCheck(seeds: seedPairs) }
             let state = LeafState(plan: plan, sampler: UnitSampler(plan: plan, runSeed: seed), leafID: leafID, seedIDs: seedIDs,
                                   commitChecks: commitChecks, options: options)
             if let previous = stored[leaf.taxonomyPath] {

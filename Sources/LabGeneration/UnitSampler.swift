@@ -85,7 +85,7 @@ public struct UnitSampler: Sendable {
             variables["task_description"] = leaf.taskDescription ?? ""
             // The new question is asked about another seed's context when the leaf has one, so the
             // teacher can't copy the example's question.
-            let contextPosition = others.first { seeds[$0].context != nil } ?? seedPosition
+            let contextPosition = plan.ownContext && example.context != nil ? seedPosition : (others.first { seeds[$0].context != nil } ?? seedPosition)
             context = seeds[contextPosition].context ?? example.context
             variables["context"] = context ?? ""
         case .freeformSkill:

@@ -95,3 +95,21 @@ enum ShippedVerification {
         }
     }
 }
+
+@Suite struct DuplicatesWithAnswers {
+    static func row(_ question: String, _ answer: String) -> Candidate {
+        Candidate(columns: ["question": question, "answer": answer])
+    }
+
+    @Test func theSameQuestionWithAnotherAnswerIsNewOnlyWhenAnswersCount() {
+        let seeds = [(question: "What was net income in Q3 2025?", answer: "Net income was $201.3 million in Q3 2025.")]
+        let byQuestion = LeafDuplicates(filterName: "dedup", threshold: 0.7, seeds: seeds)
+        let byPair = LeafDuplicates(filterName: "dedup", threshold: 0.7, withAnswer: true, seeds: seeds)
+        let sibling = Self.row("What was net income in Q3 2024?", "Net income was $178.4 million in Q3 2024.")
+        #expect(byQuestion.check(sibling, label: "a").decision == .reject)
+        #expect(byPair.check(sibling, label: "a").decision == .accept)
+        // A copy of a seed question is never new, whatever its answer.
+        let copy = Self.row("What was net income in Q3 2025?", "The company reported net income of $201.3 million.")
+        #expect(byPair.check(copy, label: "b").reason == "copies a seed question")
+    }
+}

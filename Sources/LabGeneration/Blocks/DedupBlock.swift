@@ -6,8 +6,8 @@ import LabStore
 /// block for a per-leaf check and applies it when each unit commits, in unit order, so the result
 /// never depends on which teacher request finished first. No block is special-cased by the runner.
 protocol CommitTimeBlock: FlowBlock {
-    /// A fresh per-leaf check, primed with the leaf's seed questions.
-    func makeCommitCheck(seedQuestions: [String]) -> any CommitCheck
+    /// A fresh per-leaf check, primed with the leaf's seed examples.
+    func makeCommitCheck(seeds: [(question: String, answer: String)]) -> any CommitCheck
 }
 
 /// The per-leaf state of a commit-time block.
@@ -26,11 +26,14 @@ protocol CommitCheck: AnyObject {
 struct DedupBlock: CommitTimeBlock {
     let name: String
     let threshold: Double
+    /// Compare question and answer together (`with_answer: "true"`): for leaves where the same
+    /// question about another row, period or paragraph is a new sample, as long as the answer differs.
+    var withAnswer = false
 
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] { rows }
 
-    func makeCommitCheck(seedQuestions: [String]) -> any CommitCheck {
-        LeafDuplicates(filterName: name, threshold: threshold, seedQuestions: seedQuestions)
+    func makeCommitCheck(seeds: [(question: String, answer: String)]) -> any CommitCheck {
+        LeafDuplicates(filterName: name, threshold: threshold, withAnswer: withAnswer, seeds: seeds)
     }
 }
 
@@ -38,30 +41,48 @@ struct DedupBlock: CommitTimeBlock {
 final class LeafDuplicates: CommitCheck, @unchecked Sendable {
     let filterName: String
     let threshold: Double
+    let withAnswer: Bool
     private var exact = ExactDuplicateSet()
+    /// The seed questions alone: a copy of one is never new, whatever its answer.
+    private var seedQuestions = ExactDuplicateSet()
+    /// With answers: each remembered sample's answer figures, by label — near-identical text about
+    /// other figures (another row or period) is a new sample.
+    private var figures: [String: [Double]] = [:]
     private let near: NearDuplicateIndex
     var signalsSaturation: Bool { true }
 
-    init(filterName: String, threshold: Double, seedQuestions: [String]) {
+    init(filterName: String, threshold: Double, withAnswer: Bool = false, seeds: [(question: String, answer: String)]) {
         self.filterName = filterName
         self.threshold = threshold
+        self.withAnswer = withAnswer
         near = NearDuplicateIndex(threshold: threshold)
-        for (position, question) in seedQuestions.enumerated() { remember(question: question, answer: "", label: "seed \(position)") }
+        for (position, seed) in seeds.enumerated() {
+            remember(question: seed.question, answer: seed.answer, label: "seed \(position)")
+            _ = seedQuestions.insert(seed.question, label: "seed \(position)")
+        }
     }
 
+    private func key(_ question: String, _ answer: String) -> String { withAnswer ? question + "\n" + answer : question }
+
     func remember(question: String, answer: String, label: String) {
-        _ = exact.insert(question, label: label)
-        near.insert(question, label: label)
+        if withAnswer { figures[label] = FigureScanner.quantities(in: answer).map(\.absolute) }
+        _ = exact.insert(key(question, answer), label: label)
+        near.insert(key(question, answer), label: label)
     }
 
     func check(_ row: Candidate, label: String) -> Verdict {
-        let question = row.question
+        if withAnswer, let seed = seedQuestions.earlier(row.question) {
+            return Verdict(filter: filterName, filterVersion: "1", score: 1, threshold: threshold, decision: .reject,
+                           reason: "copies a seed question", evidence: GenerateBlock.json(["duplicate_of": seed]))
+        }
+        let question = key(row.question, row.answer)
         if let earlier = exact.earlier(question) {
             return Verdict(filter: filterName, filterVersion: "1", score: 1, threshold: threshold, decision: .reject,
                            reason: earlier.hasPrefix("seed") ? "copies a seed question" : "duplicate of an accepted sample",
                            evidence: GenerateBlock.json(["duplicate_of": earlier]))
         }
-        if let match = near.bestMatch(for: question) {
+        if let match = near.bestMatch(for: question),
+           !withAnswer || figures[match.label] == FigureScanner.quantities(in: row.answer).map(\.absolute) {
             return Verdict(filter: filterName, filterVersion: "1", score: match.score, threshold: threshold, decision: .reject,
                            reason: match.label.hasPrefix("seed") ? "near duplicate of a seed question" : "near duplicate of an accepted sample",
                            evidence: GenerateBlock.json(["duplicate_of": match.label]))

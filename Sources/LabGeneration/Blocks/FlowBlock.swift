@@ -127,7 +127,8 @@ public enum BlockFactory {
         case .format:
             return FormatBlock(name: spec.name, echoThreshold: try number("echo_threshold", default: 0.8, in: 0.01...1))
         case .dedup:
-            return DedupBlock(name: spec.name, threshold: try number("threshold", default: 0.7, in: 0.01...1))
+            return DedupBlock(name: spec.name, threshold: try number("threshold", default: 0.7, in: 0.01...1),
+                              withAnswer: spec.options["with_answer"] == "true")
         case .leak:
             let checker = LeakCheck(templates: environment.templates[flow] ?? [], leafTexts: environment.leafTexts)
             return VerifierBlock(name: spec.name, version: LeakCheck.version, verifier: checker, leaves: leaves)

@@ -52,7 +52,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
                          "unless_answered": false, "complete_with": false]
         case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false, "stop": false]
         case .filter: ["column": true, "operator": true, "value": true]
-        case .dedup: ["threshold": false]
+        case .dedup: ["threshold": false, "with_answer": false]
         case .ground: ["threshold": false]
         case .safety: ["policy": true]
         case .format: ["echo_threshold": false]

@@ -38,6 +38,10 @@ public struct Pipeline: Sendable {
     public var flows: [String: [BlockSpec]]
     /// SHA-256 over the pipeline file and every template it uses: recorded with each run.
     public var contentHash: String
+    /// Grounded-skill prompts show the unit's own seed's context (`own`: a small teacher varies the
+    /// seed's question about that very table) or another seed's (`other`, the default: a capable
+    /// teacher writes new questions without copying).
+    public var groundedOwnContext = false
 
     /// Variables a template may use, per flow.
     /// Columns a generate block's parser adds are available to the blocks after it.
@@ -76,8 +80,8 @@ public struct Pipeline: Sendable {
         let pipelinesRoot = directory.deletingLastPathComponent()
         var hashed = [text]
         var flows: [String: [BlockSpec]] = [:]
-        for key in root.mapping?.keys.compactMap(\.string) ?? [] where !["name", "description", "flows", "chunk_tokens"].contains(key) {
-            problem(root.mapping?.keys.first { $0.string == key }, "unexpected-key", "unknown key '\(key)'", "allowed: name, description, chunk_tokens, flows")
+        for key in root.mapping?.keys.compactMap(\.string) ?? [] where !["name", "description", "flows", "chunk_tokens", "grounded_context"].contains(key) {
+            problem(root.mapping?.keys.first { $0.string == key }, "unexpected-key", "unknown key '\(key)'", "allowed: name, description, chunk_tokens, grounded_context, flows")
         }
         guard let flowsNode = root["flows"], case .mapping(let flowMapping) = flowsNode else {
             problem(root, "required", "'flows' is missing or not a mapping", "add 'flows:' with knowledge, freeform_skill and/or grounded_skill")
@@ -162,9 +166,18 @@ public struct Pipeline: Sendable {
                 problem(node, "type", "'chunk_tokens' must be a whole number of at least 32", "e.g. chunk_tokens: 500 (InstructLab's size)")
             }
         }
+        var groundedOwnContext = false
+        if let node = root["grounded_context"] {
+            switch node.string {
+            case "own": groundedOwnContext = true
+            case "other": groundedOwnContext = false
+            default: problem(node, "type", "'grounded_context' must be own or other", "own: prompts show the unit's own seed's context")
+            }
+        }
         guard problems.isEmpty else { throw PipelineError(problems) }
         return Pipeline(name: root["name"]?.string ?? directory.lastPathComponent, description: root["description"]?.string ?? "",
-                        chunkTokens: chunkTokens, flows: flows, contentHash: ContentHash.sha256Hex(hashed.joined(separator: "\u{0}")))
+                        chunkTokens: chunkTokens, flows: flows, contentHash: ContentHash.sha256Hex(hashed.joined(separator: "\u{0}")),
+                        groundedOwnContext: groundedOwnContext)
     }
 }
 
