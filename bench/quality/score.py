@@ -60,7 +60,8 @@ def main():
     result = {
         "set": labelled_path, "overall": overall,
         "by_leaf": {k: counts(v) for k, v in sorted(by_leaf.items())},
-        "by_class": {k: {"n": len(v), "accepted": sum(1 for _, d in v if d["accepted"])} for k, v in sorted(by_class.items())},
+        "by_class": {k: {"n": len(v), "accepted": sum(1 for _, d in v if d["accepted"]),
+                         "rejected": sum(1 for _, d in v if not d["accepted"])} for k, v in sorted(by_class.items())},
         "accepted_bad": leaks, "rejected_good": lost, "errors": len(errors), "missing": missing,
     }
     if as_json:
@@ -77,9 +78,13 @@ def main():
     print(f"{'leaf':<58} {'prec':>6} {'recall':>6} {'tp':>4} {'fp':>4} {'fn':>4} {'tn':>4}")
     for leaf, c in result["by_leaf"].items():
         print(f"{leaf:<58} {fmt(c['precision']):>6} {fmt(c['recall']):>6} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4} {c['tn']:>4}")
-    print(f"{'class':<24} {'n':>4} {'accepted':>8}   (for bad classes, accepted = got through)")
+    # Per failure class: how many of its bad candidates were rejected (the recall of the rejection);
+    # for `good`, how many were accepted. A class with fewer than 3 items proves little either way.
+    print(f"{'class':<24} {'n':>4} {'handled':>8} {'rate':>6}   (bad classes: rejected; good: accepted)")
     for cls, c in result["by_class"].items():
-        print(f"{cls:<24} {c['n']:>4} {c['accepted']:>8}")
+        handled = c["accepted"] if cls == "good" else c["n"] - c["accepted"]
+        note = "  (too few to tell)" if c["n"] < 3 else ""
+        print(f"{cls:<24} {c['n']:>4} {handled:>8} {handled / c['n']:>6.2f}{note}")
     if leaks and "--verbose" in sys.argv:
         print("accepted bad: " + ", ".join(f"{x['id']} ({x['class']})" for x in leaks))
     if lost and "--verbose" in sys.argv:
