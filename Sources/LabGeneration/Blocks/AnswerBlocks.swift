@@ -77,7 +77,7 @@ struct ComputedAnswerBlock: FlowBlock {
     static let version = "1"
 
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
-        let operations = rules.filter { $0.glob.matches(context.leafPath) }.reduce(into: Set<ArithmeticOperation>()) { $0.formUnion($1.operations) }
+        let operations = ArithmeticCheck.operations(for: context.leafPath, in: rules)
         let tables = tableLeaves.contains { $0.matches(context.leafPath) }
         guard !operations.isEmpty || tables else { return rows }
         return rows.map { row in

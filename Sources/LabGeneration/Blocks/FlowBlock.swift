@@ -79,6 +79,22 @@ public enum BlockFactory {
             .plan([Diagnostic(.error, at: spec.location, rule: "option-value", message: "block '\(spec.name)': \(message)", hint: hint)])
         }
         let leaves = spec.listOption("leaves").map(LeafGlob.init)
+        // `operations:` of arithmetic and computed_answer: per leaf glob, the operations it allows.
+        func operationRules() throws(GenerationError) -> [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] {
+            var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] = []
+            for (glob, list) in spec.mapOption("operations") {
+                var operations = Set<ArithmeticOperation>()
+                for word in list.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                    guard let operation = ArithmeticOperation(rawValue: String(word)) else {
+                        throw fail("unknown operation '\(word)' for '\(glob)'",
+                                   "operations: \(ArithmeticOperation.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    operations.insert(operation)
+                }
+                rules.append((LeafGlob(glob), operations))
+            }
+            return rules
+        }
         func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(GenerationError) -> Double {
             guard let text = spec.options[key] else { return value }
             guard let parsed = Double(text), range.contains(parsed) else {
@@ -138,18 +154,7 @@ public enum BlockFactory {
         case .answersQuestion:
             return VerifierBlock(name: spec.name, version: AnswersQuestionCheck.version, verifier: AnswersQuestionCheck(), leaves: leaves)
         case .arithmetic:
-            var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] = []
-            for (glob, list) in spec.mapOption("operations") {
-                var operations = Set<ArithmeticOperation>()
-                for word in list.split(whereSeparator: { $0 == " " || $0 == "," }) {
-                    guard let operation = ArithmeticOperation(rawValue: String(word)) else {
-                        throw fail("unknown operation '\(word)' for '\(glob)'",
-                                   "operations: \(ArithmeticOperation.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    operations.insert(operation)
-                }
-                rules.append((LeafGlob(glob), operations))
-            }
+            let rules = try operationRules()
             let checker = ArithmeticCheck(rules: rules, relativeTolerance: try number("tolerance", default: 0.002, in: 0...0.1),
                                           exampleLeaves: spec.listOption("check_examples").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: ArithmeticCheck.version, verifier: checker, leaves: leaves)
@@ -176,18 +181,7 @@ public enum BlockFactory {
             return AnswerFirstBlock(name: spec.name, count: Int(try number("n", default: 3, in: 1...16)),
                                     minimumWords: Int(try number("min_words", default: 8, in: 3...60)), leaves: leaves)
         case .computedAnswer:
-            var rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)] = []
-            for (glob, list) in spec.mapOption("operations") {
-                var operations = Set<ArithmeticOperation>()
-                for word in list.split(whereSeparator: { $0 == " " || $0 == "," }) {
-                    guard let operation = ArithmeticOperation(rawValue: String(word)) else {
-                        throw fail("unknown operation '\(word)' for '\(glob)'",
-                                   "operations: \(ArithmeticOperation.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    operations.insert(operation)
-                }
-                rules.append((LeafGlob(glob), operations))
-            }
+            let rules = try operationRules()
             return ComputedAnswerBlock(name: spec.name, rules: rules, tableLeaves: spec.listOption("tables").map(LeafGlob.init),
                                        required: spec.options["require"] == "true")
         case .consistency:

@@ -70,9 +70,11 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         }
         // "What is X, and what is Y?" answered with one sentence lifted from the passage answers half of it.
         let loweredQuestion = candidate.question.lowercased()
-        let flatText: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
-        let liftedSentence = candidate.flow == .knowledge && candidate.context.map { flatText($0).contains(flatText(answer)) } == true
-        if liftedSentence, [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
+        // Answers lifted verbatim from the passage (answer-first generation) were not written to
+        // answer the question, so the rules below hold them to it.
+        let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
+        let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        if lifted, [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
            TextUnits.sentences(answer).count == 1 {
             return .reject("answer covers one of two questions", evidence: [:])
         }
@@ -112,10 +114,7 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         // question about something else shares few of the question's words. Grounded answers may
         // answer elliptically ("$955.1 million at Dec 31"); the claims and numbers checks tie them
         // to the context. A freeform answer must name its subject.
-        // This holds for answers lifted verbatim from the passage (answer-first generation): such a
-        // sentence was not written to answer the question, so it must visibly be about its subject.
-        let flat: (String) -> String = { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ").replacingOccurrences(of: "**", with: "") }
-        let lifted = candidate.flow == .knowledge && candidate.context.map { flat($0).contains(flat(answer)) } == true
+        // A lifted sentence must visibly be about the question's subject.
         // A question about a difference needs an answer that draws one.
         if lifted, ["difference between", "differ", "compare", "versus", " vs"].contains(where: loweredQuestion.contains),
            !["while", "whereas", "unlike", "but", "than", "differ", "instead", "rather"].contains(where: answer.lowercased().contains) {

@@ -89,7 +89,10 @@ public struct ArithmeticCheck: CandidateVerifier {
         return nil
     }
 
-    public func operations(for leafPath: String) -> Set<ArithmeticOperation> {
+    public func operations(for leafPath: String) -> Set<ArithmeticOperation> { Self.operations(for: leafPath, in: rules) }
+
+    /// The operations the rules whose glob matches `leafPath` allow, together.
+    public static func operations(for leafPath: String, in rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)]) -> Set<ArithmeticOperation> {
         rules.filter { $0.glob.matches(leafPath) }.reduce(into: Set()) { $0.formUnion($1.operations) }
     }
 
