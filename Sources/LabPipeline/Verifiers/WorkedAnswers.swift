@@ -231,6 +231,19 @@ public enum WorkedAnswers {
 /// Answers to table questions computed from the table: the cell at the row and period the
 /// question names, with the table's scale.
 public enum TableAnswers {
+    /// "for the three months ended Sep 30, 2024", "at Dec 31, 2025", "for Q3 2025": the period as a
+    /// curator would write it, the header's own case kept.
+    static func periodPhrase(_ header: String) -> String {
+        let first = header.split(separator: " ").first.map(String.init) ?? ""
+        if MarkdownTable.periodTokens(first).isDisjoint(with: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]) == false {
+            return "at " + header
+        }
+        if let letter = first.first, letter.isUppercase, first.dropFirst().allSatisfy(\.isLowercase) {
+            return "for the " + first.lowercased() + header.dropFirst(first.count)
+        }
+        return "for " + header
+    }
+
     public static func answer(_ question: String, context: String) -> WorkedAnswers.Answer? {
         // Computing an answer needs the question to name the row fully ("revenue" is not "deferred revenue").
         guard let table = MarkdownTable.first(in: context), let row = table.row(namedIn: question, share: 1.0) else { return nil }
@@ -254,7 +267,7 @@ public enum TableAnswers {
         }
         let company = context.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "The company"
         let outflow = cell.value < 0 ? " (shown in parentheses as an outflow)" : ""
-        let text = "\(company) reported \(row.label.lowercased()) of \(value)\(outflow) for the \(table.columns[column].lowercased())."
+        let text = "\(company) reported \(row.label.lowercased()) of \(value)\(outflow) \(periodPhrase(table.columns[column]))."
         return WorkedAnswers.Answer(text: text, operation: "table_cell", inputs: "\(row.label) × \(table.columns[column])")
     }
 }
