@@ -6,10 +6,14 @@ TAXONOMY ?= taxonomy
 DEBUG_BIN := .build/debug/synthlab
 RELEASE_BIN := .build/release/synthlab
 
-.PHONY: run test deps build release model bench bench-deps clean
+.PHONY: run test deps test-deps build release model bench bench-deps clean
 
 deps:
 	@scripts/install-deps.sh
+
+# What the tests need beyond the build: headless Chromium for the review page's browser test.
+test-deps:
+	@scripts/install-deps.sh --test
 
 build: deps
 	$(SWIFT) build
@@ -40,7 +44,7 @@ run: release
 
 # OpenBLAS's kernel is chosen when it loads; the tests run in-process, so it is set here (the
 # synthlab binary sets it itself).
-test: model
+test: model test-deps
 	core="$${OPENBLAS_CORETYPE:-$$(scripts/openblas-coretype.sh)}"; env $${core:+OPENBLAS_CORETYPE=$$core} $(SWIFT) test
 
 # The peers the benchmarks compare against (llama.cpp's Python binding and server, the openai client).

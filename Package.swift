@@ -6,6 +6,7 @@
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
+//   LabStore ← LabReview (the curator's web page)
 //   LabTensor, LabGGUF, LabLLM ← LabTrain (fine-tuning numerics)
 //   LabTrain, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs)
 //   everything ← LabCLI ← synthlab (the composition root)
@@ -64,6 +65,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -125,6 +127,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `synthlab review`: the curator's web page over the store (Hummingbird, Mustache templates that
+        // escape by default, server-rendered SVG; every asset served by the binary). Loads no model.
+        .target(
+            name: "LabReview",
+            dependencies: [
+                "LabCore", "LabStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // OpenBLAS's CBLAS interface; imported by LabTensor only.
         .systemLibrary(
             name: "COpenBLAS",
@@ -158,7 +171,7 @@ let package = Package(
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabTensor", "LabLLM",
                 "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
-                "LabCurriculum", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LabCurriculum", "LabReview", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

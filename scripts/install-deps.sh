@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages synthlab builds against, only those missing.
 # Debian/Ubuntu; run as root (or with sudo available). Safe to run repeatedly.
+#   scripts/install-deps.sh          what building and running need
+#   scripts/install-deps.sh --test   also what the tests need: headless Chromium (the review page's
+#                                    browser test) and a font for its screenshots
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config sqlite3 python3-pip)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium fonts-dejavu-core)
+fi
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

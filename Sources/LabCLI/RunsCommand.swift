@@ -53,9 +53,15 @@ struct RunsCommand: AsyncParsableCommand {
             let id = try run.resolve(in: store)
             let detail = try store.runDetail(id)
             let funnel = try store.funnel(runID: id)
+            let reviews = try store.reviewSummary(runID: id)
             if json {
                 var object = FunnelOutput.runObject(detail)
                 object["funnel"] = FunnelOutput.jsonObjects(funnel)
+                object["reviews"] = [
+                    "reviewed": reviews.reviewed, "reviewed_accepted": reviews.reviewedAccepted, "confirmed_accepted": reviews.confirmedAccepted,
+                    "edited_accepted": reviews.editedAccepted, "reviewed_rejected": reviews.reviewedRejected, "rescued": reviews.rescued,
+                    "precision": reviews.precision as Any, "rejections_by_reason": reviews.rejectionsByReason,
+                ] as [String: Any]
                 print(JSONText.encode(object))
                 return
             }
@@ -72,8 +78,24 @@ struct RunsCommand: AsyncParsableCommand {
                 print("  failed units: \(detail.failures.count)")
                 for failure in detail.failures.prefix(10) { print("    \(failure.leaf) #\(failure.unit): \(failure.error)") }
             }
+            print("  reviews   " + Self.reviewLine(reviews))
             print("")
             print(FunnelOutput.table(funnel), terminator: "")
+        }
+
+        /// What curators' reviews measured: the filters' precision and the rejected samples rescued.
+        static func reviewLine(_ r: ReviewSummary) -> String {
+            guard r.reviewed > 0 else { return "none yet (`synthlab review` to review samples)" }
+            var parts = ["\(r.reviewed) reviewed"]
+            if let precision = r.precision {
+                parts.append(String(format: "precision of the filters' accepts %.2f (%d of %d reviewed accepts right as generated", precision,
+                                    r.confirmedAccepted, r.reviewedAccepted) + (r.editedAccepted > 0 ? ", \(r.editedAccepted) right after an edit)" : ")"))
+            }
+            if r.reviewedRejected > 0 { parts.append("\(r.rescued) of \(r.reviewedRejected) reviewed rejections rescued by curators") }
+            if !r.rejectionsByReason.isEmpty {
+                parts.append("curator rejections: " + r.rejectionsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            return parts.joined(separator: "; ")
         }
     }
 

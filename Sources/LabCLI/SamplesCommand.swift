@@ -88,6 +88,11 @@ struct SamplesCommand: AsyncParsableCommand {
                     "question": lineage.question, "answer": lineage.answer, "seed_questions": lineage.seedQuestions,
                     "chunk_id": lineage.chunkID as Any, "document": lineage.documentPath as Any, "teacher": lineage.teacher as Any,
                     "request": lineage.requestInput as Any, "response": lineage.responseText as Any, "verdicts": verdicts,
+                    "curator": lineage.reviews.map { review -> [String: Any] in
+                        ["decision": review.decision.rawValue, "reason": review.reason?.rawValue as Any, "note": review.note,
+                         "question": review.question as Any, "answer": review.answer as Any, "reviewer": review.reviewer, "at": review.createdAt]
+                    },
+                    "effective_question": lineage.effectiveQuestion, "effective_answer": lineage.effectiveAnswer,
                 ]))
                 return
             }
@@ -103,6 +108,15 @@ struct SamplesCommand: AsyncParsableCommand {
                 var line = "  \(v.filter): \(v.decision.rawValue) — \(v.reason)"
                 if let score = v.score { line += String(format: " (score %.2f", score) + (v.threshold.map { String(format: ", threshold %.2f)", $0) } ?? ")") }
                 print(line)
+            }
+            print("\ncurator:" + (lineage.reviews.isEmpty ? " not reviewed" : ""))
+            for review in lineage.reviews {
+                var line = "  \(review.decision.rawValue) by \(review.reviewer) at \(review.createdAt)"
+                if let reason = review.reason { line += " (\(reason.rawValue))" }
+                if !review.note.isEmpty { line += ": \(review.note)" }
+                print(line)
+                if let question = review.question { print("    edited question: " + question.replacingOccurrences(of: "\n", with: "\n      ")) }
+                if let answer = review.answer { print("    edited answer: " + answer.replacingOccurrences(of: "\n", with: "\n      ")) }
             }
         }
     }

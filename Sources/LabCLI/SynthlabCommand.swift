@@ -30,6 +30,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             GenerateCommand.self,
             VerifyCommand.self,
             ServeCommand.self,
+            ReviewCommand.self,
             RunsCommand.self,
             SamplesCommand.self,
             ExportCommand.self,

@@ -323,20 +323,11 @@ struct BearerAuthentication<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let apiKey, request.uri.path.hasPrefix("/v1") else { return try await next(request, context) }
         let given = request.headers[.authorization] ?? ""
-        guard Self.constantTimeEqual(given, "Bearer \(apiKey)") else {
+        guard Secrets.constantTimeEqual(given, "Bearer \(apiKey)") else {
             return APIError(status: .unauthorized, given.isEmpty ? "an API key is required (Authorization: Bearer …)" : "the API key is not valid",
                             type: "authentication_error", code: "invalid_api_key").response
         }
         return try await next(request, context)
     }
 
-    /// Compares without stopping at the first difference, so timing doesn't reveal the key.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for index in 0..<max(x.count, y.count) {
-            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
-        }
-        return difference == 0
-    }
 }

@@ -110,6 +110,21 @@ public struct SampleLineage: Sendable, Hashable {
     public var requestInput: String?
     public var responseText: String?
     public var verdicts: [Verdict]
+    /// The context the answer must be grounded in: the sample's own (grounded skills) or its chunk's text (knowledge).
+    public var context: String?
+    /// The leaf's seeds the prompt showed.
+    public var seeds: [(question: String, answer: String, context: String?)] = []
+    /// Curator reviews, oldest first; the last one decides.
+    public var reviews: [Review] = []
+
+    /// The question and answer as curators left them (the sample's own text when never edited).
+    public var effectiveQuestion: String { reviews.last(where: { $0.question != nil })?.question ?? question }
+    public var effectiveAnswer: String { reviews.last(where: { $0.answer != nil })?.answer ?? answer }
+    /// The curator's decision when there is one.
+    public var curatorDecision: ReviewDecision? { reviews.last?.decision }
+
+    public static func == (a: SampleLineage, b: SampleLineage) -> Bool { a.sampleID == b.sampleID && a.reviews == b.reviews }
+    public func hash(into hasher: inout Hasher) { hasher.combine(sampleID) }
 }
 
 /// Per-leaf counts for a run's funnel.

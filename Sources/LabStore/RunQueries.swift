@@ -187,15 +187,18 @@ extension SampleStore {
         }
     }
 
-    /// The accepted samples of a run with their sources, in commit order.
+    /// The samples of a run that go into training, with their sources, in commit order: those the
+    /// filters accepted and no curator rejected, plus those a curator accepted; a curator's edit
+    /// replaces the question or answer.
     public func trainingSources(runID: Int64) throws(StoreError) -> [TrainingSource] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT s.id, s.run_id, l.taxonomy_path, l.kind, s.question, s.answer, s.context, s.chunk_id, c.text AS chunk_text,
-                       d.path AS document_path, (SELECT group_concat(x.seed_id) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
+                SELECT s.id, s.run_id, l.taxonomy_path, l.kind, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
+                       s.context, s.chunk_id, c.text AS chunk_text, d.path AS document_path,
+                       (SELECT group_concat(x.seed_id) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
                 FROM samples s JOIN leaves l ON l.id = s.leaf_id
                 LEFT JOIN chunks c ON c.id = s.chunk_id LEFT JOIN documents d ON d.id = c.document_id
-                WHERE s.run_id = ? AND s.status = 'accepted' ORDER BY s.id
+                WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) ORDER BY s.id
                 """, arguments: [runID])
             return rows.map { row in
                 let seeds = (row["seeds"] as String?)?.split(separator: ",").compactMap { Int64($0) }.sorted() ?? []

@@ -245,7 +245,7 @@ public final class SampleStore: Sendable {
     public func lineage(ofSample sampleID: Int64) throws(StoreError) -> SampleLineage {
         let lineage: SampleLineage? = try read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT s.id, s.run_id, s.status, s.question, s.answer, s.chunk_id, l.taxonomy_path,
+                SELECT s.id, s.run_id, s.status, s.question, s.answer, s.chunk_id, l.taxonomy_path, coalesce(s.context, c.text) AS context,
                        d.path AS document_path, q.teacher, q.input_json, r.text AS response_text
                 FROM samples s
                 JOIN leaves l ON l.id = s.leaf_id
@@ -255,17 +255,19 @@ public final class SampleStore: Sendable {
                 LEFT JOIN requests q ON q.key = r.request_key
                 WHERE s.id = ?
                 """, arguments: [sampleID]) else { return nil }
-            let seedQuestions = try String.fetchAll(db, sql: """
-                SELECT e.question FROM sample_seeds x JOIN seeds e ON e.id = x.seed_id WHERE x.sample_id = ? ORDER BY e.position
-                """, arguments: [sampleID])
+            let seeds = try Row.fetchAll(db, sql: """
+                SELECT e.question, e.answer, e.context FROM sample_seeds x JOIN seeds e ON e.id = x.seed_id WHERE x.sample_id = ? ORDER BY e.position
+                """, arguments: [sampleID]).map { (question: $0["question"] as String, answer: $0["answer"] as String, context: $0["context"] as String?) }
+            let reviews = try Self.fetchReviews(db, sql: "SELECT * FROM reviews WHERE sample_id = ? ORDER BY id", arguments: [sampleID])
             let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE sample_id = ? ORDER BY id", arguments: [sampleID]).map { v in
                 Verdict(filter: v["filter"], filterVersion: v["filter_version"], score: v["score"], threshold: v["threshold"],
                         decision: Verdict.Decision(rawValue: v["decision"]) ?? .flag, reason: v["reason"], evidence: v["evidence_json"])
             }
             return SampleLineage(sampleID: row["id"], runID: row["run_id"], status: row["status"], question: row["question"],
-                                 answer: row["answer"], leafPath: row["taxonomy_path"], seedQuestions: seedQuestions,
+                                 answer: row["answer"], leafPath: row["taxonomy_path"], seedQuestions: seeds.map(\.question),
                                  chunkID: row["chunk_id"], documentPath: row["document_path"], teacher: row["teacher"],
-                                 requestInput: row["input_json"], responseText: row["response_text"], verdicts: verdicts)
+                                 requestInput: row["input_json"], responseText: row["response_text"], verdicts: verdicts,
+                                 context: row["context"], seeds: seeds, reviews: reviews)
         }
         guard let lineage else { throw StoreError(.notFound, path: path, detail: "no sample \(sampleID)") }
         return lineage

@@ -9,6 +9,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case newerSchema
         case query
         case notFound
+        /// The request itself is wrong (e.g. a review without a reason).
+        case invalid
     }
 
     public var kind: Kind
@@ -33,7 +35,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .diskFull: "free disk space, then resume the run: nothing committed was lost"
         case .corrupt: "restore the database from a copy; `sqlite3 FILE .recover` may save its contents"
         case .newerSchema: "this database was written by a newer synthlab; upgrade synthlab"
-        case .query, .notFound: ""
+        case .query, .notFound, .invalid: ""
         }
         return hint.isEmpty ? text : "\(text) (hint: \(hint))"
     }

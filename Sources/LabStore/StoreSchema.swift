@@ -181,6 +181,26 @@ enum StoreSchema {
                 );
                 """)
         }
+        // Curator decisions: each review is a row (the history stays); the newest decides. An edit
+        // carries the curator's question and/or answer as a new revision, the sample's own text stays.
+        migrator.registerMigration("v4-reviews") { db in
+            try db.execute(sql: """
+                CREATE TABLE reviews (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sample_id INTEGER NOT NULL REFERENCES samples(id),
+                    decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),
+                    reason TEXT,
+                    note TEXT NOT NULL DEFAULT '',
+                    question TEXT,
+                    answer TEXT,
+                    reviewer TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX reviews_by_sample ON reviews (sample_id, id);
+                CREATE INDEX verdicts_by_filter ON verdicts (filter, decision, sample_id);
+                CREATE INDEX samples_by_run_status ON samples (run_id, status, id);
+                """)
+        }
         return migrator
     }
 }

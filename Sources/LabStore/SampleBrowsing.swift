@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+
+/// A filtered, paginated view of a run's samples (the review page's table).
+public struct SampleQuery: Sendable, Hashable {
+    /// Which curator decisions to show.
+    public enum CuratorFilter: String, Sendable, CaseIterable {
+        case unreviewed, accepted, rejected, edited
+    }
+
+    public var runID: Int64
+    /// A taxonomy path (exact).
+    public var leaf: String?
+    /// The filters' decision: `accepted` or `rejected`.
+    public var status: String?
+    /// Only samples this filter rejected.
+    public var rejectedBy: String?
+    public var curator: CuratorFilter?
+    /// Words that must appear in the question or answer (case-insensitive substring).
+    public var text: String?
+    /// 0-based page.
+    public var page: Int
+    public var pageSize: Int
+
+    public init(runID: Int64, leaf: String? = nil, status: String? = nil, rejectedBy: String? = nil, curator: CuratorFilter? = nil,
+                text: String? = nil, page: Int = 0, pageSize: Int = 50) {
+        self.runID = runID
+        self.leaf = leaf
+        self.status = status
+        self.rejectedBy = rejectedBy
+        self.curator = curator
+        self.text = text
+        self.page = max(0, page)
+        self.pageSize = min(max(1, pageSize), 500)
+    }
+}
+
+/// One row of the review table.
+public struct SampleListing: Sendable, Hashable {
+    public var id: Int64
+    public var leaf: String
+    public var status: String
+    public var question: String
+    public var answer: String
+    public var rejectedBy: String?
+    public var reason: String?
+    public var curatorDecision: ReviewDecision?
+    public var edited: Bool
+}
+
+/// A page of the review table and how many samples match in all.
+public struct SamplePage: Sendable, Hashable {
+    public var rows: [SampleListing]
+    public var total: Int
+}
+
+/// Scores one filter gave over the current selection, in equal-width bins between its lowest and highest score.
+public struct ScoreHistogram: Sendable, Hashable {
+    public var filter: String
+    public var low: Double
+    public var high: Double
+    public var counts: [Int]
+    /// Where the filter's threshold lies, when it has one.
+    public var threshold: Double?
+}
+
+extension SampleStore {
+    private func whereClause(_ query: SampleQuery) -> (String, StatementArguments) {
+        var conditions = ["s.run_id = ?"]
+        var arguments: [any DatabaseValueConvertible] = [query.runID]
+        if let leaf = query.leaf {
+            conditions.append("s.leaf_id = (SELECT id FROM leaves WHERE run_id = ? AND taxonomy_path = ?)")
+            arguments += [query.runID, leaf]
+        }
+        if let status = query.status { conditions.append("s.status = ?"); arguments.append(status) }
+        if let filter = query.rejectedBy {
+            conditions.append("EXISTS (SELECT 1 FROM verdicts v WHERE v.filter = ? AND v.decision = 'reject' AND v.sample_id = s.id)")
+            arguments.append(filter)
+        }
+        switch query.curator {
+        case nil: break
+        case .unreviewed: conditions.append("NOT EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id)")
+        case .accepted: conditions.append("\(Self.curatorDecisionSQL) = 'accept'")
+        case .rejected: conditions.append("\(Self.curatorDecisionSQL) = 'reject'")
+        case .edited: conditions.append("EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL))")
+        }
+        if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("(s.question LIKE ? ESCAPE '\\' OR s.answer LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question LIKE ? ESCAPE '\\' OR r.answer LIKE ? ESCAPE '\\')))")
+            arguments += [pattern, pattern, pattern, pattern]
+        }
+        return (conditions.joined(separator: " AND "), StatementArguments(arguments.map(\.databaseValue)))
+    }
+
+    /// A page of a run's samples matching `query`, in sample order, with the total that match.
+    public func samplePage(_ query: SampleQuery) throws(StoreError) -> SamplePage {
+        let (condition, arguments) = whereClause(query)
+        return try read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM samples s WHERE \(condition)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
+                       (SELECT v.filter FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS rejected_by,
+                       (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason,
+                       \(Self.curatorDecisionSQL) AS curator,
+                       EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL)) AS edited
+                FROM samples s JOIN leaves l ON l.id = s.leaf_id
+                WHERE \(condition) ORDER BY s.id LIMIT \(query.pageSize) OFFSET \(query.page * query.pageSize)
+                """, arguments: arguments)
+            return SamplePage(rows: rows.map { row in
+                SampleListing(id: row["id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"], answer: row["answer"],
+                              rejectedBy: row["rejected_by"], reason: row["reason"],
+                              curatorDecision: (row["curator"] as String?).flatMap(ReviewDecision.init(rawValue:)), edited: row["edited"])
+            }, total: total)
+        }
+    }
+
+    /// Per filter, a histogram of the scores it gave the newest `limit` samples matching `query`
+    /// (the bound keeps the page fast on a big store; the caller says how many it covers).
+    public func scoreHistograms(_ query: SampleQuery, bins: Int = 10, limit: Int = 5_000) throws(StoreError) -> (histograms: [ScoreHistogram], covered: Int) {
+        let (condition, arguments) = whereClause(query)
+        return try read { db in
+            let selection = "SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id DESC LIMIT \(limit)"
+            let covered = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(selection))", arguments: arguments) ?? 0
+            let ranges = try Row.fetchAll(db, sql: """
+                SELECT v.filter, min(v.score) AS low, max(v.score) AS high, max(v.threshold) AS threshold
+                FROM verdicts v WHERE v.sample_id IN (\(selection)) AND v.score IS NOT NULL GROUP BY v.filter ORDER BY v.filter
+                """, arguments: arguments)
+            var histograms: [ScoreHistogram] = []
+            for range in ranges {
+                let filter: String = range["filter"]
+                let low: Double = range["low"]
+                let high: Double = range["high"]
+                let width = high > low ? (high - low) / Double(bins) : 1
+                var counts = [Int](repeating: 0, count: bins)
+                var bucketArguments: StatementArguments = [low, width, bins - 1]
+                bucketArguments += arguments
+                bucketArguments += [filter]
+                let buckets = try Row.fetchAll(db, sql: """
+                    SELECT min(CAST((v.score - ?) / ? AS INTEGER), ?) AS bucket, count(*) AS n
+                    FROM verdicts v WHERE v.sample_id IN (\(selection)) AND v.filter = ? AND v.score IS NOT NULL GROUP BY bucket
+                    """, arguments: bucketArguments)
+                for bucket in buckets {
+                    let index: Int = bucket["bucket"]
+                    if counts.indices.contains(index) { counts[index] += bucket["n"] as Int }
+                }
+                histograms.append(ScoreHistogram(filter: filter, low: low, high: high, counts: counts, threshold: range["threshold"]))
+            }
+            return (histograms, covered)
+        }
+    }
+
+    /// The names of the filters that rejected samples in a run (for the filter menu).
+    public func rejectingFilters(runID: Int64) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT v.filter FROM verdicts v JOIN samples s ON s.id = v.sample_id
+                WHERE s.run_id = ? AND v.decision = 'reject' ORDER BY v.filter
+                """, arguments: [runID])
+        }
+    }
+
+    /// The next and previous sample ids of the same run (for keyboard navigation).
+    public func neighbours(ofSample sampleID: Int64) throws(StoreError) -> (previous: Int64?, next: Int64?) {
+        try read { db in
+            let previous = try Int64.fetchOne(db, sql: """
+                SELECT max(id) FROM samples WHERE id < ? AND run_id = (SELECT run_id FROM samples WHERE id = ?)
+                """, arguments: [sampleID, sampleID])
+            let next = try Int64.fetchOne(db, sql: """
+                SELECT min(id) FROM samples WHERE id > ? AND run_id = (SELECT run_id FROM samples WHERE id = ?)
+                """, arguments: [sampleID, sampleID])
+            return (previous, next)
+        }
+    }
+}
+
+/// One leaf's funnel as a stacked bar: each rejected sample counted once, under the first filter that
+/// rejected it, so the parts add up to the candidates.
+public struct LeafFunnelBar: Sendable, Hashable {
+    public var leaf: String
+    public var candidates: Int
+    public var accepted: Int
+    /// Filter and count, in pipeline order (the order filters first wrote verdicts).
+    public var rejections: [FilterCount]
+
+    public struct FilterCount: Sendable, Hashable {
+        public var filter: String
+        public var count: Int
+    }
+}
+
+extension SampleStore {
+    /// Per leaf of a run: candidates, accepted, and rejections by first rejecting filter.
+    public func funnelBars(runID: Int64) throws(StoreError) -> [LeafFunnelBar] {
+        try read { db in
+            let leaves = try Row.fetchAll(db, sql: """
+                SELECT l.id, l.taxonomy_path, count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted
+                FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
+                """, arguments: [runID])
+            let firsts = try Row.fetchAll(db, sql: """
+                SELECT f.leaf_id, v.filter, count(*) AS n, min(v.id) AS first_seen
+                FROM (SELECT s.leaf_id, (SELECT min(v.id) FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject') AS verdict_id
+                      FROM samples s WHERE s.run_id = ? AND s.status = 'rejected') f
+                JOIN verdicts v ON v.id = f.verdict_id GROUP BY f.leaf_id, v.filter
+                """, arguments: [runID])
+            var order: [String: Int64] = [:]
+            for row in firsts {
+                let filter: String = row["filter"]
+                order[filter] = min(order[filter] ?? .max, row["first_seen"])
+            }
+            return leaves.map { leaf in
+                let leafID: Int64 = leaf["id"]
+                let rejections = firsts.filter { ($0["leaf_id"] as Int64) == leafID }
+                    .map { LeafFunnelBar.FilterCount(filter: $0["filter"], count: $0["n"]) }
+                    .sorted { (order[$0.filter] ?? 0, $0.filter) < (order[$1.filter] ?? 0, $1.filter) }
+                return LeafFunnelBar(leaf: leaf["taxonomy_path"], candidates: leaf["candidates"], accepted: leaf["accepted"], rejections: rejections)
+            }
+        }
+    }
+
+    /// How many samples of a run curators reviewed.
+    public func reviewedCount(runID: Int64) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(DISTINCT r.sample_id) FROM reviews r JOIN samples s ON s.id = r.sample_id WHERE s.run_id = ?
+                """, arguments: [runID]) ?? 0
+        }
+    }
+
+    /// The taxonomy paths of a run's leaves.
+    public func leafPaths(runID: Int64) throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT taxonomy_path FROM leaves WHERE run_id = ? ORDER BY taxonomy_path", arguments: [runID]) }
+    }
+}
