@@ -204,6 +204,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `review-bench-store`: a large store for bench/review, written through the store's own API.
+        .executableTarget(name: "review-bench-store", dependencies: ["LabCore", "LabStore"], swiftSettings: strictSettings),
         .testTarget(
             name: "LabOpenAITests",
             dependencies: ["LabOpenAI", "LabCore", "LabHTTPTestSupport", "LabTestSupport"],

@@ -74,7 +74,8 @@ extension SampleStore {
         }
         if let status = query.status { conditions.append("s.status = ?"); arguments.append(status) }
         if let filter = query.rejectedBy {
-            conditions.append("EXISTS (SELECT 1 FROM verdicts v WHERE v.filter = ? AND v.decision = 'reject' AND v.sample_id = s.id)")
+            // Driven from the (filter, decision, sample_id) index: as cheap as the filter is selective.
+            conditions.append("s.id IN (SELECT v.sample_id FROM verdicts v WHERE v.filter = ? AND v.decision = 'reject')")
             arguments.append(filter)
         }
         switch query.curator {
@@ -84,13 +85,27 @@ extension SampleStore {
         case .rejected: conditions.append("\(Self.curatorDecisionSQL) = 'reject'")
         case .edited: conditions.append("EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL))")
         }
-        if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("(s.question LIKE ? ESCAPE '\\' OR s.answer LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question LIKE ? ESCAPE '\\' OR r.answer LIKE ? ESCAPE '\\')))")
-            arguments += [pattern, pattern, pattern, pattern]
+        if let text = query.text, let match = Self.wordSearch(text) {
+            // Words (each also as a prefix) through the full-text index; curators' revisions, few, by substring.
+            let words = text.split(whereSeparator: \.isWhitespace).map {
+                "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+            let revised = words.map { _ in "(coalesce(r.question, '') || ' ' || coalesce(r.answer, '')) LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
+            // One IN over a UNION (not two INs joined by OR), so the matching ids drive the lookup.
+            conditions.append("s.id IN (SELECT rowid FROM samples_text WHERE samples_text MATCH ? UNION SELECT r.sample_id FROM reviews r WHERE \(revised))")
+            arguments.append(match)
+            arguments += words
         }
         return (conditions.joined(separator: " AND "), StatementArguments(arguments.map(\.databaseValue)))
+    }
+
+    /// An FTS5 query for the words of `text`: every word must occur, each also as the start of a
+    /// longer word; punctuation inside a word ("12,500") makes it a phrase. Nil when there are no words.
+    static func wordSearch(_ text: String) -> String? {
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            .filter { $0.unicodeScalars.contains { CharacterSet.alphanumerics.contains($0) } }
+        guard !words.isEmpty else { return nil }
+        return words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " AND ")
     }
 
     /// A page of a run's samples matching `query`, in sample order, with the total that match.
@@ -98,6 +113,11 @@ extension SampleStore {
         let (condition, arguments) = whereClause(query)
         return try read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM samples s WHERE \(condition)", arguments: arguments) ?? 0
+            // The page's ids first: the columns below cost a lookup each, which OFFSET would pay for every skipped row.
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id LIMIT \(query.pageSize) OFFSET \(query.page * query.pageSize)
+                """, arguments: arguments)
+            guard !ids.isEmpty else { return SamplePage(rows: [], total: total) }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
                        (SELECT v.filter FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS rejected_by,
@@ -105,8 +125,8 @@ extension SampleStore {
                        \(Self.curatorDecisionSQL) AS curator,
                        EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL)) AS edited
                 FROM samples s JOIN leaves l ON l.id = s.leaf_id
-                WHERE \(condition) ORDER BY s.id LIMIT \(query.pageSize) OFFSET \(query.page * query.pageSize)
-                """, arguments: arguments)
+                WHERE s.id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY s.id
+                """)
             return SamplePage(rows: rows.map { row in
                 SampleListing(id: row["id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"], answer: row["answer"],
                               rejectedBy: row["rejected_by"], reason: row["reason"],
@@ -116,47 +136,51 @@ extension SampleStore {
     }
 
     /// Per filter, a histogram of the scores it gave the newest `limit` samples matching `query`
-    /// (the bound keeps the page fast on a big store; the caller says how many it covers).
-    public func scoreHistograms(_ query: SampleQuery, bins: Int = 10, limit: Int = 5_000) throws(StoreError) -> (histograms: [ScoreHistogram], covered: Int) {
+    /// (the bound keeps the page fast on a big store; the caller says how many it covers). One query
+    /// reads the scores; the bins are counted here.
+    public func scoreHistograms(_ query: SampleQuery, bins: Int = 10, limit: Int = 2_000) throws(StoreError) -> (histograms: [ScoreHistogram], covered: Int) {
         let (condition, arguments) = whereClause(query)
-        return try read { db in
-            let selection = "SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id DESC LIMIT \(limit)"
-            let covered = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(selection))", arguments: arguments) ?? 0
-            let ranges = try Row.fetchAll(db, sql: """
-                SELECT v.filter, min(v.score) AS low, max(v.score) AS high, max(v.threshold) AS threshold
-                FROM verdicts v WHERE v.sample_id IN (\(selection)) AND v.score IS NOT NULL GROUP BY v.filter ORDER BY v.filter
-                """, arguments: arguments)
-            var histograms: [ScoreHistogram] = []
-            for range in ranges {
-                let filter: String = range["filter"]
-                let low: Double = range["low"]
-                let high: Double = range["high"]
-                let width = high > low ? (high - low) / Double(bins) : 1
-                var counts = [Int](repeating: 0, count: bins)
-                var bucketArguments: StatementArguments = [low, width, bins - 1]
-                bucketArguments += arguments
-                bucketArguments += [filter]
-                let buckets = try Row.fetchAll(db, sql: """
-                    SELECT min(CAST((v.score - ?) / ? AS INTEGER), ?) AS bucket, count(*) AS n
-                    FROM verdicts v WHERE v.sample_id IN (\(selection)) AND v.filter = ? AND v.score IS NOT NULL GROUP BY bucket
-                    """, arguments: bucketArguments)
-                for bucket in buckets {
-                    let index: Int = bucket["bucket"]
-                    if counts.indices.contains(index) { counts[index] += bucket["n"] as Int }
-                }
-                histograms.append(ScoreHistogram(filter: filter, low: low, high: high, counts: counts, threshold: range["threshold"]))
-            }
-            return (histograms, covered)
+        let rows: [(filter: String, score: Double, threshold: Double?)] = try read { db in
+            try Row.fetchAll(db, sql: """
+                WITH chosen AS (SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id DESC LIMIT \(limit))
+                SELECT v.sample_id, v.filter, v.score, v.threshold FROM chosen JOIN verdicts v ON v.sample_id = chosen.id
+                WHERE v.score IS NOT NULL
+                UNION ALL SELECT id, NULL, NULL, NULL FROM chosen
+                """, arguments: arguments).map { ($0["filter"] ?? "", $0["score"] ?? .nan, $0["threshold"]) }
         }
+        let covered = rows.filter { $0.filter.isEmpty }.count
+        var byFilter: [String: [(score: Double, threshold: Double?)]] = [:]
+        for row in rows where !row.filter.isEmpty { byFilter[row.filter, default: []].append((row.score, row.threshold)) }
+        let histograms = byFilter.keys.sorted().map { filter -> ScoreHistogram in
+            let scores = byFilter[filter]!
+            let low = scores.map(\.score).min()!, high = scores.map(\.score).max()!
+            var counts = [Int](repeating: 0, count: bins)
+            for (score, _) in scores {
+                let index = high > low ? Int((score - low) / (high - low) * Double(bins)) : 0
+                counts[min(max(index, 0), bins - 1)] += 1
+            }
+            return ScoreHistogram(filter: filter, low: low, high: high, counts: counts, threshold: scores.compactMap(\.threshold).max())
+        }
+        return (histograms, covered)
     }
 
     /// The names of the filters that rejected samples in a run (for the filter menu).
     public func rejectingFilters(runID: Int64) throws(StoreError) -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: """
-                SELECT DISTINCT v.filter FROM verdicts v JOIN samples s ON s.id = v.sample_id
-                WHERE s.run_id = ? AND v.decision = 'reject' ORDER BY v.filter
-                """, arguments: [runID])
+            // Walk the distinct filter names through the (filter, …) index one seek at a time (a
+            // handful of names over millions of verdicts), then keep those with a rejection in this run.
+            var names: [String] = []
+            var last = ""
+            while let next = try String.fetchOne(db, sql: "SELECT min(filter) FROM verdicts WHERE filter > ?", arguments: [last]) {
+                names.append(next)
+                last = next
+            }
+            return try names.filter { name in
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM verdicts v JOIN samples s ON s.id = v.sample_id
+                                   WHERE v.filter = ? AND v.decision = 'reject' AND s.run_id = ?)
+                    """, arguments: [name, runID]) ?? false
+            }
         }
     }
 

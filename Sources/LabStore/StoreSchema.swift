@@ -201,6 +201,24 @@ enum StoreSchema {
                 CREATE INDEX samples_by_run_status ON samples (run_id, status, id);
                 """)
         }
+        // Word search over questions and answers for the review page (FTS5, kept in step with
+        // `samples` by triggers; samples' text never changes, curator revisions live in `reviews`).
+        migrator.registerMigration("v5-sample-search") { db in
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE samples_text USING fts5(question, answer, content='samples', content_rowid='id');
+                CREATE TRIGGER samples_text_insert AFTER INSERT ON samples BEGIN
+                    INSERT INTO samples_text (rowid, question, answer) VALUES (new.id, new.question, new.answer);
+                END;
+                CREATE TRIGGER samples_text_delete AFTER DELETE ON samples BEGIN
+                    INSERT INTO samples_text (samples_text, rowid, question, answer) VALUES ('delete', old.id, old.question, old.answer);
+                END;
+                CREATE TRIGGER samples_text_update AFTER UPDATE OF question, answer ON samples BEGIN
+                    INSERT INTO samples_text (samples_text, rowid, question, answer) VALUES ('delete', old.id, old.question, old.answer);
+                    INSERT INTO samples_text (rowid, question, answer) VALUES (new.id, new.question, new.answer);
+                END;
+                INSERT INTO samples_text (samples_text) VALUES ('rebuild');
+                """)
+        }
         return migrator
     }
 }

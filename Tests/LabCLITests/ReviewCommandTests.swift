@@ -193,10 +193,11 @@ struct ReviewCommandTests {
         let byFilter = try HTTP.get(server.base + "/runs/1/samples?rejected_by=" + filter)
         #expect(byFilter.status == 200 && byFilter.body.contains("<b>\(filter)</b>"))
         #expect(!byFilter.body.contains("status-accepted"))
-        // Text search: the same count as a case-insensitive substring search over the listed samples.
-        let word = try #require((accepted[0]["question"] as? String)?.split(separator: " ").last.map { String($0.prefix(6)) })
+        // Word search: the same count as a naive scan of the listed samples for a word starting with it.
+        func words(_ text: String) -> [String] { text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init) }
+        let word = try #require(words(accepted[0]["question"] as? String ?? "").filter { $0.count >= 5 }.max { $0.count < $1.count }.map { String($0.prefix(5)) })
         let expected = (accepted + rejected).filter { sample in
-            ["question", "answer"].contains { ((sample[$0] as? String) ?? "").lowercased().contains(word.lowercased()) }
+            ["question", "answer"].contains { words((sample[$0] as? String) ?? "").contains { $0.hasPrefix(word) } }
         }.count
         let search = try HTTP.get(server.base + "/runs/1/samples?q=" + (word.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         #expect(search.status == 200 && search.body.contains("<b id=\"total\">\(expected)</b>"), "searching \(word)")
