@@ -269,6 +269,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "LabReviewTests", dependencies: ["LabReview", "LabStore"], swiftSettings: strictSettings),
         .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
     ]
 )

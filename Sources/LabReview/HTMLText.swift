@@ -38,7 +38,7 @@ enum HTMLText {
                 let found = source.range(of: span, options: [.literal], range: searchRange)
                 if found.location == NSNotFound { break }
                 for index in found.location..<(found.location + found.length) { marked[index] = true }
-                let next = found.location + max(found.length, 1)
+                let next = found.location + 1  // overlapping occurrences are marked too
                 if next >= source.length { break }
                 searchRange = NSRange(location: next, length: source.length - next)
             }

@@ -192,10 +192,30 @@ struct ReviewPages: Sendable {
             guard let json = verdict.evidence, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { continue }
             for (key, value) in object where !["hint", "reply", "closest_other", "answer_source", "operation", "expected"].contains(key) {
                 guard let text = value as? String else { continue }
-                spans += text.components(separatedBy: " | ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count >= 3 && Double($0) == nil }
+                // Pieces ("$1,204 million | 2026", "Diagnostics × Fiscal 2026"), and the figures inside
+                // them as the context writes them ("1,204"), so a table cell is marked too.
+                let pieces = text.components(separatedBy: " | ").flatMap { $0.components(separatedBy: " × ") }
+                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                spans += pieces.filter { $0.count >= 3 }
+                spans += pieces.flatMap(Self.figures).filter { $0.count >= 3 }
             }
         }
         return spans
+    }
+
+    /// The numbers written in `text` ("1,204", "12.5"), as written.
+    static func figures(_ text: String) -> [String] {
+        var found: [String] = [], current = ""
+        for character in text + " " {
+            if character.isNumber || (!current.isEmpty && (character == "," || character == ".")) {
+                current.append(character)
+            } else {
+                while let last = current.last, last == "," || last == "." { current.removeLast() }
+                if !current.isEmpty { found.append(current) }
+                current = ""
+            }
+        }
+        return found
     }
 
     /// The rendered prompt of a teacher request as role/content turns (chat) or one turn (completion).

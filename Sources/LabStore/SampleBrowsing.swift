@@ -62,6 +62,14 @@ public struct ScoreHistogram: Sendable, Hashable {
     public var counts: [Int]
     /// Where the filter's threshold lies, when it has one.
     public var threshold: Double?
+
+    public init(filter: String, low: Double, high: Double, counts: [Int], threshold: Double?) {
+        self.filter = filter
+        self.low = low
+        self.high = high
+        self.counts = counts
+        self.threshold = threshold
+    }
 }
 
 extension SampleStore {
@@ -210,6 +218,18 @@ public struct LeafFunnelBar: Sendable, Hashable {
     public struct FilterCount: Sendable, Hashable {
         public var filter: String
         public var count: Int
+
+        public init(filter: String, count: Int) {
+            self.filter = filter
+            self.count = count
+        }
+    }
+
+    public init(leaf: String, candidates: Int, accepted: Int, rejections: [FilterCount]) {
+        self.leaf = leaf
+        self.candidates = candidates
+        self.accepted = accepted
+        self.rejections = rejections
     }
 }
 

@@ -353,3 +353,57 @@ struct ReviewCommandTests {
         #expect(stored == posted, "every posted decision is in the store")
     }
 }
+
+// MARK: In a real browser
+
+/// Headless Chromium (Debian's `chromium`, installed by `make test-deps`).
+private enum Browser {
+    static func executable() throws -> URL {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+                let url = URL(fileURLWithPath: String(folder)).appendingPathComponent(name)
+                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+            }
+        }
+        throw MissingFixture(description: "no chromium on PATH: `make test-deps` (scripts/install-deps.sh --test) installs Debian's chromium")
+    }
+
+    /// Loads `url`, runs its script, and returns the DOM and what the browser logged (console errors included).
+    static func run(_ arguments: [String]) throws -> (output: String, log: String) {
+        let home = try TestPaths.temporaryDirectory("chromium")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let result = Subprocess.run(try executable().path, [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
+            "--user-data-dir=\(home.path)", "--enable-logging=stderr", "--v=0",
+        ] + arguments)
+        return (result.outputText, result.errorText)
+    }
+}
+
+@Suite("synthlab review in headless Chromium", .serialized)
+struct ReviewBrowserTests {
+    @Test("Each page loads in a browser with its elements and no script error; screenshots land in bench/review/screenshots")
+    func pagesInABrowser() async throws {
+        let store = try await ReviewedStore()
+        let id = try #require(try store.samples("accepted").first?["id"] as? Int)
+        let server = try ReviewProcess(["--db", store.db, "--reviewer", "curator"])
+        let shots = TestPaths.repositoryRoot.appendingPathComponent("bench/review/screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let pages: [(name: String, path: String, expected: [String])] = [
+            ("runs", "/", [#"<svg class="funnel""#, "<h2>Run 1 ", "extract_value", "rejected by"]),
+            ("samples", "/runs/1/samples", [#"<table class="samples">"#, #"<tr data-href="/samples/"#, #"<svg class="histogram""#, #"<select name="leaf">"#]),
+            ("sample", "/samples/\(id)", [#"<form id="review" method="post" action="/samples/\#(id)/review">"#, #"name="csrf""#, "<mark>", "<h2>Verdicts</h2>"]),
+        ]
+        for page in pages {
+            let (dom, log) = try Browser.run(["--dump-dom", server.base + page.path])
+            for element in page.expected { #expect(dom.contains(element), "\(page.name) page: \(element)") }
+            #expect(dom.contains("data-page=\"\(page.name)\""), "the browser parsed the \(page.name) page")
+            #expect(!log.contains("Uncaught") && !log.contains("Refused to"), "no script error or blocked asset on \(page.name): \(log.suffix(400))")
+            let shot = shots.appendingPathComponent("\(page.name).png")
+            try? FileManager.default.removeItem(at: shot)
+            _ = try Browser.run(["--window-size=1280,1400", "--screenshot=\(shot.path)", server.base + page.path])
+            let png = try Data(contentsOf: shot)
+            #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a real screenshot of \(page.name)")
+        }
+    }
+}
