@@ -128,7 +128,7 @@ extension SampleStore {
             guard !ids.isEmpty else { return SamplePage(rows: [], total: total) }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
-                       (SELECT v.filter FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS rejected_by,
+                       s.rejected_by,
                        (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason,
                        \(Self.curatorDecisionSQL) AS curator,
                        EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL)) AS edited
@@ -212,7 +212,7 @@ public struct LeafFunnelBar: Sendable, Hashable {
     public var leaf: String
     public var candidates: Int
     public var accepted: Int
-    /// Filter and count, in pipeline order (the order filters first wrote verdicts).
+    /// Filter and count, in the order the filters first rejected a sample of the run (pipeline order, nearly always).
     public var rejections: [FilterCount]
 
     public struct FilterCount: Sendable, Hashable {
@@ -242,10 +242,9 @@ extension SampleStore {
                 FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
             let firsts = try Row.fetchAll(db, sql: """
-                SELECT f.leaf_id, v.filter, count(*) AS n, min(v.id) AS first_seen
-                FROM (SELECT s.leaf_id, (SELECT min(v.id) FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject') AS verdict_id
-                      FROM samples s WHERE s.run_id = ? AND s.status = 'rejected') f
-                JOIN verdicts v ON v.id = f.verdict_id GROUP BY f.leaf_id, v.filter
+                SELECT s.leaf_id, s.rejected_by AS filter, count(*) AS n, min(s.id) AS first_seen
+                FROM samples s WHERE s.leaf_id IN (SELECT id FROM leaves WHERE run_id = ?) AND s.rejected_by IS NOT NULL
+                GROUP BY s.leaf_id, s.rejected_by
                 """, arguments: [runID])
             var order: [String: Int64] = [:]
             for row in firsts {

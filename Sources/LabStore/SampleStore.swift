@@ -216,10 +216,11 @@ public final class SampleStore: Sendable {
             if done { return false }
             for sample in samples {
                 try db.execute(sql: """
-                    INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index, rejected_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
-                                     sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex])
+                                     sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex,
+                                     sample.verdicts.first { $0.decision == .reject }?.filter])
                 let sampleID = db.lastInsertedRowID
                 for seedID in Set(sample.seedIDs) {
                     try db.execute(sql: "INSERT INTO sample_seeds (sample_id, seed_id) VALUES (?, ?)", arguments: [sampleID, seedID])

@@ -219,6 +219,16 @@ enum StoreSchema {
                 INSERT INTO samples_text (samples_text) VALUES ('rebuild');
                 """)
         }
+        // The first filter that rejected a sample, kept on the sample (it never changes), so funnels
+        // and listings over big runs count by a column instead of a lookup per sample.
+        migrator.registerMigration("v6-first-rejection") { db in
+            try db.execute(sql: """
+                ALTER TABLE samples ADD COLUMN rejected_by TEXT;
+                UPDATE samples SET rejected_by = (SELECT v.filter FROM verdicts v WHERE v.sample_id = samples.id AND v.decision = 'reject'
+                                                  ORDER BY v.id LIMIT 1) WHERE status = 'rejected';
+                CREATE INDEX samples_by_leaf_rejection ON samples (leaf_id, rejected_by);
+                """)
+        }
         return migrator
     }
 }
