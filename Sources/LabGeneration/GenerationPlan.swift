@@ -21,8 +21,11 @@ public struct LeafPlan: Sendable {
     /// The most units (teacher prompts of the flow's first block) the leaf may use.
     public var unitBudget: Int
 
-    /// Completions each unit asks the first generate block for (`n`).
-    public var candidatesPerUnit: Int { max(1, Int(blocks.first?.options["n"] ?? "1") ?? 1) }
+    /// Completions each unit asks the first generate block for (`n`); blocks before it that write
+    /// questions for some leaves only (glossary_question, varied_question) don't count.
+    public var candidatesPerUnit: Int {
+        max(1, Int(blocks.first { $0.kind == .generate || $0.kind == .answerFirst }?.options["n"] ?? "1") ?? 1)
+    }
 
     /// How many distinct inputs the leaf has before its sampler starts a new round over them.
     public var distinctInputs: Int { flow == .knowledge ? max(1, chunks.count) * leaf.seeds.count : leaf.seeds.count }
@@ -118,7 +121,8 @@ public struct PlanEstimate: Sendable, Codable {
             var calls = 0
             var tokens = 0
             var rows = 1
-            for block in leaf.blocks where block.kind == .generate || block.kind == .judge {
+            let askedBy = { (block: BlockSpec) in block.listOption("leaves").isEmpty || block.listOption("leaves").contains { LeafGlob($0).matches(leaf.leaf.relativePath) } }
+            for block in leaf.blocks where (block.kind == .generate || block.kind == .judge) && askedBy(block) {
                 let count = block.kind == .generate ? max(1, Int(block.options["n"] ?? "1") ?? 1) : 1
                 let maxTokens = Int(block.options["max_tokens"] ?? "") ?? (block.kind == .generate ? 256 : 16)
                 calls += units * rows

@@ -73,7 +73,7 @@ public struct UnitSampler: Sendable {
             // The seed question's asking sentence ("What was the compound annual growth rate?"),
             // which completes a teacher reply that restated only the setup.
             "seed_ask": Self.askingSentence(pair.question),
-            "n": plan.blocks.first?.options["n"] ?? "1",
+            "n": String(plan.candidatesPerUnit),
         ]
         var context: String?
         switch plan.flow {

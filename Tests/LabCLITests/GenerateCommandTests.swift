@@ -67,7 +67,8 @@ struct GenerateCommandTests {
         let detail = try #require(try JSONSerialization.jsonObject(with: show.output) as? [String: Any])
         #expect(detail["status"] as? String == "finished" && (detail["teacher_requests"] as? Int ?? 0) > 0)
 
-        let samples = project.run(["samples", "list", "--db", project.db, "--json", "--limit", "1"])
+        // A knowledge sample: its question is the teacher's reply (computed and glossary-written parts have none).
+        let samples = project.run(["samples", "list", "--db", project.db, "--json", "--limit", "1", "--leaf", "knowledge->*"])
         let first = try #require((try JSONSerialization.jsonObject(with: samples.output) as? [[String: Any]])?.first)
         let sample = project.run(["samples", "show", "\(first["id"] as? Int ?? 0)", "--db", project.db])
         #expect(sample.status == 0 && sample.outputText.contains("verdicts:") && sample.outputText.contains("teacher's reply:"),
@@ -99,13 +100,13 @@ struct GenerateCommandTests {
     func killAndResume(trial: Int) throws {
         // A budget that keeps the run going for several seconds, so the kill lands mid-run.
         let reference = try ProjectCopy()
-        #expect(reference.run(reference.generateArguments(budget: 36)).status == 0)
+        #expect(reference.run(reference.generateArguments(budget: 16)).status == 0)
         let expected = try reference.digest()
 
         let project = try ProjectCopy()
         let process = Process()
         process.executableURL = SynthlabBinary.url
-        process.arguments = project.generateArguments(budget: 36)
+        process.arguments = project.generateArguments(budget: 16)
         process.currentDirectoryURL = project.root
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -228,6 +228,36 @@ import Testing
         #expect(!DefinitionCheck.asksMeaning("What is the EBITDA of a company with operating income of $80 million?", alias: "ebitda"))
     }
 
+    /// Answers a 135M teacher wrote from the shipped glossary's definition (generation run, 2026-12-06).
+    @Test func anExplanationWrittenFromADefinitionSaysNothingElseBesideItsExamples() throws {
+        let shipped = try Glossary.load(from: TestPaths.repositoryRoot.appendingPathComponent("pipelines/glossary.yaml"))
+        func check(_ question: String, _ answer: String) throws -> Finding? {
+            let term = try #require(shipped.terms(namedIn: question).first?.term)
+            return DefinitionCheck(glossary: shipped, strictLeaves: [LeafGlob("*")]).verify(CandidateText(
+                leafPath: "explain", flow: .freeformSkill, question: question, answer: answer, context: nil, reference: term.definition))
+        }
+        let wrong = try check("What is the annual percentage yield? Explain it in plain words.", """
+            The annual percentage yield is the interest earned on an account, which is interest added to the account's balance.             It is calculated by multiplying the interest by the number of times interest is compounded. It is a way to calculate             how much money is made from a business's operations, but it does not take into account the money that is paid to keep the business running.
+            """)
+        #expect(wrong?.decision == .reject && wrong?.reason == "the explanation says what its reference definition does not")
+        #expect(try check("What is a liability? Keep it simple.",
+                          "A liability is an amount a company owes to someone else, such as a loan from a lender or a bill from a supplier.")?.decision == .accept)
+        #expect(try check("What is an asset? Explain it in plain words.", """
+            A simple explanation of what an asset is: An asset is something a company owns or controls that has value, such as cash, inventory, machines, or buildings.
+            """)?.decision == .accept)
+        // A worked example is the arithmetic check's, not held to the definition's words.
+        #expect(try check("What is a liability? Keep it simple.", """
+            A liability is an amount a company owes to someone else, such as a loan from a lender.             Example: a shop that borrows $5,000 and buys $2,000 of stock on credit has liabilities of $7,000.
+            """)?.decision == .accept)
+        // Without a reference (a question the teacher wrote) only the glossary's components are checked,
+        // which the wrong answer has: the reference is what catches it.
+        let unreferenced = DefinitionCheck(glossary: shipped, strictLeaves: [LeafGlob("*")]).verify(CandidateText(
+            leafPath: "explain", flow: .freeformSkill, question: "What is the annual percentage yield? Explain it in plain words.",
+            answer: "The annual percentage yield is the interest earned on an account in a year, including compound interest. It is calculated by multiplying the interest by the number of times interest is compounded.",
+            context: nil))
+        #expect(unreferenced?.decision == .accept)
+    }
+
     @Test func theShippedGlossaryLoads() throws {
         let glossary = try Glossary.load(from: TestPaths.repositoryRoot.appendingPathComponent("pipelines/glossary.yaml"))
         #expect(glossary.terms.count >= 100)

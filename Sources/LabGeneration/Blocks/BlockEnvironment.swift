@@ -13,6 +13,8 @@ public struct BlockEnvironment: Sendable {
     public var profiles: [LeafProfile]
     /// Per leaf path: its seeds and task as one text (what a candidate may legitimately repeat).
     public var leafTexts: [String: String]
+    /// Per leaf path: its seed questions, in the leaf's order.
+    public var seedQuestions: [String: [String]]
 
     public init(pipelinesRoot: URL, pipeline: Pipeline, leaves: [Leaf]) {
         self.pipelinesRoot = pipelinesRoot
@@ -30,6 +32,8 @@ public struct BlockEnvironment: Sendable {
             }
             return LeafProfile(path: leaf.relativePath, flow: flow, text: ([task] + examples).joined(separator: "\n"))
         }
+        seedQuestions = Dictionary(leaves.map { leaf in (leaf.relativePath, leaf.seeds.flatMap { $0.questionsAndAnswers.map(\.question) }) },
+                                   uniquingKeysWith: { first, _ in first })
         leafTexts = Dictionary(leaves.map { leaf in
             let seeds = leaf.seeds.flatMap { seed in [seed.context ?? ""] + seed.questionsAndAnswers.flatMap { [$0.question, $0.answer] } }
             return (leaf.relativePath, ([leaf.taskDescription ?? "", leaf.documentOutline ?? ""] + seeds).joined(separator: "\n"))

@@ -95,6 +95,11 @@ public enum BlockFactory {
             }
             return rules
         }
+        func loadGlossary() throws(GenerationError) -> Glossary {
+            do { return try Glossary.load(from: pipelinesRoot.appendingPathComponent(spec.options["glossary"] ?? "")) } catch {
+                throw fail("\(error)", "glossaries are relative to \(pipelinesRoot.path)")
+            }
+        }
         func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(GenerationError) -> Double {
             guard let text = spec.options[key] else { return value }
             guard let parsed = Double(text), range.contains(parsed) else {
@@ -109,6 +114,7 @@ public enum BlockFactory {
             return GenerateBlock(
                 spec: spec, parser: ReplyParser(rawValue: spec.options["parse"] ?? "") ?? .answer,
                 unlessAnswered: spec.options["unless_answered"] == "true",
+                unlessAsked: spec.options["unless_asked"] == "true", leaves: leaves,
                 count: Int(try number("n", default: 1, in: 1...64)),
                 parameters: SamplingParameters(
                     temperature: Float(try number("temperature", default: 0.7, in: 0...2)),
@@ -166,11 +172,7 @@ public enum BlockFactory {
                                               pairShare: try number("pair_share", default: 0.35, in: 0...1))
             return VerifierBlock(name: spec.name, version: ClaimGroundingCheck.version, verifier: checker, leaves: leaves)
         case .definitions:
-            let url = pipelinesRoot.appendingPathComponent(spec.options["glossary"] ?? "")
-            let glossary: Glossary
-            do { glossary = try Glossary.load(from: url) } catch {
-                throw fail("\(error)", "glossaries are relative to \(pipelinesRoot.path)")
-            }
+            let glossary = try loadGlossary()
             let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
         case .onLeaf:
@@ -184,6 +186,12 @@ public enum BlockFactory {
             let rules = try operationRules()
             return ComputedAnswerBlock(name: spec.name, rules: rules, tableLeaves: spec.listOption("tables").map(LeafGlob.init),
                                        required: spec.options["require"] == "true")
+        case .glossaryQuestion:
+            let glossary = try loadGlossary()
+            return GlossaryQuestionBlock(name: spec.name, glossary: glossary, leaves: leaves, count: Int(try number("n", default: 1, in: 1...16)),
+                                         seedQuestions: environment.seedQuestions)
+        case .variedQuestion:
+            return VariedQuestionBlock(name: spec.name, rules: try operationRules(), count: Int(try number("n", default: 1, in: 1...16)))
         case .consistency:
             guard let template = spec.template else { throw fail("needs a template", "template: templates/simple_freeform_answer.txt") }
             return ConsistencyBlock(

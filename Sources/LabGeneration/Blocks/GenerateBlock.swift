@@ -11,15 +11,20 @@ struct GenerateBlock: FlowBlock {
     let parser: ReplyParser
     /// Rows that already have an answer (computed, or taken from the passage) pass through.
     var unlessAnswered = false
+    /// Rows that already have a question (written from the glossary or a seed) pass through.
+    var unlessAsked = false
+    /// Leaves the block asks for; other leaves' rows pass through. Empty: every leaf.
+    var leaves: [LeafGlob] = []
     let count: Int
     let parameters: SamplingParameters
 
     var name: String { spec.name }
 
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
+        guard leaves.isEmpty || leaves.contains(where: { $0.matches(context.leafPath) }) else { return rows }
         var output: [Candidate] = []
         for row in rows {
-            guard !row.isRejected, !(unlessAnswered && row.columns["answer"] != nil) else {
+            guard !row.isRejected, !(unlessAnswered && row.columns["answer"] != nil), !(unlessAsked && row.columns["question"] != nil) else {
                 output.append(row)
                 continue
             }

@@ -28,7 +28,7 @@ extension Candidate {
     /// from their context (which an earlier block may have written).
     func text(in context: BlockContext) -> CandidateText {
         CandidateText(leafPath: context.leafPath, flow: context.flow, question: question, answer: answer,
-                      context: columns["chunk"] ?? columns["context"] ?? context.unit.context)
+                      context: columns["chunk"] ?? columns["context"] ?? context.unit.context, reference: columns["definition"])
     }
 }
 

@@ -40,16 +40,20 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case answerFirst = "answer_first"
     /// Writes the answer from the question's figures (arithmetic leaves) or the table's cell (table leaves), marked as computed.
     case computedAnswer = "computed_answer"
+    /// Writes questions about glossary terms the leaf's seeds don't ask, phrased like a seed question.
+    case glossaryQuestion = "glossary_question"
+    /// Writes questions that are a seed question with new figures, kept only when computable.
+    case variedQuestion = "varied_question"
 
     /// Whether the block writes a question or an answer (rather than judging one): `verify`, which
     /// checks candidates it is given, leaves these out.
-    public var writesCandidates: Bool { self == .generate || self == .answerFirst || self == .computedAnswer }
+    public var writesCandidates: Bool { [.generate, .answerFirst, .computedAnswer, .glossaryQuestion, .variedQuestion].contains(self) }
 
     /// Options the block accepts, with whether each is required.
     var options: [String: Bool] {
         switch self {
         case .generate: ["template": true, "parse": true, "n": false, "max_tokens": false, "temperature": false, "top_p": false, "stop": false,
-                         "unless_answered": false, "complete_with": false]
+                         "unless_answered": false, "unless_asked": false, "complete_with": false, "leaves": false]
         case .judge: ["template": true, "output": true, "scale": true, "max_tokens": false, "stop": false]
         case .filter: ["column": true, "operator": true, "value": true]
         case .dedup: ["threshold": false, "with_answer": false]
@@ -65,6 +69,8 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .onLeaf: ["margin": false, "question_words": false, "leaves": false]
         case .answerFirst: ["n": false, "min_words": false, "leaves": false]
         case .computedAnswer: ["operations": false, "tables": false, "require": false]
+        case .glossaryQuestion: ["glossary": true, "leaves": true, "n": false]
+        case .variedQuestion: ["operations": true, "n": false]
         case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,
                             "keep_majority": false, "leaves": false]
         }

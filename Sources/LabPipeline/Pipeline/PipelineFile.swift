@@ -152,11 +152,13 @@ public struct Pipeline: Sendable {
                 if kind == .judge, let output = options["output"] { columns.insert(output) }
                 if let parser = options["parse"].flatMap(ReplyParser.init(rawValue:)) { columns.formUnion(parser.columns) }
                 if kind == .answerFirst || kind == .computedAnswer { columns.insert("answer") }
+                if kind == .glossaryQuestion { columns.formUnion(["question", "term", "definition"]) }
+                if kind == .variedQuestion { columns.insert("question") }
                 specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,
                                        location: SourceLocation(path: shown, line: step.mark?.line ?? 0, column: step.mark?.column ?? 0)))
             }
-            if let first = specs.first, first.kind != .generate && first.kind != .answerFirst {
-                problem(steps.first, "order", "flow '\(flow)' must start with a generate or answer_first block", "put the generate block first")
+            if let first = specs.first, ![.generate, .answerFirst, .glossaryQuestion, .variedQuestion].contains(first.kind) {
+                problem(steps.first, "order", "flow '\(flow)' must start with a generate, answer_first, glossary_question or varied_question block", "put the generate block first")
             }
             flows[flow] = specs
         }

@@ -13,14 +13,18 @@ public struct Glossary: Sendable, Codable, Equatable {
         public var forbids: [String]?
         /// Numerator and denominator alternatives of a ratio term.
         public var ratio: [[String]]?
+        /// A plain, correct definition in the curator's words: the reference a teacher explains.
+        public var definition: String?
 
-        public init(term: String, aliases: [String], expansion: String? = nil, requires: [[String]], forbids: [String]? = nil, ratio: [[String]]? = nil) {
+        public init(term: String, aliases: [String], expansion: String? = nil, requires: [[String]], forbids: [String]? = nil, ratio: [[String]]? = nil,
+                    definition: String? = nil) {
             self.term = term
             self.aliases = aliases
             self.expansion = expansion
             self.requires = requires
             self.forbids = forbids
             self.ratio = ratio
+            self.definition = definition
         }
     }
 
@@ -193,7 +197,22 @@ public struct DefinitionCheck: CandidateVerifier {
         if let wrong = term.forbids?.first(where: answer.contains), !Self.isRefuted(wrong, in: answer) {
             return .reject("definition states a known wrong meaning", score: 0, threshold: 1, evidence: ["term": term.term, "matched": wrong])
         }
+        if let unsupported = beyondReference(candidate, term: term) { return unsupported }
         return .accept("definition has every required component", score: 1, threshold: 1, evidence: ["term": term.term])
+    }
+
+    /// An answer written from a reference definition (a glossary question's) may add worked
+    /// examples, which the arithmetic check verifies, but every other sentence must restate the
+    /// reference: a 135M teacher shown a right definition still appends wrong ones.
+    func beyondReference(_ candidate: CandidateText, term: Glossary.Term) -> Finding? {
+        guard let reference = candidate.reference, !reference.isEmpty else { return nil }
+        let prose = TextUnits.sentences(candidate.answer).filter { !$0.contains(where: \.isNumber) }.joined(separator: " ")
+        guard !prose.isEmpty else { return nil }
+        let restated = CandidateText(leafPath: candidate.leafPath, flow: .knowledge, question: candidate.question, answer: prose,
+                                     context: term.term + ". " + reference)
+        guard let finding = ClaimGroundingCheck().verify(restated), finding.decision == .reject else { return nil }
+        return .reject("the explanation says what its reference definition does not", score: finding.score, threshold: finding.threshold,
+                       evidence: finding.evidence.merging(["term": term.term]) { a, _ in a })
     }
 }
 

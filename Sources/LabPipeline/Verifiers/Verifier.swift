@@ -17,13 +17,17 @@ public struct CandidateText: Sendable {
     public var answer: String
     /// The passage, table or paragraph the answer must be grounded in (knowledge chunk, grounded context).
     public var context: String?
+    /// A curator's reference the answer was written from (the glossary definition a glossary
+    /// question's answer explains); what the answer says beyond its examples must be in it.
+    public var reference: String?
 
-    public init(leafPath: String, flow: FlowKind, question: String, answer: String, context: String?) {
+    public init(leafPath: String, flow: FlowKind, question: String, answer: String, context: String?, reference: String? = nil) {
         self.leafPath = leafPath
         self.flow = flow
         self.question = question
         self.answer = answer
         self.context = context
+        self.reference = reference
     }
 }
 
