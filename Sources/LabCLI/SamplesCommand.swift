@@ -42,7 +42,8 @@ struct SamplesCommand: AsyncParsableCommand {
             if json {
                 print(JSONText.encode(rows.map { row -> [String: Any] in
                     ["id": row.id, "run": row.runID, "leaf": row.leaf, "status": row.status, "question": row.question,
-                     "answer": row.answer, "rejected_by": row.rejectedBy as Any, "reason": row.reason as Any]
+                     "answer": row.answer, "rejected_by": row.rejectedBy as Any, "reason": row.reason as Any,
+                     "curator": row.curator?.rawValue as Any]
                 }))
                 return
             }
@@ -52,7 +53,8 @@ struct SamplesCommand: AsyncParsableCommand {
             }
             for row in rows {
                 let verdict = row.status == "accepted" ? "accepted" : "rejected by \(row.rejectedBy ?? "?"): \(row.reason ?? "")"
-                print("#\(row.id) [run \(row.runID)] \(row.leaf) — \(verdict)")
+                let curator = row.curator.map { " · curator: \($0 == .accept ? "accepted" : "rejected")" } ?? ""
+                print("#\(row.id) [run \(row.runID)] \(row.leaf) — \(verdict)\(curator)")
                 print("  Q: \(Self.oneLine(row.question, 160))")
                 print("  A: \(Self.oneLine(row.answer, 160))")
             }

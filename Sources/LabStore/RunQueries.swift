@@ -28,6 +28,8 @@ public struct SampleRow: Sendable, Hashable, Codable {
     /// The first rejecting filter and its reason, for rejected samples.
     public var rejectedBy: String?
     public var reason: String?
+    /// The newest curator decision, when a curator reviewed it.
+    public var curator: ReviewDecision?
 }
 
 /// An accepted sample with what a training row needs: its leaf's kind, its source chunk or
@@ -125,6 +127,8 @@ extension SampleStore {
     public func endRun(_ runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status.rawValue, Self.now(), runID])
+            // Refresh the planner's statistics where a run changed them a lot (SQLite's advice for long-lived stores).
+            try db.execute(sql: "PRAGMA optimize")
         }
     }
 
@@ -175,14 +179,16 @@ extension SampleStore {
         let sql = """
             SELECT s.id, s.run_id, l.taxonomy_path, s.status, s.question, s.answer,
                    (SELECT v.filter FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS rejected_by,
-                   (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason
+                   (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason,
+                   \(Self.curatorDecisionSQL) AS curator
             FROM samples s JOIN leaves l ON l.id = s.leaf_id \(whereClause) ORDER BY s.id LIMIT ?
             """
         let statementArguments = StatementArguments(arguments.map { $0.databaseValue })
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
                 SampleRow(id: row["id"], runID: row["run_id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"],
-                          answer: row["answer"], rejectedBy: row["rejected_by"], reason: row["reason"])
+                          answer: row["answer"], rejectedBy: row["rejected_by"], reason: row["reason"],
+                          curator: (row["curator"] as String?).flatMap(ReviewDecision.init(rawValue:)))
             }
         }
     }

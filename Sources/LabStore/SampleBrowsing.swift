@@ -239,7 +239,7 @@ extension SampleStore {
         try read { db in
             let leaves = try Row.fetchAll(db, sql: """
                 SELECT l.id, l.taxonomy_path, count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted
-                FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
+                FROM leaves l LEFT JOIN samples s ON s.run_id = l.run_id AND s.leaf_id = l.id WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
             let firsts = try Row.fetchAll(db, sql: """
                 SELECT s.leaf_id, s.rejected_by AS filter, count(*) AS n, min(s.id) AS first_seen

@@ -283,7 +283,7 @@ public final class SampleStore: Sendable {
                        coalesce(sum(NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse'
                                                 AND v.decision = 'reject') AND s.id IS NOT NULL), 0) AS parsed,
                        (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id AND u.failure IS NOT NULL) AS failed
-                FROM leaves l LEFT JOIN samples s ON s.leaf_id = l.id
+                FROM leaves l LEFT JOIN samples s ON s.run_id = l.run_id AND s.leaf_id = l.id
                 WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
             return try leaves.map { leaf in

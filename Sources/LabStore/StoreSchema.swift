@@ -229,6 +229,15 @@ enum StoreSchema {
                 CREATE INDEX samples_by_leaf_rejection ON samples (leaf_id, rejected_by);
                 """)
         }
+        // Browsing a big run in sample order without a sort (an index on run_id is ordered by rowid),
+        // score histograms from the index alone, and statistics so the planner picks them.
+        migrator.registerMigration("v7-browsing-indexes") { db in
+            try db.execute(sql: """
+                CREATE INDEX samples_by_run ON samples (run_id);
+                CREATE INDEX verdicts_scores ON verdicts (sample_id, filter, score, threshold);
+                ANALYZE;
+                """)
+        }
         return migrator
     }
 }

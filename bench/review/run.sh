@@ -11,8 +11,11 @@ SAMPLES=${SAMPLES:-100000}
 DB=${DB:-/tmp/review-bench.sqlite}
 REPEATS=${REPEATS:-20}
 
-swift build -c release --product synthlab >/dev/null
-swift build -c release --product review-bench-store >/dev/null
+log=$(mktemp)
+for product in synthlab review-bench-store; do
+  swift build -c release --product "$product" >"$log" 2>&1 || { cat "$log"; echo "error: the release build of $product failed" >&2; exit 1; }
+done
+rm -f "$log"
 have=$(sqlite3 "$DB" "SELECT count(*) FROM samples" 2>/dev/null || echo 0)
 if [ "$have" != "$SAMPLES" ]; then .build/release/review-bench-store --db "$DB" --samples "$SAMPLES"; fi
 
