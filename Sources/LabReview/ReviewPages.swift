@@ -109,7 +109,8 @@ struct ReviewPages: Sendable {
             "hasRows": !result.rows.isEmpty,
             "rows": result.rows.map { row -> [String: Any] in
                 Self.compact(["id": row.id, "leaf": Charts.shortLeaf(row.leaf), "status": row.status, "rejectedBy": row.rejectedBy ?? "",
-                 "reason": row.reason ?? "", "curator": row.curatorDecision?.rawValue ?? "", "edited": row.edited,
+                 "reason": row.reason ?? "", "curator": row.curatorDecision?.rawValue ?? "",
+                 "curatorLabel": row.curatorDecision.map(Self.pastTense) ?? "", "edited": row.edited,
                  "question": Self.clip(row.question, 400), "answer": Self.clip(row.answer, 600)])
             },
             "previousPage": page > 1 ? link(page: page - 1) : "",
@@ -128,6 +129,7 @@ struct ReviewPages: Sendable {
         let question = lineage.effectiveQuestion, answer = lineage.effectiveAnswer
         let context = Self.compact([
             "id": id, "runID": lineage.runID, "status": lineage.status, "curator": lineage.curatorDecision?.rawValue ?? "",
+            "curatorLabel": lineage.curatorDecision.map(Self.pastTense) ?? "",
             "leaf": lineage.leafPath, "document": lineage.documentPath ?? "", "teacher": lineage.teacher ?? "",
             "message": message ?? "", "question": question, "answer": answer,
             "answerHTML": HTMLText.highlighted(answer, spans: spans),
@@ -180,6 +182,8 @@ struct ReviewPages: Sendable {
         case .failure(let error): throw error
         }
     }
+
+    static func pastTense(_ decision: ReviewDecision) -> String { decision == .accept ? "accepted" : "rejected" }
 
     static func clip(_ text: String, _ limit: Int) -> String {
         text.count > limit ? String(text.prefix(limit)) + "…" : text

@@ -83,7 +83,7 @@ enum Templates {
             <td><a href="/samples/{{id}}">{{id}}</a></td>
             <td class="leaf">{{leaf}}</td>
             <td><span class="status status-{{status}}">{{status}}</span>{{#rejectedBy}}<div class="why"><b>{{rejectedBy}}</b>: {{reason}}</div>{{/rejectedBy}}</td>
-            <td>{{#curator}}<span class="decision decision-{{curator}}">{{curator}}</span>{{/curator}}{{#edited}} <span class="edited">edited</span>{{/edited}}</td>
+            <td>{{#curator}}<span class="decision decision-{{curator}}">{{curatorLabel}}</span>{{/curator}}{{#edited}} <span class="edited">edited</span>{{/edited}}</td>
             <td class="text">{{question}}</td>
             <td class="text">{{answer}}</td>
           </tr>
@@ -104,7 +104,7 @@ enum Templates {
     static let sample = """
         <nav class="crumbs"><a href="/">runs</a> › <a href="/runs/{{runID}}/samples">run {{runID}}</a> › sample {{id}}
           <span class="neighbours">{{#previous}}<a id="previous" rel="prev" href="/samples/{{previous}}">← {{previous}}</a>{{/previous}} {{#next}}<a id="next" rel="next" href="/samples/{{next}}">{{next}} →</a>{{/next}}</span></nav>
-        <h1>Sample {{id}} <span class="status status-{{status}}">{{status}} by the filters</span>{{#curator}} <span class="decision decision-{{curator}}">{{curator}} by a curator</span>{{/curator}}</h1>
+        <h1>Sample {{id}} <span class="status status-{{status}}">{{status}} by the filters</span>{{#curator}} <span class="decision decision-{{curator}}">{{curatorLabel}} by a curator</span>{{/curator}}</h1>
         <p class="leaf">{{leaf}}{{#document}} · document <code>{{document}}</code>{{/document}}{{#teacher}} · teacher <code>{{teacher}}</code>{{/teacher}}</p>
         {{#message}}<p class="message">{{message}}</p>{{/message}}
         <section class="pair">

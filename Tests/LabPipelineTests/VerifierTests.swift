@@ -116,6 +116,67 @@ import Testing
     }
 }
 
+/// Wrong samples the embedded teacher got accepted in a generation run (2026-12-06), each now
+/// caught by a narrow rule; and their right twins, which still pass.
+@Suite struct AcceptedJunk {
+    @Test func aSummaryThatAnnouncesItselfIsScaffoldingButTheSameQuestionIsFair() {
+        let check = LeakCheck(templates: [], leafTexts: [:])
+        let question = "What is the summary of this paragraph about Halvorsen Composites' first quarter release?"
+        #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: question,
+                                           answer: "The summary of this paragraph is: the company swung to a net loss.", context: nil))?.decision == .reject)
+        #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: question,
+                                           answer: "Halvorsen swung to a net loss of $38.2 million.", context: nil))?.decision == .accept)
+    }
+
+    @Test func everyUnitTheQuestionNamesMustBeAnswered() {
+        let question = "The central bank raised its policy rate from 4.25% to 4.50%. Describe the change in percentage points, basis points and percent."
+        let partial = AnswersQuestionCheck().verify(CandidateText(leafPath: "p", flow: .freeformSkill, question: question,
+            answer: "1. Percentage points: 4.5% - 4.25% = 0.25 percentage points. 2. Relative change: 0.25 / 4.25 x 100 = 5.88%. The rate rose 0.25 percentage points, or 5.9%.", context: nil))
+        #expect(partial?.reason == "answer leaves out a unit the question asks for" && partial?.evidence["unit"] == "basis point")
+        let whole = AnswersQuestionCheck().verify(CandidateText(leafPath: "p", flow: .freeformSkill, question: question,
+            answer: "The rate rose 0.25 percentage points (25 basis points), a 5.9% increase relative to 4.25%.", context: nil))
+        #expect(whole?.decision == .accept)
+    }
+
+    @Test func spuriousDecimalsAreAnArtefact() {
+        #expect(AnswersQuestionCheck.spuriousPrecision(in: "The company grew from $48.000000 to $55.000000.") == "48.000000")
+        #expect(AnswersQuestionCheck.spuriousPrecision(in: "Ratio: 1.9 / 2.4 = 0.7917, or 12,500.5 and 3.1400 and 1.0000") == "1.0000")
+        #expect(AnswersQuestionCheck.spuriousPrecision(in: "Ratio: 1.9 / 2.4 = 0.7917; 2026; 1,204.25 and 4.50%") == nil)
+    }
+
+    @Test func aCAGRQuestionAboutACumulativeTotalIsIllPosed() {
+        let check = ArithmeticCheck(rules: [(glob: LeafGlob("*/cagr"), operations: [.cagr])])
+        let finding = check.verify(CandidateText(leafPath: "a/cagr", flow: .freeformSkill,
+            question: "A company with revenue of $600 million wants to reach a cumulative revenue of $1 billion in six years. What CAGR does it need?",
+            answer: "1. Ratio: 1,000 / 600 = 1.6667. 2. Root: 1.6667^(1/6) = 1.0889. The CAGR is about 8.9%.", context: nil))
+        #expect(finding?.reason == "question is ill-posed: a growth rate needs two values, not a cumulative total")
+    }
+
+    @Test func aTableCellAnswersOnlyTheSpanItsColumnCovers() {
+        #expect(NumberSupportCheck.spanMismatch(question: "What is Redfern Freight's monthly capital expenditures in 2024?", column: "Six months ended Jun 30, 2024") == "monthly")
+        #expect(NumberSupportCheck.spanMismatch(question: "What were quarterly net sales?", column: "Fiscal 2025") == "quarterly")
+        #expect(NumberSupportCheck.spanMismatch(question: "What were annual net sales?", column: "Three months ended Sep 30, 2025") == "annual")
+        #expect(NumberSupportCheck.spanMismatch(question: "What were quarterly net sales?", column: "Three months ended Sep 30, 2025") == nil)
+        #expect(NumberSupportCheck.spanMismatch(question: "What were capital expenditures in the first half of 2024?", column: "Six months ended Jun 30, 2024") == nil)
+    }
+
+    @Test func aQuestionThatRestatesItsLiftedAnswerIsNotAQuestionItAnswers() {
+        let context = """
+            A typical call has two parts:
+
+            1. **Prepared remarks.** The chief executive officer discusses strategy and the highlights of the
+               quarter, and the chief financial officer walks through the financial results and the guidance.
+            """
+        let answer = "The chief executive officer discusses strategy and the highlights of the quarter, and the chief financial officer walks through the financial results and the guidance."
+        let restated = AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge,
+            question: "What is the Chief Executive Officer discussing strategy and the highlights of the quarter?", answer: answer, context: context))
+        #expect(restated?.reason == "the question restates its answer", "\(String(describing: restated))")
+        let fair = AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge,
+            question: "Who speaks in the prepared remarks of an earnings call, and what does each cover?", answer: answer, context: context))
+        #expect(fair?.reason != "the question restates its answer")
+    }
+}
+
 @Suite struct Leaks {
     let check = LeakCheck(templates: ["Task: {{ task_description }}\nWrite one new, different question for this task. Reply with the question only."],
                           leafTexts: [:])

@@ -19,13 +19,13 @@ rm -f "$log"
 have=$(sqlite3 "$DB" "SELECT count(*) FROM samples" 2>/dev/null || echo 0)
 if [ "$have" != "$SAMPLES" ]; then .build/release/review-bench-store --db "$DB" --samples "$SAMPLES"; fi
 
-out=$(mktemp)
-.build/release/synthlab review --db "$DB" --port 0 >"$out" 2>/dev/null &
+out=$(mktemp); err=$(mktemp)
+.build/release/synthlab review --db "$DB" --port 0 >"$out" 2>"$err" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
+trap 'kill $server 2>/dev/null; rm -f "$out" "$err"' EXIT
+for _ in $(seq 300); do [ -s "$out" ] && break; kill -0 $server 2>/dev/null || break; sleep 0.1; done
 base=$(head -1 "$out" | sed 's#/$##')
-[ -n "$base" ] || { echo "error: the review server did not start" >&2; exit 1; }
+[ -n "$base" ] || { cat "$err" >&2; echo "error: the review server did not start" >&2; exit 1; }
 
 leaf=$(sqlite3 "$DB" "SELECT taxonomy_path FROM leaves ORDER BY id LIMIT 1" | python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.stdin.read().strip()))')
 middle=$(( SAMPLES / 2 ))

@@ -31,6 +31,26 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         "year", "annual", "growth", "compound", "summarize", "summarise", "summary", "paragraph", "table",
     ]
 
+    /// A number with four or more decimals that end in three zeros ("48.000000", "1.50000").
+    static func spuriousPrecision(in text: String) -> String? {
+        let characters = Array(text)
+        var index = 0
+        while index < characters.count {
+            guard characters[index].isNumber else { index += 1; continue }
+            var end = index
+            while end < characters.count && (characters[end].isNumber || characters[end] == ",") { end += 1 }
+            if end + 1 < characters.count && characters[end] == "." && characters[end + 1].isNumber {
+                var decimalsEnd = end + 1
+                while decimalsEnd < characters.count && characters[decimalsEnd].isNumber { decimalsEnd += 1 }
+                let decimals = String(characters[(end + 1)..<decimalsEnd])
+                if decimals.count >= 4 && decimals.hasSuffix("000") { return String(characters[index..<decimalsEnd]) }
+                end = decimalsEnd
+            }
+            index = end
+        }
+        return nil
+    }
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         let answer = candidate.answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else { return .reject("empty answer") }
@@ -77,6 +97,26 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         if lifted, [", and what", " and what ", ", and how", " and how ", ", and why", " and why ", ", and which", " and which "].contains(where: loweredQuestion.contains),
            TextUnits.sentences(answer).count == 1 {
             return .reject("answer covers one of two questions", evidence: [:])
+        }
+        // Units the question asks for by name must each be in the answer ("in percentage points,
+        // basis points and percent" answered without basis points answers two thirds of it).
+        for unit in ["basis point", "percentage point"] where loweredQuestion.contains(unit) && !answer.lowercased().contains(unit) {
+            return .reject("answer leaves out a unit the question asks for", evidence: ["unit": unit])
+        }
+        // A figure written with spurious decimals ("$48.000000") is a small teacher's artefact, not data.
+        for text in [candidate.question, answer] {
+            if let figure = Self.spuriousPrecision(in: text) {
+                return .reject("a figure is written with spurious decimals", evidence: ["figure": figure])
+            }
+        }
+        // A question that restates most of its lifted answer ("What is the CEO discussing strategy and the
+        // highlights of the quarter?") is the answer turned around, not a question it answers.
+        if lifted {
+            let restated = answerStems.intersection(questionStems)
+            if restated.count >= 6 && Double(restated.count) / Double(max(1, answerStems.count)) >= 0.5 {
+                return .reject("the question restates its answer", score: Double(restated.count) / Double(answerStems.count), threshold: 0.5,
+                               evidence: ["shared_words": restated.sorted().prefix(8).joined(separator: " ")])
+            }
         }
         let lowered = (TextUnits.sentences(answer).first ?? answer).lowercased()
         if let refusal = Self.refusals.first(where: lowered.contains), candidate.flow != .groundedSkill {

@@ -109,6 +109,10 @@ public struct ArithmeticCheck: CandidateVerifier {
         guard !operations.isEmpty else {
             return steps.isEmpty ? nil : .accept("worked steps hold", score: 1, threshold: 1, evidence: ["steps_checked": String(steps.count)])
         }
+        // A growth rate joins two values at two dates; a cumulative total over the years is not one of them.
+        if operations.contains(.cagr), let word = ["cumulative", "in total over", "combined over", "sum of"].first(where: candidate.question.lowercased().contains) {
+            return .reject("question is ill-posed: a growth rate needs two values, not a cumulative total", score: 0, threshold: 1, evidence: ["matched": word])
+        }
         let problem = QuestionFigures(candidate.question)
         let results = problem.results(of: operations)
         guard !results.isEmpty else {

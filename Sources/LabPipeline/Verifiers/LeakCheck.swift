@@ -39,6 +39,10 @@ public struct LeakCheck: CandidateVerifier {
         "{{", "}}", "numeric example:", "common misunderstanding:", "plain explanation:", "\\text", "\\cdot", "\\frac", "\\rightarrow",
         "\\times", "$\\", "\\%", "the answer is:", "the answer to this question", "the answer to the question",
     ]
+    /// An answer that announces itself restates the request ("The summary of this paragraph is: …");
+    /// the same words are a fair question.
+    static let answerFragments = ["the summary of this paragraph", "the summary of the paragraph", "a summary of this paragraph is",
+                                  "this paragraph summarizes"]
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         for (part, text) in [("question", candidate.question), ("answer", candidate.answer)] {
@@ -53,7 +57,7 @@ public struct LeakCheck: CandidateVerifier {
                     return .reject("role label in the \(part)", score: 1, threshold: 0, evidence: ["part": part, "matched": label])
                 }
             }
-            if let fragment = Self.fragments.first(where: lowered.contains) {
+            if let fragment = Self.fragments.first(where: lowered.contains) ?? (part == "answer" ? Self.answerFragments.first(where: lowered.contains) : nil) {
                 return .reject("template fragment in the \(part)", score: 1, threshold: 0, evidence: ["part": part, "matched": fragment])
             }
         }

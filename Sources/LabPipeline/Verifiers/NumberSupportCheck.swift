@@ -61,6 +61,26 @@ public struct NumberSupportCheck: CandidateVerifier {
                        evidence: total == 0 ? [:] : ["figures": answerFigures.filter { $0.kind != .label }.map(\.text).joined(separator: " | ")])
     }
 
+    /// "monthly", "quarterly" or "annual" in the question where the column covers another span
+    /// ("six months ended Jun 30"): the cell answers a different question.
+    static func spanMismatch(question: String, column: String) -> String? {
+        let asked = question.lowercased(), header = column.lowercased()
+        let multiMonth = ["two months", "three months", "six months", "nine months", "twelve months", "3 months", "6 months", "9 months", "12 months"]
+        let quarterSpan = ["three months", "3 months", "quarter", "q1", "q2", "q3", "q4"]
+        let yearSpan = ["year", "fiscal", "fy", "twelve months", "12 months", "dec 31", "december 31"]
+        if ["monthly", "per month", "each month", "a month"].contains(where: asked.contains), multiMonth.contains(where: header.contains) || yearSpan.contains(where: header.contains) {
+            return "monthly"
+        }
+        if ["quarterly", "per quarter", "each quarter"].contains(where: asked.contains), !quarterSpan.contains(where: header.contains) {
+            return "quarterly"
+        }
+        if ["annual ", "annually", "yearly", "per year", "each year"].contains(where: asked.contains),
+           ["three months", "six months", "nine months", "3 months", "6 months", "9 months", "quarter"].contains(where: header.contains) {
+            return "annual"
+        }
+        return nil
+    }
+
     /// A value of the answer that is a cell of another period than the one the question or answer
     /// names ("sold 2,301.2 in 2025" where 2,301.2 is the 2024 column).
     func otherPeriodCell(_ candidate: CandidateText, table: MarkdownTable, answerFigures: [Figure]) -> Finding? {
@@ -98,6 +118,10 @@ public struct NumberSupportCheck: CandidateVerifier {
                            evidence: ["row": row.label, "columns": table.columns.joined(separator: " | ")])
         }
         let column = periodInQuestion ?? (table.columns.count == 1 ? 0 : nil) ?? table.column(namedIn: candidate.answer)
+        if let column, column < table.columns.count, let mismatch = Self.spanMismatch(question: candidate.question, column: table.columns[column]) {
+            return .reject("the question asks for another span of time than the column covers", score: 0, threshold: 1,
+                           evidence: ["asked": mismatch, "column": table.columns[column]])
+        }
         let quantities = answerFigures.filter(\.isQuantity)
         var evidence = ["row": row.label]
         let targets: [Int] = column.map { [$0] } ?? Array(row.cells.indices)
