@@ -160,6 +160,23 @@ import Testing
         #expect(NumberSupportCheck.spanMismatch(question: "What were capital expenditures in the first half of 2024?", column: "Six months ended Jun 30, 2024") == nil)
     }
 
+    @Test func aQuestionForALiftedSentenceUsesOnlyWhatTheSentenceSays() {
+        let itemContext = "Item 8 contains the audited financial statements, followed by the notes. Item 9A covers controls and procedures."
+        let itemAnswer = "Item 8 contains the audited financial statements, followed by the notes."
+        func check(_ question: String, _ answer: String, _ context: String) -> Finding? {
+            AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge, question: question, answer: answer, context: context))
+        }
+        #expect(check("What is the item 9 in the item 8?", itemAnswer, itemContext)?.reason == "the question names a figure its answer does not")
+        #expect(check("What does Item 8 of a Form 10-K contain?", itemAnswer, itemContext)?.decision == .accept)
+
+        let cashContext = "Free cash flow is usually defined as net cash provided by operating activities minus capital expenditures, but definitions differ between companies."
+        let cashAnswer = cashContext
+        #expect(check("What are the differences between free cash flow and cash flow from assets?", cashAnswer, cashContext)?.reason
+                == "the answer leaves out one side of the comparison")
+        let bothContext = "Gross margin is gross profit over revenue, while operating margin is operating income over revenue."
+        #expect(check("What is the difference between gross margin and operating margin?", bothContext, bothContext)?.decision == .accept)
+    }
+
     @Test func aQuestionThatRestatesItsLiftedAnswerIsNotAQuestionItAnswers() {
         let context = """
             A typical call has two parts:

@@ -154,6 +154,31 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         // question about something else shares few of the question's words. Grounded answers may
         // answer elliptically ("$955.1 million at Dec 31"); the claims and numbers checks tie them
         // to the context. A freeform answer must name its subject.
+        // A question written for a lifted sentence may only use that sentence's figures: "What is
+        // item 9 in item 8?" about a sentence on item 8 asks about something the answer never says.
+        if lifted {
+            // Numbers standing as words ("item 9", "$4.2", "12%"); names such as "10-K" are words.
+            let numbers: (String) -> Set<String> = { text in
+                Set(text.split(whereSeparator: \.isWhitespace).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "$%.,;:?!()\"'")) }
+                    .filter { token in !token.isEmpty && token.allSatisfy { $0.isNumber || $0 == "." || $0 == "," } })
+            }
+            if let missing = numbers(candidate.question).subtracting(numbers(answer)).sorted().first {
+                return .reject("the question names a figure its answer does not", evidence: ["figure": missing])
+            }
+        }
+        // "The difference between A and B" needs both A and B in the answer.
+        if lifted, let range = loweredQuestion.range(of: "between ") {
+            let sides = loweredQuestion[range.upperBound...].components(separatedBy: " and ")
+            if sides.count == 2 {
+                for side in sides {
+                    let stems = Set(TextUnits.contentStems(side))
+                    let absent = stems.filter { stem in !answerStems.contains { $0 == stem || ($0.count >= 4 && stem.count >= 4 && ($0.hasPrefix(stem) || stem.hasPrefix($0))) } }
+                    if !absent.isEmpty {
+                        return .reject("the answer leaves out one side of the comparison", evidence: ["side": side.trimmingCharacters(in: .punctuationCharacters.union(.whitespaces))])
+                    }
+                }
+            }
+        }
         // A lifted sentence must visibly be about the question's subject.
         // A question about a difference needs an answer that draws one.
         if lifted, ["difference between", "differ", "compare", "versus", " vs"].contains(where: loweredQuestion.contains),
