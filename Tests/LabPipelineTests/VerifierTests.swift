@@ -323,6 +323,11 @@ import Testing
         #expect(try check("What is an asset? Explain it in plain words.", """
             A simple explanation of what an asset is: An asset is something a company owns or controls that has value, such as cash, inventory, machines, or buildings.
             """)?.decision == .accept)
+        // A sentence with one figure computes nothing: it is held to the definition like prose.
+        #expect(try check("What is return on assets?", """
+            A return on assets is net income divided by total assets, in percent. \
+            Example: a return on assets of 5% means the shares will double in price next year.
+            """)?.decision == .reject)
         // A worked example is the arithmetic check's, not held to the definition's words.
         #expect(try check("What is a liability? Keep it simple.", """
             A liability is an amount a company owes to someone else, such as a loan from a lender.             Example: a shop that borrows $5,000 and buys $2,000 of stock on credit has liabilities of $7,000.

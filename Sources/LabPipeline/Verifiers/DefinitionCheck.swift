@@ -206,7 +206,13 @@ public struct DefinitionCheck: CandidateVerifier {
     /// reference: a 135M teacher shown a right definition still appends wrong ones.
     func beyondReference(_ candidate: CandidateText, term: Glossary.Term) -> Finding? {
         guard let reference = candidate.reference, !reference.isEmpty else { return nil }
-        let prose = TextUnits.sentences(candidate.answer).filter { !$0.contains(where: \.isNumber) }.joined(separator: " ")
+        // A worked example computes with at least two different figures (the arithmetic check
+        // verifies it); a sentence that only repeats one figure ("100% return on assets earns 100%,
+        // which is 100% of its profits") is prose and is held to the reference like any other.
+        func isExample(_ sentence: String) -> Bool {
+            sentence.contains("=") || Set(FigureScanner.quantities(in: sentence).map(\.value)).count >= 2
+        }
+        let prose = TextUnits.sentences(candidate.answer).filter { !isExample($0) }.joined(separator: " ")
         guard !prose.isEmpty else { return nil }
         let restated = CandidateText(leafPath: candidate.leafPath, flow: .knowledge, question: candidate.question, answer: prose,
                                      context: term.term + ". " + reference)
