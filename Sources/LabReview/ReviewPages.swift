@@ -109,8 +109,8 @@ struct ReviewPages: Sendable {
             "hasRows": !result.rows.isEmpty,
             "rows": result.rows.map { row -> [String: Any] in
                 Self.compact(["id": row.id, "leaf": Charts.shortLeaf(row.leaf), "status": row.status, "rejectedBy": row.rejectedBy ?? "",
-                 "reason": row.reason ?? "", "curator": row.curatorDecision?.rawValue ?? "",
-                 "curatorLabel": row.curatorDecision.map(Self.pastTense) ?? "", "edited": row.edited,
+                 "reason": row.reason ?? "", "curator": row.curator?.rawValue ?? "",
+                 "curatorLabel": row.curator.map(Self.pastTense) ?? "", "edited": row.edited,
                  "question": Self.clip(row.question, 400), "answer": Self.clip(row.answer, 600)])
             },
             "previousPage": page > 1 ? link(page: page - 1) : "",

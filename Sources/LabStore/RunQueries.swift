@@ -17,7 +17,7 @@ public struct StoredLeafState: Sendable, Hashable {
     public var accepted: Int
 }
 
-/// A sample as listed by `synthlab samples list`.
+/// A sample as listed by `synthlab samples list` and the review page's table.
 public struct SampleRow: Sendable, Hashable, Codable {
     public var id: Int64
     public var runID: Int64
@@ -30,6 +30,8 @@ public struct SampleRow: Sendable, Hashable, Codable {
     public var reason: String?
     /// The newest curator decision, when a curator reviewed it.
     public var curator: ReviewDecision?
+    /// Whether a curator wrote a revision (the question and answer above are then the revision).
+    public var edited = false
 }
 
 /// An accepted sample with what a training row needs: its leaf's kind, its source chunk or

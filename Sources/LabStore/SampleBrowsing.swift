@@ -35,22 +35,9 @@ public struct SampleQuery: Sendable, Hashable {
     }
 }
 
-/// One row of the review table.
-public struct SampleListing: Sendable, Hashable {
-    public var id: Int64
-    public var leaf: String
-    public var status: String
-    public var question: String
-    public var answer: String
-    public var rejectedBy: String?
-    public var reason: String?
-    public var curatorDecision: ReviewDecision?
-    public var edited: Bool
-}
-
 /// A page of the review table and how many samples match in all.
 public struct SamplePage: Sendable, Hashable {
-    public var rows: [SampleListing]
+    public var rows: [SampleRow]
     public var total: Int
 }
 
@@ -127,7 +114,7 @@ extension SampleStore {
                 """, arguments: arguments)
             guard !ids.isEmpty else { return SamplePage(rows: [], total: total) }
             let rows = try Row.fetchAll(db, sql: """
-                SELECT s.id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
+                SELECT s.id, s.run_id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
                        s.rejected_by,
                        (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason,
                        \(Self.curatorDecisionSQL) AS curator,
@@ -136,9 +123,9 @@ extension SampleStore {
                 WHERE s.id IN (\(ids.map(String.init).joined(separator: ","))) ORDER BY s.id
                 """)
             return SamplePage(rows: rows.map { row in
-                SampleListing(id: row["id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"], answer: row["answer"],
-                              rejectedBy: row["rejected_by"], reason: row["reason"],
-                              curatorDecision: (row["curator"] as String?).flatMap(ReviewDecision.init(rawValue:)), edited: row["edited"])
+                SampleRow(id: row["id"], runID: row["run_id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"],
+                          answer: row["answer"], rejectedBy: row["rejected_by"], reason: row["reason"],
+                          curator: (row["curator"] as String?).flatMap(ReviewDecision.init(rawValue:)), edited: row["edited"])
             }, total: total)
         }
     }
