@@ -62,6 +62,10 @@ struct ReviewCommand: AsyncParsableCommand {
             throw CLIError("refusing to serve the review page on \(host) without an access token",
                            hint: "set one: REVIEW_TOKEN=… synthlab review --host \(host) --token-env REVIEW_TOKEN (or keep the default 127.0.0.1)")
         }
+        // Reviewing never starts a store: a missing file is a wrong folder or --db, not an empty store.
+        if !FileManager.default.fileExists(atPath: store.url.path) {
+            throw CLIError("no database at \(store.db)", hint: "run `synthlab generate` first, or pass the right file with --db")
+        }
         let store = try store.open(readOnly: readOnly)
         let name = reviewer ?? Self.osUser()
         let server: ReviewServer
@@ -86,13 +90,13 @@ struct ReviewCommand: AsyncParsableCommand {
         let store = try store.open(readOnly: true)
         let runID = try run.map { try $0.resolve(in: store) }
         let lines = LabelExport.lines(try store.reviewedSamples(runID: runID))
+        if lines.isEmpty { throw CLIError("no reviewed samples\(runID.map { " in run \($0)" } ?? "")", hint: "review some with `synthlab review` first") }
         do {
             try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw CLIError("could not write \(path): \(error.localizedDescription)", hint: "check the folder exists and has space")
         }
         StandardError.write("synthlab: wrote \(lines.count) labelled samples to \(path)\n")
-        if lines.isEmpty { throw CLIError("no reviewed samples\(runID.map { " in run \($0)" } ?? "")", hint: "review some with `synthlab review` first") }
     }
 
     static func osUser() -> String {

@@ -293,6 +293,13 @@ struct ReviewCommandTests {
         let store = try await ReviewedStore()
         let refused = SynthlabBinary.run(["review", "--db", store.db, "--host", "0.0.0.0", "--port", "0"])
         #expect(refused.status != 0 && refused.errorText.contains("without an access token"))
+        let missing = SynthlabBinary.run(["review", "--db", store.folder.appendingPathComponent("absent.sqlite").path, "--port", "0"])
+        #expect(missing.status != 0 && missing.errorText.contains("no database at"))
+        #expect(!FileManager.default.fileExists(atPath: store.folder.appendingPathComponent("absent.sqlite").path), "review creates no store")
+        let noLabels = store.folder.appendingPathComponent("none.jsonl").path
+        let nothingReviewed = SynthlabBinary.run(["review", "--db", store.db, "--export-labels", noLabels])
+        #expect(nothingReviewed.status != 0 && nothingReviewed.errorText.contains("no reviewed samples"))
+        #expect(!FileManager.default.fileExists(atPath: noLabels), "no empty file is left behind")
         let unset = SynthlabBinary.run(["review", "--db", store.db, "--host", "0.0.0.0", "--token-env", "SYNTHLAB_REVIEW_UNSET_TOKEN"])
         #expect(unset.status != 0 && unset.errorText.contains("$SYNTHLAB_REVIEW_UNSET_TOKEN is not set"))
 
