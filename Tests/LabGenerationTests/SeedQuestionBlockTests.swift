@@ -156,3 +156,25 @@ enum ShippedFreeformFlow {
         #expect(ShippedFreeformFlow.leafPlan("reasoning/unit_scaling").candidatesPerUnit == 3)
     }
 }
+
+@Suite struct DefinitionQuestions {
+    @Test(arguments: [
+        ("Guidance is usually a range, such as revenue of $425 million to $435 million for the next quarter.", "What is guidance?"),
+        ("Non-GAAP measures are the company's own adjusted versions of GAAP figures.", "What are non-GAAP measures?"),
+        ("A Form 10-K is the annual report a US public company files with the SEC.", "What is a Form 10-K?"),
+        ("EBITDA means earnings before interest, taxes, depreciation and amortization.", "What does EBITDA mean?"),
+        ("Return on assets (ROA) = net income / total assets.", "How is return on assets (ROA) calculated?"),
+    ])
+    func aSentenceThatSaysWhatItsSubjectIsGetsThatQuestion(sentence: String, question: String) {
+        #expect(AnswerFirstBlock.definitionQuestion(for: sentence) == question)
+    }
+
+    @Test(arguments: [
+        "A Form 10-Q is organised in two Parts, with financial statements first.",
+        "All Form 10-K filings are public and can be read free of charge on EDGAR.",
+        "Revenue grew 9% in the quarter as demand for devices recovered.",
+    ])
+    func otherSentencesAreLeftToTheTeacher(sentence: String) {
+        #expect(AnswerFirstBlock.definitionQuestion(for: sentence) == nil)
+    }
+}

@@ -192,6 +192,63 @@ import Testing
             question: "Who speaks in the prepared remarks of an earnings call, and what does each cover?", answer: answer, context: context))
         #expect(fair?.reason != "the question restates its answer")
     }
+
+    // The real accepted samples of a `make run` (seed 42), each with a fair twin that still passes.
+    @Test func aLiftedDefinitionDoesNotAnswerANarrowerQuestion() {
+        let context = """
+            Guidance is usually a range, such as revenue of $425 million to $435 million for the next quarter, and may cover \
+            revenue, operating margin, EPS, free cash flow or capital expenditures. Companies update guidance each quarter.
+            """
+        let answer = "Guidance is usually a range, such as revenue of $425 million to $435 million for the next quarter, and may cover revenue, operating margin, EPS, free cash flow or capital expenditures."
+        let narrower = AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge,
+            question: "What is the range of the next quarter's guidance?", answer: answer, context: context))
+        #expect(narrower?.reason == "the question asks more than the answer's sentence says", "\(String(describing: narrower))")
+        for fair in ["What is guidance?", "What does guidance usually cover?"] {
+            let finding = AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge, question: fair, answer: answer, context: context))
+            #expect(finding?.decision == .accept, "\(fair): \(String(describing: finding))")
+        }
+        let filings = "All Form 10-K filings are public and can be read free of charge on EDGAR, the SEC's electronic filing system."
+        let oblique = AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge,
+            question: "What kind of things can be read from a Form 10-K filings?", answer: filings, context: filings + " A 10-K has four parts."))
+        #expect(oblique?.decision == .reject)
+    }
+
+    @Test func anAnswerThatIntroducesItselfIsScaffolding() {
+        let check = LeakCheck(templates: [], leafTexts: [:])
+        let question = "What is an asset? Explain it in plain words."
+        let announced = check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: question,
+            answer: "A simple explanation of what an asset is: An asset is something a company owns or controls that has value.", context: nil))
+        #expect(announced?.reason == "the answer announces itself")
+        for fair in ["An asset is something a company owns or controls that has value, such as cash or machines.",
+                     "Short answer: an asset is something a company owns that has value."] {
+            #expect(check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: question, answer: fair, context: nil))?.decision == .accept)
+        }
+    }
+
+    @Test func aSummaryMayNotBindAFigureToAnotherMeasure() {
+        let context = """
+            Oakridge Instruments, Inc. today reported revenue of $842.7 million for the second quarter of
+            fiscal 2026, an increase of 9.4% from $770.3 million in the second quarter of fiscal 2025. GAAP
+            net income was $96.1 million, or $1.18 per diluted share, compared with $81.5 million, or $0.99
+            per diluted share, a year ago. Non-GAAP diluted earnings per share were $1.46, compared with
+            $1.27 in the prior-year quarter.
+            """
+        let question = "Summarise this paragraph from Oakridge Instruments' earnings release in one or two sentences."
+        let misbound = NumberSupportCheck().verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: question,
+            answer: "GAAP net income was $96.1 million, or $1.18 per diluted share. Non-GAAP diluted earnings per share were $1.46, or $0.99 per diluted share, a year ago.",
+            context: context))
+        #expect(misbound?.reason == "two figures the answer pairs are not paired in the context", "\(String(describing: misbound))")
+        #expect(misbound?.evidence["pair"] == "$1.46 | $0.99")
+        let fair = NumberSupportCheck().verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: question,
+            answer: "Revenue rose 9.4% to $842.7 million from $770.3 million; GAAP EPS was $1.18 against $0.99 and non-GAAP EPS $1.46 compared with $1.27.",
+            context: context))
+        #expect(fair?.decision == .accept, "\(String(describing: fair))")
+    }
+
+    @Test func aQuotedQuestionCutAtItsMarkLosesItsOpeningQuote() {
+        #expect(ReplyParser.question.parse("\"What is the format of the Form 10-Q report?\" is a good question.")?["question"] == "What is the format of the Form 10-Q report?")
+        #expect(ReplyParser.question.parse("\"What is a 'material weakness'?")?["question"] == "\"What is a 'material weakness'?")
+    }
 }
 
 @Suite struct Leaks {

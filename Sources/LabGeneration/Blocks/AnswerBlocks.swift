@@ -14,6 +14,10 @@ struct AnswerFirstBlock: FlowBlock {
     let count: Int
     let minimumWords: Int
     let leaves: [LeafGlob]
+    /// With `ask_defined`, a sentence that says what its subject is ("Guidance is a range …")
+    /// gets the question "What is guidance?" written by this block, so the teacher only writes
+    /// questions for the other sentences.
+    var asksDefined = false
 
     static let version = "1"
 
@@ -40,9 +44,15 @@ struct AnswerFirstBlock: FlowBlock {
             for index in order.prefix(count) {
                 var candidate = row
                 candidate.columns["answer"] = sentences[index]
+                var evidence = ["answer_source": "passage", "sentence": String(index)]
+                if asksDefined, let question = Self.definitionQuestion(for: sentences[index]) {
+                    candidate.columns["question"] = question
+                    evidence["question_source"] = "the sentence's subject"
+                }
                 candidate.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .accept,
-                                                  reason: "answer is a sentence of the passage",
-                                                  evidence: GenerateBlock.json(["answer_source": "passage", "sentence": String(index)])))
+                                                  reason: evidence["question_source"] == nil ? "answer is a sentence of the passage"
+                                                      : "answer is a sentence of the passage; the question asks what its subject is",
+                                                  evidence: GenerateBlock.json(evidence)))
                 output.append(candidate)
             }
         }
@@ -58,6 +68,42 @@ struct AnswerFirstBlock: FlowBlock {
             // the verifiers can check that it does.
             guard TextUnits.definedSubject(flat) != nil else { return nil }
             return flat
+        }
+    }
+
+    /// "What is guidance?" for "Guidance is usually a range, such as …": only for a sentence whose
+    /// subject is followed by "is"/"are" and a noun phrase (an article, maybe after an adverb), by
+    /// "means" or by "=" — the shapes where the sentence answers "what is it". "A Form 10-Q is
+    /// organised in two Parts" or "All filings are public" get no question here.
+    static func definitionQuestion(for sentence: String) -> String? {
+        guard let cut = [" is ", " are ", " means ", " = "].compactMap({ sentence.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound })
+        else { return nil }
+        let subject = String(sentence[..<cut.lowerBound])
+        guard TextUnits.isNamedSubject(subject) else { return nil }
+        let rest = sentence[cut.lowerBound...].split(separator: " ").map(String.init)
+        guard let verb = rest.first, rest.count >= 3 else { return nil }
+        let quantifiers: Set<String> = ["all", "most", "some", "many", "each", "every", "any", "no", "few", "several", "both", "one"]
+        let subjectWords = subject.split(separator: " ").map(String.init)
+        guard let first = subjectWords.first, !quantifiers.contains(first.lowercased()), !subject.contains("\""),
+              !subject.contains("“") else { return nil }
+        // The subject in running text: "Guidance" → "guidance", "A Form 10-Q" → "a Form 10-Q"; a
+        // name that needs its capital keeps it (EBITDA, Form 10-K, Non-GAAP is lowered: non-GAAP).
+        let needsCapital = first.dropFirst().contains(where: \.isUppercase) && !first.contains("-")
+            || first.contains(where: \.isNumber)
+            || (subjectWords.count > 1 && subjectWords[1].first.map { $0.isUppercase || $0.isNumber } == true && !["a", "an", "the"].contains(first.lowercased()))
+        let named = needsCapital ? subject : first.prefix(1).lowercased() + subject.dropFirst()
+        switch verb.lowercased() {
+        case "is", "are":
+            let adverbs: Set<String> = ["usually", "often", "generally", "typically", "simply", "commonly", "normally", "essentially", "basically"]
+            let next = rest.dropFirst().first { !adverbs.contains($0.lowercased()) } ?? ""
+            guard ["a", "an", "the"].contains(next.lowercased()) else { return nil }
+            return "What \(verb.lowercased()) \(named)?"
+        case "means":
+            return "What does \(named) mean?"
+        case "=":
+            return "How is \(named) calculated?"
+        default:
+            return nil
         }
     }
 }

@@ -181,7 +181,8 @@ public enum BlockFactory {
             return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
         case .answerFirst:
             return AnswerFirstBlock(name: spec.name, count: Int(try number("n", default: 3, in: 1...16)),
-                                    minimumWords: Int(try number("min_words", default: 8, in: 3...60)), leaves: leaves)
+                                    minimumWords: Int(try number("min_words", default: 8, in: 3...60)), leaves: leaves,
+                                    asksDefined: spec.options["ask_defined"] == "true")
         case .computedAnswer:
             let rules = try operationRules()
             return ComputedAnswerBlock(name: spec.name, rules: rules, tableLeaves: spec.listOption("tables").map(LeafGlob.init),

@@ -152,6 +152,7 @@ public struct Pipeline: Sendable {
                 if kind == .judge, let output = options["output"] { columns.insert(output) }
                 if let parser = options["parse"].flatMap(ReplyParser.init(rawValue:)) { columns.formUnion(parser.columns) }
                 if kind == .answerFirst || kind == .computedAnswer { columns.insert("answer") }
+                if kind == .answerFirst && options["ask_defined"] == "true" { columns.insert("question") }
                 if kind == .glossaryQuestion { columns.formUnion(["question", "term", "definition"]) }
                 if kind == .variedQuestion { columns.insert("question") }
                 specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,

@@ -28,7 +28,11 @@ extension ReplyParser {
                 guard sentences.contains(where: verbs.contains), line.split(separator: " ").count >= 4, line.count <= 300 else { return nil }
                 return ["question": line.trimmingCharacters(in: .whitespaces)]
             }
-            let question = unlabelled[...mark].trimmingCharacters(in: .whitespacesAndNewlines)
+            var question = unlabelled[...mark].trimmingCharacters(in: .whitespacesAndNewlines)
+            // A quoted question cut at its "?" keeps an opening quote with no closing one.
+            if let open = question.first, "\"“'".contains(open), !question.dropFirst().contains(where: { "\"”'".contains($0) }) {
+                question = question.dropFirst().trimmingCharacters(in: .whitespaces)
+            }
             return question.count > 1 ? ["question": question] : nil
         case .context:
             var context = Self.dropLabel(text, ["context:"])

@@ -31,6 +31,13 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         "year", "annual", "growth", "compound", "summarize", "summarise", "summary", "paragraph", "table",
     ]
 
+    /// Stems of the words a question about a defined subject may add to it: how it asks, not what.
+    static let questionFrameStems: Set<String> = Set([
+        "what", "how", "mean", "defin", "definition", "describe", "explain", "purpose", "role", "kind", "type", "simple",
+        "plain", "word", "term", "refer", "call", "called", "meant", "understand", "used", "use", "idea", "concept",
+        "difference", "differ", "compare", "distinguish",
+    ].map(TextUnits.stem))
+
     /// A number with four or more decimals that end in three zeros ("48.000000", "1.50000").
     static func spuriousPrecision(in text: String) -> String? {
         let characters = Array(text)
@@ -199,6 +206,26 @@ public struct AnswersQuestionCheck: CandidateVerifier {
             if named.count < definedStems.count {
                 return .reject("the question is not about what the answer defines", score: Double(named.count) / Double(max(1, definedStems.count)),
                                threshold: 1, evidence: ["defined": defined])
+            }
+            // …and asks nothing narrower: "What is the range of next quarter's guidance?" names
+            // guidance, but "Guidance is usually a range, such as …" answers it only in general. The
+            // question may add the sentence's verb phrase ("What does a Form 10-Q contain?") and
+            // one word more; more than that asks something the sentence was not written to say.
+            // A sentence may define two things ("The dividend yield is … and the payout ratio is …"),
+            // and a name from the passage ("Harbor Lane Outfitters'") only says whose they are.
+            let verbPhrase = answer.dropFirst(defined.count).split(whereSeparator: \.isWhitespace).prefix(4).joined(separator: " ")
+            let clauses = answer.components(separatedBy: " and ") + answer.components(separatedBy: ", while ") + answer.components(separatedBy: ", whereas ")
+                + answer.components(separatedBy: "; ")
+            let alsoDefined = clauses.filter { !answer.hasPrefix($0) }.compactMap(TextUnits.definedSubject)
+            let names = candidate.question.split(separator: " ").dropFirst().filter { $0.first?.isUppercase == true }
+            let allowed = definedStems.union(TextUnits.contentStems(verbPhrase)).union(Self.questionFrameStems)
+                .union(alsoDefined.flatMap(TextUnits.contentStems)).union(names.flatMap { TextUnits.contentStems(String($0)) })
+            let narrower = questionStems.filter { stem in
+                !allowed.contains(stem) && !allowed.contains { $0.count >= 4 && (stem.hasPrefix($0) || $0.hasPrefix(stem)) }
+            }
+            if narrower.count > 1 {
+                return .reject("the question asks more than the answer's sentence says", score: Double(narrower.count), threshold: 1,
+                               evidence: ["defined": defined, "question_adds": narrower.sorted().joined(separator: " ")])
             }
         }
         // Other lifted sentences must share half the question's subject; a reason ("why …?") may

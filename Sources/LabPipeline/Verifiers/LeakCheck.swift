@@ -44,6 +44,9 @@ public struct LeakCheck: CandidateVerifier {
     static let answerFragments = ["the summary of this paragraph", "the summary of the paragraph", "a summary of this paragraph is",
                                   "this paragraph summarizes"]
 
+    /// An opening that names what the answer is before giving it, ending in a colon.
+    static let answerPreface = #"^(here is |here's )?(a |an |the |my )?(simple |short |plain |brief |clear |easy |quick )*(explanation|definition|summary|description) (of|for)[^:.\n]{0,60}:"#
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         for (part, text) in [("question", candidate.question), ("answer", candidate.answer)] {
             let lowered = text.lowercased()
@@ -59,6 +62,10 @@ public struct LeakCheck: CandidateVerifier {
             }
             if let fragment = Self.fragments.first(where: lowered.contains) ?? (part == "answer" ? Self.answerFragments.first(where: lowered.contains) : nil) {
                 return .reject("template fragment in the \(part)", score: 1, threshold: 0, evidence: ["part": part, "matched": fragment])
+            }
+            // "A simple explanation of what an asset is: An asset is …" introduces itself.
+            if part == "answer", let preface = lowered.range(of: Self.answerPreface, options: .regularExpression) {
+                return .reject("the answer announces itself", score: 1, threshold: 0, evidence: ["part": part, "matched": String(lowered[preface])])
             }
         }
         // Instruction n-grams: what the template says, minus what the data legitimately says.

@@ -57,8 +57,42 @@ public struct NumberSupportCheck: CandidateVerifier {
                            score: Double(total - unsupported.count) / Double(max(total, 1)), threshold: 1,
                            evidence: ["unsupported": unsupported.map(\.text).joined(separator: " | ")])
         }
+        if table == nil, let pair = Self.unboundPair(answer: candidate.answer, context: context) {
+            return .reject("two figures the answer pairs are not paired in the context", score: 0, threshold: 1,
+                           evidence: ["pair": "\(pair.0) | \(pair.1)"])
+        }
         return .accept(total == 0 ? "no figures to check" : "every figure is in the context", score: 1, threshold: 1,
                        evidence: total == 0 ? [:] : ["figures": answerFigures.filter { $0.kind != .label }.map(\.text).joined(separator: " | ")])
+    }
+
+    /// What binds two figures into one fact: a restatement ("$96.1 million, or $1.18 per share") or
+    /// a comparison ("$2.11 from $1.86", "compared with $81.5 million").
+    static let binding = #"(,\s*or|\bfrom|compared (with|to)|\bversus|\bvs\.?|\bagainst)\s*\(?$"#
+
+    /// Two figures a few words apart in one answer sentence, bound by a restatement or comparison
+    /// ("$1.46, or $0.99 per diluted share"), state one fact; when the context states both but never in one sentence, the answer has bound
+    /// a figure to the wrong measure or period (a prior-year GAAP figure to non-GAAP EPS). Figures the
+    /// context does not state as such (derived ones) are left to the other rules.
+    static func unboundPair(answer: String, context: String) -> (String, String)? {
+        let flat = context.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let contextSentences = TextUnits.sentences(flat).map { FigureScanner.quantities(in: $0).filter(\.isQuantity) }
+        let states: (Figure) -> (Figure) -> Bool = { figure in { $0.value == figure.value && $0.absolute == figure.absolute } }
+        for sentence in TextUnits.sentences(answer.split(whereSeparator: \.isWhitespace).joined(separator: " ")) {
+            let text = sentence as NSString
+            let figures = FigureScanner.quantities(in: sentence).filter(\.isQuantity)
+            for (first, second) in zip(figures, figures.dropFirst()) {
+                let gapStart = first.offset + first.length
+                guard second.offset > gapStart else { continue }
+                let gap = text.substring(with: NSRange(location: gapStart, length: second.offset - gapStart))
+                guard gap.split(separator: " ").count <= 6, !gap.contains(";"), gap.range(of: Self.binding, options: [.regularExpression, .caseInsensitive]) != nil,
+                      contextSentences.contains(where: { $0.contains(where: states(first)) }),
+                      contextSentences.contains(where: { $0.contains(where: states(second)) }) else { continue }
+                if !contextSentences.contains(where: { $0.contains(where: states(first)) && $0.contains(where: states(second)) }) {
+                    return (first.text, second.text)
+                }
+            }
+        }
+        return nil
     }
 
     /// "monthly", "quarterly" or "annual" in the question where the column covers another span

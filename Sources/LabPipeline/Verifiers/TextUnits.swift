@@ -46,14 +46,20 @@ public enum TextUnits {
         let lowered = sentence.lowercased()
         guard let cut = verbs.compactMap({ lowered.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { return nil }
         let subject = String(sentence[..<cut.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return isNamedSubject(subject) ? subject : nil
+    }
+
+    /// Whether `subject` names something on its own: one to eight words, no clause, not a pronoun
+    /// or a phrase that points at a neighbouring sentence ("the corresponding", "such").
+    public static func isNamedSubject(_ subject: String) -> Bool {
         let words = subject.split(separator: " ")
         let lowerWords = Set(words.map { $0.lowercased() })
         guard (1...8).contains(words.count), !subject.contains(","), let first = words.first?.lowercased(),
               !["it", "this", "these", "that", "those", "they", "such", "there", "here", "its", "each", "which", "when", "if", "not",
                 "every", "the corresponding", "other", "another"].contains(first),
               lowerWords.isDisjoint(with: ["that", "which", "who", "corresponding", "other", "same"]),
-              !contentStems(subject).isEmpty else { return nil }
-        return subject
+              !contentStems(subject).isEmpty else { return false }
+        return true
     }
 
     /// Paragraphs (separated by blank lines), trimmed, empty ones dropped.
