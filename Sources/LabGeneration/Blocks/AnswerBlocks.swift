@@ -84,7 +84,9 @@ struct AnswerFirstBlock: FlowBlock {
         guard let verb = rest.first, rest.count >= 3 else { return nil }
         let quantifiers: Set<String> = ["all", "most", "some", "many", "each", "every", "any", "no", "few", "several", "both", "one"]
         let subjectWords = subject.split(separator: " ").map(String.init)
-        guard let first = subjectWords.first, !quantifiers.contains(first.lowercased()), !subject.contains("\""),
+        // "Issuing guidance is a choice …" → "What is issuing guidance?" asks for a definition the
+        // sentence does not give: no questions about an activity.
+        guard let first = subjectWords.first, !quantifiers.contains(first.lowercased()), !first.lowercased().hasSuffix("ing"), !subject.contains("\""),
               !subject.contains("“") else { return nil }
         // The subject in running text: "Guidance" → "guidance", "A Form 10-Q" → "a Form 10-Q"; a
         // name that needs its capital keeps it (EBITDA, Form 10-K, Non-GAAP is lowered: non-GAAP).

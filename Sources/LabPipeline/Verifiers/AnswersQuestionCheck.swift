@@ -221,7 +221,7 @@ public struct AnswersQuestionCheck: CandidateVerifier {
             let allowed = definedStems.union(TextUnits.contentStems(verbPhrase)).union(Self.questionFrameStems)
                 .union(alsoDefined.flatMap(TextUnits.contentStems)).union(names.flatMap { TextUnits.contentStems(String($0)) })
             let narrower = questionStems.filter { stem in
-                !allowed.contains(stem) && !allowed.contains { $0.count >= 4 && (stem.hasPrefix($0) || $0.hasPrefix(stem)) }
+                !allowed.contains(stem) && !allowed.contains { $0.count >= 5 && (stem.hasPrefix($0) || $0.hasPrefix(stem)) }
             }
             if narrower.count > 1 {
                 return .reject("the question asks more than the answer's sentence says", score: Double(narrower.count), threshold: 1,

@@ -144,6 +144,13 @@ public struct ArithmeticCheck: CandidateVerifier {
         // The result must be what the question asks for: a rate for "what CAGR", an amount for "what will it be".
         // (An answer explaining why the asked quantity is not meaningful may give another.)
         let explainsWhyNot = ["not meaningful", "undefined", "cannot be computed", "not defined"].contains(where: candidate.answer.lowercased().contains)
+        // From a loss to a profit, a percent change or growth rate divides by a negative (or, read
+        // without its sign, a wrong) base: any percent given as the result is wrong.
+        if match.isPercent, ["percent_change", "cagr"].contains(match.operation), !explainsWhyNot,
+           problem.amounts.contains(where: { amount in amount.readings.contains { $0 < 0 } }) {
+            return .reject("a percent change from a loss is not meaningful", score: 0, threshold: 1,
+                           evidence: ["final": final.text, "sentence": conclusion.sentence])
+        }
         if let wanted = QuestionFigures.askedKind(candidate.question), wanted != match.isPercent, !explainsWhyNot {
             return .reject("answer computes something the question does not ask", score: 0, threshold: 1,
                            evidence: ["asked": wanted ? "a rate or percent" : "an amount", "computed": match.operation])

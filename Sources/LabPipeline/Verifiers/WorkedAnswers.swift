@@ -16,6 +16,9 @@ public enum WorkedAnswers {
     /// The answer for `question` using one of `operations`, or nil.
     public static func answer(_ question: String, operations: Set<ArithmeticOperation>) -> Answer? {
         let problem = QuestionFigures(question)
+        // "From a loss of $4 million to a profit of $6 million": a percent change or a growth rate
+        // over a change of sign is not meaningful (the seed says so in words); nothing to compute.
+        guard !problem.amounts.contains(where: { amount in amount.readings.contains { $0 < 0 } }) else { return nil }
         let lowered = question.lowercased()
         func asks(_ phrases: [String]) -> Bool { phrases.contains(where: lowered.contains) }
         if operations.contains(.cagr), asks(["cagr", "compound annual", "annual growth rate", "compounded annual", "annualized growth"]),
