@@ -11,9 +11,14 @@ RELEASE_BIN := .build/release/synthlab
 deps:
 	@scripts/install-deps.sh
 
-# What the tests need beyond the build: headless Chromium for the review page's browser test.
+# What the tests need beyond the build: headless Chromium for the review page's browser test, and
+# llama.cpp's real chat templates with Python jinja2's renderings of them (LabJinja's corpus test).
 test-deps:
 	@scripts/install-deps.sh --test
+	@python3 -c 'import jinja2' 2>/dev/null || python3 -m pip install --quiet jinja2 \
+		|| python3 -m pip install --quiet --break-system-packages jinja2
+	@scripts/fetch-llama-cpp-vendor.sh >/dev/null
+	@python3 scripts/render-chat-templates.py
 
 build: deps
 	$(SWIFT) build

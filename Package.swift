@@ -3,6 +3,7 @@
 //
 // Modules form a one-way graph (see README "Architecture"):
 //   LabCore ← LabTaxonomy, LabDocuments, LabGGUF, LabTokenizer, LabTensor
+//   LabJinja (Foundation only) ← LabTokenizer (a GGUF's own chat template)
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
@@ -87,8 +88,10 @@ let package = Package(
         ),
         // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
         .target(name: "LabGGUF", dependencies: ["LabCore"], exclude: ["README.md"], swiftSettings: kernelSettings),
+        // A Jinja-subset interpreter (jinja2's semantics) for the chat templates stored in GGUF files.
+        .target(name: "LabJinja", exclude: ["README.md"], swiftSettings: strictSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
-        .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF"], swiftSettings: kernelSettings),
+        .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF", "LabJinja"], swiftSettings: kernelSettings),
         // Generation pipelines: filters (grounding, safety, duplicates, format).
         .target(
             name: "LabPipeline",
@@ -171,7 +174,7 @@ let package = Package(
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabTensor", "LabLLM",
                 "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
-                "LabCurriculum", "LabReview", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LabCurriculum", "LabReview", "LabJinja", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -228,6 +231,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabJinjaTests",
+            dependencies: ["LabJinja", "LabTokenizer", "LabGGUF", "LabCore", "LabTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
         .testTarget(
             name: "LabLLMTests",

@@ -3,9 +3,11 @@ import Foundation
 
 /// A chat format: how a conversation becomes the prompt text a model was trained on.
 ///
-/// Rather than running a Jinja interpreter, the common formats are written out, and the right
-/// one is recognised from marker substrings of the GGUF's `tokenizer.chat_template` (the same
-/// approach as llama.cpp's `llm_chat_detect_template`, src/llama-chat.cpp). Each rendering
+/// The common formats written out. `Tokenizer.renderChat` renders a model's own
+/// `tokenizer.chat_template` with LabJinja and uses this table as the fallback (a model without
+/// a template, a template the interpreter cannot run) and for explicitly chosen formats. The
+/// right one is recognised from marker substrings of the GGUF's `tokenizer.chat_template` (the
+/// same approach as llama.cpp's `llm_chat_detect_template`, src/llama-chat.cpp). Each rendering
 /// reproduces its model family's published Hugging Face template.
 public enum ChatTemplate: Sendable, Hashable {
     /// `<|im_start|>role\ncontent<|im_end|>\n` (SmolLM, Qwen, …). When the conversation does not

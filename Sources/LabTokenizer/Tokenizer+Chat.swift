@@ -1,4 +1,5 @@
 public import LabCore
+import LabJinja
 
 extension Tokenizer {
     /// The chat format recognised from the vocabulary's `tokenizer.chat_template`, if any.
@@ -6,20 +7,47 @@ extension Tokenizer {
         vocabulary.chatTemplate.flatMap { ChatTemplate(recognizing: $0) }
     }
 
-    /// The prompt text for `messages` in `template` (default: the recognised one).
+    /// The prompt text for `messages`.
     ///
-    /// Throws `TokenizerError.chatTemplate` when no template is given and none is recognised.
+    /// The model's own `tokenizer.chat_template` is rendered by LabJinja, as Hugging Face's
+    /// `apply_chat_template` renders it, whenever no other format is asked for: `template` is nil
+    /// or the format recognised from that same template. The table of known formats
+    /// (`ChatTemplate`) is the fallback, for a model without a template, a template LabJinja
+    /// cannot run, or an explicitly different format.
+    ///
+    /// Throws `TokenizerError.chatTemplate` when the model's template rejects the conversation
+    /// (its `raise_exception`), or when there is no template to use.
     public func renderChat(
         _ messages: [ChatMessage], template: ChatTemplate? = nil, addGenerationPrompt: Bool = true
     ) throws -> String {
-        guard let template = template ?? recognizedChatTemplate else {
-            let found = vocabulary.chatTemplate == nil ? "the model has no tokenizer.chat_template" : "its tokenizer.chat_template is not a format this module knows"
-            throw TokenizerError(
-                .chatTemplate, "cannot choose a chat template: \(found)",
-                hint: "name one explicitly: \(ChatTemplate.names.joined(separator: ", "))")
-        }
         let bos = beginOfSequenceId.flatMap { tokenText(of: $0) }
         let eos = endOfSequenceId.flatMap { tokenText(of: $0) }
+        var jinjaFailure: JinjaError?
+        if let source = vocabulary.chatTemplate, template == nil || template == recognizedChatTemplate {
+            do {
+                return try JinjaTemplate(source, name: "tokenizer.chat_template").renderChat(
+                    messages: messages.map { JinjaValue.message(role: $0.role.rawValue, content: $0.content) },
+                    addGenerationPrompt: addGenerationPrompt, bosToken: bos, eosToken: eos)
+            } catch let error as JinjaError where error.kind == .raised {
+                throw TokenizerError(
+                    .chatTemplate, "the model's chat template rejects this conversation: \(error.message)",
+                    hint: "change the conversation to what the template accepts (roles, their order)")
+            } catch let error as JinjaError {
+                // The interpreter cannot run this template (or it fails as it would in jinja2):
+                // use the known format below, if there is one.
+                jinjaFailure = error
+            }
+        }
+        guard let template = template ?? recognizedChatTemplate else {
+            if let jinjaFailure {
+                throw TokenizerError(
+                    .chatTemplate, "cannot render the model's tokenizer.chat_template: \(jinjaFailure)",
+                    hint: "name a known format explicitly: \(ChatTemplate.names.joined(separator: ", "))")
+            }
+            throw TokenizerError(
+                .chatTemplate, "cannot choose a chat template: the model has no tokenizer.chat_template",
+                hint: "name one explicitly: \(ChatTemplate.names.joined(separator: ", "))")
+        }
         return try template.render(messages, addGenerationPrompt: addGenerationPrompt, beginOfSequence: bos, endOfSequence: eos)
     }
 

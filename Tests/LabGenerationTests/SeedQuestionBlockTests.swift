@@ -178,3 +178,23 @@ enum ShippedFreeformFlow {
         #expect(AnswerFirstBlock.definitionQuestion(for: sentence) == nil)
     }
 }
+
+@Suite struct LeadSummaries {
+    @Test func theLeadIsTheOpeningSentencesAndNeverTheWholeParagraph() throws {
+        let paragraph = """
+            Oakridge Instruments, Inc. today reported revenue of $842.7 million for the second quarter of
+            fiscal 2026, an increase of 9.4% from $770.3 million in the second quarter of fiscal 2025. GAAP
+            net income was $96.1 million, or $1.18 per diluted share, compared with $81.5 million, or $0.99
+            per diluted share, a year ago. Non-GAAP diluted earnings per share were $1.46, compared with
+            $1.27 in the prior-year quarter.
+            """
+        let lead = try #require(ComputedAnswerBlock.lead(of: paragraph))
+        #expect(lead.text.hasPrefix("Oakridge Instruments, Inc. reported revenue of $842.7 million"))
+        #expect(lead.text.hasSuffix("compared with $81.5 million, or $0.99 per diluted share, a year ago."))
+        #expect(lead.inputs == "2 of 3 sentences")
+        // Two sentences: the lead is the first one alone.
+        let two = try #require(ComputedAnswerBlock.lead(of: "Revenue rose 9% to $1.2 billion. Net income was $80 million."))
+        #expect(two.text == "Revenue rose 9% to $1.2 billion.")
+        #expect(ComputedAnswerBlock.lead(of: "Revenue rose 9% to $1.2 billion.") == nil)
+    }
+}

@@ -396,8 +396,8 @@ struct NaiveByteLevelBPE {
     }
 
     @Test func anUnrecognisedTemplateIsAnErrorThatNamesTheChoices() throws {
-        #expect(ChatTemplate(recognizing: "{{ messages }}") == nil)
-        let vocabulary = TokenizerVocabulary(model: .gpt2, preTokenizer: "gpt2", tokens: ["a"], merges: ["a a"], chatTemplate: "{{ messages }}")
+        #expect(ChatTemplate(recognizing: "{{ messages|xmlattr }}") == nil)
+        let vocabulary = TokenizerVocabulary(model: .gpt2, preTokenizer: "gpt2", tokens: ["a"], merges: ["a a"], chatTemplate: "{{ messages|xmlattr }}")
         let tokenizer = try Tokenizer(vocabulary)
         do {
             _ = try tokenizer.renderChat([ChatMessage(.user, "hi")])

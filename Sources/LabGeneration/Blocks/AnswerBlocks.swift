@@ -115,11 +115,14 @@ struct AnswerFirstBlock: FlowBlock {
 /// from the row's table (table leaves), instead of asking the teacher. The verdict marks the
 /// answer as computed, with the operation and inputs, so lineage never passes it off as the
 /// teacher's. A question the block can't compute is left for the teacher (or rejected with
-/// `require: "true"`).
+/// `require: "true"`). On summary leaves (`summaries`) the answer is the paragraph's lead: its
+/// opening sentences, verbatim — an extractive summary, marked as such, for teachers too small
+/// to write a faithful abstractive one.
 struct ComputedAnswerBlock: FlowBlock {
     let name: String
     let rules: [(glob: LeafGlob, operations: Set<ArithmeticOperation>)]
     let tableLeaves: [LeafGlob]
+    var summaryLeaves: [LeafGlob] = []
     let required: Bool
 
     static let version = "1"
@@ -127,12 +130,14 @@ struct ComputedAnswerBlock: FlowBlock {
     func run(_ rows: [Candidate], context: BlockContext) async throws -> [Candidate] {
         let operations = ArithmeticCheck.operations(for: context.leafPath, in: rules)
         let tables = tableLeaves.contains { $0.matches(context.leafPath) }
-        guard !operations.isEmpty || tables else { return rows }
+        let summaries = summaryLeaves.contains { $0.matches(context.leafPath) }
+        guard !operations.isEmpty || tables || summaries else { return rows }
         return rows.map { row in
             guard !row.isRejected, row.columns["answer"] == nil else { return row }
             var row = row
             let source = row.columns["context"] ?? context.unit.context ?? ""
-            let computed = tables ? TableAnswers.answer(row.question, context: source) : WorkedAnswers.answer(row.question, operations: operations)
+            let computed = summaries ? Self.lead(of: source)
+                : tables ? TableAnswers.answer(row.question, context: source) : WorkedAnswers.answer(row.question, operations: operations)
             guard let computed else {
                 if required {
                     row.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .reject,
@@ -141,9 +146,24 @@ struct ComputedAnswerBlock: FlowBlock {
                 return row
             }
             row.columns["answer"] = computed.text
-            row.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .accept, reason: "answer computed, not the teacher's",
-                                        evidence: GenerateBlock.json(["answer_source": "computed", "operation": computed.operation, "inputs": computed.inputs])))
+            row.verdicts.append(Verdict(filter: name, filterVersion: Self.version, decision: .accept,
+                                        reason: summaries ? "answer is the paragraph's lead sentences, not the teacher's" : "answer computed, not the teacher's",
+                                        evidence: GenerateBlock.json(["answer_source": summaries ? "extracted" : "computed", "operation": computed.operation,
+                                                                      "inputs": computed.inputs])))
             return row
         }
+    }
+
+    /// The paragraph's first sentence, and its second while the two stay within 65 words; nil when
+    /// that would be the whole paragraph (then it is no summary).
+    static func lead(of paragraph: String) -> WorkedAnswers.Answer? {
+        let flat = paragraph.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let sentences = TextUnits.sentences(flat)
+        guard sentences.count >= 2 else { return nil }
+        var lead = [sentences[0]]
+        if sentences.count >= 3, (sentences[0] + " " + sentences[1]).split(separator: " ").count <= 65 { lead.append(sentences[1]) }
+        // "today" belongs to the release's date line, not to a summary read later.
+        let text = lead.joined(separator: " ").replacingOccurrences(of: " today reported ", with: " reported ")
+        return WorkedAnswers.Answer(text: text, operation: "lead_sentences", inputs: "\(lead.count) of \(sentences.count) sentences")
     }
 }

@@ -186,7 +186,7 @@ public enum BlockFactory {
         case .computedAnswer:
             let rules = try operationRules()
             return ComputedAnswerBlock(name: spec.name, rules: rules, tableLeaves: spec.listOption("tables").map(LeafGlob.init),
-                                       required: spec.options["require"] == "true")
+                                       summaryLeaves: spec.listOption("summaries").map(LeafGlob.init), required: spec.options["require"] == "true")
         case .glossaryQuestion:
             let glossary = try loadGlossary()
             return GlossaryQuestionBlock(name: spec.name, glossary: glossary, leaves: leaves, count: Int(try number("n", default: 1, in: 1...16)),

@@ -68,7 +68,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]
         case .onLeaf: ["margin": false, "question_words": false, "leaves": false]
         case .answerFirst: ["n": false, "min_words": false, "leaves": false, "ask_defined": false]
-        case .computedAnswer: ["operations": false, "tables": false, "require": false]
+        case .computedAnswer: ["operations": false, "tables": false, "summaries": false, "require": false]
         case .glossaryQuestion: ["glossary": true, "leaves": true, "n": false]
         case .variedQuestion: ["operations": true, "n": false]
         case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,

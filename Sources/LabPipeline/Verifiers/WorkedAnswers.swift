@@ -11,6 +11,12 @@ public enum WorkedAnswers {
         /// The operation and inputs, for the sample's lineage.
         public var operation: String
         public var inputs: String
+
+        public init(text: String, operation: String, inputs: String) {
+            self.text = text
+            self.operation = operation
+            self.inputs = inputs
+        }
     }
 
     /// The answer for `question` using one of `operations`, or nil.
