@@ -269,6 +269,28 @@ import Testing
         #expect(WorkedAnswers.answer(question, operations: [.percentChange]) == nil)
     }
 
+    @Test func aLabelBeforeAQuestionIsScaffoldingButASubjectIsNot() {
+        let check = LeakCheck(templates: [], leafTexts: [:])
+        for labelled in ["Reply: How does Halvorsen Composites describe its quarter?", "Title: How much deferred revenue did Keel Harbor Software report?"] {
+            #expect(check.verify(CandidateText(leafPath: "t", flow: .groundedSkill, question: labelled, answer: "Deferred revenue was $143,209 thousand.", context: nil))?.reason
+                    == "role label in the question")
+        }
+        #expect(check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: "Depreciation: what is it, in a nutshell?",
+                                           answer: "Depreciation spreads the cost of a long-lived asset over the years it is used.", context: nil))?.decision == .accept)
+    }
+
+    @Test func aSummaryRequestNamesOnlyWhatItsParagraphOrSeedsName() {
+        let paragraph = "Cash flow from operations was $1.26 billion for the quarter, and free cash flow was $1.04 billion. During the quarter Westmere Consumer Brands repurchased 3.1 million shares for $412 million."
+        let check = SelfContainedCheck(strictLeaves: [LeafGlob("*/summarization/*")],
+                                       seedQuestions: ["c/summarization/p": ["What is the gist of this cash flow and capital return paragraph?"]])
+        func verify(_ question: String) -> Finding? {
+            check.verify(CandidateText(leafPath: "c/summarization/p", flow: .groundedSkill, question: question, answer: "x", context: paragraph))
+        }
+        #expect(verify("What is the summary of the vertical balance report of Westmere Consumer Brands?")?.reason == "the request names what its context does not")
+        #expect(verify("What is the gist of this cash flow and capital return paragraph?")?.decision == .accept)
+        #expect(verify("Condense Westmere Consumer Brands' cash flow paragraph into one or two sentences.")?.decision == .accept)
+    }
+
     @Test func aQuotedQuestionCutAtItsMarkLosesItsOpeningQuote() {
         #expect(ReplyParser.question.parse("\"What is the format of the Form 10-Q report?\" is a good question.")?["question"] == "What is the format of the Form 10-Q report?")
         #expect(ReplyParser.question.parse("\"What is a 'material weakness'?")?["question"] == "\"What is a 'material weakness'?")

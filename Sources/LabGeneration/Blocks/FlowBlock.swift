@@ -155,7 +155,8 @@ public enum BlockFactory {
             let checker = LeakCheck(templates: environment.templates[flow] ?? [], leafTexts: environment.leafTexts)
             return VerifierBlock(name: spec.name, version: LeakCheck.version, verifier: checker, leaves: leaves)
         case .selfContained:
-            let checker = SelfContainedCheck(answerableShare: try number("answerable_share", default: 0.5, in: 0...1))
+            let checker = SelfContainedCheck(answerableShare: try number("answerable_share", default: 0.5, in: 0...1),
+                                             strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init), seedQuestions: environment.seedQuestions)
             return VerifierBlock(name: spec.name, version: SelfContainedCheck.version, verifier: checker, leaves: leaves)
         case .answersQuestion:
             return VerifierBlock(name: spec.name, version: AnswersQuestionCheck.version, verifier: AnswersQuestionCheck(), leaves: leaves)

@@ -61,7 +61,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .safety: ["policy": true]
         case .format: ["echo_threshold": false]
         case .leak, .answersQuestion: ["leaves": false]
-        case .selfContained: ["answerable_share": false, "leaves": false]
+        case .selfContained: ["answerable_share": false, "strict_leaves": false, "leaves": false]
         case .arithmetic: ["operations": false, "tolerance": false, "check_examples": false, "leaves": false]
         case .numbers: ["tolerance": false, "leaves": false]
         case .claims: ["word_share": false, "pair_share": false, "leaves": false]

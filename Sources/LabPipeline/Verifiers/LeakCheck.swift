@@ -29,6 +29,9 @@ public struct LeakCheck: CandidateVerifier {
     /// Role labels at the start of a line or sentence.
     static let labels = ["question:", "answer:", "q:", "a:", "s:", "context:", "task:", "example:", "user:", "assistant:",
                          "system:", "response:", "instruction:", "input:", "output:", "solution:", "new question:"]
+    /// Labels small teachers put before a question they write.
+    static let questionLabels = ["reply:", "title:", "prompt:", "query:", "request:", "topic:", "rewrite:", "rewritten:", "paraphrase:",
+                                 "paraphrased question:", "generated question:", "sample question:"]
     /// Markup and phrases that only prompt scaffolding produces.
     static let fragments = [
         "[question]", "[answer]", "[end]", "[context]", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "</s>", "<s>",
@@ -48,6 +51,12 @@ public struct LeakCheck: CandidateVerifier {
     static let answerPreface = #"^(here is |here's )?(a |an |the |my )?(simple |short |plain |brief |clear |easy |quick )*(explanation|definition|summary|description) (of|for)[^:.\n]{0,60}:"#
 
     public func verify(_ candidate: CandidateText) -> Finding? {
+        // "Reply: How does …?", "Title: How much …?": a label word before the question ("Depreciation:
+        // what is it?" names its subject, not a role).
+        let opening = candidate.question.lowercased()
+        if let label = Self.questionLabels.first(where: { opening.hasPrefix($0) }) {
+            return .reject("role label in the question", score: 1, threshold: 0, evidence: ["part": "question", "matched": label])
+        }
         for (part, text) in [("question", candidate.question), ("answer", candidate.answer)] {
             let lowered = text.lowercased()
             // "Example:" opens the worked example of a good explanation; only a question may not use it.

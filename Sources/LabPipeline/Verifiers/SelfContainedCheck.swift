@@ -14,8 +14,24 @@ public struct SelfContainedCheck: CandidateVerifier {
     /// Share of the question's content stems the context must contain.
     public var answerableShare: Double
 
-    public init(answerableShare: Double = 0.5) {
+    /// Leaves (globs) whose grounded questions are requests about their context as a whole
+    /// (summaries): every word the question adds must be the context's or the leaf's seed
+    /// questions' — "the vertical balance report" or "their acquisition of the Dayton plant" is
+    /// not what the paragraph is about.
+    public var strictLeaves: [LeafGlob] = []
+    /// Words a request about a whole paragraph uses to say what it wants, not what it is about.
+    static let requestWords: Set<String> = Set([
+        "condense", "concise", "recap", "outline", "capture", "updated", "update", "short", "quick", "single", "write", "give",
+        "provide", "section", "part", "statement", "information", "numbers", "figures", "results", "quarter", "quarterly",
+        "company", "headline", "essence", "essential", "important", "summed", "sum", "nutshell", "reader", "readers",
+    ].map(TextUnits.stem))
+    /// Per leaf path, its seed questions.
+    public var seedQuestions: [String: [String]] = [:]
+
+    public init(answerableShare: Double = 0.5, strictLeaves: [LeafGlob] = [], seedQuestions: [String: [String]] = [:]) {
         self.answerableShare = answerableShare
+        self.strictLeaves = strictLeaves
+        self.seedQuestions = seedQuestions
     }
 
     static let metaPhrases = [
@@ -156,6 +172,14 @@ public struct SelfContainedCheck: CandidateVerifier {
             let found = stems.filter { stem in contextStems.contains(stem) || contextStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
             let share = Double(found.count) / Double(stems.count)
             let missing = stems.subtracting(found).sorted().prefix(8).joined(separator: " ")
+            if candidate.flow == .groundedSkill, strictLeaves.contains(where: { $0.matches(candidate.leafPath) }) {
+                let seedStems = Set((seedQuestions[candidate.leafPath] ?? []).flatMap(TextUnits.contentStems))
+                let strangers = stems.subtracting(found).subtracting(seedStems).subtracting(Self.requestWords)
+                if !strangers.isEmpty {
+                    return .reject("the request names what its context does not", score: share, threshold: 1,
+                                   evidence: ["missing_words": strangers.sorted().prefix(8).joined(separator: " ")])
+                }
+            }
             // A grounded skill's question is an instruction about its context ("summarise the
             // margin discussion"); it needs only to touch the context, a knowledge question to be covered by it.
             let needed = candidate.flow == .knowledge ? answerableShare : answerableShare / 2

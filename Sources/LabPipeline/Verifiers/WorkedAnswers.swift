@@ -170,8 +170,8 @@ public enum WorkedAnswers {
         var statements = ["$\(grouped(abs(absolute)))"]
         for (word, value) in targets where value != 1 {
             let converted = round(abs(absolute) / value, 4)
-            steps.append("In \(word)s: \(grouped(abs(absolute))) / \(grouped(value)) = \(number(converted, 4)) \(word).")
-            statements.append("$\(number(converted, 4)) \(word)")
+            steps.append("In \(word)s: \(grouped(abs(absolute))) / \(grouped(value)) = \(grouped(converted)) \(word).")
+            statements.append("$\(grouped(converted)) \(word)")
         }
         let text = """
             The amount is in \(sourceWord)s, so \(grouped(abs(written.value))) means \(grouped(abs(written.value))) \(sourceWord) dollars.
