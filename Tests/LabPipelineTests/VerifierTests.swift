@@ -291,6 +291,37 @@ import Testing
         #expect(verify("Condense Westmere Consumer Brands' cash flow paragraph into one or two sentences.")?.decision == .accept)
     }
 
+    @Test func anExampleThatRepeatsOneFigureIsNoExample() {
+        let check = ArithmeticCheck(rules: [], exampleLeaves: [LeafGlob("*/explain_term_plainly")])
+        let circular = check.verify(CandidateText(leafPath: "c/explain_term_plainly", flow: .freeformSkill, question: "What is return on assets?",
+            answer: "Return on assets is net income divided by total assets.\n\nExample: A company with 100% return on assets will earn 100% return on assets, which is 100% of its profits.",
+            context: nil))
+        #expect(circular?.reason == "a worked example does not add up", "\(String(describing: circular))")
+        let worked = check.verify(CandidateText(leafPath: "c/explain_term_plainly", flow: .freeformSkill, question: "What is return on assets?",
+            answer: "Return on assets is net income divided by total assets.\n\nExample: net income of $5 million on assets of $50 million gives a return on assets of 10%.",
+            context: nil))
+        #expect(worked?.decision != .reject, "\(String(describing: worked))")
+    }
+
+    @Test func aLiftedSentenceAboutItem9ADoesNotAnswerAQuestionAboutItem9C() {
+        let sentence = "Item 9A reports management's conclusions about the effectiveness of the company's disclosure controls and procedures."
+        let check = AnswersQuestionCheck()
+        #expect(check.verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What is the item 9C of Item 9A?", answer: sentence,
+                                           context: sentence + " Item 9B covers other information."))?.reason == "the question names a figure its answer does not")
+        #expect(check.verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What does Item 9A report?", answer: sentence,
+                                           context: sentence + " Item 9B covers other information."))?.decision == .accept)
+    }
+
+    @Test func aQuestionFoldedOntoItselfOrAboutYourTextIsRejected() {
+        let check = SelfContainedCheck()
+        let context = "| | Six months ended Jun 30, 2025 |\n|---|---|\n| Capital expenditures | (188.5) |"
+        #expect(check.verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What is the actual value of the value of the asset Redfern Freight used for capital expenditures in the first half of 2025?",
+            answer: "$188.5 million", context: context))?.reason == "question repeats itself")
+        #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: "What is the summary of your text?", answer: "x", context: context))?.reason
+                == "question is about the prompt, not the subject")
+    }
+
     @Test func aQuotedQuestionCutAtItsMarkLosesItsOpeningQuote() {
         #expect(ReplyParser.question.parse("\"What is the format of the Form 10-Q report?\" is a good question.")?["question"] == "What is the format of the Form 10-Q report?")
         #expect(ReplyParser.question.parse("\"What is a 'material weakness'?")?["question"] == "\"What is a 'material weakness'?")

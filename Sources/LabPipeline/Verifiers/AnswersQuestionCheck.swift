@@ -167,7 +167,10 @@ public struct AnswersQuestionCheck: CandidateVerifier {
             // Numbers standing as words ("item 9", "$4.2", "12%"); names such as "10-K" are words.
             let numbers: (String) -> Set<String> = { text in
                 Set(text.split(whereSeparator: \.isWhitespace).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "$%.,;:?!()\"'")) }
-                    .filter { token in !token.isEmpty && token.allSatisfy { $0.isNumber || $0 == "." || $0 == "," } })
+                    .filter { token in !token.isEmpty && token.allSatisfy { $0.isNumber || $0 == "." || $0 == "," }
+                        // An item number with its letter ("9A", "9C") is a figure too.
+                        || token.range(of: #"^[0-9]{1,2}[A-Za-z]$"#, options: .regularExpression) != nil }
+                    .map { $0.uppercased() })
             }
             if let missing = numbers(candidate.question).subtracting(numbers(answer)).sorted().first {
                 return .reject("the question names a figure its answer does not", evidence: ["figure": missing])

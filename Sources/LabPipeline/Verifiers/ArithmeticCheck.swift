@@ -62,6 +62,12 @@ public struct ArithmeticCheck: CandidateVerifier {
     func wrongExample(_ answer: String) -> (sentence: String, result: String)? {
         for sentence in TextUnits.sentences(answer) where !sentence.contains("=") {
             let figures = FigureScanner.quantities(in: sentence)
+            // "A company with 100% return on assets will earn 100% return on assets, which is 100%
+            // of its profits": one figure said over and over is no example ("a 40% margin means 40 cents
+            // of each dollar" says it twice, and is one).
+            if figures.count >= 3, Set(figures.map(\.absolute)).count == 1 {
+                return (sentence, figures[0].text)
+            }
             guard figures.count >= 3, let last = figures.last else { continue }
             let before = Set(ClaimGroundingCheck.wordsBefore(last.offset, in: sentence, count: 5))
             let states = !before.isDisjoint(with: Self.resultCues)

@@ -35,7 +35,7 @@ public struct SelfContainedCheck: CandidateVerifier {
     }
 
     static let metaPhrases = [
-        "this prompt", "the prompt", "this task", "the task", "the instruction", "the example", "this example",
+        "this prompt", "the prompt", "this task", "the task", "your text", "your paragraph", "your passage", "the given text", "the instruction", "the example", "this example",
         "better answer", "another answer", "the answer above", "the question above", "this question", "the above question",
         "connected to the text", "related to the text", "relate to the text", "connection to the text", "the text about",
         "what is the text", "what does the text", "main idea of the text", "the given text", "provided text",
@@ -104,6 +104,10 @@ public struct SelfContainedCheck: CandidateVerifier {
         let question = candidate.question.lowercased().replacingOccurrences(of: "question and answer", with: "q&a")
         if let phrase = Self.metaPhrases.first(where: question.contains) {
             return .reject("question is about the prompt, not the subject", evidence: ["matched": phrase])
+        }
+        // "What is the actual value of the value of the asset …?": a phrase folded onto itself.
+        if let fold = question.range(of: #"\b([a-z]{4,}) of the \1\b"#, options: .regularExpression) {
+            return .reject("question repeats itself", evidence: ["matched": String(question[fold])])
         }
         let marks = candidate.question.filter { $0 == "?" }.count
         if marks > 2 || candidate.question.split(whereSeparator: \.isNewline).filter({ $0.contains("?") }).count > 1 {
