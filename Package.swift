@@ -216,7 +216,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabServerTests",
-            dependencies: ["LabServer", "LabOpenAI", "LabLLM", "LabCore", "LabTestSupport"],
+            dependencies: ["LabServer", "LabOpenAI", "LabLLM", "LabTokenizer", "LabCore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

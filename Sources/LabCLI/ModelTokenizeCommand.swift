@@ -11,11 +11,15 @@ struct ModelTokenizeCommand: AsyncParsableCommand {
         discussion: """
             Uses the tokenizer stored in the GGUF file, exactly as llama.cpp does: control tokens \
             such as <|im_start|> written in the text are recognised unless --no-special is given, \
-            and BOS is added when the model asks for it.
+            and BOS (and EOS, or BERT's [CLS] … [SEP]) is added when the model asks for it unless \
+            --no-bos is given. --no-bos --no-special is llama.cpp's add_special=false, \
+            parse_special=false, the setting of its tokenizer tests (test-tokenizer-0).
 
             Examples:
               synthlab model tokenize model.gguf "Net income rose 12% in 2024."
               synthlab model tokenize model.gguf "<|im_start|>user" --no-special
+              synthlab model tokenize model.gguf " continued text" --no-bos
+              synthlab model tokenize bert.gguf "Hello world" --no-bos --no-special
               synthlab model tokenize model.gguf "What is EBITDA?" --show-pieces
               synthlab model tokenize model.gguf -- "-0.0001"      # text starting with -
             """
@@ -30,12 +34,15 @@ struct ModelTokenizeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-special"), help: "Treat control-token text as plain text.")
     var noSpecial = false
 
+    @Flag(name: .customLong("no-bos"), help: "Add no BOS or EOS (nor [CLS]/[SEP]) around the text.")
+    var noBOS = false
+
     @Flag(help: "Also print each token's id and text, one per line, on standard error.")
     var showPieces = false
 
     func run() async throws {
         let tokenizer = try loadTokenizer(URL(fileURLWithPath: model))
-        let ids = tokenizer.encode(text, addSpecial: true, parseSpecial: !noSpecial)
+        let ids = tokenizer.encode(text, addSpecial: !noBOS, parseSpecial: !noSpecial)
         print("[" + ids.map(String.init).joined(separator: ", ") + "]")
         if showPieces {
             for id in ids {

@@ -98,7 +98,7 @@ public final class OpenAIServer: Sendable {
             if body.stream == true {
                 return stream(plan, chat: chat, includeUsage: body.streamOptions?.includeUsage == true)
             }
-            let result = try await run(plan)
+            let result = try await run(plan, chat: chat)
             let choices = result.completions.enumerated().map { index, completion in
                 chat ? WireChoice(index: index, message: WireMessage(role: "assistant", content: completion.text),
                                   finishReason: completion.finishReason.rawValue)
@@ -208,9 +208,28 @@ public final class OpenAIServer: Sendable {
         return Plan(id: id, request: GenerationRequest(input: input, parameters: parameters, count: count))
     }
 
-    private func run(_ plan: Plan) async throws -> GenerationResult {
+    /// The scheduler request for a plan. A raw completion continues its prompt, so its first
+    /// piece keeps the space a SentencePiece token starts with (`▁ladies` → " ladies"), as
+    /// llama.cpp's server returns it; a chat reply starts on its own, and the teacher's decoder
+    /// drops that space.
+    private func batchRequest(for plan: Plan, chat: Bool) throws -> BatchRequest {
+        var batch = try teacher.batchRequest(for: plan.request)
+        if !chat {
+            let tokenizer = teacher.tokenizer
+            batch.makeDecoder = { StreamingDecoder(tokenizer: tokenizer, keepsLeadingSpace: true) }
+        }
+        return batch
+    }
+
+    private func run(_ plan: Plan, chat: Bool) async throws -> GenerationResult {
         do {
-            return try await teacher.generate(plan.request)
+            let started = Date()
+            let batch = try batchRequest(for: plan, chat: chat)
+            let results = try await teacher.scheduler.run(batch)
+            return GenerationResult(
+                completions: results.map { Completion(text: $0.text, finishReason: $0.finishReason, completionTokens: $0.tokens.count) },
+                promptTokens: batch.prompt.count,
+                latency: Date().timeIntervalSince(started))
         } catch let error as ModelError {
             throw APIError(status: .badRequest, error.description)
         }
@@ -236,7 +255,7 @@ public final class OpenAIServer: Sendable {
             }
             let batch: BatchRequest
             do {
-                batch = try teacher.batchRequest(for: plan.request)
+                batch = try self.batchRequest(for: plan, chat: chat)
             } catch {
                 try await writer.write(ByteBuffer(string: "data: " + Self.errorJSON("\(error)") + "\n\n"))
                 try await writer.finish(nil)

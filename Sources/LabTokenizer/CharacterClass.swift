@@ -1,14 +1,22 @@
-/// The Unicode classes the pre-tokenizer regexes use (`\p{L}`, `\p{N}`, `\s`, `\p{P}`), as bits.
+/// The Unicode classes the pre-tokenizer regexes and normalizers use (`\p{L}`, `\p{N}`, `\s`,
+/// `\p{P}`, `\p{M}`, `\p{S}`, `\p{C}`), as bits.
 ///
-/// Letters are general category L*, numbers N*, punctuation P*; whitespace is the Unicode
-/// `White_Space` property — the same classes llama.cpp generates into `unicode-data.cpp`.
-struct CharacterClass: OptionSet, Sendable {
+/// Letters are general category L*, numbers N*, punctuation P*, marks M*, symbols S*, control
+/// Cc/Cf/Co/Cs (unassigned Cn is in none); whitespace is the Unicode `White_Space` property — the
+/// same classes llama.cpp generates into `unicode-data.cpp` (scripts/gen-unicode-data.py).
+struct CharacterClass: OptionSet, Sendable, Hashable {
     let rawValue: UInt8
 
     static let letter = CharacterClass(rawValue: 1)
     static let number = CharacterClass(rawValue: 2)
     static let whitespace = CharacterClass(rawValue: 4)
     static let punctuation = CharacterClass(rawValue: 8)
+    /// Combining and enclosing marks (`\p{M}`: Mn, Mc, Me).
+    static let mark = CharacterClass(rawValue: 16)
+    /// `\p{S}`: Sm, Sc, Sk, So.
+    static let symbol = CharacterClass(rawValue: 32)
+    /// llama.cpp's `is_control` (`\p{C}` without unassigned code points): Cc, Cf, Co, Cs.
+    static let control = CharacterClass(rawValue: 64)
 
     /// The classes of one scalar value.
     @inline(__always)
@@ -40,6 +48,12 @@ struct CharacterClass: OptionSet, Sendable {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
             .initialPunctuation, .finalPunctuation, .otherPunctuation:
             result.insert(.punctuation)
+        case .nonspacingMark, .spacingMark, .enclosingMark:
+            result.insert(.mark)
+        case .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            result.insert(.symbol)
+        case .control, .format, .privateUse, .surrogate:
+            result.insert(.control)
         default:
             break
         }

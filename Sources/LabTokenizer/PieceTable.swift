@@ -1,16 +1,16 @@
 /// The bytes every token decodes to, computed once and stored flat.
 ///
 /// As llama.cpp's `token_to_piece` (src/llama-vocab.cpp): normal tokens are un-mapped (byte-level:
-/// GPT-2 characters back to bytes; SentencePiece: `▁` back to a space), byte tokens `<0xAB>` give
-/// their byte (SentencePiece only), control, unknown and user-defined tokens give their text, and
-/// unused or undefined tokens give nothing.
+/// GPT-2 characters back to bytes; SentencePiece, WordPiece and Gemma 4: `▁` back to a space),
+/// byte tokens `<0xAB>` give their byte (escaped-space spellings only), control, unknown and
+/// user-defined tokens give their text, and unused or undefined tokens give nothing.
 struct PieceTable: Sendable {
     private let storage: [UInt8]
     private let offsets: [Int]
     /// Control and unknown tokens, which are shown only on request.
     let isSpecial: [Bool]
 
-    init(tokens: [String], types: [TokenizerVocabulary.TokenType], model: TokenizerVocabulary.Model) {
+    init(tokens: [String], types: [TokenizerVocabulary.TokenType], spelling: TokenSpelling) {
         var storage: [UInt8] = []
         storage.reserveCapacity(tokens.count * 6)
         var offsets: [Int] = [0]
@@ -24,12 +24,12 @@ struct PieceTable: Sendable {
             case .control, .unknown, .userDefined:
                 storage.append(contentsOf: text.utf8)
             case .normal:
-                switch model {
-                case .gpt2: storage.append(contentsOf: ByteLevelEncoding.decode(text))
-                case .llama: Self.appendUnescaped(text, to: &storage)
+                switch spelling {
+                case .byteLevel: storage.append(contentsOf: ByteLevelEncoding.decode(text))
+                case .escapedSpaces: Self.appendUnescaped(text, to: &storage)
                 }
             case .byte:
-                if model == .llama, let byte = Self.byteValue(text) { storage.append(byte) }
+                if spelling == .escapedSpaces, let byte = Self.byteValue(text) { storage.append(byte) }
             case .unused, .undefined:
                 break
             }

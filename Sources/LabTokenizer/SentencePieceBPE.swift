@@ -4,21 +4,56 @@
 /// `<0xAB>`, or the unknown token when the vocabulary has no byte tokens.
 ///
 /// Follows llama.cpp's `llm_tokenizer_spm_session` (src/llama-vocab.cpp), itself a port of
-/// SentencePiece's `bpe_model.cc`. The caller has already replaced spaces with `▁` (U+2581).
-struct SentencePieceBPE: Sendable {
-    private let tokenIds: [String: Int32]
+/// SentencePiece's `bpe_model.cc`. Spaces become `▁` (U+2581), and a space is put before the first
+/// text and after every special token when `tokenizer.ggml.add_space_prefix` says so.
+struct SentencePieceBPE: TokenizerModel {
+    let specialTokens: SpecialTokenSettings
+    var spelling: TokenSpelling { .escapedSpaces }
+    var preTokenizer: PreTokenizer? { nil }
+
+    private let tokenIds: [TokenText: Int32]
     private let scores: [Float]
     /// The token for each byte value: `<0xAB>`, else the one-byte text itself, else unknown.
     private let byteTokens: [Int32?]
 
-    init(tokens: [String], tokenIds: [String: Int32], scores: [Float], unknownId: Int32?) {
+    init(_ vocabulary: TokenizerVocabulary, tokenIds: [TokenText: Int32]) {
+        let count = vocabulary.tokens.count
         self.tokenIds = tokenIds
-        self.scores = scores.isEmpty ? [Float](repeating: 0, count: tokens.count) : scores
+        scores = vocabulary.scores.isEmpty ? [Float](repeating: 0, count: count) : vocabulary.scores
         byteTokens = (0..<256).map { value in
-            let hex = String(value, radix: 16, uppercase: true)
-            let name = "<0x\(hex.count == 1 ? "0" + hex : hex)>"
-            return tokenIds[name] ?? tokenIds[String(decoding: [UInt8(value)], as: UTF8.self)] ?? unknownId
+            tokenIds[TokenText(Self.byteTokenText(UInt8(value)))] ?? tokenIds[TokenText([UInt8(value)])]
+                ?? vocabulary.unknownId
         }
+        // llama.cpp's defaults for SentencePiece vocabularies: <s> = 1, </s> = 2, BOS added.
+        specialTokens = SpecialTokenSettings(
+            beginOfSequenceId: vocabulary.beginOfSequenceId ?? (count > 1 ? 1 : nil),
+            endOfSequenceId: vocabulary.endOfSequenceId ?? (count > 2 ? 2 : nil),
+            addsBeginOfSequence: vocabulary.addBeginOfSequence ?? true,
+            addsEndOfSequence: vocabulary.addEndOfSequence ?? false,
+            addsSpacePrefix: vocabulary.addSpacePrefix ?? true)
+    }
+
+    /// `▁` (U+2581), SentencePiece's stand-in for a space.
+    static let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
+
+    /// The text of the byte token for `value`: `<0x0A>`.
+    static func byteTokenText(_ value: UInt8) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "<0x\(hex.count == 1 ? "0" + hex : hex)>"
+    }
+
+    func encode(_ bytes: [UInt8], _ range: Range<Int>, followsSpecial: Bool, into output: inout [Int32]) {
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(range.count + 3)
+        if specialTokens.addsSpacePrefix && followsSpecial { escaped.append(contentsOf: Self.escapedSpace) }
+        for byte in bytes[range] {
+            if byte == UInt8(ascii: " ") {
+                escaped.append(contentsOf: Self.escapedSpace)
+            } else {
+                escaped.append(byte)
+            }
+        }
+        encode(escaped, into: &output)
     }
 
     private struct Candidate {
@@ -33,7 +68,7 @@ struct SentencePieceBPE: Sendable {
     }
 
     /// Appends the tokens of `bytes` (valid UTF-8, spaces already escaped) to `output`.
-    func encode(_ bytes: [UInt8], into output: inout [Int32]) {
+    private func encode(_ bytes: [UInt8], into output: inout [Int32]) {
         guard !bytes.isEmpty else { return }
         // One symbol per UTF-8 character: its start and byte length (0 once merged away).
         var starts: [Int] = []
@@ -50,8 +85,8 @@ struct SentencePieceBPE: Sendable {
         var next = (0..<count).map { $0 + 1 < count ? $0 + 1 : -1 }
         var heap: [Candidate] = []
 
-        func text(_ start: Int, _ length: Int) -> String {
-            String(decoding: bytes[start..<(start + length)], as: UTF8.self)
+        func text(_ start: Int, _ length: Int) -> TokenText {
+            TokenText(bytes[start..<(start + length)])
         }
         func push(_ left: Int, _ right: Int) {
             guard left >= 0, right >= 0 else { return }

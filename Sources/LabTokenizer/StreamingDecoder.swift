@@ -3,19 +3,28 @@
 /// A character can be split over several tokens (byte-level BPE pieces of `東`, or SentencePiece
 /// byte tokens `<0xE6><0x9D><0xB1>`); the detokenizer holds back an unfinished UTF-8 sequence
 /// until the token that completes it arrives, so every returned piece is whole characters.
-/// Concatenating every `append` result and `flush()` equals `Tokenizer.decode` of all the ids.
+/// Concatenating every `append` result and `flush()` equals `Tokenizer.decode` of all the ids
+/// (unless `keepsLeadingSpace`).
 public struct StreamingDecoder: Sendable {
     /// The tokenizer whose pieces are joined.
     public let tokenizer: Tokenizer
     /// Whether control tokens (`<|im_end|>`) appear in the text.
     public let renderSpecial: Bool
+    /// Whether the first piece keeps the space a SentencePiece token starts with (`▁The` → ` The`).
+    public let keepsLeadingSpace: Bool
     private var pending: [UInt8] = []
-    private var atStart = true
+    private var atStart: Bool
 
     /// A detokenizer for one output stream.
-    public init(tokenizer: Tokenizer, renderSpecial: Bool = false) {
+    ///
+    /// - Parameter keepsLeadingSpace: true for text that continues a prompt (a raw completion),
+    ///   where llama.cpp's server keeps the first piece's space; false for text that starts on its
+    ///   own (a chat reply), where the space is the one SentencePiece puts before every text.
+    public init(tokenizer: Tokenizer, renderSpecial: Bool = false, keepsLeadingSpace: Bool = false) {
         self.tokenizer = tokenizer
         self.renderSpecial = renderSpecial
+        self.keepsLeadingSpace = keepsLeadingSpace
+        atStart = !keepsLeadingSpace
     }
 
     /// Adds one token and returns the text it completes (possibly empty).
@@ -32,7 +41,7 @@ public struct StreamingDecoder: Sendable {
     public mutating func flush() -> String {
         let text = String(decoding: pending, as: UTF8.self)
         pending.removeAll()
-        atStart = true
+        atStart = !keepsLeadingSpace
         return text
     }
 

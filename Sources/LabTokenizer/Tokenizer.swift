@@ -3,11 +3,12 @@ import Foundation
 /// Turns text into token ids and back exactly as llama.cpp does for the same GGUF vocabulary.
 ///
 /// Built once from a `TokenizerVocabulary` (about 0.1 s for a 49k-token vocabulary), then safe to
-/// share between threads. Encoding caches the tokens of recently seen words.
+/// share between threads. The algorithm is the one `tokenizer.ggml.model` names (`TokenizerModel`);
+/// byte-level BPE caches the tokens of recently seen words.
 public struct Tokenizer: Sendable {
     /// The vocabulary this tokenizer was built from.
     public let vocabulary: TokenizerVocabulary
-    /// The pre-tokenizer (byte-level BPE only; nil for SentencePiece-style vocabularies).
+    /// The pre-tokenizer (the BPE models only; nil for SentencePiece and WordPiece).
     public let preTokenizer: PreTokenizer?
     /// Beginning-of-sequence token.
     public let beginOfSequenceId: Int32?
@@ -23,16 +24,16 @@ public struct Tokenizer: Sendable {
     public let addsBeginOfSequence: Bool
     /// Whether `encode(_:addSpecial: true)` ends with EOS.
     public let addsEndOfSequence: Bool
+    /// WordPiece only: the separator (`[SEP]`) that `encode(_:addSpecial: true)` puts last.
+    public let separatorId: Int32?
     /// SentencePiece only: whether a space is put before the text (and removed again when decoding).
     public let addsSpacePrefix: Bool
 
     private let types: [TokenizerVocabulary.TokenType]
-    private let tokenIds: [String: Int32]
+    private let tokenIds: [TokenText: Int32]
     private let specialTokens: SpecialTokenSplitter
-    private let byteLevel: ByteLevelBPE?
-    private let sentencePiece: SentencePieceBPE?
+    private let model: any TokenizerModel
     private let pieces: PieceTable
-    private let cache = WordCache()
 
     /// Token texts that end a turn, as llama.cpp recognises them (src/llama-vocab.cpp, `special_eog_ids`).
     static let endOfTurnTexts = [
@@ -45,12 +46,7 @@ public struct Tokenizer: Sendable {
         try vocabulary.validate()
         self.vocabulary = vocabulary
         let tokens = vocabulary.tokens
-        var tokenIds: [String: Int32] = [:]
-        tokenIds.reserveCapacity(tokens.count)
-        for (index, text) in tokens.enumerated() {
-            // Later duplicates win, as in llama.cpp's `token_to_id[word] = i`.
-            tokenIds[text] = Int32(index)
-        }
+        let tokenIds = TokenText.index(tokens)
         self.tokenIds = tokenIds
 
         var types = vocabulary.tokenTypes.isEmpty
@@ -59,7 +55,7 @@ public struct Tokenizer: Sendable {
         var endOfGeneration = Set<Int32>()
         var detectedEndOfTurn: Int32?
         for text in Self.endOfTurnTexts {
-            if let id = tokenIds[text] {
+            if let id = tokenIds[TokenText(text)] {
                 types[Int(id)] = .control
                 endOfGeneration.insert(id)
                 if text != "<|eom_id|>" { detectedEndOfTurn = min(detectedEndOfTurn ?? id, id) }
@@ -67,29 +63,16 @@ public struct Tokenizer: Sendable {
         }
         self.types = types
 
-        let endOfTurn = vocabulary.endOfTurnId ?? detectedEndOfTurn
-        switch vocabulary.model {
-        case .gpt2:
-            let preTokenizer = try PreTokenizer(ggmlName: vocabulary.preTokenizer)
-            self.preTokenizer = preTokenizer
-            byteLevel = try ByteLevelBPE(tokens: tokens, tokenIds: tokenIds, merges: vocabulary.merges)
-            sentencePiece = nil
-            addsBeginOfSequence = vocabulary.addBeginOfSequence ?? preTokenizer.addsBeginOfSequenceByDefault
-            addsSpacePrefix = false
-            beginOfSequenceId = vocabulary.beginOfSequenceId
-            endOfSequenceId = vocabulary.endOfSequenceId
-        case .llama:
-            preTokenizer = nil
-            byteLevel = nil
-            sentencePiece = SentencePieceBPE(
-                tokens: tokens, tokenIds: tokenIds, scores: vocabulary.scores, unknownId: vocabulary.unknownId)
-            addsBeginOfSequence = vocabulary.addBeginOfSequence ?? true
-            addsSpacePrefix = vocabulary.addSpacePrefix ?? true
-            // llama.cpp's defaults for SentencePiece vocabularies: <s> = 1, </s> = 2.
-            beginOfSequenceId = vocabulary.beginOfSequenceId ?? (tokens.count > 1 ? 1 : nil)
-            endOfSequenceId = vocabulary.endOfSequenceId ?? (tokens.count > 2 ? 2 : nil)
-        }
-        addsEndOfSequence = vocabulary.addEndOfSequence ?? false
+        let model = try vocabulary.model.makeTokenizerModel(vocabulary, tokenIds: tokenIds)
+        self.model = model
+        preTokenizer = model.preTokenizer
+        let settings = model.specialTokens
+        beginOfSequenceId = settings.beginOfSequenceId
+        endOfSequenceId = settings.endOfSequenceId
+        addsBeginOfSequence = settings.addsBeginOfSequence
+        addsEndOfSequence = settings.addsEndOfSequence
+        addsSpacePrefix = settings.addsSpacePrefix
+        separatorId = settings.separatorId
         if addsBeginOfSequence && beginOfSequenceId == nil {
             throw TokenizerError(
                 .invalidVocabulary, "tokenizer.ggml.add_bos_token is true but there is no tokenizer.ggml.bos_token_id",
@@ -100,12 +83,13 @@ public struct Tokenizer: Sendable {
                 .invalidVocabulary, "tokenizer.ggml.add_eos_token is true but there is no tokenizer.ggml.eos_token_id",
                 hint: "the file is damaged or was written by a broken converter")
         }
+        let endOfTurn = vocabulary.endOfTurnId ?? detectedEndOfTurn
         if let id = endOfSequenceId { endOfGeneration.insert(id) }
         if let id = endOfTurn { endOfGeneration.insert(id) }
         endOfTurnId = endOfTurn
         endOfGenerationIds = endOfGeneration
         specialTokens = SpecialTokenSplitter(tokens: tokens, types: types)
-        pieces = PieceTable(tokens: tokens, types: types, model: vocabulary.model)
+        pieces = PieceTable(tokens: tokens, types: types, spelling: model.spelling)
     }
 
     /// Number of tokens in the vocabulary.
@@ -114,7 +98,9 @@ public struct Tokenizer: Sendable {
     /// The tokens of `text`, as llama.cpp's `llama_tokenize` gives them.
     ///
     /// - Parameters:
-    ///   - addSpecial: add BOS/EOS as the model asks (`add_bos_token`, `add_eos_token`).
+    ///   - addSpecial: add BOS/EOS as the model asks (`add_bos_token`, `add_eos_token`; WordPiece:
+    ///     `[CLS]` … `[SEP]`). Pass false for text that continues a sequence, or to compare with
+    ///     llama.cpp's tokenizer tests.
     ///   - parseSpecial: match control tokens such as `<|im_start|>` written in the text; when
     ///     false they are tokenized as ordinary text (user-defined tokens always match). Pass
     ///     false for text from users that must not inject chat markup.
@@ -125,7 +111,6 @@ public struct Tokenizer: Sendable {
         if addSpecial && addsBeginOfSequence, let id = beginOfSequenceId {
             output.append(id)
         }
-        var workspace = EncodingWorkspace()
         var previousWasSpecial = true
         for fragment in specialTokens.split(bytes, parseSpecial: parseSpecial) {
             switch fragment {
@@ -133,56 +118,17 @@ public struct Tokenizer: Sendable {
                 output.append(id)
                 previousWasSpecial = true
             case .text(let range):
-                if let byteLevel, let preTokenizer {
-                    encodeByteLevel(bytes, range, byteLevel, preTokenizer, &workspace, &output)
-                } else if let sentencePiece {
-                    // llama.cpp puts the prefix space before the first text and after each special token.
-                    var escaped: [UInt8] = []
-                    escaped.reserveCapacity(range.count + 3)
-                    if addsSpacePrefix && previousWasSpecial { escaped.append(contentsOf: Self.escapedSpace) }
-                    for byte in bytes[range] {
-                        if byte == UInt8(ascii: " ") {
-                            escaped.append(contentsOf: Self.escapedSpace)
-                        } else {
-                            escaped.append(byte)
-                        }
-                    }
-                    sentencePiece.encode(escaped, into: &output)
-                }
+                model.encode(bytes, range, followsSpecial: previousWasSpecial, into: &output)
                 previousWasSpecial = false
             }
         }
         if addSpecial && addsEndOfSequence, let id = endOfSequenceId {
             output.append(id)
         }
-        return output
-    }
-
-    /// `▁` (U+2581), SentencePiece's stand-in for a space.
-    static let escapedSpace: [UInt8] = [0xE2, 0x96, 0x81]
-
-    private func encodeByteLevel(
-        _ bytes: [UInt8], _ range: Range<Int>, _ model: ByteLevelBPE, _ preTokenizer: PreTokenizer,
-        _ workspace: inout EncodingWorkspace, _ output: inout [Int32]
-    ) {
-        workspace.decode(bytes, range)
-        workspace.ends.removeAll(keepingCapacity: true)
-        preTokenizer.split(
-            workspace.scalars, classes: workspace.classes, range: 0..<workspace.scalars.count,
-            into: &workspace.ends, scratch: &workspace.scratch)
-        var startScalar = 0
-        for endScalar in workspace.ends {
-            let piece = bytes[workspace.offsets[startScalar]..<workspace.offsets[endScalar]]
-            startScalar = endScalar
-            let key = String(decoding: piece, as: UTF8.self)
-            if let cached = cache.lookup(key) {
-                output.append(contentsOf: cached)
-                continue
-            }
-            let before = output.count
-            model.encode(piece, ignoringMerges: preTokenizer.ignoresMerges, workspace: &workspace.merge, into: &output)
-            cache.store(key, Array(output[before...]))
+        if addSpecial, let id = separatorId {
+            output.append(id)
         }
+        return output
     }
 
     /// The text of `ids`.
@@ -244,67 +190,5 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of a token given its exact stored text, if the vocabulary has it.
-    public func id(of token: String) -> Int32? { tokenIds[token] }
-}
-
-/// Per-call buffers for byte-level encoding, reused across fragments and pieces.
-private struct EncodingWorkspace {
-    var scalars: [UInt32] = []
-    var classes: [CharacterClass] = []
-    /// Byte offset of each scalar, plus the end offset.
-    var offsets: [Int] = []
-    var ends: [Int] = []
-    var scratch: [Int] = []
-    var merge = BPEWorkspace()
-
-    /// Decodes the UTF-8 in `bytes[range]` (valid: it comes from a `String`, cut at scalar boundaries).
-    mutating func decode(_ bytes: [UInt8], _ range: Range<Int>) {
-        scalars.removeAll(keepingCapacity: true)
-        classes.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        var index = range.lowerBound
-        let end = range.upperBound
-        while index < end {
-            let lead = bytes[index]
-            let length = min(SentencePieceBPE.sequenceLength(leadByte: lead), end - index)
-            var value: UInt32
-            switch length {
-            case 2: value = UInt32(lead & 0x1F)
-            case 3: value = UInt32(lead & 0x0F)
-            case 4: value = UInt32(lead & 0x07)
-            default: value = UInt32(lead)
-            }
-            if length > 1 {
-                for offset in 1..<length {
-                    value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
-                }
-            }
-            scalars.append(value)
-            classes.append(CharacterClass.of(value))
-            offsets.append(index)
-            index += length
-        }
-        offsets.append(end)
-    }
-}
-
-/// Recently encoded words and their tokens, shared by every copy of a tokenizer.
-private final class WordCache: @unchecked Sendable {
-    // A plain dictionary behind a lock: lookups are a few hundred nanoseconds, far below BPE cost.
-    private let lock = NSLock()
-    private var entries: [String: [Int32]] = [:]
-    private static let capacity = 100_000
-
-    func lookup(_ key: String) -> [Int32]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[key]
-    }
-
-    func store(_ key: String, _ value: [Int32]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = value
-    }
+    public func id(of token: String) -> Int32? { tokenIds[TokenText(token)] }
 }

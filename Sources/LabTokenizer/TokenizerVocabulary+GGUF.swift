@@ -17,7 +17,7 @@ extension TokenizerVocabulary {
         guard let model = Model(rawValue: modelName) else {
             throw fail(
                 .unsupportedModel, "unsupported tokenizer.ggml.model = '\(modelName)'",
-                "supported tokenizer models: gpt2 (byte-level BPE), llama (SentencePiece BPE)")
+                "supported tokenizer models: gpt2 (byte-level BPE), llama (SentencePiece BPE), bert (WordPiece), gemma4 (BPE over characters)")
         }
         guard let tokens = file.stringArray("tokenizer.ggml.tokens") else {
             throw fail(
@@ -44,9 +44,12 @@ extension TokenizerVocabulary {
             endOfTurnId: id("tokenizer.ggml.eot_token_id"),
             unknownId: id("tokenizer.ggml.unknown_token_id"),
             paddingId: id("tokenizer.ggml.padding_token_id"),
+            separatorId: id("tokenizer.ggml.seperator_token_id"),
             addBeginOfSequence: file.bool("tokenizer.ggml.add_bos_token"),
             addEndOfSequence: file.bool("tokenizer.ggml.add_eos_token"),
             addSpacePrefix: file.bool("tokenizer.ggml.add_space_prefix"),
+            normalizerLowercase: file.bool("tokenizer.ggml.normalizer.lowercase"),
+            normalizerStripAccents: file.bool("tokenizer.ggml.normalizer.strip_accents"),
             chatTemplate: file.string("tokenizer.chat_template"))
         do {
             try validate()

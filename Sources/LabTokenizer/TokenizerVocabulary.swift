@@ -6,10 +6,14 @@
 public struct TokenizerVocabulary: Sendable, Hashable, Codable {
     /// `tokenizer.ggml.model`: which algorithm turns text into tokens.
     public enum Model: String, Sendable, Hashable, Codable {
-        /// Byte-level BPE with ranked merges (GPT-2, Llama-3, SmolLM, Qwen2, Granite).
+        /// Byte-level BPE with ranked merges (GPT-2, Llama-3, SmolLM, Qwen2, Granite, DeepSeek).
         case gpt2
         /// SentencePiece-style BPE merging by score, with byte fallback (Llama-2, Mistral, TinyLlama).
         case llama
+        /// WordPiece, longest token first (BERT, BGE).
+        case bert
+        /// BPE with ranked merges over UTF-8 characters, `▁` for a space, byte fallback (Gemma 4).
+        case gemma4
     }
 
     /// `tokenizer.ggml.token_type`, numbered as in llama.cpp's `llama_token_type`.
@@ -48,12 +52,18 @@ public struct TokenizerVocabulary: Sendable, Hashable, Codable {
     public var unknownId: Int32?
     /// `tokenizer.ggml.padding_token_id`.
     public var paddingId: Int32?
+    /// `tokenizer.ggml.seperator_token_id` (spelled so in GGUF): WordPiece's `[SEP]`.
+    public var separatorId: Int32?
     /// `tokenizer.ggml.add_bos_token`; nil means the model kind's default.
     public var addBeginOfSequence: Bool?
     /// `tokenizer.ggml.add_eos_token`; nil means false.
     public var addEndOfSequence: Bool?
     /// `tokenizer.ggml.add_space_prefix`; nil means the model kind's default (true for `llama`).
     public var addSpacePrefix: Bool?
+    /// `tokenizer.ggml.normalizer.lowercase` (WordPiece); nil means true.
+    public var normalizerLowercase: Bool?
+    /// `tokenizer.ggml.normalizer.strip_accents` (WordPiece); nil means the same as lowercasing.
+    public var normalizerStripAccents: Bool?
     /// `tokenizer.chat_template`: the Jinja template text, used to recognise the chat format.
     public var chatTemplate: String?
 
@@ -70,9 +80,12 @@ public struct TokenizerVocabulary: Sendable, Hashable, Codable {
         endOfTurnId: Int32? = nil,
         unknownId: Int32? = nil,
         paddingId: Int32? = nil,
+        separatorId: Int32? = nil,
         addBeginOfSequence: Bool? = nil,
         addEndOfSequence: Bool? = nil,
         addSpacePrefix: Bool? = nil,
+        normalizerLowercase: Bool? = nil,
+        normalizerStripAccents: Bool? = nil,
         chatTemplate: String? = nil
     ) {
         self.model = model
@@ -86,9 +99,12 @@ public struct TokenizerVocabulary: Sendable, Hashable, Codable {
         self.endOfTurnId = endOfTurnId
         self.unknownId = unknownId
         self.paddingId = paddingId
+        self.separatorId = separatorId
         self.addBeginOfSequence = addBeginOfSequence
         self.addEndOfSequence = addEndOfSequence
         self.addSpacePrefix = addSpacePrefix
+        self.normalizerLowercase = normalizerLowercase
+        self.normalizerStripAccents = normalizerStripAccents
         self.chatTemplate = chatTemplate
     }
 
@@ -114,7 +130,7 @@ public struct TokenizerVocabulary: Sendable, Hashable, Codable {
         let fields: [(String, Int32?)] = [
             ("tokenizer.ggml.bos_token_id", beginOfSequenceId), ("tokenizer.ggml.eos_token_id", endOfSequenceId),
             ("tokenizer.ggml.eot_token_id", endOfTurnId), ("tokenizer.ggml.unknown_token_id", unknownId),
-            ("tokenizer.ggml.padding_token_id", paddingId),
+            ("tokenizer.ggml.padding_token_id", paddingId), ("tokenizer.ggml.seperator_token_id", separatorId),
         ]
         for (name, value) in fields {
             if let value, value < 0 || Int(value) >= tokens.count {
@@ -123,9 +139,9 @@ public struct TokenizerVocabulary: Sendable, Hashable, Codable {
                     hint: "the file is damaged or was written by a broken converter")
             }
         }
-        if model == .gpt2 && merges.isEmpty {
+        if (model == .gpt2 || model == .gemma4) && merges.isEmpty {
             throw TokenizerError(
-                .invalidVocabulary, "tokenizer.ggml.merges is missing for a gpt2 (byte-level BPE) tokenizer",
+                .invalidVocabulary, "tokenizer.ggml.merges is missing for a \(model.rawValue) (BPE) tokenizer",
                 hint: "the file is damaged or was written by a broken converter")
         }
     }

@@ -250,6 +250,14 @@ struct NaiveByteLevelBPE {
         ("llama3", "x \r\n\ty", ["x", " \r\n", "\ty"]),
         ("qwen2", "12345 ab", ["1", "2", "3", "4", "5", " ab"]),
         ("default", "a+b=12345", ["a", "+", "b", "=", "123", "45"]),
+        // The rows below are llama.cpp's own pieces: `unicode_regex_split` (src/unicode.cpp) run
+        // with each family's regex list from src/llama-vocab.cpp.
+        ("deepseek-llm", "Hello, 世界! 123 Ωmega\n\n  ", ["Hello", ",", " ", "世界", "!", " ", "123", " Ω", "mega", "\n", "\n", "  "]),
+        ("deepseek-llm", "Ὀδυσσεύς ไทย ½ Thé", ["Ὀ", "δυσσεύς", " ", "ไทย", " ", "½", " Th", "é"]),
+        ("deepseek-coder", "x=3.14;\n  def f(): 東京 42", ["x", "=", "3", ".", "1", "4", ";", "\n", " ", " def", " f", "():", " ", "東京", " ", "4", "2"]),
+        ("qwen35", "naïve cafe\u{301} 12!", ["naïve", " cafe\u{301}", " ", "1", "2", "!"]),
+        ("qwen35", "x=3.14;\n  def", ["x", "=", "3", ".", "1", "4", ";\n", " ", " def"]),
+        ("gemma4", "a\n\nb c\n", ["a", "\n\n", "b c", "\n"]),
     ])
     func otherFamiliesFollowTheirRegexes(name: String, text: String, expected: [String]) throws {
         #expect(try Pieces.split(name, text) == expected)
@@ -327,6 +335,20 @@ struct NaiveByteLevelBPE {
         let ids = tokenizer.encode("he</s>lo", addSpecial: false, parseSpecial: true)
         #expect(pieces(tokenizer, ids) == ["▁", "he", "</s>", "▁", "lo"])
         #expect(pieces(tokenizer, tokenizer.encode("he</s>", addSpecial: false, parseSpecial: false)).contains("<0x3C>"))
+    }
+
+    /// A raw completion continues its prompt, so the space of its first piece is text (llama.cpp's
+    /// server returns it); a chat reply starts on its own, so the space is SentencePiece's prefix.
+    @Test func aContinuationKeepsTheSpaceOfItsFirstPieceAndAReplyDropsIt() throws {
+        let tokenizer = try Tokenizer(Self.vocabulary())
+        let ids = tokenizer.encode("hello world", addSpecial: false)
+        #expect(pieces(tokenizer, ids).first == "▁h")
+        var reply = StreamingDecoder(tokenizer: tokenizer)
+        var continuation = StreamingDecoder(tokenizer: tokenizer, keepsLeadingSpace: true)
+        #expect(ids.map { reply.append($0) }.joined() + reply.flush() == "hello world")
+        #expect(ids.map { continuation.append($0) }.joined() + continuation.flush() == " hello world")
+        // Still true for the next completion after a flush.
+        #expect(ids.map { continuation.append($0) }.joined() == " hello world")
     }
 
     @Test func byteTokensSplitACharacterThatStreamsWhole() throws {
