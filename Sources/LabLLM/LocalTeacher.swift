@@ -65,13 +65,17 @@ public final class LocalTeacher: StreamingTextGenerator {
         }
     }
 
-    /// The scheduler request for `request`, ending at the tokenizer's end-of-generation ids.
+    /// The scheduler request for `request`, ending at the tokenizer's end-of-generation ids. A raw
+    /// prompt's completion continues its text, so its first piece keeps the space a SentencePiece
+    /// token starts with (`▁ladies` → " ladies"), as llama.cpp returns it; a chat reply starts on
+    /// its own, and that space is dropped.
     public func batchRequest(for request: GenerationRequest) throws -> BatchRequest {
         let tokenizer = tokenizer
+        let continuesPrompt = if case .prompt = request.input { true } else { false }
         return BatchRequest(
             prompt: try promptTokens(for: request.input), parameters: request.parameters, count: request.count,
             endOfSequence: tokenizer.endOfGenerationIds
-        ) { StreamingDecoder(tokenizer: tokenizer) }
+        ) { StreamingDecoder(tokenizer: tokenizer, keepsLeadingSpace: continuesPrompt) }
     }
 
     /// Generates `request.count` completions; latency runs from this call to the last token.

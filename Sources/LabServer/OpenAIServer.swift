@@ -208,23 +208,10 @@ public final class OpenAIServer: Sendable {
         return Plan(id: id, request: GenerationRequest(input: input, parameters: parameters, count: count))
     }
 
-    /// The scheduler request for a plan. A raw completion continues its prompt, so its first
-    /// piece keeps the space a SentencePiece token starts with (`▁ladies` → " ladies"), as
-    /// llama.cpp's server returns it; a chat reply starts on its own, and the teacher's decoder
-    /// drops that space.
-    private func batchRequest(for plan: Plan, chat: Bool) throws -> BatchRequest {
-        var batch = try teacher.batchRequest(for: plan.request)
-        if !chat {
-            let tokenizer = teacher.tokenizer
-            batch.makeDecoder = { StreamingDecoder(tokenizer: tokenizer, keepsLeadingSpace: true) }
-        }
-        return batch
-    }
-
     private func run(_ plan: Plan, chat: Bool) async throws -> GenerationResult {
         do {
             let started = Date()
-            let batch = try batchRequest(for: plan, chat: chat)
+            let batch = try teacher.batchRequest(for: plan.request)
             let results = try await teacher.scheduler.run(batch)
             return GenerationResult(
                 completions: results.map { Completion(text: $0.text, finishReason: $0.finishReason, completionTokens: $0.tokens.count) },
@@ -255,7 +242,7 @@ public final class OpenAIServer: Sendable {
             }
             let batch: BatchRequest
             do {
-                batch = try self.batchRequest(for: plan, chat: chat)
+                batch = try self.teacher.batchRequest(for: plan.request)
             } catch {
                 try await writer.write(ByteBuffer(string: "data: " + Self.errorJSON("\(error)") + "\n\n"))
                 try await writer.finish(nil)
