@@ -180,6 +180,10 @@ enum ShippedFreeformFlow {
 }
 
 @Suite struct LeadSummaries {
+    @Test func quotedPhrasesAreOneQuestionWord() {
+        #expect(BlockFactory.words(#"summar "main point" gist"#) == ["summar", "main point", "gist"])
+    }
+
     @Test func theLeadIsTheOpeningSentencesAndNeverTheWholeParagraph() throws {
         let paragraph = """
             Oakridge Instruments, Inc. today reported revenue of $842.7 million for the second quarter of
@@ -192,9 +196,8 @@ enum ShippedFreeformFlow {
         #expect(lead.text.hasPrefix("Oakridge Instruments, Inc. reported revenue of $842.7 million"))
         #expect(lead.text.hasSuffix("compared with $81.5 million, or $0.99 per diluted share, a year ago."))
         #expect(lead.inputs == "2 of 3 sentences")
-        // Two sentences: the lead is the first one alone.
-        let two = try #require(ComputedAnswerBlock.lead(of: "Revenue rose 9% to $1.2 billion. Net income was $80 million."))
-        #expect(two.text == "Revenue rose 9% to $1.2 billion.")
+        // Two sentences: no lead (the second may be the news).
+        #expect(ComputedAnswerBlock.lead(of: "Revenue rose 9% to $1.2 billion. The company lowered its outlook.") == nil)
         #expect(ComputedAnswerBlock.lead(of: "Revenue rose 9% to $1.2 billion.") == nil)
     }
 }

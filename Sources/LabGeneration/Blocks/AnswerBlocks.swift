@@ -154,14 +154,16 @@ struct ComputedAnswerBlock: FlowBlock {
         }
     }
 
-    /// The paragraph's first sentence, and its second while the two stay within 65 words; nil when
-    /// that would be the whole paragraph (then it is no summary).
+    /// The paragraph's first sentence, and its second while the two stay within 65 words; nil for a
+    /// paragraph of fewer than three sentences.
     static func lead(of paragraph: String) -> WorkedAnswers.Answer? {
         let flat = paragraph.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let sentences = TextUnits.sentences(flat)
-        guard sentences.count >= 2 else { return nil }
+        // Of two sentences, the second may carry the news ("… is lowering its full-year outlook"):
+        // a lead needs a paragraph of three or more.
+        guard sentences.count >= 3 else { return nil }
         var lead = [sentences[0]]
-        if sentences.count >= 3, (sentences[0] + " " + sentences[1]).split(separator: " ").count <= 65 { lead.append(sentences[1]) }
+        if (sentences[0] + " " + sentences[1]).split(separator: " ").count <= 65 { lead.append(sentences[1]) }
         // "today" belongs to the release's date line, not to a summary read later.
         let text = lead.joined(separator: " ").replacingOccurrences(of: " today reported ", with: " reported ")
         return WorkedAnswers.Answer(text: text, operation: "lead_sentences", inputs: "\(lead.count) of \(sentences.count) sentences")

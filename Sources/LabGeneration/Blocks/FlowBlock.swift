@@ -55,6 +55,14 @@ extension FlowBlock {
 /// Builds the run-time block for a spec: the registry from `BlockKind` to implementation. Option
 /// values are parsed here, at plan time, so a bad number fails before any teacher call.
 public enum BlockFactory {
+    /// Space-separated words, a double-quoted phrase counting as one ("main point").
+    static func words(_ list: String) -> [String] {
+        let pattern = try! NSRegularExpression(pattern: #""[^"]+"|\S+"#)
+        let text = list as NSString
+        return pattern.matches(in: list, range: NSRange(location: 0, length: text.length))
+            .map { text.substring(with: $0.range).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+
     /// The run-time blocks of every flow of `pipeline`, each problem reported once.
     public static func makeFlows(_ pipeline: Pipeline, environment: BlockEnvironment) throws(GenerationError) -> [FlowKind: [any FlowBlock]] {
         var flows: [FlowKind: [any FlowBlock]] = [:]
@@ -177,7 +185,7 @@ public enum BlockFactory {
             let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
         case .onLeaf:
-            let required = spec.mapOption("question_words").map { (glob: LeafGlob($0.key), words: $0.value.split(separator: " ").map(String.init)) }
+            let required = spec.mapOption("question_words").map { (glob: LeafGlob($0.key), words: Self.words($0.value)) }
             let checker = OnLeafCheck(profiles: environment.profiles, margin: try number("margin", default: 0.8, in: 0...10), requiredWords: required)
             return VerifierBlock(name: spec.name, version: OnLeafCheck.version, verifier: checker, leaves: leaves)
         case .answerFirst:
