@@ -320,6 +320,11 @@ import Testing
             answer: "$188.5 million", context: context))?.reason == "question repeats itself")
         #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: "What is the summary of your text?", answer: "x", context: context))?.reason
                 == "question is about the prompt, not the subject")
+        #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: "What is the main main point of this paragraph?", answer: "x",
+                                           context: context))?.reason == "question repeats itself")
+        let adjusted = "Non-GAAP measures are the company's own adjusted versions."
+        #expect(AnswersQuestionCheck().verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What are non-GAAP measures?", answer: adjusted,
+                                                            context: "GAAP figures come first. " + adjusted))?.reason == "a passage sentence that leans on its neighbours")
     }
 
     @Test func aQuotedQuestionCutAtItsMarkLosesItsOpeningQuote() {

@@ -202,6 +202,13 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         if lifted, let first = TextUnits.words(answer).first, leaning.contains(first) {
             return .reject("a passage sentence that leans on its neighbours", evidence: ["starts_with": first])
         }
+        // …or that ends on a word standing for something said before ("Non-GAAP measures are the
+        // company's own adjusted versions." — of what?).
+        let elliptic: Set<String> = ["version", "versions", "one", "ones", "counterpart", "counterparts", "equivalent", "equivalents",
+                                     "alternative", "alternatives", "instead", "too", "also", "above", "below", "same", "these", "those"]
+        if lifted, let last = TextUnits.words(answer).last, elliptic.contains(last) {
+            return .reject("a passage sentence that leans on its neighbours", evidence: ["ends_with": last])
+        }
         // A lifted sentence that defines something answers a question about that thing only.
         if lifted, let defined = TextUnits.definedSubject(TextUnits.sentences(answer).first ?? answer) {
             let definedStems = Set(TextUnits.contentStems(defined))

@@ -105,8 +105,9 @@ public struct SelfContainedCheck: CandidateVerifier {
         if let phrase = Self.metaPhrases.first(where: question.contains) {
             return .reject("question is about the prompt, not the subject", evidence: ["matched": phrase])
         }
-        // "What is the actual value of the value of the asset …?": a phrase folded onto itself.
-        if let fold = question.range(of: #"\b([a-z]{4,}) of the \1\b"#, options: .regularExpression) {
+        // "What is the actual value of the value of the asset …?", "the main main point": a phrase
+        // folded onto itself, a word said twice.
+        if let fold = question.range(of: #"\b([a-z]{4,}) of the \1\b|\b([a-z]{3,}) \2\b"#, options: .regularExpression) {
             return .reject("question repeats itself", evidence: ["matched": String(question[fold])])
         }
         let marks = candidate.question.filter { $0 == "?" }.count
