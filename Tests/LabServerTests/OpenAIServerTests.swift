@@ -62,6 +62,10 @@ func rawRequest(_ url: String, method: String = "GET", body: Data? = nil, header
     request.httpMethod = method
     request.httpBody = body
     for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    // The server's async handlers share Swift's cooperative threads (one per core) with every
+    // other test of the run, some of which compute for minutes on them: a reply can wait well
+    // past URLSession's 60-second default without anything being wrong with the server.
+    request.timeoutInterval = 600
     let (data, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
 }

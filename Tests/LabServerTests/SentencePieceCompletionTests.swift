@@ -37,12 +37,8 @@ struct SentencePieceCompletionTests {
     }
 
     static func post(_ url: String, _ body: [String: Any]) async throws -> (Int, String) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        try await rawRequest(url, method: "POST", body: try JSONSerialization.data(withJSONObject: body),
+                             headers: ["Content-Type": "application/json"])
     }
 
     static func choices(_ json: String) throws -> [[String: Any]] {
