@@ -3,7 +3,7 @@
 //
 // Modules form a one-way graph (see README "Architecture"):
 //   LabCore ← LabTaxonomy, LabDocuments, LabGGUF, LabTokenizer, LabTensor
-//   LabJinja (Foundation only) ← LabTokenizer (a GGUF's own chat template)
+//   LabCore ← LabJinja ← LabTokenizer (a GGUF's own chat template)
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
@@ -89,7 +89,7 @@ let package = Package(
         // GGUF model files: reading (memory-mapped, bounds-checked), writing, quantized block formats.
         .target(name: "LabGGUF", dependencies: ["LabCore"], exclude: ["README.md"], swiftSettings: kernelSettings),
         // A Jinja-subset interpreter (jinja2's semantics) for the chat templates stored in GGUF files.
-        .target(name: "LabJinja", exclude: ["README.md"], swiftSettings: strictSettings),
+        .target(name: "LabJinja", dependencies: ["LabCore"], exclude: ["README.md"], swiftSettings: strictSettings),
         // Tokenizers from GGUF metadata (byte-level BPE, SentencePiece BPE), chat templates.
         .target(name: "LabTokenizer", dependencies: ["LabCore", "LabGGUF", "LabJinja"], swiftSettings: kernelSettings),
         // Generation pipelines: filters (grounding, safety, duplicates, format).

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// Python's text rules where a template's output depends on them: `str()` and `repr()` of
 /// values, float formatting, whitespace, and the `str` methods templates call.
@@ -65,48 +66,8 @@ enum PythonText {
         "{" + (try dictionary.pairs.map { (try repr($0.key)) + ": " + (try repr($0.value)) }.joined(separator: ", ")) + "}"
     }
 
-    /// Python's `repr(str)`: single quotes unless the text has `'` and no `"`; backslash
-    /// escapes for the quote, `\\`, `\t \n \r`, and `\x.. \u.... \U........` for characters
-    /// that are not printable.
-    static func quoted(_ text: String) -> String {
-        let quote: Unicode.Scalar = text.contains("'") && !text.contains("\"") ? "\"" : "'"
-        var out = String.UnicodeScalarView()
-        out.append(quote)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case quote, "\\":
-                out.append("\\")
-                out.append(scalar)
-            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
-            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
-            default:
-                if isPrintable(scalar) {
-                    out.append(scalar)
-                } else if scalar.value < 0x100 {
-                    out.append(contentsOf: String(format: "\\x%02x", scalar.value).unicodeScalars)
-                } else if scalar.value < 0x10000 {
-                    out.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
-                } else {
-                    out.append(contentsOf: String(format: "\\U%08x", scalar.value).unicodeScalars)
-                }
-            }
-        }
-        out.append(quote)
-        return String(out)
-    }
+    static func quoted(_ text: String) -> String { PythonStringLiteral.repr(text) }
 
-    /// `str.isprintable()` for one character: not a control, format, surrogate, private-use,
-    /// unassigned or separator character (the space excepted).
-    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned, .spaceSeparator, .lineSeparator, .paragraphSeparator:
-            return false
-        default:
-            return true
-        }
-    }
 
     /// Python's `repr(float)`: the shortest digits that round-trip, written positionally when
     /// the decimal exponent is in [-4, 16), else as `d.ddde+XX`.

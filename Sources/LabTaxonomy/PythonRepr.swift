@@ -1,3 +1,5 @@
+import LabCore
+
 /// Values written as Python's `repr()` writes them, because InstructLab's messages come from
 /// jsonschema, which formats the offending value with `%r` (`5 is not of type 'string'`,
 /// `['a', 'a'] has non-unique elements`).
@@ -16,30 +18,8 @@ enum PythonRepr {
         }
     }
 
-    /// A Python `str` literal: single quotes unless the text holds `'` and no `"`; control
-    /// and other non-printable characters escaped as `\n`, `\xNN`, `\uNNNN`.
-    static func repr(_ text: String) -> String {
-        let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
-        var out = String(quote)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(scalar) == quote {
-                    out += "\\" + String(quote)
-                } else if isPrintable(scalar) {
-                    out.unicodeScalars.append(scalar)
-                } else {
-                    out += escape(scalar)
-                }
-            }
-        }
-        out.append(quote)
-        return out
-    }
+    /// A Python `str` literal (`PythonStringLiteral`).
+    static func repr(_ text: String) -> String { PythonStringLiteral.repr(text) }
 
     /// Python's float repr for the common cases: `1.5`, `100.0`, `inf`, `nan`.
     static func repr(_ number: Double) -> String {
@@ -57,26 +37,5 @@ enum PythonRepr {
             return "datetime.date(\(year), \(month), \(day))"
         }
         return "datetime.datetime(\(repr(text)))"
-    }
-
-    /// Python's `str.isprintable` per scalar: everything but categories Cc, Cf, Cs, Co, Cn, Zl,
-    /// Zp and Zs other than the ASCII space.
-    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator, .spaceSeparator:
-            return false
-        default:
-            return true
-        }
-    }
-
-    private static func escape(_ scalar: Unicode.Scalar) -> String {
-        let hex = String(scalar.value, radix: 16)
-        switch scalar.value {
-        case ..<0x100: return "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-        case ..<0x10000: return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: return "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
-        }
     }
 }
