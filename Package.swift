@@ -9,7 +9,7 @@
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
 //   LabStore ← LabReview (the curator's web page)
 //   LabTensor, LabGGUF, LabLLM ← LabTrain (fine-tuning numerics)
-//   LabTrain, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs)
+//   LabTrain, LabLLM, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs, task accuracy)
 //   everything ← LabCLI ← synthlab (the composition root)
 import PackageDescription
 
@@ -166,7 +166,9 @@ let package = Package(
         // Phased training jobs: curriculum (phases, replay, RAFT, held-out), encoding, evaluation, the journaled job.
         .target(
             name: "LabCurriculum",
-            dependencies: ["LabCore", "LabGGUF", "LabTokenizer", "LabStore", "LabGeneration", "LabTrain"],
+            dependencies: ["LabCore", "LabGGUF", "LabTokenizer", "LabStore", "LabGeneration", "LabLLM", "LabTrain"],
+            // The general multiple-choice set (ARC-Easy, CC BY-SA 4.0: a separate data file with its notice).
+            resources: [.copy("Resources/general-mc")],
             swiftSettings: strictSettings
         ),
         .target(

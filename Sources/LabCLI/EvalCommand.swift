@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabCurriculum
 import LabGGUF
+import LabLLM
 import LabStore
 import LabTensor
 import LabTokenizer
@@ -11,14 +12,18 @@ import LabTrain
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Show a training job's held-out loss per leaf and on the general text; score another model on the same sets.",
+        abstract: "Show a training job's held-out loss, task accuracy per leaf and general benchmark; score another model on the same sets.",
         discussion: """
-            Without --model, prints the losses the job recorded before training and after each \
-            phase. With --model, also scores that GGUF on the job's held-out samples (never \
-            trained on) and the general text, as a last column.
+            Without --model, prints what the job recorded before training and after each phase: \
+            the held-out loss per leaf and on the general text, the task accuracy per leaf (the \
+            student's greedy answers to held-out and seed questions, graded by the leaf's \
+            verifiers) and the general multiple-choice score. With --model, also measures that \
+            GGUF on the same sets, as a last column (not stored). --answers lists every graded \
+            answer of one stage.
 
             Examples:
               synthlab eval --training latest
+              synthlab eval --training latest --answers "after skills"
               synthlab eval --training 3 --model out/model/phase1.gguf --json
             """
     )
@@ -34,6 +39,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Threads for the matrix products (default: all cores).")
     var threads: Int?
 
+    @Option(help: ArgumentHelp("List the graded answers of this stage (base, after knowledge, …).", valueName: "stage"))
+    var answers: String?
+
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
@@ -41,6 +49,26 @@ struct EvalCommand: ParsableCommand {
         let store = try self.store.open(readOnly: model == nil)
         let id = try resolveJob(training, in: store)
         var stages = EvaluationResult.stages(try store.trainingEvaluations(id))
+        var taskStages = TaskAccuracy.stages(try store.trainingTaskAnswers(id))
+        var benchmarks = try store.trainingBenchmarks(id)
+        if let stage = answers {
+            guard let found = taskStages.first(where: { $0.stage == stage }) else {
+                throw CLIError("training job \(id) has no graded answers for stage '\(stage)'",
+                               hint: "stages: \(taskStages.map(\.stage).joined(separator: ", "))")
+            }
+            if json {
+                print(JSONText.encode(["training_id": id, "stage": stage, "answers": TrainingOutput.taskAccuracyJSON([found])[0]["answers"] ?? []] as [String: Any]))
+            } else {
+                for answer in found.answers {
+                    print("[\(answer.correct ? "right" : "wrong")] \(answer.leaf) (\(answer.origin))")
+                    print("  Q: \(answer.question.replacingOccurrences(of: "\n", with: " "))")
+                    print("  A: \(answer.answer.replacingOccurrences(of: "\n", with: " "))")
+                    if let filter = answer.rejectedBy { print("  rejected by \(filter): \(answer.reason ?? "")") }
+                    if let score = answer.judgeScore { print("  judge: \(score)") }
+                }
+            }
+            return
+        }
         if let model {
             BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let record = try store.training(id)
@@ -64,14 +92,35 @@ struct EvalCommand: ParsableCommand {
             let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
             let sets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
             stages.append((url.lastPathComponent, EvaluationSet.evaluate(sets, model: scored, microBatchTokens: recipe.training.microBatchTokens)))
+            // The same task questions and general set the job used, asked of this file.
+            let stageIndex = 1_000
+            if let settings = recipe.taskAccuracy {
+                let plan = try TaskAccuracyLoading.plan(settings, runID: recipe.generationRunID, store: store, threads: threads)
+                let evaluator = plan.evaluator(heldOut: curriculum.heldOut)
+                StandardError.write("synthlab: asking \(url.lastPathComponent) \(evaluator.questions.count) task questions\n")
+                let graded = try evaluator.evaluateBlocking(modelAt: url, stage: url.lastPathComponent, stageIndex: stageIndex)
+                taskStages.append((url.lastPathComponent, graded))
+            }
+            if let general = recipe.generalBenchmark {
+                let items: [MultipleChoiceItem]
+                do { items = try general.items() } catch { throw CLIError("\(error)") }
+                let llm = try LlamaModel(file: file, threads: threads)
+                let score = try GeneralMultipleChoice.score(items, model: llm, tokenizer: tokenizer)
+                benchmarks.append(TrainingBenchmarkRecord(stage: url.lastPathComponent, stageIndex: stageIndex, benchmark: GeneralMultipleChoice.name,
+                                                          items: score.items, correct: score.correct, correctUnnormalised: score.correctUnnormalised))
+            }
         }
         guard !stages.isEmpty else {
             throw CLIError("training job \(id) has no evaluations yet", hint: "it evaluates before training; pass --model to score a file now")
         }
         if json {
-            print(JSONText.encode(["training_id": id, "evaluations": TrainingOutput.evaluationsJSON(stages)] as [String: Any]))
+            print(JSONText.encode(["training_id": id, "evaluations": TrainingOutput.evaluationsJSON(stages),
+                                   "task_accuracy": TrainingOutput.taskAccuracyJSON(taskStages),
+                                   "benchmarks": TrainingOutput.benchmarksJSON(benchmarks)] as [String: Any]))
         } else {
             print(TrainingOutput.table(stages), terminator: "")
+            if !taskStages.isEmpty { print("\n" + TrainingOutput.accuracyTable(taskStages), terminator: "") }
+            if !benchmarks.isEmpty { print("\n" + TrainingOutput.benchmarkTable(benchmarks), terminator: "") }
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LabCore
 import LabCurriculum
 import LabGGUF
+import LabGeneration
 import LabStore
 import LabTensor
 import LabTrain
@@ -113,6 +114,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads for the matrix products (default: all cores).")
     var threads: Int?
 
+    @OptionGroup(title: "Task accuracy") var task: TaskAccuracyOptions
+
+    @Option(name: .customLong("general-mc"),
+            help: ArgumentHelp("The general multiple-choice set scored at every stage (forgetting): a JSONL file, `bundled` (400 ARC-Easy items), or `none`.",
+                               valueName: "file|bundled|none"))
+    var generalMC = "bundled"
+
+    @Option(name: .customLong("general-mc-items"), help: ArgumentHelp("Score only the first N items of the general set.", valueName: "n"))
+    var generalMCItems: Int?
+
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
@@ -131,6 +142,24 @@ struct TrainCommand: ParsableCommand {
         }
         _ = try parsedLoRA()
         guard CheckpointPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32, f16 or q8_0") }
+        if let generalMCItems, generalMCItems < 1 { throw ValidationError("--general-mc-items must be at least 1") }
+    }
+
+    /// The general set to score, from --general-mc.
+    private func generalBenchmark() throws -> GeneralBenchmarkSettings? {
+        switch generalMC {
+        case "none": return nil
+        case "bundled":
+            guard let url = GeneralMultipleChoice.bundledURL() else {
+                throw CLIError("the bundled general multiple-choice set is missing next to the synthlab binary",
+                               hint: "rebuild with `swift build`, pass --general-mc FILE.jsonl, or --general-mc none")
+            }
+            return GeneralBenchmarkSettings(path: url.path, limit: generalMCItems)
+        default:
+            let url = URL(fileURLWithPath: (generalMC as NSString).expandingTildeInPath)
+            do { _ = try GeneralMultipleChoice.load(url) } catch { throw CLIError("--general-mc: \(error)") }
+            return GeneralBenchmarkSettings(path: url.path, limit: generalMCItems)
+        }
     }
 
     private func parsedLoRA() throws -> LoRASettings? {
@@ -189,7 +218,8 @@ struct TrainCommand: ParsableCommand {
                     epochs: epochs, learningRate: lr, warmupFraction: warmup, maxSteps: maxSteps, batchSize: batchSize,
                     microBatchTokens: microBatchTokens, maxGradientNorm: maxGradNorm,
                     optimiser: AdamWSettings(weightDecay: weightDecay), seed: seed),
-                maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA())
+                maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA(),
+                taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark())
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil
@@ -204,8 +234,11 @@ struct TrainCommand: ParsableCommand {
         let progress = TerminalProgress(unit: "steps")
         let shown = ShownPhase()
         let quiet = json
+        let taskPlan = try recipe.taskAccuracy.map {
+            try TaskAccuracyLoading.plan($0, runID: recipe.generationRunID, store: store, threads: threads)
+        }
         let job = TrainingJob(store: store, recipe: recipe, examples: examples, outputDirectory: outputDirectory,
-                              shouldStop: { stop.isSet }) { event in
+                              taskAccuracy: taskPlan, shouldStop: { stop.isSet }) { event in
             switch event {
             case .prepared(let phase, let rows, let skipped, let steps):
                 StandardError.write("synthlab: \(phase.rawValue) phase: \(rows) rows, \(steps) steps"
@@ -225,6 +258,13 @@ struct TrainCommand: ParsableCommand {
                 if final { StandardError.write("synthlab: wrote \(path)\n") }
             case .evaluated(let stage, _):
                 if !quiet { StandardError.write("synthlab: evaluated \(stage)\n") }
+            case .taskEvaluationStarted(let stage, let questions):
+                StandardError.write("synthlab: asking the \(stage == "base" ? "base model" : "model \(stage)") \(questions) task questions\n")
+            case .taskEvaluated(let stage, let accuracy):
+                let asked = accuracy.reduce(0) { $0 + $1.asked }, correct = accuracy.reduce(0) { $0 + $1.correct }
+                StandardError.write("synthlab: task accuracy \(stage): \(correct)/\(asked) correct\n")
+            case .benchmarkScored(let stage, let score):
+                StandardError.write("synthlab: \(score.benchmark) \(stage): \(score.correct)/\(score.items) right\n")
             }
         }
         let summary: TrainingSummary
@@ -238,11 +278,17 @@ struct TrainCommand: ParsableCommand {
             throw CLIError(error.description)
         } catch let error as TrainingDataError {
             throw CLIError(error.description)
+        } catch let error as MultipleChoiceError {
+            throw CLIError(error.description)
+        } catch let error as CandidateVerification.Problem {
+            throw CLIError("grading the student's answers: \(error.description)")
         }
         if json {
             print(JSONText.encode(TrainingOutput.json(summary)))
         } else {
             print(TrainingOutput.table(summary.evaluations), terminator: "")
+            if !summary.taskAnswers.isEmpty { print("\n" + TrainingOutput.accuracyTable(summary.taskAnswers), terminator: "") }
+            if !summary.benchmarks.isEmpty { print("\n" + TrainingOutput.benchmarkTable(summary.benchmarks), terminator: "") }
             print("training job \(summary.trainingID): \(summary.steps) steps, \(String(format: "%.0f", summary.tokensPerSecond)) tokens/s"
                   + (summary.skippedTooLong > 0 ? ", \(summary.skippedTooLong) rows skipped as too long" : ""))
             print("final model: \(summary.checkpoints.last ?? "-")")
@@ -320,8 +366,101 @@ enum TrainingOutput {
         [
             "training_id": summary.trainingID, "checkpoints": summary.checkpoints, "steps": summary.steps,
             "tokens_per_second": summary.tokensPerSecond, "skipped_too_long": summary.skippedTooLong,
-            "evaluations": evaluationsJSON(summary.evaluations),
+            "evaluations": evaluationsJSON(summary.evaluations), "task_accuracy": taskAccuracyJSON(summary.taskAnswers),
+            "benchmarks": benchmarksJSON(summary.benchmarks),
         ]
+    }
+
+    /// Per-leaf task accuracy: one column per stage, "correct/asked" and the change in points
+    /// from the stage before; a judge's mean score beside it when there is one.
+    static func accuracyTable(_ stages: [(stage: String, answers: [TrainingTaskAnswerRecord])]) -> String {
+        guard !stages.isEmpty else { return "" }
+        let perStage = stages.map { (stage: $0.stage, accuracy: TaskAccuracy.perLeaf($0.answers)) }
+        let leaves = Array(Set(perStage.flatMap { $0.accuracy.map(\.leaf) })).sorted()
+        let nameWidth = max(24, leaves.map(\.count).max() ?? 0)
+        let judged = stages.contains { $0.answers.contains { $0.judgeScore != nil } }
+        var text = "task accuracy (the student's greedy answers to held-out and seed questions, graded by the leaf's verifiers"
+            + (judged ? "; judge's mean score 1-10" : "") + ")\n"
+        text += "leaf".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  kind      "
+        text += perStage.map { $0.stage.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined() + "\n"
+        func cell(_ accuracy: TaskAccuracy?, previous: TaskAccuracy?) -> String {
+            guard let accuracy else { return "-" }
+            var cell = "\(accuracy.correct)/\(accuracy.asked)"
+            if let previous, previous.asked > 0 { cell += String(format: " (%+.0f)", 100 * (accuracy.fraction - previous.fraction)) }
+            if let judge = accuracy.judgeMean { cell += String(format: " j%.1f", judge) }
+            return cell
+        }
+        for leaf in leaves {
+            let kind = perStage.lazy.compactMap { $0.accuracy.first { $0.leaf == leaf }?.kind }.first ?? ""
+            text += leaf.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  " + kind.padding(toLength: 10, withPad: " ", startingAt: 0)
+            var previous: TaskAccuracy?
+            for stage in perStage {
+                let accuracy = stage.accuracy.first { $0.leaf == leaf }
+                text += cell(accuracy, previous: previous).padding(toLength: 22, withPad: " ", startingAt: 0)
+                previous = accuracy
+            }
+            text += "\n"
+        }
+        text += "all".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "            "
+        var previous: TaskAccuracy?
+        for stage in stages {
+            let scores = stage.answers.compactMap(\.judgeScore)
+            let total = TaskAccuracy(leaf: "all", kind: "", asked: stage.answers.count, correct: stage.answers.filter(\.correct).count,
+                                     judgeMean: scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count))
+            let percent = total.asked > 0 ? String(format: " %.0f%%", 100 * total.fraction) : ""
+            text += (cell(total, previous: previous) + percent).padding(toLength: 22, withPad: " ", startingAt: 0)
+            previous = total
+        }
+        return text + "\n"
+    }
+
+    /// General benchmarks (forgetting): right/items per stage, with the change in points.
+    static func benchmarkTable(_ records: [TrainingBenchmarkRecord]) -> String {
+        let stages = records.reduce(into: [String]()) { if !$0.contains($1.stage) { $0.append($1.stage) } }
+        var text = "general benchmark (forgetting; log-likelihood per byte of each choice, as lm-evaluation-harness's acc_norm)\n"
+        let nameWidth = max(24, records.map(\.benchmark.count).max() ?? 0)
+        text += "benchmark".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+        text += stages.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined() + "\n"
+        for benchmark in records.reduce(into: [String](), { if !$0.contains($1.benchmark) { $0.append($1.benchmark) } }) {
+            text += benchmark.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+            var previous: Double?
+            for stage in stages {
+                guard let record = records.first(where: { $0.benchmark == benchmark && $0.stage == stage }), record.items > 0 else {
+                    text += "-".padding(toLength: 22, withPad: " ", startingAt: 0)
+                    continue
+                }
+                let fraction = Double(record.correct) / Double(record.items)
+                var cell = String(format: "%d/%d %.1f%%", record.correct, record.items, 100 * fraction)
+                if let previous { cell += String(format: " (%+.1f)", 100 * (fraction - previous)) }
+                text += cell.padding(toLength: 22, withPad: " ", startingAt: 0)
+                previous = fraction
+            }
+            text += "\n"
+        }
+        return text
+    }
+
+    static func benchmarksJSON(_ records: [TrainingBenchmarkRecord]) -> [[String: Any]] {
+        records.map {
+            ["stage": $0.stage, "benchmark": $0.benchmark, "items": $0.items, "correct": $0.correct, "correct_unnormalised": $0.correctUnnormalised]
+        }
+    }
+
+    static func taskAccuracyJSON(_ stages: [(stage: String, answers: [TrainingTaskAnswerRecord])]) -> [[String: Any]] {
+        stages.map { stage in
+            [
+                "stage": stage.stage,
+                "leaves": TaskAccuracy.perLeaf(stage.answers).map { accuracy -> [String: Any] in
+                    ["leaf": accuracy.leaf, "kind": accuracy.kind, "asked": accuracy.asked, "correct": accuracy.correct,
+                     "judge_mean": accuracy.judgeMean ?? NSNull()]
+                },
+                "answers": stage.answers.map { answer -> [String: Any] in
+                    ["question_id": answer.questionID, "leaf": answer.leaf, "origin": answer.origin, "question": answer.question,
+                     "answer": answer.answer, "correct": answer.correct, "rejected_by": answer.rejectedBy ?? NSNull(),
+                     "reason": answer.reason ?? NSNull(), "judge_score": answer.judgeScore ?? NSNull()]
+                },
+            ]
+        }
     }
 
     static func evaluationsJSON(_ stages: [(stage: String, results: [EvaluationResult])]) -> [[String: Any]] {

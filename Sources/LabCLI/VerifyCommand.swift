@@ -51,17 +51,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         // 1. The taxonomy's leaves and the pipeline, before reading any candidate.
-        let taxonomyURL = URL(fileURLWithPath: taxonomy)
-        guard FileManager.default.fileExists(atPath: taxonomyURL.path) else {
-            throw CLIError("no taxonomy folder at \(taxonomyURL.path)", hint: "pass --taxonomy DIR")
-        }
-        let report = TaxonomyChecker().check(taxonomyURL)
-        let leaves = report.leaves.map(\.leaf)
-        let pipelineDirectory = GenerateCommand.pipelineDirectory(pipeline, taxonomy: taxonomyURL)
-        let loaded: Pipeline
-        do { loaded = try Pipeline.load(directory: pipelineDirectory) } catch {
-            throw CLIError(error.description, hint: "fix the pipeline")
-        }
+        let loadedPipeline = try TaskAccuracyLoading.load(taxonomy: taxonomy, pipeline: pipeline)
+        let loaded = loadedPipeline.pipeline
         let lines = try readLines()
 
         // 2. A teacher, only when a block of the pipeline asks one.
@@ -89,13 +80,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
 
-        let verification: CandidateVerification
-        do {
-            verification = try CandidateVerification(pipeline: loaded, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(),
-                                                     leaves: leaves, teacher: cached, withCommitChecks: dedup)
-        } catch {
-            throw CLIError(error.description, hint: "fix the pipeline")
-        }
+        let verification = try loadedPipeline.verification(teacher: cached, withCommitChecks: dedup)
         for note in verification.skipped where !json { StandardError.write("synthlab: left out \(note)\n") }
 
         // 3. Each line in order; a bad line is an error naming it, and the rest go on.

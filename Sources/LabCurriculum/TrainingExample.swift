@@ -23,9 +23,12 @@ public struct TrainingExample: Sendable, Hashable, Codable {
     /// The document chunk a knowledge sample came from (RAFT rows put it among distractors).
     public var chunkID: String?
     public var chunkText: String?
+    /// A grounded skill's context (table, passage), which the user turn starts with.
+    public var context: String?
 
     public init(id: String, leaf: String, kind: Kind, system: String, question: String, user: String, assistant: String,
-                chunkID: String? = nil, chunkText: String? = nil) {
+                chunkID: String? = nil, chunkText: String? = nil, context: String? = nil) {
+        self.context = context
         self.id = id
         self.leaf = leaf
         self.kind = kind
@@ -42,7 +45,7 @@ public struct TrainingExample: Sendable, Hashable, Codable {
         self.init(
             id: "\(source.runID)/\(source.sampleID)", leaf: source.leaf, kind: source.kind == "knowledge" ? .knowledge : .skill,
             system: systemPrompt, question: source.question, user: TrainingExport.userTurn(source), assistant: source.answer,
-            chunkID: source.chunkID, chunkText: source.chunkText
+            chunkID: source.chunkID, chunkText: source.chunkText, context: source.context
         )
     }
 }

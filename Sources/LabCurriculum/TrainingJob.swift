@@ -23,11 +23,19 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var evaluationWindow: Int
     /// Train low-rank adapters on a frozen base, merged into the weights at the end of each phase.
     public var lora: LoRASettings?
+    /// Ask the student the held-out and seed questions at every stage and grade the answers with
+    /// the leaves' verifiers (nil: loss only, e.g. JSONL rows with no taxonomy).
+    public var taskAccuracy: TaskAccuracySettings?
+    /// The general multiple-choice set scored at every stage (forgetting); nil: not scored.
+    public var generalBenchmark: GeneralBenchmarkSettings?
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
-                evaluationWindow: Int = 256, lora: LoRASettings? = nil) {
+                evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
+                generalBenchmark: GeneralBenchmarkSettings? = nil) {
         self.lora = lora
+        self.generalBenchmark = generalBenchmark
+        self.taskAccuracy = taskAccuracy
         self.baseModel = baseModel
         self.baseModelSHA256 = baseModelSHA256
         self.generationRunID = generationRunID
@@ -69,6 +77,10 @@ public enum TrainingEvent: Sendable {
     case phaseStarted(phase: TrainingPhase, totalSteps: Int, startingAfter: Int)
     case step(phase: TrainingPhase, report: StepReport)
     case evaluated(stage: String, results: [EvaluationResult])
+    /// The student's answers were graded: per-leaf accuracy at a stage.
+    case taskEvaluationStarted(stage: String, questions: Int)
+    case taskEvaluated(stage: String, accuracy: [TaskAccuracy])
+    case benchmarkScored(stage: String, score: TrainingBenchmarkRecord)
     /// Weights saved: a phase's checkpoint (`final`) or a mid-phase resume point.
     case saved(phase: TrainingPhase, step: Int, path: String, final: Bool)
     case resumed(phase: TrainingPhase, step: Int)
@@ -79,6 +91,10 @@ public struct TrainingSummary: Sendable {
     public var trainingID: Int64
     /// Stage name ("base", "after knowledge", …) and its results, in order.
     public var evaluations: [(stage: String, results: [EvaluationResult])]
+    /// Graded answers per stage (empty without task accuracy).
+    public var taskAnswers: [(stage: String, answers: [TrainingTaskAnswerRecord])]
+    /// General benchmark scores per stage (empty when not scored).
+    public var benchmarks: [TrainingBenchmarkRecord]
     public var checkpoints: [String]
     public var skippedTooLong: Int
     public var steps: Int
@@ -101,9 +117,12 @@ public final class TrainingJob {
     private let examples: [TrainingExample]
     private let onEvent: (TrainingEvent) -> Void
     private let shouldStop: () -> Bool
+    private let taskPlan: TaskAccuracyPlan?
 
     public init(store: SampleStore, recipe: TrainingRecipe, examples: [TrainingExample], outputDirectory: URL,
+                taskAccuracy: TaskAccuracyPlan? = nil,
                 shouldStop: @escaping () -> Bool = { false }, onEvent: @escaping (TrainingEvent) -> Void = { _ in }) {
+        self.taskPlan = taskAccuracy
         self.store = store
         self.recipe = recipe
         self.examples = examples
@@ -122,6 +141,7 @@ public final class TrainingJob {
         }
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
         let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
+        let taskEvaluator = taskPlan?.evaluator(heldOut: curriculum.heldOut)
         var prepared: [(phase: TrainingPhase, trainer: PhaseTrainer)] = []
         var skipped = 0
         for phase in curriculum.phases {
@@ -145,6 +165,8 @@ public final class TrainingJob {
         var evaluations: [(stage: String, results: [EvaluationResult])] = []
         var midPhase: TrainingCheckpointRecord?
         var phaseStartPath = recipe.baseModel
+        // Whether `model` still holds the base weights (nothing trained yet, or resumed before any checkpoint).
+        var modelIsBase = true
         if let trainingID {
             id = trainingID
             let recorded = try store.trainingRows(trainingID)
@@ -153,6 +175,7 @@ public final class TrainingJob {
             }
             evaluations = EvaluationResult.stages(try store.trainingEvaluations(trainingID))
             if let checkpoint = try store.latestCheckpoint(trainingID: trainingID) {
+                modelIsBase = false
                 model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
                 if checkpoint.step >= checkpoint.totalSteps {
                     startPhase = checkpoint.phaseIndex + 1
@@ -187,6 +210,18 @@ public final class TrainingJob {
                 try record(results, stage: "base", index: 0, trainingID: id)
                 evaluations.append(("base", results))
             }
+            let generalItems = try recipe.generalBenchmark.map { try $0.items() } ?? []
+            let stageModels = StageModelEvaluation(store: store, trainingID: id, tasks: taskEvaluator, generalItems: generalItems,
+                                                   threads: taskPlan?.threads, onEvent: onEvent)
+            if modelIsBase, try stageModels.missing(index: 0) {
+                // The base is asked as float32 weights, like every checkpoint after it, so a change
+                // is training's and not the difference between Q4_1 and float kernels.
+                try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
+                let basePath = resumeDirectory.appendingPathComponent("base.f32.gguf")
+                try model.writeCheckpoint(to: basePath, precision: .f32)
+                try stageModels.evaluate(modelAt: basePath, stage: "base", index: 0)
+                try? FileManager.default.removeItem(at: basePath)
+            }
             var checkpoints: [String] = []
             var steps = 0, tokens = 0, seconds = 0.0
             var phaseSeconds = 0.0
@@ -194,6 +229,17 @@ public final class TrainingJob {
                 let finalPath = outputDirectory.appendingPathComponent("phase\(index + 1).gguf")
                 guard index >= startPhase else {
                     checkpoints.append(finalPath.path)
+                    // Killed between a phase's checkpoint and its evaluations: `model` holds exactly
+                    // that checkpoint (the newest), so the missing ones are made now.
+                    if index == startPhase - 1 {
+                        let stage = "after \(entry.phase.rawValue)"
+                        if !evaluations.contains(where: { $0.stage == stage }) {
+                            let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
+                            try record(results, stage: stage, index: index + 1, trainingID: id)
+                            evaluations.append((stage, results))
+                        }
+                        try stageModels.evaluate(modelAt: URL(fileURLWithPath: phaseStartPath), stage: stage, index: index + 1)
+                    }
                     continue
                 }
                 if let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed &+ UInt64(index)) }
@@ -236,10 +282,13 @@ public final class TrainingJob {
                 let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
                 try record(results, stage: stage, index: index + 1, trainingID: id)
                 evaluations.append((stage, results))
+                try stageModels.evaluate(modelAt: exactPath, stage: stage, index: index + 1)
             }
             try store.finishTraining(id, status: "finished")
             try? FileManager.default.removeItem(at: resumeDirectory)
-            return TrainingSummary(trainingID: id, evaluations: evaluations, checkpoints: checkpoints, skippedTooLong: skipped,
+            return TrainingSummary(trainingID: id, evaluations: evaluations, taskAnswers: TaskAccuracy.stages(try store.trainingTaskAnswers(id)),
+                                   benchmarks: try store.trainingBenchmarks(id),
+                                   checkpoints: checkpoints, skippedTooLong: skipped,
                                    steps: steps, tokensPerSecond: seconds > 0 ? Double(tokens) / seconds : 0)
         } catch {
             let interrupted = (error as? TrainingJobError)?.description == "interrupted"

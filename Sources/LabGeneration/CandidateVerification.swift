@@ -91,10 +91,19 @@ public final class CandidateVerification: Sendable {
         commitChecks = withCommitChecks ? LockedChecks(flows: flows, leaves: leaves) : nil
     }
 
+    /// The leaf named by its folder relative to the taxonomy root, or by its taxonomy path
+    /// (`a->b->c`, as runs record leaves).
+    func leaf(named name: String) -> Leaf? {
+        leaves[name.trimmingCharacters(in: CharacterSet(charactersIn: "/"))] ?? leaves[name.replacingOccurrences(of: "->", with: "/")]
+    }
+
+    /// Whether `leaf` (a folder relative to the taxonomy root, or a taxonomy path) is one of the leaves given.
+    public func knows(leaf: String) -> Bool { self.leaf(named: leaf) != nil }
+
     /// Verifies one candidate.
     public func verify(_ candidate: ExternalCandidate) async throws -> VerificationResult {
-        let path = candidate.leaf.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard let leaf = leaves[path] else { throw Problem.unknownLeaf(candidate.leaf, known: leaves.keys.sorted()) }
+        guard let leaf = leaf(named: candidate.leaf) else { throw Problem.unknownLeaf(candidate.leaf, known: leaves.keys.sorted()) }
+        let path = leaf.relativePath
         let flow = GenerationPlan.flow(for: leaf)
         guard let blocks = flows[flow] else { throw Problem.noFlow(leaf: path, flow: flow.rawValue) }
         let first = leaf.seeds.first?.questionsAndAnswers.first

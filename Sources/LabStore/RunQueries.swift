@@ -216,4 +216,39 @@ extension SampleStore {
             }
         }
     }
+
+    /// The seed examples of a run's leaves, as recorded when the run started (the curator's own
+    /// question/answer pairs, never trained on), by leaf and position.
+    public func seedExamples(runID: Int64) throws(StoreError) -> [SeedExampleRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT x.id, l.taxonomy_path, l.kind, x.position, x.context, x.question, x.answer
+                FROM seeds x JOIN leaves l ON l.id = x.leaf_id WHERE l.run_id = ? ORDER BY l.taxonomy_path, x.position
+                """, arguments: [runID]).map { row in
+                SeedExampleRecord(id: row["id"], leaf: row["taxonomy_path"], kind: row["kind"], position: row["position"],
+                                  context: row["context"], question: row["question"], answer: row["answer"])
+            }
+        }
+    }
+}
+
+/// A leaf's seed example as a run recorded it.
+public struct SeedExampleRecord: Sendable, Hashable {
+    public var id: Int64
+    public var leaf: String
+    public var kind: String
+    public var position: Int
+    public var context: String?
+    public var question: String
+    public var answer: String
+
+    public init(id: Int64, leaf: String, kind: String, position: Int, context: String?, question: String, answer: String) {
+        self.id = id
+        self.leaf = leaf
+        self.kind = kind
+        self.position = position
+        self.context = context
+        self.question = question
+        self.answer = answer
+    }
 }

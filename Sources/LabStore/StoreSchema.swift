@@ -238,6 +238,40 @@ enum StoreSchema {
                 ANALYZE;
                 """)
         }
+        // Task accuracy of a training job: the student's greedy answer to each evaluation question
+        // (held-out samples and the leaves' seeds) at each stage, graded by the leaf's verifiers,
+        // and a judge's 1–10 score when one was asked.
+        migrator.registerMigration("v8-task-answers") { db in
+            try db.execute(sql: """
+                CREATE TABLE training_task_answers (
+                    training_id INTEGER NOT NULL REFERENCES training_runs(id),
+                    stage TEXT NOT NULL,
+                    stage_index INTEGER NOT NULL,
+                    question_id TEXT NOT NULL,
+                    leaf TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    origin TEXT NOT NULL CHECK (origin IN ('held_out', 'seed')),
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    correct INTEGER NOT NULL CHECK (correct IN (0, 1)),
+                    rejected_by TEXT,
+                    reason TEXT,
+                    judge_score REAL,
+                    PRIMARY KEY (training_id, stage_index, question_id)
+                );
+                -- Scores on a general benchmark (forgetting): items right of items asked, per stage.
+                CREATE TABLE training_benchmarks (
+                    training_id INTEGER NOT NULL REFERENCES training_runs(id),
+                    stage TEXT NOT NULL,
+                    stage_index INTEGER NOT NULL,
+                    benchmark TEXT NOT NULL,
+                    items INTEGER NOT NULL,
+                    correct INTEGER NOT NULL,
+                    correct_unnormalised INTEGER NOT NULL,
+                    PRIMARY KEY (training_id, stage_index, benchmark)
+                );
+                """)
+        }
         return migrator
     }
 }

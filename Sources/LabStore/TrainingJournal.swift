@@ -42,6 +42,62 @@ public struct TrainingCheckpointRecord: Sendable, Hashable {
     }
 }
 
+/// One evaluation question answered by the student at one stage, and how it was graded.
+public struct TrainingTaskAnswerRecord: Sendable, Hashable {
+    public var stage: String
+    public var stageIndex: Int
+    public var questionID: String
+    public var leaf: String
+    /// knowledge or skill.
+    public var kind: String
+    /// held_out (a run sample never trained on) or seed (the curator's example).
+    public var origin: String
+    public var question: String
+    public var answer: String
+    public var correct: Bool
+    /// The first verifier that rejected the answer, and why.
+    public var rejectedBy: String?
+    public var reason: String?
+    /// A judge model's 1–10 score, when one was asked.
+    public var judgeScore: Double?
+
+    public init(stage: String, stageIndex: Int, questionID: String, leaf: String, kind: String, origin: String, question: String,
+                answer: String, correct: Bool, rejectedBy: String?, reason: String?, judgeScore: Double?) {
+        self.stage = stage
+        self.stageIndex = stageIndex
+        self.questionID = questionID
+        self.leaf = leaf
+        self.kind = kind
+        self.origin = origin
+        self.question = question
+        self.answer = answer
+        self.correct = correct
+        self.rejectedBy = rejectedBy
+        self.reason = reason
+        self.judgeScore = judgeScore
+    }
+}
+
+/// A general benchmark's score at one stage.
+public struct TrainingBenchmarkRecord: Sendable, Hashable {
+    public var stage: String
+    public var stageIndex: Int
+    public var benchmark: String
+    public var items: Int
+    /// Right by log-likelihood per byte (acc_norm), and by total log-likelihood (acc).
+    public var correct: Int
+    public var correctUnnormalised: Int
+
+    public init(stage: String, stageIndex: Int, benchmark: String, items: Int, correct: Int, correctUnnormalised: Int) {
+        self.stage = stage
+        self.stageIndex = stageIndex
+        self.benchmark = benchmark
+        self.items = items
+        self.correct = correct
+        self.correctUnnormalised = correctUnnormalised
+    }
+}
+
 /// One evaluated set at one stage (before training, after a phase).
 public struct TrainingEvaluationRecord: Sendable, Hashable {
     public var stage: String
@@ -167,6 +223,53 @@ extension SampleStore {
                 SELECT model_path FROM training_checkpoints
                 WHERE training_id = ? AND phase_index = ? AND step = total_steps AND optimiser_path IS NULL
                 """, arguments: [trainingID, phaseIndex - 1])
+        }
+    }
+
+    /// Records a stage's graded answers in one transaction, so a stage is either all there or absent.
+    public func recordTaskAnswers(trainingID: Int64, _ answers: [TrainingTaskAnswerRecord]) throws(StoreError) {
+        try write { db in
+            for answer in answers {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO training_task_answers (training_id, stage, stage_index, question_id, leaf, kind, origin,
+                        question, answer, correct, rejected_by, reason, judge_score)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [trainingID, answer.stage, answer.stageIndex, answer.questionID, answer.leaf, answer.kind, answer.origin,
+                                     answer.question, answer.answer, answer.correct, answer.rejectedBy, answer.reason, answer.judgeScore])
+            }
+        }
+    }
+
+    public func recordBenchmark(trainingID: Int64, _ record: TrainingBenchmarkRecord) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO training_benchmarks (training_id, stage, stage_index, benchmark, items, correct, correct_unnormalised)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [trainingID, record.stage, record.stageIndex, record.benchmark, record.items, record.correct,
+                                 record.correctUnnormalised])
+        }
+    }
+
+    public func trainingBenchmarks(_ trainingID: Int64) throws(StoreError) -> [TrainingBenchmarkRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM training_benchmarks WHERE training_id = ? ORDER BY stage_index, benchmark",
+                             arguments: [trainingID]).map {
+                TrainingBenchmarkRecord(stage: $0["stage"], stageIndex: $0["stage_index"], benchmark: $0["benchmark"], items: $0["items"],
+                                        correct: $0["correct"], correctUnnormalised: $0["correct_unnormalised"])
+            }
+        }
+    }
+
+    /// Every graded answer of a job, by stage and in the order they were asked.
+    public func trainingTaskAnswers(_ trainingID: Int64) throws(StoreError) -> [TrainingTaskAnswerRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM training_task_answers WHERE training_id = ? ORDER BY stage_index, rowid",
+                             arguments: [trainingID]).map {
+                TrainingTaskAnswerRecord(stage: $0["stage"], stageIndex: $0["stage_index"], questionID: $0["question_id"], leaf: $0["leaf"],
+                                         kind: $0["kind"], origin: $0["origin"], question: $0["question"], answer: $0["answer"],
+                                         correct: $0["correct"], rejectedBy: $0["rejected_by"], reason: $0["reason"],
+                                         judgeScore: $0["judge_score"])
+            }
         }
     }
 

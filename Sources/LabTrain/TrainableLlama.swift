@@ -206,6 +206,76 @@ public final class TrainableLlama: @unchecked Sendable {
         return run(sequences, lossScale: lossScale)
     }
 
+    /// Each sequence's own loss (Σ nll over its scored targets), without gradients: the
+    /// log-likelihoods DPO compares.
+    public func sequenceLosses(_ sequences: [TrainingSequence]) -> [LossSum] {
+        runPerSequence(sequences, weights: nil)
+    }
+
+    /// Each sequence's loss, adding ∂(Σ_s weight_s · nll_s)/∂w to the gradients, where the
+    /// weights are computed from the losses of this very pass (`weights` gets them in order and
+    /// returns one weight per sequence). One forward and one backward pass.
+    @discardableResult
+    public func accumulateGradients(_ sequences: [TrainingSequence], dropoutSeed: UInt64 = 0,
+                                    weights: ([LossSum]) -> [Float]) -> [LossSum] {
+        self.dropoutSeed = dropoutSeed
+        dropoutActive = true
+        defer { dropoutActive = false }
+        return withoutActuallyEscaping(weights) { runPerSequence(sequences, weights: $0) }
+    }
+
+    private func runPerSequence(_ sequences: [TrainingSequence], weights: (([LossSum]) -> [Float])?) -> [LossSum] {
+        guard !sequences.isEmpty, sequences.allSatisfy({ !$0.tokens.isEmpty }) else {
+            precondition(sequences.allSatisfy { !$0.tokens.isEmpty }, "empty sequence")
+            return []
+        }
+        let ws = prepareWorkspace(for: sequences)
+        let targets = sequences.flatMap(\.targets)
+        let scoredRows = targets.indices.filter { targets[$0] >= 0 }
+        forward(ws, sequences, headRows: scoredRows)
+        let headTargets = scoredRows.map { targets[$0] }
+        // The sequence each head row belongs to.
+        var owner: [Int] = []
+        owner.reserveCapacity(scoredRows.count)
+        var offset = 0, index = 0
+        for row in scoredRows {
+            while row >= offset + sequences[index].tokens.count {
+                offset += sequences[index].tokens.count
+                index += 1
+            }
+            owner.append(index)
+        }
+        let V = config.vocabularySize
+        let rowLosses = UnsafeMutableBufferPointer<Double>.allocate(capacity: headTargets.count)
+        defer { rowLosses.deallocate() }
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, headTargets.count / 8))
+        parallelRanges(count: parts, threads: parts) { range in
+            for part in range {
+                let rows = (part * headTargets.count / parts)..<((part + 1) * headTargets.count / parts)
+                let losses = crossEntropyRowLosses(ws.logits.pointer + rows.lowerBound * V, targets: Array(headTargets[rows]), vocabulary: V)
+                for (k, loss) in losses.enumerated() { rowLosses[rows.lowerBound + k] = loss }
+            }
+        }
+        var sums = [LossSum](repeating: LossSum(), count: sequences.count)
+        for (row, sequence) in owner.enumerated() {
+            sums[sequence].nll += rowLosses[row]
+            sums[sequence].count += 1
+        }
+        guard let weights else { return sums }
+        let perSequence = weights(sums)
+        precondition(perSequence.count == sequences.count, "one weight per sequence")
+        parallelRanges(count: parts, threads: parts) { range in
+            for part in range {
+                let rows = (part * headTargets.count / parts)..<((part + 1) * headTargets.count / parts)
+                _ = crossEntropyForwardBackward(ws.logits.pointer + rows.lowerBound * V, targets: Array(headTargets[rows]), vocabulary: V) {
+                    perSequence[owner[rows.lowerBound + $0]]
+                }
+            }
+        }
+        backward(ws, sequences, headRows: scoredRows)
+        return sums
+    }
+
     /// Next-token logits (rows, vocabulary) of one sequence, for checks against the engine.
     public func logits(_ tokens: [Int32]) -> [Float] {
         let sequence = TrainingSequence(tokens: tokens, scored: tokens.map { _ in false })

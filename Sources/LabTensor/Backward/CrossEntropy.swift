@@ -10,6 +10,15 @@ import Foundation
 public func crossEntropyForwardBackward(
     _ logits: UnsafeMutablePointer<Float>, targets: [Int32], vocabulary V: Int, scale: Float
 ) -> (nllSum: Double, count: Int) {
+    crossEntropyForwardBackward(logits, targets: targets, vocabulary: V) { _ in scale }
+}
+
+/// `crossEntropyForwardBackward` with a scale per row (row t's gradient is scale(t) · (softmax −
+/// onehot)): a loss that weighs sequences differently, such as DPO's, whose weight of a sequence
+/// depends on its own log-likelihood.
+public func crossEntropyForwardBackward(
+    _ logits: UnsafeMutablePointer<Float>, targets: [Int32], vocabulary V: Int, rowScale: (Int) -> Float
+) -> (nllSum: Double, count: Int) {
     var total = 0.0
     var count = 0
     for (t, target) in targets.enumerated() {
@@ -18,6 +27,7 @@ public func crossEntropyForwardBackward(
             row.update(repeating: 0, count: V)
             continue
         }
+        let scale = rowScale(t)
         let normaliser = logSumExp(row, count: V)
         total += normaliser - Double(row[Int(target)])
         count += 1
@@ -26,6 +36,13 @@ public func crossEntropyForwardBackward(
         row[Int(target)] -= scale
     }
     return (total, count)
+}
+
+/// nll of each row (0 for a masked row), without touching the logits.
+public func crossEntropyRowLosses(_ logits: UnsafePointer<Float>, targets: [Int32], vocabulary V: Int) -> [Double] {
+    targets.enumerated().map { t, target in
+        target >= 0 ? logSumExp(logits + t * V, count: V) - Double(logits[t * V + Int(target)]) : 0
+    }
 }
 
 /// Σ nll over the counted rows, without touching the logits (evaluation).
