@@ -128,44 +128,61 @@ struct SamplesCommand: AsyncParsableCommand {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a run's accepted samples as InstructLab training rows (JSON lines).",
+        abstract: "Write a run's accepted samples as InstructLab training rows, or its preference pairs for DPO (JSON lines).",
         discussion: """
             messages: {id, messages: [system, user, assistant], metadata, unmask}, as \
             instructlab-training reads it. Knowledge rows put the source chunk before the question \
             and set unmask (loss on the whole exchange); skill rows keep grounded contexts before \
             the question and train on the answer only. alpaca: {instruction, input, output}.
+            dpo: {prompt: [system, user], chosen: [assistant], rejected: [assistant], metadata}, \
+            TRL's conversational preference format: every question of the run with an accepted \
+            answer and an answer rejected for its content (by a curator, or by the answers_question, \
+            numbers, claims, definitions, arithmetic, on_leaf, consistency or judge filters; not \
+            for its form) with the same context.
 
             Examples:
               synthlab export latest --format messages --phase knowledge -o knowledge.jsonl
               synthlab export 3 --format alpaca --phase all -o all.jsonl
+              synthlab export latest --format dpo -o pairs.jsonl
             """
     )
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "A run id, or latest.") var run: RunReference = .latest
-    @Option(help: "messages or alpaca.") var format: Format = .messages
+    @Option(help: "messages, alpaca or dpo.") var format: Format = .messages
     @Option(help: "knowledge, skills or all.") var phase: Phase = .all
     @Option(name: .shortAndLong, help: ArgumentHelp("The JSON-lines file to write.", valueName: "file")) var output: String
     @Option(help: "The system turn of messages rows.") var system = TrainingExport.defaultSystemPrompt
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case messages, alpaca }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case messages, alpaca, dpo }
     enum Phase: String, ExpressibleByArgument, CaseIterable { case knowledge, skills, all }
 
     func run() async throws {
         let store = try store.open(readOnly: true)
         let runID = try run.resolve(in: store)
-        let sources = try store.trainingSources(runID: runID)
-        let lines = TrainingExport.lines(sources, format: TrainingExport.Format(rawValue: format.rawValue) ?? .messages,
+        let lines: [String]
+        if format == .dpo {
+            lines = try store.preferencePairs(runID: runID, contentFilters: TrainingExport.contentFilters)
+                .filter { TrainingExport.includes($0.chosen, in: TrainingExport.Phase(rawValue: phase.rawValue) ?? .all) }
+                .map { TrainingExport.preferenceLine($0, systemPrompt: system) }
+        } else {
+            let sources = try store.trainingSources(runID: runID)
+            lines = TrainingExport.lines(sources, format: TrainingExport.Format(rawValue: format.rawValue) ?? .messages,
                                          phase: TrainingExport.Phase(rawValue: phase.rawValue) ?? .all, systemPrompt: system)
+        }
+        let what = format == .dpo ? "preference pairs" : "\(phase.rawValue) rows"
         let text = lines.map { $0 + "\n" }.joined()
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {
             throw CLIError("could not write \(output): \(error.localizedDescription)", hint: "check the folder exists and has space")
         }
-        StandardError.write("synthlab: wrote \(lines.count) \(phase.rawValue) rows of run \(runID) to \(output)\n")
+        StandardError.write("synthlab: wrote \(lines.count) \(what) of run \(runID) to \(output)\n")
         if lines.isEmpty {
-            throw CLIError("run \(runID) has no accepted \(phase.rawValue) samples", hint: "`synthlab runs funnel \(runID)` shows why")
+            throw format == .dpo
+                ? CLIError("run \(runID) has no question with both an accepted answer and one rejected for its content",
+                           hint: "pairs come from rejected answers to accepted questions; a larger run, or curator rejections, make more")
+                : CLIError("run \(runID) has no accepted \(phase.rawValue) samples", hint: "`synthlab runs funnel \(runID)` shows why")
         }
     }
 }

@@ -48,8 +48,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output directory for phaseN.gguf and recipe.json.", valueName: "dir"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Phases to run, in order: knowledge,skills.", valueName: "list"))
+    @Option(help: ArgumentHelp("Phases to run, in order, from knowledge, skills and dpo (preference pairs of the run: an accepted and a content-rejected answer to one question).", valueName: "list"))
     var phases = "knowledge,skills"
+
+    @Option(name: .customLong("dpo-beta"), help: ArgumentHelp("DPO's β: how far the policy may move from the frozen reference (TRL's default 0.1).", valueName: "beta"))
+    var dpoBeta = 0.1
 
     @Option(help: "Passes over each phase's rows.")
     var epochs = 3
@@ -143,6 +146,10 @@ struct TrainCommand: ParsableCommand {
         _ = try parsedLoRA()
         guard CheckpointPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32, f16 or q8_0") }
         if let generalMCItems, generalMCItems < 1 { throw ValidationError("--general-mc-items must be at least 1") }
+        guard dpoBeta > 0, dpoBeta.isFinite else { throw ValidationError("--dpo-beta must be above 0") }
+        if try parsedPhases().contains(.dpo), !jsonlFiles.isEmpty {
+            throw ValidationError("the dpo phase reads preference pairs from a run's verdicts; train it from --run, not --jsonl")
+        }
     }
 
     /// The general set to score, from --general-mc.
@@ -178,7 +185,7 @@ struct TrainCommand: ParsableCommand {
         let names = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let parsed = try names.map { name in
             guard let phase = TrainingPhase(rawValue: name) else {
-                throw ValidationError("unknown phase '\(name)' in --phases; use knowledge, skills or knowledge,skills")
+                throw ValidationError("unknown phase '\(name)' in --phases; use knowledge, skills and dpo, e.g. knowledge,skills,dpo")
             }
             return phase
         }
@@ -219,7 +226,8 @@ struct TrainCommand: ParsableCommand {
                     microBatchTokens: microBatchTokens, maxGradientNorm: maxGradNorm,
                     optimiser: AdamWSettings(weightDecay: weightDecay), seed: seed),
                 maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA(),
-                taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark())
+                taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark(),
+                dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil)
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil
@@ -237,8 +245,11 @@ struct TrainCommand: ParsableCommand {
         let taskPlan = try recipe.taskAccuracy.map {
             try TaskAccuracyLoading.plan($0, runID: recipe.generationRunID, store: store, threads: threads)
         }
+        let preferences = try recipe.curriculum.phases.contains(.dpo)
+            ? store.preferencePairs(runID: recipe.generationRunID ?? 0, contentFilters: TrainingExport.contentFilters).map { PreferenceExample(source: $0) }
+            : []
         let job = TrainingJob(store: store, recipe: recipe, examples: examples, outputDirectory: outputDirectory,
-                              taskAccuracy: taskPlan, shouldStop: { stop.isSet }) { event in
+                              preferences: preferences, taskAccuracy: taskPlan, shouldStop: { stop.isSet }) { event in
             switch event {
             case .prepared(let phase, let rows, let skipped, let steps):
                 StandardError.write("synthlab: \(phase.rawValue) phase: \(rows) rows, \(steps) steps"

@@ -6,6 +6,12 @@ public enum TrainingPhase: String, Sendable, Codable, CaseIterable {
     case knowledge
     /// Skill rows (loss on the answer) plus a replay buffer of knowledge rows.
     case skills
+    /// Direct preference optimisation on the run's preference pairs (an accepted and a rejected
+    /// answer to one question), against the frozen weights the phase starts from.
+    case dpo
+
+    /// The phases a job runs unless told otherwise (DPO needs pairs, so it is asked for).
+    public static let defaultPhases: [TrainingPhase] = [.knowledge, .skills]
 }
 
 /// Every choice that shapes what is trained; written to the recipe file with the run.
@@ -22,7 +28,7 @@ public struct CurriculumSettings: Sendable, Codable, Equatable {
     public var raftDistractors: Int
     public var seed: UInt64
 
-    public init(phases: [TrainingPhase] = TrainingPhase.allCases, replayRatio: Double = 0.3, heldOutFraction: Double = 0.2,
+    public init(phases: [TrainingPhase] = TrainingPhase.defaultPhases, replayRatio: Double = 0.3, heldOutFraction: Double = 0.2,
                 shortAnswersFirst: Bool = true, raftDistractors: Int = 2, seed: UInt64 = 42) {
         self.phases = phases
         self.replayRatio = replayRatio
@@ -110,6 +116,9 @@ public struct Curriculum: Sendable {
                     }
                 }
                 phases.append(Phase(phase: .skills, rows: rows.shuffled(using: &random)))
+            case .dpo:
+                // Pairs, not rows: the job builds this phase from them.
+                phases.append(Phase(phase: .dpo, rows: []))
             }
         }
         self.phases = phases

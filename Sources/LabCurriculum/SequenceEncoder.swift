@@ -48,3 +48,17 @@ public struct SequenceEncoder: Sendable {
         }
     }
 }
+
+extension PreferenceExample {
+    /// The pair as token ids: the chat prompt up to the assistant's turn, and each answer with the
+    /// turn's end (as the skills phase trains it). Nil when either conversation is longer than the
+    /// encoder's limit.
+    public func encoded(with encoder: SequenceEncoder) throws -> PreferencePair? {
+        guard let chosen = try encoder.encode(system: system, user: user, assistant: chosen, unmask: false),
+              let rejected = try encoder.encode(system: system, user: user, assistant: rejected, unmask: false),
+              let split = chosen.scored.firstIndex(of: true), rejected.scored.firstIndex(of: true) == split,
+              chosen.tokens.prefix(split) == rejected.tokens.prefix(split) else { return nil }
+        return PreferencePair(prompt: Array(chosen.tokens.prefix(split)), chosen: Array(chosen.tokens.dropFirst(split)),
+                              rejected: Array(rejected.tokens.dropFirst(split)))
+    }
+}

@@ -4,6 +4,7 @@ public import LabGeneration
 import LabGGUF
 import LabLLM
 import LabTokenizer
+import LabTrain
 public import LabStore
 
 /// One question put to the student when task accuracy is measured.
@@ -364,7 +365,17 @@ struct StageModelEvaluation {
         return try !store.trainingBenchmarks(trainingID).contains { $0.stageIndex == index }
     }
 
-    func missing(index: Int) throws -> Bool { try tasksMissing(index) || benchmarkMissing(index) }
+    /// Measures what is missing for the stage on `model`'s current weights, through a Q8_0 copy
+    /// written to `scratch` (every stage alike, base included): the engine's fast integer path, and
+    /// the format a fine-tune is usually served in; the copy is removed afterwards.
+    func evaluate(_ model: TrainableLlama, stage: String, index: Int, scratch: URL) throws {
+        guard try tasksMissing(index) || benchmarkMissing(index) else { return }
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let url = scratch.appendingPathComponent("evaluated.q8_0.gguf")
+        try model.writeCheckpoint(to: url, precision: .q8_0)
+        defer { try? FileManager.default.removeItem(at: url) }
+        try evaluate(modelAt: url, stage: stage, index: index)
+    }
 
     func evaluate(modelAt url: URL, stage: String, index: Int) throws {
         if let tasks, try tasksMissing(index) {

@@ -105,3 +105,33 @@ extension TrainingExample {
         return examples
     }
 }
+
+/// A question with an accepted and a rejected answer, as the DPO phase trains on it.
+public struct PreferenceExample: Sendable, Hashable, Codable {
+    /// `chosenID|rejectedID`: stable, recorded in the job's rows.
+    public var id: String
+    public var leaf: String
+    /// The accepted sample's `TrainingExample.id` (so a held-out answer is never trained on).
+    public var chosenExampleID: String
+    public var system: String
+    public var user: String
+    public var chosen: String
+    public var rejected: String
+
+    public init(id: String, leaf: String, chosenExampleID: String, system: String, user: String, chosen: String, rejected: String) {
+        self.id = id
+        self.leaf = leaf
+        self.chosenExampleID = chosenExampleID
+        self.system = system
+        self.user = user
+        self.chosen = chosen
+        self.rejected = rejected
+    }
+
+    /// A pair from the store, shaped as `synthlab export --format dpo` writes it.
+    public init(source: PreferenceSource, systemPrompt: String = TrainingExport.defaultSystemPrompt) {
+        let chosen = TrainingExample(source: source.chosen, systemPrompt: systemPrompt)
+        self.init(id: "\(chosen.id)|\(source.chosen.runID)/\(source.rejectedSampleID)", leaf: chosen.leaf, chosenExampleID: chosen.id,
+                  system: systemPrompt, user: chosen.user, chosen: chosen.assistant, rejected: source.rejectedAnswer)
+    }
+}

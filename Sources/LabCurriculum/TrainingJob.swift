@@ -28,11 +28,14 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var taskAccuracy: TaskAccuracySettings?
     /// The general multiple-choice set scored at every stage (forgetting); nil: not scored.
     public var generalBenchmark: GeneralBenchmarkSettings?
+    /// The DPO phase's settings (used when `curriculum.phases` has `dpo`).
+    public var dpo: DPOSettings?
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
                 evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
-                generalBenchmark: GeneralBenchmarkSettings? = nil) {
+                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil) {
+        self.dpo = dpo
         self.lora = lora
         self.generalBenchmark = generalBenchmark
         self.taskAccuracy = taskAccuracy
@@ -118,10 +121,12 @@ public final class TrainingJob {
     private let onEvent: (TrainingEvent) -> Void
     private let shouldStop: () -> Bool
     private let taskPlan: TaskAccuracyPlan?
+    private let preferences: [PreferenceExample]
 
     public init(store: SampleStore, recipe: TrainingRecipe, examples: [TrainingExample], outputDirectory: URL,
-                taskAccuracy: TaskAccuracyPlan? = nil,
+                preferences: [PreferenceExample] = [], taskAccuracy: TaskAccuracyPlan? = nil,
                 shouldStop: @escaping () -> Bool = { false }, onEvent: @escaping (TrainingEvent) -> Void = { _ in }) {
+        self.preferences = preferences
         self.taskPlan = taskAccuracy
         self.store = store
         self.recipe = recipe
@@ -142,23 +147,44 @@ public final class TrainingJob {
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
         let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
         let taskEvaluator = taskPlan?.evaluator(heldOut: curriculum.heldOut)
-        var prepared: [(phase: TrainingPhase, trainer: PhaseTrainer)] = []
+        var prepared: [(phase: TrainingPhase, trainer: PhaseRunner)] = []
         var skipped = 0
+        // A pair whose accepted answer is held out would teach the answer the evaluation asks for.
+        let heldOutIDs = Set(curriculum.heldOut.map(\.id))
+        let usablePreferences = preferences.filter { !heldOutIDs.contains($0.chosenExampleID) }
         for phase in curriculum.phases {
+            if phase.phase == .dpo {
+                let pairs = usablePreferences.compactMap { try? $0.encoded(with: encoder) }
+                skipped += usablePreferences.count - pairs.count
+                let trainer: PreferenceTrainer
+                do {
+                    trainer = try PreferenceTrainer(pairs: pairs, settings: recipe.training, dpo: recipe.dpo ?? DPOSettings(), stream: phase.phase.rawValue)
+                } catch {
+                    throw TrainingJobError("the dpo phase has no preference pairs to train on (\(preferences.count) pairs, "
+                                           + "\(preferences.count - usablePreferences.count) with a held-out answer, \(usablePreferences.count - pairs.count) "
+                                           + "longer than --max-seq-len \(recipe.maximumSequenceLength)) (hint: `synthlab export --format dpo` lists a run's pairs; "
+                                           + "drop dpo from --phases, or generate more)")
+                }
+                prepared.append((.dpo, .preference(trainer)))
+                onEvent(.prepared(phase: .dpo, rows: pairs.count, skippedTooLong: usablePreferences.count - pairs.count, steps: trainer.totalSteps))
+                continue
+            }
             let sequences = try phase.rows.compactMap { try encoder.encode($0) }
             skipped += phase.rows.count - sequences.count
             let trainer: PhaseTrainer
             do { trainer = try PhaseTrainer(sequences: sequences, settings: recipe.training, stream: phase.phase.rawValue) } catch {
                 throw TrainingJobError("the \(phase.phase.rawValue) phase: \(error) (\(phase.rows.count - sequences.count) of \(phase.rows.count) rows are longer than --max-seq-len \(recipe.maximumSequenceLength))")
             }
-            prepared.append((phase.phase, trainer))
+            prepared.append((phase.phase, .supervised(trainer)))
             onEvent(.prepared(phase: phase.phase, rows: sequences.count, skippedTooLong: phase.rows.count - sequences.count, steps: trainer.totalSteps))
         }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
 
         let rows = curriculum.phases.flatMap { phase in
             phase.rows.map { TrainingRowRecord(phase: phase.phase.rawValue, exampleID: $0.exampleID, leaf: $0.leaf, role: $0.role.rawValue) }
-        } + curriculum.heldOut.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.leaf, role: "evaluation") }
+        } + (curriculum.phases.contains { $0.phase == .dpo }
+            ? usablePreferences.map { TrainingRowRecord(phase: "dpo", exampleID: $0.id, leaf: $0.leaf, role: "pair") } : [])
+          + curriculum.heldOut.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.leaf, role: "evaluation") }
         let id: Int64
         var model: TrainableLlama
         var startPhase = 0, startStep = 0
@@ -213,15 +239,7 @@ public final class TrainingJob {
             let generalItems = try recipe.generalBenchmark.map { try $0.items() } ?? []
             let stageModels = StageModelEvaluation(store: store, trainingID: id, tasks: taskEvaluator, generalItems: generalItems,
                                                    threads: taskPlan?.threads, onEvent: onEvent)
-            if modelIsBase, try stageModels.missing(index: 0) {
-                // The base is asked as float32 weights, like every checkpoint after it, so a change
-                // is training's and not the difference between Q4_1 and float kernels.
-                try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
-                let basePath = resumeDirectory.appendingPathComponent("base.f32.gguf")
-                try model.writeCheckpoint(to: basePath, precision: .f32)
-                try stageModels.evaluate(modelAt: basePath, stage: "base", index: 0)
-                try? FileManager.default.removeItem(at: basePath)
-            }
+            if modelIsBase { try stageModels.evaluate(model, stage: "base", index: 0, scratch: resumeDirectory) }
             var checkpoints: [String] = []
             var steps = 0, tokens = 0, seconds = 0.0
             var phaseSeconds = 0.0
@@ -238,7 +256,7 @@ public final class TrainingJob {
                             try record(results, stage: stage, index: index + 1, trainingID: id)
                             evaluations.append((stage, results))
                         }
-                        try stageModels.evaluate(modelAt: URL(fileURLWithPath: phaseStartPath), stage: stage, index: index + 1)
+                        try stageModels.evaluate(model, stage: stage, index: index + 1, scratch: resumeDirectory)
                     }
                     continue
                 }
@@ -251,7 +269,7 @@ public final class TrainingJob {
                 let startPath = phaseStartPath
                 onEvent(.phaseStarted(phase: entry.phase, totalSteps: entry.trainer.totalSteps,
                                       startingAfter: index == startPhase ? startStep : 0))
-                try entry.trainer.run(model: model, optimiser: optimiser, startingAfter: index == startPhase ? startStep : 0) { report in
+                func afterStep(_ report: StepReport) throws {
                     steps += 1
                     tokens += report.tokens
                     phaseSeconds = report.elapsed.seconds
@@ -261,6 +279,18 @@ public final class TrainingJob {
                                             phaseStartPath: startPath, trainingID: id)
                     }
                     if shouldStop() { throw TrainingJobError("interrupted") }
+                }
+                let resumedAt = index == startPhase ? startStep : 0
+                switch entry.trainer {
+                case .supervised(let trainer):
+                    try trainer.run(model: model, optimiser: optimiser, startingAfter: resumedAt, afterStep: afterStep)
+                case .preference(let trainer):
+                    // The reference is the frozen model the phase started from: the weights in
+                    // memory at a fresh start (LoRA's B is zero), its file when resumed mid-phase.
+                    let reference = resumedAt > 0
+                        ? trainer.logProbabilities(try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: startPath))))
+                        : trainer.logProbabilities(model)
+                    try trainer.run(model: model, optimiser: optimiser, reference: reference, startingAfter: resumedAt, afterStep: afterStep)
                 }
                 seconds += phaseSeconds
                 phaseSeconds = 0
@@ -282,7 +312,7 @@ public final class TrainingJob {
                 let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
                 try record(results, stage: stage, index: index + 1, trainingID: id)
                 evaluations.append((stage, results))
-                try stageModels.evaluate(modelAt: exactPath, stage: stage, index: index + 1)
+                try stageModels.evaluate(model, stage: stage, index: index + 1, scratch: resumeDirectory)
             }
             try store.finishTraining(id, status: "finished")
             try? FileManager.default.removeItem(at: resumeDirectory)
@@ -349,4 +379,17 @@ public final class TrainingJob {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return encoder
     }()
+}
+
+/// What trains one phase: rows with a masked cross-entropy, or preference pairs with DPO.
+enum PhaseRunner {
+    case supervised(PhaseTrainer)
+    case preference(PreferenceTrainer)
+
+    var totalSteps: Int {
+        switch self {
+        case .supervised(let trainer): trainer.totalSteps
+        case .preference(let trainer): trainer.totalSteps
+        }
+    }
 }

@@ -22,6 +22,30 @@ public enum TrainingExport {
 
     public static let defaultSystemPrompt = "You are a helpful assistant."
 
+    /// Filters whose rejection is about what an answer says (wrong figures, unsupported claims,
+    /// not answering, off the leaf, a failed consistency or judge check) rather than its form
+    /// (parse, format, leak, scaffolding, safety, duplicates): a rejected answer of these makes a
+    /// DPO pair with an accepted answer to the same question.
+    public static let contentFilters: Set<String> = [
+        "answers_question", "numbers", "claims", "definitions", "arithmetic", "on_leaf", "consistency",
+        "faithfulness", "relevancy", "pair_rating", "question_quality",
+    ]
+
+    /// One DPO pair in TRL's conversational preference format: `prompt` (system and user
+    /// turns), `chosen` and `rejected` (one assistant turn each), plus where they came from.
+    public static func preferenceLine(_ pair: PreferenceSource, systemPrompt: String = defaultSystemPrompt) -> String {
+        let object: [String: Any] = [
+            "prompt": [["role": "system", "content": systemPrompt], ["role": "user", "content": userTurn(pair.chosen)]],
+            "chosen": [["role": "assistant", "content": pair.chosen.answer]],
+            "rejected": [["role": "assistant", "content": pair.rejectedAnswer]],
+            "metadata": [
+                "run_id": pair.chosen.runID, "leaf": pair.chosen.leaf, "chosen_sample_id": pair.chosen.sampleID,
+                "rejected_sample_id": pair.rejectedSampleID, "rejected_by": pair.rejectedBy, "source": "synthlab",
+            ] as [String: Any],
+        ]
+        return json(object)
+    }
+
     /// Whether a sample belongs to `phase`.
     public static func includes(_ source: TrainingSource, in phase: Phase) -> Bool {
         switch phase {

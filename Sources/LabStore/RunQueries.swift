@@ -217,6 +217,35 @@ extension SampleStore {
         }
     }
 
+    /// Preference pairs of a run: an effectively accepted sample and a rejected sample of the same
+    /// leaf with the same question (case and surrounding space aside) and the same context or chunk,
+    /// where the rejection is about the answer's content: a curator's, or a filter named in
+    /// `contentFilters`. Ordered by the accepted sample, then the rejected one.
+    public func preferencePairs(runID: Int64, contentFilters: Set<String>) throws(StoreError) -> [PreferenceSource] {
+        let sources = Dictionary(try trainingSources(runID: runID).map { ($0.sampleID, $0) }, uniquingKeysWith: { first, _ in first })
+        let filters = contentFilters.sorted()
+        let placeholders = filters.map { _ in "?" }.joined(separator: ", ")
+        let curatorOfR = Self.curatorDecisionSQL.replacingOccurrences(of: "s.id", with: "r.id")
+        let rows: [Row] = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id AS chosen_id, r.id AS rejected_id, r.answer AS rejected_answer,
+                       CASE WHEN \(curatorOfR) = 'reject' THEN 'curator' ELSE r.rejected_by END AS rejected_by
+                FROM samples s JOIN samples r ON r.run_id = s.run_id AND r.leaf_id = s.leaf_id AND r.id != s.id
+                     AND lower(trim(r.question)) = lower(trim(\(Self.effectiveQuestionSQL)))
+                     AND r.context IS s.context AND r.chunk_id IS s.chunk_id
+                WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL)
+                  AND (\(curatorOfR) = 'reject'
+                       OR (\(curatorOfR) IS NULL AND r.status = 'rejected' AND r.rejected_by IN (\(placeholders))))
+                ORDER BY s.id, r.id
+                """, arguments: StatementArguments([runID.databaseValue] + filters.map(\.databaseValue)))
+        }
+        return rows.compactMap { row in
+            guard let chosen = sources[row["chosen_id"]] else { return nil }
+            return PreferenceSource(chosen: chosen, rejectedSampleID: row["rejected_id"], rejectedAnswer: row["rejected_answer"],
+                                    rejectedBy: row["rejected_by"] ?? "")
+        }
+    }
+
     /// The seed examples of a run's leaves, as recorded when the run started (the curator's own
     /// question/answer pairs, never trained on), by leaf and position.
     public func seedExamples(runID: Int64) throws(StoreError) -> [SeedExampleRecord] {
@@ -250,5 +279,21 @@ public struct SeedExampleRecord: Sendable, Hashable {
         self.context = context
         self.question = question
         self.answer = answer
+    }
+}
+
+/// An accepted sample and a rejected answer to the same question: a DPO preference pair.
+public struct PreferenceSource: Sendable, Hashable {
+    public var chosen: TrainingSource
+    public var rejectedSampleID: Int64
+    public var rejectedAnswer: String
+    /// The filter that rejected it, or `curator`.
+    public var rejectedBy: String
+
+    public init(chosen: TrainingSource, rejectedSampleID: Int64, rejectedAnswer: String, rejectedBy: String) {
+        self.chosen = chosen
+        self.rejectedSampleID = rejectedSampleID
+        self.rejectedAnswer = rejectedAnswer
+        self.rejectedBy = rejectedBy
     }
 }

@@ -20,12 +20,13 @@ private struct JobFixture {
         store = try SampleStore(url: directory.appendingPathComponent("store.sqlite"))
     }
 
-    func recipe(saveEvery: Int = 0, replayRatio: Double = 0.3, lora: LoRASettings? = nil) throws -> TrainingRecipe {
+    func recipe(saveEvery: Int = 0, replayRatio: Double = 0.3, lora: LoRASettings? = nil, dpo: Bool = false) throws -> TrainingRecipe {
         TrainingRecipe(
             baseModel: base.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: base), generationRunID: nil, jsonlFiles: [],
-            curriculum: CurriculumSettings(replayRatio: replayRatio),
+            curriculum: CurriculumSettings(phases: dpo ? [.knowledge, .skills, .dpo] : TrainingPhase.defaultPhases, replayRatio: replayRatio),
             training: TrainingSettings(epochs: 2, learningRate: 1e-3, batchSize: 4, microBatchTokens: 256),
-            maximumSequenceLength: 200, precision: .f32, saveEvery: saveEvery, evaluationWindow: 64, lora: lora)
+            maximumSequenceLength: 200, precision: .f32, saveEvery: saveEvery, evaluationWindow: 64, lora: lora,
+            dpo: dpo ? DPOSettings(beta: 0.2) : nil)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -90,6 +91,44 @@ struct TrainingJobTests {
         #expect(summary.evaluations.map(\.stage) == ["base", "after knowledge", "after skills"])
         #expect(try weights(stopped.appendingPathComponent("phase2.gguf")) == weights(straight.appendingPathComponent("phase2.gguf")))
         #expect(try fixture.store.training(id).status == "finished")
+    }
+
+    @Test("a job with a DPO phase trains on pairs whose answer is not held out, and resumes mid-DPO to the same weights",
+          arguments: [(11, false), (13, false), (12, true)])
+    func dpoPhaseResumes(stopAfter: Int, withLoRA: Bool) throws {
+        let fixture = try JobFixture()
+        defer { fixture.remove() }
+        let examples = sampleExamples()
+        let preferences = examples.filter { $0.kind == .skill }.map {
+            PreferenceExample(id: "\($0.id)|bad", leaf: $0.leaf, chosenExampleID: $0.id, system: $0.system, user: $0.user,
+                              chosen: $0.assistant, rejected: "Not done, sorry.")
+        }
+        let lora = withLoRA ? LoRASettings(rank: 4, alpha: 8) : nil
+        let straightDirectory = fixture.directory.appendingPathComponent("straight")
+        var dpoRows = 0
+        let straight = try TrainingJob(store: fixture.store, recipe: try fixture.recipe(lora: lora, dpo: true), examples: examples,
+                                       outputDirectory: straightDirectory, preferences: preferences, onEvent: { event in
+            if case .prepared(.dpo, let rows, _, _) = event { dpoRows = rows }
+        }).run()
+        #expect(straight.evaluations.map(\.stage) == ["base", "after knowledge", "after skills", "after dpo"])
+        let heldOut = Set(try fixture.store.trainingRows(straight.trainingID).filter { $0.phase == "held_out" }.map(\.exampleID))
+        #expect(dpoRows == preferences.filter { !heldOut.contains($0.chosenExampleID) }.count && dpoRows < preferences.count)
+
+        let stopped = fixture.directory.appendingPathComponent("stopped")
+        let recipe = try fixture.recipe(saveEvery: 1, lora: lora, dpo: true)
+        var steps = 0
+        #expect(throws: TrainingJobError.self) {
+            try TrainingJob(store: fixture.store, recipe: recipe, examples: examples, outputDirectory: stopped, preferences: preferences,
+                            shouldStop: { steps >= stopAfter }) { event in
+                if case .step = event { steps += 1 }
+            }.run()
+        }
+        let id = try #require(try fixture.store.latestTrainingID())
+        #expect(try fixture.store.latestCheckpoint(trainingID: id)?.phase == "dpo")
+        let resumed = try TrainingJob(store: fixture.store, recipe: recipe, examples: examples, outputDirectory: stopped,
+                                      preferences: preferences).run(resuming: id)
+        #expect(resumed.checkpoints.count == 3)
+        #expect(try weights(stopped.appendingPathComponent("phase3.gguf")) == weights(straightDirectory.appendingPathComponent("phase3.gguf")))
     }
 
     @Test("a non-finite loss stops the phase before the update and keeps the earlier checkpoint")
