@@ -93,6 +93,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of the held-out split, replay choice and row order.")
     var seed: UInt64 = 42
 
+    @Option(help: ArgumentHelp("full (every weight), or osft: full fine-tuning that keeps each matrix's top singular subspace frozen (continual learning without replay); LoRA is --lora-rank.", valueName: "method"))
+    var method = "full"
+
+    @Option(name: .customLong("unfreeze-rank-ratio"), help: ArgumentHelp("OSFT: share of each matrix's rank left free to train (the top 1 − r singular directions stay frozen).", valueName: "r"))
+    var unfreezeRankRatio = 0.25
+
     @Option(help: ArgumentHelp("Train LoRA adapters of this rank on a frozen base (0: full fine-tuning); merged into each checkpoint.", valueName: "n"))
     var loraRank = 0
 
@@ -146,6 +152,9 @@ struct TrainCommand: ParsableCommand {
         _ = try parsedLoRA()
         guard CheckpointPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32, f16 or q8_0") }
         if let generalMCItems, generalMCItems < 1 { throw ValidationError("--general-mc-items must be at least 1") }
+        guard ["full", "osft"].contains(method) else { throw ValidationError("--method must be full or osft (LoRA: --lora-rank N)") }
+        if method == "osft", loraRank > 0 { throw ValidationError("--method osft trains every weight; it can't be combined with --lora-rank") }
+        guard unfreezeRankRatio > 0, unfreezeRankRatio <= 1 else { throw ValidationError("--unfreeze-rank-ratio must be in (0, 1]") }
         guard dpoBeta > 0, dpoBeta.isFinite else { throw ValidationError("--dpo-beta must be above 0") }
         if try parsedPhases().contains(.dpo), !jsonlFiles.isEmpty {
             throw ValidationError("the dpo phase reads preference pairs from a run's verdicts; train it from --run, not --jsonl")
@@ -227,7 +236,8 @@ struct TrainCommand: ParsableCommand {
                     optimiser: AdamWSettings(weightDecay: weightDecay), seed: seed),
                 maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA(),
                 taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark(),
-                dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil)
+                dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil,
+                osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil)
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil

@@ -30,12 +30,15 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var generalBenchmark: GeneralBenchmarkSettings?
     /// The DPO phase's settings (used when `curriculum.phases` has `dpo`).
     public var dpo: DPOSettings?
+    /// Orthogonal subspace fine-tuning: every phase keeps its starting matrices' top singular subspaces.
+    public var osft: OSFTSettings?
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
                 evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
-                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil) {
+                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil) {
         self.dpo = dpo
+        self.osft = osft
         self.lora = lora
         self.generalBenchmark = generalBenchmark
         self.taskAccuracy = taskAccuracy
@@ -262,6 +265,11 @@ public final class TrainingJob {
                 }
                 if let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed &+ UInt64(index)) }
                 let optimiser = AdamW(model: model, settings: recipe.training.optimiser)
+                if let osft = recipe.osft {
+                    // The subspaces of the weights the phase started from (a file when resumed mid-phase).
+                    let start = index == startPhase && startStep > 0 ? try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: phaseStartPath))) : model
+                    optimiser.constraint = try OrthogonalSubspaces(model: start, settings: osft)
+                }
                 if index == startPhase, let midPhase {
                     if let adapters = midPhase.adapterPath { try model.readAdapters(from: URL(fileURLWithPath: adapters)) }
                     try optimiser.read(from: URL(fileURLWithPath: midPhase.optimiserPath!))

@@ -27,6 +27,8 @@ public final class AdamW: @unchecked Sendable {
     let firstMoment: FloatBuffer
     let secondMoment: FloatBuffer
     private let decayed: [Range<Int>]
+    /// OSFT: each update is projected off the matrices' frozen subspaces.
+    public var constraint: OrthogonalSubspaces?
 
     public init(model: TrainableLlama, settings: AdamWSettings) {
         self.settings = settings
@@ -39,6 +41,8 @@ public final class AdamW: @unchecked Sendable {
     /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − lr·(m̂ / (√v̂ + ε)) − lr·λ·w (matrices).
     public func update(_ model: TrainableLlama, learningRate lr: Float) {
         precondition(model.trainableWeights.count == firstMoment.count, "optimiser and model do not match")
+        let before = constraint?.snapshot(model)
+        defer { if let constraint, let before { constraint.constrain(model, since: before) } }
         step += 1
         let (b1, b2, eps) = (settings.beta1, settings.beta2, settings.epsilon)
         let correction1 = 1 - pow(Double(b1), Double(step))

@@ -52,12 +52,16 @@ public enum TrainingError: Error, Sendable, CustomStringConvertible {
     /// The loss or the gradient stopped being a finite number.
     case nonFinite(step: Int, loss: Double, gradientNorm: Double)
     case noSequences
+    /// LAPACK could not decompose a matrix for OSFT.
+    case decomposition(tensor: String)
 
     public var description: String {
         switch self {
         case .nonFinite(let step, let loss, let norm):
             return "step \(step): the loss (\(loss)) or gradient norm (\(norm)) is not finite; the weights of that step were not applied "
                 + "(hint: lower --lr, or check the samples for garbage; the last good checkpoint is kept)"
+        case .decomposition(let tensor):
+            return "the singular value decomposition of \(tensor) failed (hint: the weights may hold NaN or infinity; check the base model)"
         case .noSequences:
             return "nothing to train on: every row was empty or longer than the sequence limit (hint: raise --max-seq-len)"
         }

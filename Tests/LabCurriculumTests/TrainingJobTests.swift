@@ -20,13 +20,14 @@ private struct JobFixture {
         store = try SampleStore(url: directory.appendingPathComponent("store.sqlite"))
     }
 
-    func recipe(saveEvery: Int = 0, replayRatio: Double = 0.3, lora: LoRASettings? = nil, dpo: Bool = false) throws -> TrainingRecipe {
+    func recipe(saveEvery: Int = 0, replayRatio: Double = 0.3, lora: LoRASettings? = nil, dpo: Bool = false,
+                osft: OSFTSettings? = nil) throws -> TrainingRecipe {
         TrainingRecipe(
             baseModel: base.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: base), generationRunID: nil, jsonlFiles: [],
             curriculum: CurriculumSettings(phases: dpo ? [.knowledge, .skills, .dpo] : TrainingPhase.defaultPhases, replayRatio: replayRatio),
             training: TrainingSettings(epochs: 2, learningRate: 1e-3, batchSize: 4, microBatchTokens: 256),
             maximumSequenceLength: 200, precision: .f32, saveEvery: saveEvery, evaluationWindow: 64, lora: lora,
-            dpo: dpo ? DPOSettings(beta: 0.2) : nil)
+            dpo: dpo ? DPOSettings(beta: 0.2) : nil, osft: osft)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -129,6 +130,25 @@ struct TrainingJobTests {
                                       preferences: preferences).run(resuming: id)
         #expect(resumed.checkpoints.count == 3)
         #expect(try weights(stopped.appendingPathComponent("phase3.gguf")) == weights(straightDirectory.appendingPathComponent("phase3.gguf")))
+    }
+
+    @Test("an OSFT job stopped mid-phase resumes to the same weights", arguments: [3, 8])
+    func osftResumes(stopAfter: Int) throws {
+        let fixture = try JobFixture()
+        defer { fixture.remove() }
+        let osft = OSFTSettings(unfreezeRankRatio: 0.5)
+        let straight = fixture.directory.appendingPathComponent("straight")
+        _ = try TrainingJob(store: fixture.store, recipe: try fixture.recipe(osft: osft), examples: sampleExamples(), outputDirectory: straight).run()
+        let stopped = fixture.directory.appendingPathComponent("stopped")
+        let recipe = try fixture.recipe(saveEvery: 1, osft: osft)
+        var steps = 0
+        #expect(throws: TrainingJobError.self) {
+            try TrainingJob(store: fixture.store, recipe: recipe, examples: sampleExamples(), outputDirectory: stopped,
+                            shouldStop: { steps >= stopAfter }, onEvent: { event in if case .step = event { steps += 1 } }).run()
+        }
+        let id = try #require(try fixture.store.latestTrainingID())
+        _ = try TrainingJob(store: fixture.store, recipe: recipe, examples: sampleExamples(), outputDirectory: stopped).run(resuming: id)
+        #expect(try weights(stopped.appendingPathComponent("phase2.gguf")) == weights(straight.appendingPathComponent("phase2.gguf")))
     }
 
     @Test("a non-finite loss stops the phase before the update and keeps the earlier checkpoint")
