@@ -12,23 +12,33 @@ import LabTrain
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Fine-tune a model in phases: knowledge, then skills with a replay buffer of knowledge.",
+        abstract: "Fine-tune a model in phases: knowledge, then skills with a replay buffer of knowledge (then DPO, if asked).",
         discussion: """
             Reads the accepted samples of a generation run (or InstructLab-format JSONL files), \
             sets aside part of each leaf for evaluation, and trains the base model in float32: \
             phase 1 on knowledge rows (chunk, question and answer, loss on all of it), phase 2 on \
             skill rows (loss on the answer) plus a replay buffer of knowledge rows, half of them \
-            as RAFT rows (the right chunk among distractors). After each phase it writes \
-            DIR/phaseN.gguf, which this engine and llama.cpp load, and evaluates the held-out \
-            loss per leaf and on a general text (forgetting). Every choice is written to \
-            DIR/recipe.json and the store records the exact rows; a killed job continues with \
-            --resume.
+            as RAFT rows (the right chunk among distractors). With `dpo` in --phases a last phase \
+            trains on the run's preference pairs (an accepted and a content-rejected answer to one \
+            question) against the frozen weights it starts from. After each phase it writes \
+            DIR/phaseN.gguf, which this engine and llama.cpp load.
+
+            Before training and after each phase it measures: the held-out loss per leaf and on a \
+            general text; task accuracy per leaf (the student's greedy answers to the held-out \
+            samples and up to --eval-seeds seed questions of each leaf, graded by the verifiers \
+            of the leaf's pipeline, on a Q8_0 copy of the weights); and a general multiple-choice \
+            score (400 ARC-Easy items, bundled; forgetting). Every choice is written to \
+            DIR/recipe.json and the store records the exact rows and results; a killed job \
+            continues with --resume. `synthlab eval` shows them again.
 
             Examples:
               synthlab train --db synthlab.sqlite --run latest -o out/model
               synthlab train --phases skills --replay-ratio 0 --epochs 2 -o out/skills-only
               synthlab train --jsonl knowledge.jsonl --jsonl skills.jsonl --max-steps 20 -o out/quick
               synthlab train --lora-rank 16 --lr 2e-4 -o out/lora
+              synthlab train --method osft --unfreeze-rank-ratio 0.25 --replay-ratio 0 -o out/osft
+              synthlab train --phases knowledge,skills,dpo --dpo-beta 0.1 -o out/dpo
+              synthlab train --judge-endpoint http://gpu-box:8000/v1 -o out/judged
               synthlab train --save-every 10 -o out/model      # then, after a kill:
               synthlab train --resume latest
             """
@@ -281,11 +291,11 @@ struct TrainCommand: ParsableCommand {
                 if !quiet { StandardError.write("synthlab: evaluated \(stage)\n") }
             case .taskEvaluationStarted(let stage, let questions):
                 StandardError.write("synthlab: asking the \(stage == "base" ? "base model" : "model \(stage)") \(questions) task questions\n")
-            case .taskEvaluated(let stage, let accuracy):
+            case .taskEvaluated(let stage, let accuracy, let seconds):
                 let asked = accuracy.reduce(0) { $0 + $1.asked }, correct = accuracy.reduce(0) { $0 + $1.correct }
-                StandardError.write("synthlab: task accuracy \(stage): \(correct)/\(asked) correct\n")
-            case .benchmarkScored(let stage, let score):
-                StandardError.write("synthlab: \(score.benchmark) \(stage): \(score.correct)/\(score.items) right\n")
+                StandardError.write("synthlab: task accuracy \(stage): \(correct)/\(asked) correct (\(Int(seconds.rounded())) s)\n")
+            case .benchmarkScored(let stage, let score, let seconds):
+                StandardError.write("synthlab: \(score.benchmark) \(stage): \(score.correct)/\(score.items) right (\(Int(seconds.rounded())) s)\n")
             }
         }
         let summary: TrainingSummary

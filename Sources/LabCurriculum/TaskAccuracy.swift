@@ -380,11 +380,13 @@ struct StageModelEvaluation {
     func evaluate(modelAt url: URL, stage: String, index: Int) throws {
         if let tasks, try tasksMissing(index) {
             onEvent(.taskEvaluationStarted(stage: stage, questions: tasks.questions.count))
+            let started = Date()
             let answers = try tasks.evaluateBlocking(modelAt: url, stage: stage, stageIndex: index)
             try store.recordTaskAnswers(trainingID: trainingID, answers)
-            onEvent(.taskEvaluated(stage: stage, accuracy: TaskAccuracy.perLeaf(answers)))
+            onEvent(.taskEvaluated(stage: stage, accuracy: TaskAccuracy.perLeaf(answers), seconds: Date().timeIntervalSince(started)))
         }
         if try benchmarkMissing(index) {
+            let started = Date()
             let file = try GGUFFile(url: url)
             let model = try LlamaModel(file: file, threads: threads)
             let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
@@ -392,7 +394,7 @@ struct StageModelEvaluation {
             let record = TrainingBenchmarkRecord(stage: stage, stageIndex: index, benchmark: GeneralMultipleChoice.name, items: score.items,
                                                  correct: score.correct, correctUnnormalised: score.correctUnnormalised)
             try store.recordBenchmark(trainingID: trainingID, record)
-            onEvent(.benchmarkScored(stage: stage, score: record))
+            onEvent(.benchmarkScored(stage: stage, score: record, seconds: Date().timeIntervalSince(started)))
         }
     }
 }

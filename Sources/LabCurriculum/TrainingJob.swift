@@ -85,8 +85,8 @@ public enum TrainingEvent: Sendable {
     case evaluated(stage: String, results: [EvaluationResult])
     /// The student's answers were graded: per-leaf accuracy at a stage.
     case taskEvaluationStarted(stage: String, questions: Int)
-    case taskEvaluated(stage: String, accuracy: [TaskAccuracy])
-    case benchmarkScored(stage: String, score: TrainingBenchmarkRecord)
+    case taskEvaluated(stage: String, accuracy: [TaskAccuracy], seconds: Double)
+    case benchmarkScored(stage: String, score: TrainingBenchmarkRecord, seconds: Double)
     /// Weights saved: a phase's checkpoint (`final`) or a mid-phase resume point.
     case saved(phase: TrainingPhase, step: Int, path: String, final: Bool)
     case resumed(phase: TrainingPhase, step: Int)

@@ -55,7 +55,7 @@ private struct Fixture {
             generalBenchmark: GeneralBenchmarkSettings(path: generalSet.path))
     }
 
-    func plan(_ grader: ScriptedGrader) -> TaskAccuracyPlan {
+    func plan(_ grader: ScriptedGrader, judge: TaskJudge? = nil) -> TaskAccuracyPlan {
         let seeds = [
             SeedExampleRecord(id: 1, leaf: "skills/c", kind: "skill", position: 0, context: "ctx one", question: "Do one", answer: "One."),
             SeedExampleRecord(id: 2, leaf: "skills/c", kind: "skill", position: 1, context: nil, question: "Do two", answer: "Two."),
@@ -63,7 +63,7 @@ private struct Fixture {
             SeedExampleRecord(id: 4, leaf: "knowledge/a", kind: "knowledge", position: 0, context: "a context", question: "What is a?", answer: "A."),
             SeedExampleRecord(id: 5, leaf: "skills/unknown", kind: "skill", position: 0, context: nil, question: "Gone?", answer: "Yes."),
         ]
-        return TaskAccuracyPlan(grader: grader, judge: nil, seeds: seeds,
+        return TaskAccuracyPlan(grader: grader, judge: judge, seeds: seeds,
                                 settings: TaskAccuracySettings(taxonomy: "unused", pipeline: "unused", seedsPerLeaf: 2, maxTokens: 12), threads: 1)
     }
 
@@ -117,6 +117,24 @@ struct TaskAccuracyTests {
         #expect(summary.benchmarks.map(\.stage) == ["base", "after knowledge", "after skills"])
         #expect(summary.benchmarks.allSatisfy { $0.items == 3 && (0...3).contains($0.correct) })
         #expect(try fixture.store.trainingTaskAnswers(summary.trainingID).count == 21)
+    }
+
+    @Test("a judge sees the question, the reference and the answer, and its rating is stored with each answer")
+    func judged() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        // The scripted judge rates by whether the reference it was shown mentions "Two".
+        let judge = ScriptedTeacher { prompt, _, _ in
+            prompt.contains("[Reference answer]\nTwo.") ? "Close to the reference. Rating: [[8]]" : "Unrelated. [[2]] Rating"
+        }
+        let summary = try TrainingJob(store: fixture.store, recipe: try fixture.recipe(), examples: sampleExamples(),
+                                      outputDirectory: fixture.directory.appendingPathComponent("out"),
+                                      taskAccuracy: fixture.plan(ScriptedGrader(), judge: TaskJudge(generator: judge))).run()
+        let answers = summary.taskAnswers.flatMap(\.answers)
+        #expect(answers.count == 21 && answers.allSatisfy { $0.judgeScore != nil })
+        #expect(answers.filter { $0.questionID == "seed:2" }.allSatisfy { $0.judgeScore == 8 })
+        #expect(answers.filter { $0.questionID != "seed:2" }.allSatisfy { $0.judgeScore == 2 })
+        #expect(judge.askedPrompts.allSatisfy { $0.contains("[Question]") && $0.contains("[Assistant's answer]") })
     }
 
     @Test("a job killed while grading resumes and makes only the missing stages, with the answers an uninterrupted job gives")
