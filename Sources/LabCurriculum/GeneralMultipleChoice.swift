@@ -81,21 +81,28 @@ public enum GeneralMultipleChoice {
         return items
     }
 
+    /// Items longer than the model's context are left out: `items` of the score counts those scored.
     /// Scores `model` the way lm-evaluation-harness scores ARC: the prompt "Question: …\nAnswer:",
     /// each choice as a continuation " choice", compared by log-likelihood. The prompt is run once
     /// and its attention state forked per choice.
     public static func score(_ items: [MultipleChoiceItem], model: LlamaModel, tokenizer: Tokenizer) throws -> MultipleChoiceScore {
-        var correct = 0, correctUnnormalised = 0
+        var correct = 0, correctUnnormalised = 0, scored = 0
         for item in items {
             let prompt = "Question: \(item.question)\nAnswer:"
             let promptTokens = tokenizer.encode(prompt, addSpecial: true, parseSpecial: false)
-            var totals: [Double] = [], perByte: [Double] = []
-            let state = try model.makeSequenceState(capacity: promptTokens.count + 128)
-            let last = try model.forward(tokens: [promptTokens], states: [state])[0]
-            for choice in item.choices {
+            let continuations = item.choices.map { choice in
                 let full = tokenizer.encode(prompt + " " + choice, addSpecial: true, parseSpecial: false)
-                let continuation = full.starts(with: promptTokens) ? Array(full.dropFirst(promptTokens.count))
+                return full.starts(with: promptTokens) ? Array(full.dropFirst(promptTokens.count))
                     : tokenizer.encode(" " + choice, addSpecial: false, parseSpecial: false)
+            }
+            // An item longer than the model's context is left out (counted in `items` only when scored).
+            let needed = promptTokens.count + (continuations.map(\.count).max() ?? 0)
+            guard needed <= model.contextLength, !promptTokens.isEmpty else { continue }
+            scored += 1
+            var totals: [Double] = [], perByte: [Double] = []
+            let state = try model.makeSequenceState(capacity: needed)
+            let last = try model.forward(tokens: [promptTokens], states: [state])[0]
+            for (choice, continuation) in zip(item.choices, continuations) {
                 guard !continuation.isEmpty, let forked = try (state as? any ForkableSequenceState)?.fork() else {
                     totals.append(-.infinity)
                     perByte.append(-.infinity)
@@ -115,7 +122,7 @@ public enum GeneralMultipleChoice {
             if perByte.indices.max(by: { perByte[$0] < perByte[$1] }) == item.answer { correct += 1 }
             if totals.indices.max(by: { totals[$0] < totals[$1] }) == item.answer { correctUnnormalised += 1 }
         }
-        return MultipleChoiceScore(items: items.count, correct: correct, correctUnnormalised: correctUnnormalised)
+        return MultipleChoiceScore(items: scored, correct: correct, correctUnnormalised: correctUnnormalised)
     }
 
     /// log softmax(logits)[token], in double precision.

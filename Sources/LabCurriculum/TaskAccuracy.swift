@@ -252,21 +252,35 @@ public final class TaskAccuracyEvaluator: Sendable {
     public func evaluate(modelAt url: URL, stage: String, stageIndex: Int) async throws -> [TrainingTaskAnswerRecord] {
         let student = try LocalTeacher(modelAt: url, threads: threads, identity: "student:\(url.lastPathComponent)")
         let parameters = SamplingParameters(temperature: 0, maxTokens: maxTokens)
-        let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        // A question the student cannot be asked (a prompt longer than its context) is wrong, with the reason.
+        let answers = try await withThrowingTaskGroup(of: (Int, Result<String, ModelError>).self) { group in
             for (index, question) in questions.enumerated() {
                 group.addTask {
-                    let result = try await student.generate(GenerationRequest(
-                        input: .chat([ChatMessage(.system, question.system), ChatMessage(.user, question.prompt)]),
-                        parameters: parameters))
-                    return (index, result.completions.first?.text ?? "")
+                    do {
+                        let result = try await student.generate(GenerationRequest(
+                            input: .chat([ChatMessage(.system, question.system), ChatMessage(.user, question.prompt)]),
+                            parameters: parameters))
+                        return (index, .success(result.completions.first?.text ?? ""))
+                    } catch let error as ModelError {
+                        return (index, .failure(error))
+                    }
                 }
             }
-            var answers = [String](repeating: "", count: questions.count)
-            for try await (index, text) in group { answers[index] = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            var answers = [Result<String, ModelError>](repeating: .success(""), count: questions.count)
+            for try await (index, result) in group { answers[index] = result.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
             return answers
         }
         var records: [TrainingTaskAnswerRecord] = []
-        for (question, answer) in zip(questions, answers) {
+        for (question, result) in zip(questions, answers) {
+            guard case .success(let answer) = result else {
+                if case .failure(let error) = result {
+                    records.append(TrainingTaskAnswerRecord(
+                        stage: stage, stageIndex: stageIndex, questionID: question.id, leaf: question.leaf, kind: question.kind.rawValue,
+                        origin: question.origin.rawValue, question: question.question, answer: "", correct: false,
+                        rejectedBy: "not_asked", reason: error.description, judgeScore: nil))
+                }
+                continue
+            }
             let grade = try await grader.grade(question, answer: answer)
             let score = try await judge?.score(question, answer: answer)
             records.append(TrainingTaskAnswerRecord(

@@ -71,7 +71,8 @@ struct TrainCommandTests {
     func killAndResume(trial: Int) throws {
         let project = try TrainProject()
         defer { project.remove() }
-        let settings = ["--epochs", "30", "--save-every", "1"]
+        // No general benchmark, so the kill lands in training (resuming during evaluation is TaskAccuracyTests').
+        let settings = ["--epochs", "30", "--save-every", "1", "--general-mc", "none"]
         let straight = project.run(project.trainArguments("straight", settings))
         try #require(straight.status == 0, "\(straight.errorSummary)")
 
