@@ -138,7 +138,8 @@ struct ExportCommand: AsyncParsableCommand {
             TRL's conversational preference format: every question of the run with an accepted \
             answer and an answer rejected for its content (by a curator, or by the answers_question, \
             numbers, claims, definitions, arithmetic, on_leaf, consistency or judge filters; not \
-            for its form) with the same context.
+            for its form) with the same context, and every answer a curator edited in the review \
+            page (the edit chosen over the original).
 
             Examples:
               synthlab export latest --format messages --phase knowledge -o knowledge.jsonl

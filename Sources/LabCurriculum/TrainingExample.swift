@@ -131,7 +131,8 @@ public struct PreferenceExample: Sendable, Hashable, Codable {
     /// A pair from the store, shaped as `synthlab export --format dpo` writes it.
     public init(source: PreferenceSource, systemPrompt: String = TrainingExport.defaultSystemPrompt) {
         let chosen = TrainingExample(source: source.chosen, systemPrompt: systemPrompt)
-        self.init(id: "\(chosen.id)|\(source.chosen.runID)/\(source.rejectedSampleID)", leaf: chosen.leaf, chosenExampleID: chosen.id,
+        let rejected = source.rejectedSampleID == source.chosen.sampleID ? "edit" : "\(source.chosen.runID)/\(source.rejectedSampleID)"
+        self.init(id: "\(chosen.id)|\(rejected)", leaf: chosen.leaf, chosenExampleID: chosen.id,
                   system: systemPrompt, user: chosen.user, chosen: chosen.assistant, rejected: source.rejectedAnswer)
     }
 }

@@ -220,26 +220,36 @@ extension SampleStore {
     /// Preference pairs of a run: an effectively accepted sample and a rejected sample of the same
     /// leaf with the same question (case and surrounding space aside) and the same context or chunk,
     /// where the rejection is about the answer's content: a curator's, or a filter named in
-    /// `contentFilters`. Ordered by the accepted sample, then the rejected one.
+    /// `contentFilters`; then every accepted answer a curator edited (the edit chosen over the
+    /// original, `rejectedBy` "curator_edit"). Ordered by the accepted sample, then the rejected one.
     public func preferencePairs(runID: Int64, contentFilters: Set<String>) throws(StoreError) -> [PreferenceSource] {
         let sources = Dictionary(try trainingSources(runID: runID).map { ($0.sampleID, $0) }, uniquingKeysWith: { first, _ in first })
         let filters = contentFilters.sorted()
         let placeholders = filters.map { _ in "?" }.joined(separator: ", ")
-        let curatorOfR = Self.curatorDecisionSQL.replacingOccurrences(of: "s.id", with: "r.id")
+        // `rj` is the rejected sample (`r` is the reviews alias inside the decision subquery).
+        let curatorOfR = Self.curatorDecisionSQL.replacingOccurrences(of: "s.id", with: "rj.id")
         let rows: [Row] = try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT s.id AS chosen_id, r.id AS rejected_id, r.answer AS rejected_answer,
-                       CASE WHEN \(curatorOfR) = 'reject' THEN 'curator' ELSE r.rejected_by END AS rejected_by
-                FROM samples s JOIN samples r ON r.run_id = s.run_id AND r.leaf_id = s.leaf_id AND r.id != s.id
-                     AND lower(trim(r.question)) = lower(trim(\(Self.effectiveQuestionSQL)))
-                     AND r.context IS s.context AND r.chunk_id IS s.chunk_id
+                SELECT s.id AS chosen_id, rj.id AS rejected_id, rj.answer AS rejected_answer,
+                       CASE WHEN \(curatorOfR) = 'reject' THEN 'curator' ELSE rj.rejected_by END AS rejected_by
+                FROM samples s JOIN samples rj ON rj.run_id = s.run_id AND rj.leaf_id = s.leaf_id AND rj.id != s.id
+                     AND lower(trim(rj.question)) = lower(trim(\(Self.effectiveQuestionSQL)))
+                     AND rj.context IS s.context AND rj.chunk_id IS s.chunk_id
                 WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL)
                   AND (\(curatorOfR) = 'reject'
-                       OR (\(curatorOfR) IS NULL AND r.status = 'rejected' AND r.rejected_by IN (\(placeholders))))
-                ORDER BY s.id, r.id
+                       OR (\(curatorOfR) IS NULL AND rj.status = 'rejected' AND rj.rejected_by IN (\(placeholders))))
+                ORDER BY s.id, rj.id
                 """, arguments: StatementArguments([runID.databaseValue] + filters.map(\.databaseValue)))
         }
-        return rows.compactMap { row in
+        // A curator's edit of an accepted answer is a preference too: the edit over the original.
+        let edits: [Row] = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id AS chosen_id, s.id AS rejected_id, s.answer AS rejected_answer, 'curator_edit' AS rejected_by
+                FROM samples s WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) AND \(Self.effectiveAnswerSQL) != s.answer
+                ORDER BY s.id
+                """, arguments: [runID])
+        }
+        return (rows + edits).compactMap { row in
             guard let chosen = sources[row["chosen_id"]] else { return nil }
             return PreferenceSource(chosen: chosen, rejectedSampleID: row["rejected_id"], rejectedAnswer: row["rejected_answer"],
                                     rejectedBy: row["rejected_by"] ?? "")

@@ -157,3 +157,35 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(try fixture.store.rejectingFilters(runID: run) == ["numbers"])
     }
 }
+
+@Suite struct PreferencePairs {
+    private func sample(_ leaf: Int64, _ seeds: [Int64], question: String, answer: String, context: String? = nil,
+                        rejectedBy filter: String? = nil) -> NewSample {
+        let verdict = filter.map { Verdict(filter: $0, filterVersion: "1", decision: .reject, reason: "wrong") }
+            ?? Verdict(filter: "numbers", filterVersion: "1", decision: .accept, reason: "ok")
+        return NewSample(leafID: leaf, responseID: nil, chunkID: nil, seedIDs: seeds, question: question, answer: answer, context: context,
+                         verdicts: [verdict])
+    }
+
+    @Test func pairsAreAnAcceptedAndAContentRejectedAnswerToOneQuestionOrACuratorsEdit() throws {
+        let fixture = try StoreFixture()
+        let (run, leaf, seeds) = try fixture.seeded()
+        try fixture.store.completeUnit(runID: run, unitKey: "u0", samples: [
+            sample(leaf, seeds, question: "What is the margin?", answer: "25%."),                                   // 0 accepted
+            sample(leaf, seeds, question: "what is the margin? ", answer: "75%.", rejectedBy: "arithmetic"),       // 1 content: pair with 0
+            sample(leaf, seeds, question: "What is the margin?", answer: "Answer: 25%", rejectedBy: "format"),     // 2 form: no pair
+            sample(leaf, seeds, question: "What is the margin?", answer: "30%.", context: "another table", rejectedBy: "numbers"), // 3 other context
+            sample(leaf, seeds, question: "What is EBITDA?", answer: "Earnings before interest, taxes, D&A."),    // 4 accepted, edited below
+            sample(leaf, seeds, question: "What is a bond?", answer: "A loan to an issuer."),                      // 5 accepted
+            sample(leaf, seeds, question: "What is a bond?", answer: "A share of a company."),                     // 6 accepted, curator rejects
+        ])
+        let ids = try fixture.store.samples(runID: run, limit: 100).map(\.id)
+        try fixture.store.addReview(NewReview(sampleID: ids[4], decision: .accept, answer: "Earnings before interest, taxes, depreciation and amortization.", reviewer: "ann"))
+        try fixture.store.addReview(NewReview(sampleID: ids[6], decision: .reject, reason: .incorrect, reviewer: "ann"))
+        let pairs = try fixture.store.preferencePairs(runID: run, contentFilters: ["arithmetic", "numbers"])
+        let described = pairs.map { "\($0.chosen.sampleID)>\($0.rejectedSampleID):\($0.rejectedBy)" }
+        #expect(described == ["\(ids[0])>\(ids[1]):arithmetic", "\(ids[5])>\(ids[6]):curator", "\(ids[4])>\(ids[4]):curator_edit"])
+        let edit = try #require(pairs.last)
+        #expect(edit.chosen.answer.hasSuffix("depreciation and amortization.") && edit.rejectedAnswer == "Earnings before interest, taxes, D&A.")
+    }
+}

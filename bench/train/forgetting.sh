@@ -30,6 +30,7 @@ if ! "$SYNTHLAB" runs list --db "$DB" 2>/dev/null | grep -q finished; then
 fi
 
 WORK="${WORK:-$(mktemp -d)}"
+mkdir -p "$WORK"
 echo "== jobs write to $WORK"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
 declare -A FLAGS=(
