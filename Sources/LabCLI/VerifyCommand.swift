@@ -15,7 +15,8 @@ struct VerifyCommand: AsyncParsableCommand {
             Each input line is {"id": "...", "leaf": "compositional_skills/finance/arithmetic/cagr", \
             "question": "...", "answer": "...", "context": "..." or null}; `leaf` is the leaf's folder \
             relative to the taxonomy root and `context` the passage, table or paragraph the answer \
-            must be grounded in. Other fields (a label, say) are ignored. The checks are the blocks \
+            must be grounded in; an optional `reference` is a reference answer an explanation of a \
+            glossary term may not go beyond. Other fields (a label, say) are ignored. The checks are the blocks \
             of the leaf's flow that follow generation: leak, self-contained, answers-the-question, \
             arithmetic, numbers, claims, definitions, on-leaf, format, safety — and, with a \
             teacher, consistency and judges. A bad line is reported with its line number and the \
@@ -181,7 +182,9 @@ struct VerifyCommand: AsyncParsableCommand {
         case let text as String: context = text.isEmpty ? nil : text
         default: throw LineError(file: file, line: line, message: "field 'context' is not a string or null", hint: "write the passage as a string, or null")
         }
-        return ExternalCandidate(id: id, leaf: try string("leaf"), question: try string("question"), answer: try string("answer"), context: context)
+        let reference = object["reference"] as? String
+        return ExternalCandidate(id: id, leaf: try string("leaf"), question: try string("question"), answer: try string("answer"), context: context,
+                                 reference: reference)
     }
 
     static func id(in text: String) -> Any? {

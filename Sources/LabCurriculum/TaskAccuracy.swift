@@ -99,7 +99,10 @@ public protocol TaskGrader: Sendable {
 
 /// Grades with the verifiers of the leaf's pipeline flow — the same blocks that decided what a
 /// generation run accepted (arithmetic recomputed, table cells matched, grounding, on-leaf,
-/// format, safety): an answer is correct when a run would have accepted it.
+/// format, safety): an answer is correct when a run would have accepted it. An explanation of a
+/// glossary term is also held to the question's reference answer (the seed's, or the accepted
+/// sample's), as a glossary question's answer is held to its definition: naming the right
+/// components is not enough when the rest is invented.
 public struct VerifierGrader: TaskGrader {
     public let verification: CandidateVerification
 
@@ -111,7 +114,8 @@ public struct VerifierGrader: TaskGrader {
 
     public func grade(_ question: TaskQuestion, answer: String) async throws -> TaskGrade {
         let result = try await verification.verify(ExternalCandidate(
-            id: question.id, leaf: question.leaf, question: question.question, answer: answer, context: question.context))
+            id: question.id, leaf: question.leaf, question: question.question, answer: answer, context: question.context,
+            reference: question.reference))
         let rejection = result.verdicts.first { $0.decision == .reject }
         return TaskGrade(correct: result.accepted, rejectedBy: rejection?.filter, reason: rejection?.reason)
     }

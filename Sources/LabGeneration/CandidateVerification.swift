@@ -12,8 +12,12 @@ public struct ExternalCandidate: Sendable, Codable, Equatable {
     public var answer: String
     /// The passage, table or paragraph the answer must be grounded in.
     public var context: String?
+    /// A reference answer the candidate must not go beyond when it explains a glossary term (the
+    /// definitions check holds the explanation's prose to it, as it does for glossary questions).
+    public var reference: String?
 
-    public init(id: String, leaf: String, question: String, answer: String, context: String?) {
+    public init(id: String, leaf: String, question: String, answer: String, context: String?, reference: String? = nil) {
+        self.reference = reference
         self.id = id
         self.leaf = leaf
         self.question = question
@@ -113,6 +117,7 @@ public final class CandidateVerification: Sendable {
             "seed_question": first?.question ?? "", "seed_answer": first?.answer ?? "", "seed_context": leaf.seeds.first?.context ?? "",
         ]
         if let context = candidate.context { variables[flow == .knowledge ? "chunk" : "context"] = context }
+        if let reference = candidate.reference, !reference.isEmpty { variables["definition"] = reference }
         let unit = WorkUnit(leafPath: leaf.taxonomyPath, index: 0, variables: variables, seedPositions: [], chunk: nil,
                             context: flow == .knowledge ? nil : candidate.context,
                             requestSeed: Self.stableSeed(candidate.id))

@@ -32,6 +32,30 @@ struct VerifyCommandTests {
         #expect((rejection["evidence"] as? [String: Any])?["expected"] != nil)
     }
 
+    @Test("With a reference answer, an explanation that names the right components but invents the rest is rejected")
+    func referenceHoldsExplanations() throws {
+        let question = "What does retained earnings mean?"
+        let reference = "Retained earnings are the profits a company has kept over the years rather than paid out to shareholders as dividends."
+        func line(_ id: String, _ answer: String, reference: String?) -> String {
+            var object: [String: Any] = ["id": id, "leaf": "compositional_skills/finance/explain_term_plainly", "question": question,
+                                         "answer": answer, "context": NSNull()]
+            if let reference { object["reference"] = reference }
+            return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        // A real student answer after training (task accuracy), and a fair one.
+        let invented = "Retained earnings is earnings that a company retains after it sells its securities to a buyer, such as a buyer of shareholders' funds."
+        let fair = "Retained earnings are the profits a company has kept over the years instead of paying them out to shareholders as dividends."
+        let result = try verify([line("loose", invented, reference: nil), line("held", invented, reference: reference),
+                                 line("fair", fair, reference: reference)])
+        var accepted: [String: Bool] = [:]
+        for text in result.outputText.split(separator: "\n") {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+                  let id = object["id"] as? String, let decision = object["accepted"] as? Bool else { continue }
+            accepted[id] = decision
+        }
+        #expect(accepted == ["loose": true, "held": false, "fair": true], "without a reference the components pass; with one the invention is caught")
+    }
+
     @Test("A malformed line, a missing field and an unknown leaf are errors naming their line; the other lines are verified")
     func badLinesAreNamedAndTheRestVerified() throws {
         let result = try verify([
