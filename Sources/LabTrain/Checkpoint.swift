@@ -35,19 +35,25 @@ extension TrainableLlama {
         }
         writer.set("general.file_type", .uint32(precision.fileType))
         for (key, value) in extraMetadata { writer.set(key, value) }
-        // With LoRA attached the file holds the merged weights: W + scale·B·A per adapted matrix.
-        var merged: [Int: FloatBuffer] = [:]
-        if let lora {
-            for adapter in lora.adapters {
-                let buffer = FloatBuffer(count: adapter.outputs * adapter.inputs)
-                lora.merged(adapter, base: weights.pointer, into: buffer.pointer)
-                merged[adapter.baseOffset] = buffer
-            }
-        }
+        // With LoRA attached the file holds the merged weights: W + scale·B·A per adapted matrix;
+        // a quantized base (QLoRA) is dequantized one tensor at a time, so the float copy never
+        // exists whole.
         for tensor in layout.tensors {
-            let values = UnsafeBufferPointer(start: merged[tensor.offset]?.pointer ?? weights.pointer + tensor.offset, count: tensor.count)
             let type: GGMLType = tensor.isMatrix && tensor.dimensions[0] % precision.tensorType.blockSize == 0 ? precision.tensorType : .f32
-            writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type, values: values)
+            let adapter = tensor.isMatrix ? lora?.adapter(baseOffset: tensor.offset) : nil
+            guard (quantized != nil && tensor.isMatrix) || adapter != nil else {
+                writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type,
+                                 values: UnsafeBufferPointer(start: weights.pointer + tensor.offset, count: tensor.count))
+                continue
+            }
+            let values = FloatBuffer(count: tensor.count)
+            if let quantized {
+                quantized.dequantize(tensor.offset, rows: 0..<tensor.dimensions[1], into: values.pointer)
+            } else {
+                values.pointer.update(from: weights.pointer + tensor.offset, count: tensor.count)
+            }
+            if let adapter, let lora { lora.addDelta(adapter, into: values.pointer) }
+            writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type, values: UnsafeBufferPointer(start: values.pointer, count: tensor.count))
         }
         try writer.write(to: url)
     }

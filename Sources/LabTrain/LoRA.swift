@@ -48,6 +48,9 @@ final class LoRAAdapters: @unchecked Sendable {
     /// Adapter of (layer, target), if that projection is adapted.
     private let index: [String: Int]
 
+    /// The adapter of the base matrix at `offset`, if any.
+    func adapter(baseOffset offset: Int) -> Adapter? { adapters.first { $0.baseOffset == offset } }
+
     init(layout: ParameterLayout, config: LlamaShape, settings: LoRASettings, seed: UInt64) {
         self.settings = settings
         var adapters: [Adapter] = []
@@ -81,7 +84,12 @@ final class LoRAAdapters: @unchecked Sendable {
     /// W + scale·B·A of one adapter into `out` (outputs × inputs).
     func merged(_ adapter: Adapter, base: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         out.update(from: base + adapter.baseOffset, count: adapter.outputs * adapter.inputs)
-        // out (O×I) += scale · B (O×r) · A (r×I): B·A = B · (Aᵀ)ᵀ, the sgemm "x·wᵀ" form with x = B, w = Aᵀ.
+        addDelta(adapter, into: out)
+    }
+
+    /// out (O×I) += scale · B·A: the adapter's change of its base matrix.
+    func addDelta(_ adapter: Adapter, into out: UnsafeMutablePointer<Float>) {
+        // B·A = B · (Aᵀ)ᵀ, the sgemm "x·wᵀ" form with x = B, w = Aᵀ.
         let r = settings.rank
         let aT = FloatBuffer(count: adapter.inputs * r)
         for i in 0..<r {

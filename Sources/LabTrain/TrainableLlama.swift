@@ -21,6 +21,11 @@ public final class TrainableLlama: @unchecked Sendable {
 
     let weights: FloatBuffer
     let gradients: FloatBuffer
+    /// QLoRA: the base matrices stay quantized in the file's mapping (`weights` then holds only
+    /// the norm vectors; its matrix ranges are never written, so they take no memory).
+    let quantized: QuantizedBase?
+    /// One dequantized tile of a quantized matrix.
+    private let tileScratch: FloatBuffer?
     /// Attached adapters; while present the base weights are frozen and only the adapters train.
     private(set) var lora: LoRAAdapters?
     /// Seed of the adapter dropout masks of the next pass (set per step, so a resumed job draws the same masks).
@@ -30,11 +35,15 @@ public final class TrainableLlama: @unchecked Sendable {
     private var workspace: Workspace?
 
     /// Reads `file` into float32 weights; throws naming the tensor that is missing or misshapen.
-    public init(file: GGUFFile) throws(ModelError) {
+    /// With `quantizedBase` (QLoRA) only the norm vectors are read as floats; the matrices are
+    /// used from the file in their block format, and the model trains only through LoRA adapters.
+    public init(file: GGUFFile, quantizedBase: Bool = false) throws(ModelError) {
         let config = try LlamaConfig(file: file)
         let tied = file.tensorInfo(named: "output.weight") == nil
         let layout = ParameterLayout(config: config, tiedOutput: tied)
-        let weights = FloatBuffer(count: layout.count)
+        // Lazily zeroed: pages never written (QLoRA's matrix ranges, the base's gradients while
+        // adapters train) are never resident.
+        let weights = FloatBuffer(lazilyZeroedCount: layout.count)
         for tensor in layout.tensors {
             guard let info = file.tensorInfo(named: tensor.name) else {
                 throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete llama-architecture GGUF?")
@@ -42,6 +51,7 @@ public final class TrainableLlama: @unchecked Sendable {
             guard info.dimensions == tensor.dimensions else {
                 throw ModelError(path: file.path, field: tensor.name, "has shape \(info.dimensions), expected \(tensor.dimensions) from the llama.* metadata")
             }
+            if quantizedBase && tensor.isMatrix { continue }
             Dequantize.run(info.type, from: file.data(of: info), count: info.elementCount, into: weights.pointer + tensor.offset)
         }
         self.config = config
@@ -49,7 +59,15 @@ public final class TrainableLlama: @unchecked Sendable {
         self.metadata = file.metadata
         self.sourcePath = file.path
         self.weights = weights
-        self.gradients = FloatBuffer(count: layout.count)
+        self.gradients = FloatBuffer(lazilyZeroedCount: layout.count)
+        if quantizedBase {
+            quantized = try QuantizedBase(file: file, layout: layout)
+            let widest = layout.tensors.filter(\.isMatrix).map { $0.dimensions[0] }.max() ?? 0
+            tileScratch = FloatBuffer(count: max(QuantizedBase.scratchCount, widest))
+        } else {
+            quantized = nil
+            tileScratch = nil
+        }
     }
 
     /// A copy with the same weights and fresh gradients (a reference model for evaluation).
@@ -58,9 +76,38 @@ public final class TrainableLlama: @unchecked Sendable {
         layout = other.layout
         metadata = other.metadata
         sourcePath = other.sourcePath
+        precondition(other.quantized == nil, "a QLoRA model is not copied")
         weights = FloatBuffer(count: other.layout.count)
         weights.copy(from: other.weights)
-        gradients = FloatBuffer(count: other.layout.count)
+        gradients = FloatBuffer(lazilyZeroedCount: other.layout.count)
+        quantized = nil
+        tileScratch = nil
+    }
+
+    /// Whether the base stays quantized (QLoRA): adapters train and are never folded into it.
+    public var hasQuantizedBase: Bool { quantized != nil }
+
+    /// out (+)= x · Wᵀ for the base matrix at `offset`: through the float weights, or a
+    /// dequantized tile at a time (QLoRA).
+    private func baseForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, offset: Int, rows N: Int, inputs: Int,
+                             outputs: Int, accumulate: Bool = false) {
+        if let quantized, let tileScratch {
+            quantized.forward(out, x, offset: offset, rows: N, accumulate: accumulate, scratch: tileScratch.pointer)
+        } else {
+            matmulForward(out, x, weights.pointer + offset, rows: N, inputs: inputs, outputs: outputs, accumulate: accumulate)
+        }
+    }
+
+    /// dx (+)= dout · W, and dW += doutᵀ · x when `dw` is given (never for a quantized base).
+    private func baseBackward(dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
+                              x: UnsafePointer<Float>, offset: Int, rows N: Int, inputs: Int, outputs: Int, accumulateInput: Bool = false) {
+        if let quantized, let tileScratch {
+            precondition(dw == nil, "a quantized base is frozen")
+            if let dx { quantized.backwardInput(dx, dout: dout, offset: offset, rows: N, accumulate: accumulateInput, scratch: tileScratch.pointer) }
+        } else {
+            matmulBackward(dx: dx, dw: dw, dout: dout, x: x, w: weights.pointer + offset, rows: N, inputs: inputs, outputs: outputs,
+                           accumulateInput: accumulateInput)
+        }
     }
 
     /// The weights of one tensor (read-only view for tests and checkpoints).
@@ -111,9 +158,11 @@ public final class TrainableLlama: @unchecked Sendable {
         workspace = nil
     }
 
-    /// Folds the adapters into the base weights (W ← W + scale·B·A) and detaches them.
+    /// Folds the adapters into the base weights (W ← W + scale·B·A) and detaches them. A
+    /// quantized base (QLoRA) keeps its adapters: folding them in would need the float copy
+    /// QLoRA exists to avoid (checkpoints hold the merged weights all the same).
     public func mergeLoRA() {
-        guard let lora else { return }
+        guard let lora, quantized == nil else { return }
         for adapter in lora.adapters {
             let merged = FloatBuffer(count: adapter.outputs * adapter.inputs)
             lora.merged(adapter, base: weights.pointer, into: merged.pointer)
@@ -138,7 +187,7 @@ public final class TrainableLlama: @unchecked Sendable {
     private func project(_ ws: Workspace, _ layer: Int, _ target: LoRATarget, _ out: UnsafeMutablePointer<Float>,
                          _ x: UnsafePointer<Float>, rows N: Int, accumulate: Bool = false) {
         let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
-        matmulForward(out, x, weights.pointer + offset, rows: N, inputs: inputs, outputs: outputs, accumulate: accumulate)
+        baseForward(out, x, offset: offset, rows: N, inputs: inputs, outputs: outputs, accumulate: accumulate)
         guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
         let adapter = lora.adapters[index], r = lora.settings.rank
         let buffers = ws.lora[index]
@@ -164,8 +213,8 @@ public final class TrainableLlama: @unchecked Sendable {
     private func projectBackward(_ ws: Workspace, _ layer: Int, _ target: LoRATarget, dx: UnsafeMutablePointer<Float>,
                                  dout: UnsafePointer<Float>, x: UnsafePointer<Float>, rows N: Int, accumulateInput: Bool = false) {
         let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
-        matmulBackward(dx: dx, dw: lora == nil ? gradients.pointer + offset : nil, dout: dout, x: x, w: weights.pointer + offset,
-                       rows: N, inputs: inputs, outputs: outputs, accumulateInput: accumulateInput)
+        baseBackward(dx: dx, dw: lora == nil ? gradients.pointer + offset : nil, dout: dout, x: x, offset: offset,
+                     rows: N, inputs: inputs, outputs: outputs, accumulateInput: accumulateInput)
         guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
         let adapter = lora.adapters[index], r = lora.settings.rank
         let buffers = ws.lora[index]
@@ -342,7 +391,11 @@ public final class TrainableLlama: @unchecked Sendable {
                               base: c.ropeFrequencyBase)
         let x0 = ws.residual[0].pointer
         for (t, token) in tokens.enumerated() {
-            (x0 + t * C).update(from: w + layout.embedding + Int(token) * C, count: C)
+            if let quantized {
+                quantized.dequantize(layout.embedding, rows: Int(token)..<(Int(token) + 1), into: x0 + t * C)
+            } else {
+                (x0 + t * C).update(from: w + layout.embedding + Int(token) * C, count: C)
+            }
         }
         for (l, layer) in layout.layers.enumerated() {
             let a = ws.layers[l]
@@ -376,13 +429,13 @@ public final class TrainableLlama: @unchecked Sendable {
         rmsnormForward(ws.finalNorm.pointer, ws.residual[c.layerCount].pointer, w + layout.outputNorm,
                        rows: N, channels: C, epsilon: c.rmsEpsilon)
         guard let headRows, headRows.count < N else {
-            matmulForward(ws.logits.pointer, ws.finalNorm.pointer, w + layout.output, rows: N, inputs: C, outputs: V)
+            baseForward(ws.logits.pointer, ws.finalNorm.pointer, offset: layout.output, rows: N, inputs: C, outputs: V)
             return
         }
         for (i, row) in headRows.enumerated() {
             (ws.headInput.pointer + i * C).update(from: ws.finalNorm.pointer + row * C, count: C)
         }
-        matmulForward(ws.logits.pointer, ws.headInput.pointer, w + layout.output, rows: headRows.count, inputs: C, outputs: V)
+        baseForward(ws.logits.pointer, ws.headInput.pointer, offset: layout.output, rows: headRows.count, inputs: C, outputs: V)
     }
 
     /// Runs after `forward` and the cross-entropy, which left ∂loss/∂logits in `ws.logits`.
@@ -397,16 +450,16 @@ public final class TrainableLlama: @unchecked Sendable {
         // Output head (on the rows that have logits) and final norm.
         let headGradient = frozen ? nil : g + layout.output
         if headRows.count == N {
-            matmulBackward(dx: dNorm, dw: headGradient, dout: ws.logits.pointer, x: ws.finalNorm.pointer, w: w + layout.output,
-                           rows: N, inputs: C, outputs: V)
+            baseBackward(dx: dNorm, dw: headGradient, dout: ws.logits.pointer, x: ws.finalNorm.pointer, offset: layout.output,
+                         rows: N, inputs: C, outputs: V)
         } else {
             dNorm.update(repeating: 0, count: N * C)
             if !headRows.isEmpty {
                 // dW first (it reads the head input), then dx into the same rows' scratch.
-                matmulBackward(dx: nil, dw: headGradient, dout: ws.logits.pointer, x: ws.headInput.pointer, w: w + layout.output,
-                               rows: headRows.count, inputs: C, outputs: V)
-                matmulBackward(dx: ws.headInput.pointer, dw: nil, dout: ws.logits.pointer, x: ws.headInput.pointer, w: w + layout.output,
-                               rows: headRows.count, inputs: C, outputs: V)
+                baseBackward(dx: nil, dw: headGradient, dout: ws.logits.pointer, x: ws.headInput.pointer, offset: layout.output,
+                             rows: headRows.count, inputs: C, outputs: V)
+                baseBackward(dx: ws.headInput.pointer, dw: nil, dout: ws.logits.pointer, x: ws.headInput.pointer, offset: layout.output,
+                             rows: headRows.count, inputs: C, outputs: V)
                 for (i, row) in headRows.enumerated() {
                     (dNorm + row * C).update(from: ws.headInput.pointer + i * C, count: C)
                 }

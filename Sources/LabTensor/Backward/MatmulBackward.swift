@@ -8,19 +8,21 @@ import COpenBLAS
 public func matmulBackward(
     dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?,
     dout: UnsafePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-    rows T: Int, inputs C: Int, outputs OC: Int, accumulateInput: Bool = false
+    rows T: Int, inputs C: Int, outputs OC: Int, doutStride: Int? = nil, accumulateInput: Bool = false
 ) {
     guard T > 0, C > 0, OC > 0 else { return }
+    // `doutStride` (≥ OC): dout is a column slice of a wider matrix, as when the weight comes one tile of rows at a time.
+    let ldDout = Int32(doutStride ?? OC)
     if let dx {
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(T), Int32(C), Int32(OC),
-            1, dout, Int32(OC), w, Int32(C), accumulateInput ? 1 : 0, dx, Int32(C)
+            1, dout, ldDout, w, Int32(C), accumulateInput ? 1 : 0, dx, Int32(C)
         )
     }
     if let dw {
         cblas_sgemm(
             CblasRowMajor, CblasTrans, CblasNoTrans, Int32(OC), Int32(C), Int32(T),
-            1, dout, Int32(OC), x, Int32(C), 1, dw, Int32(C)
+            1, dout, ldDout, x, Int32(C), 1, dw, Int32(C)
         )
     }
 }
