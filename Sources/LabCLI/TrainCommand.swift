@@ -36,6 +36,7 @@ struct TrainCommand: ParsableCommand {
               synthlab train --phases skills --replay-ratio 0 --epochs 2 -o out/skills-only
               synthlab train --jsonl knowledge.jsonl --jsonl skills.jsonl --max-steps 20 -o out/quick
               synthlab train --lora-rank 16 --lr 2e-4 -o out/lora
+              synthlab train --lora-rank 16 --qlora --lr 2e-4 -o out/qlora
               synthlab train --method osft --unfreeze-rank-ratio 0.25 --replay-ratio 0 -o out/osft
               synthlab train --phases knowledge,skills,dpo --dpo-beta 0.1 -o out/dpo
               synthlab train --judge-endpoint http://gpu-box:8000/v1 -o out/judged
@@ -112,6 +113,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Train LoRA adapters of this rank on a frozen base (0: full fine-tuning); merged into each checkpoint.", valueName: "n"))
     var loraRank = 0
 
+    @Flag(help: "QLoRA: the LoRA adapters train over a base kept in its quantized block format (no float copy), one set of adapters through every phase.")
+    var qlora = false
+
     @Option(help: "LoRA scale numerator: the update is alpha / rank · B·A.")
     var loraAlpha: Float = 16
 
@@ -163,6 +167,10 @@ struct TrainCommand: ParsableCommand {
         guard CheckpointPrecision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32, f16 or q8_0") }
         if let generalMCItems, generalMCItems < 1 { throw ValidationError("--general-mc-items must be at least 1") }
         guard ["full", "osft"].contains(method) else { throw ValidationError("--method must be full or osft (LoRA: --lora-rank N)") }
+        if qlora {
+            guard loraRank > 0 else { throw ValidationError("--qlora trains LoRA adapters; give their rank with --lora-rank N") }
+            if try parsedPhases().contains(.dpo) { throw ValidationError("--qlora with a dpo phase is not supported yet; use --lora-rank without --qlora") }
+        }
         if method == "osft", loraRank > 0 { throw ValidationError("--method osft trains every weight; it can't be combined with --lora-rank") }
         guard unfreezeRankRatio > 0, unfreezeRankRatio <= 1 else { throw ValidationError("--unfreeze-rank-ratio must be in (0, 1]") }
         guard dpoBeta > 0, dpoBeta.isFinite else { throw ValidationError("--dpo-beta must be above 0") }
@@ -247,7 +255,7 @@ struct TrainCommand: ParsableCommand {
                 maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA(),
                 taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark(),
                 dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil,
-                osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil)
+                osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil, qlora: qlora)
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil

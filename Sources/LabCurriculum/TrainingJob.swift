@@ -32,11 +32,16 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var dpo: DPOSettings?
     /// Orthogonal subspace fine-tuning: every phase keeps its starting matrices' top singular subspaces.
     public var osft: OSFTSettings?
+    /// QLoRA: `lora`'s adapters over a base that stays quantized in memory; one set of adapters
+    /// trains through every phase (there is no float base to fold them into), and each phase's
+    /// checkpoint holds the merged weights.
+    public var qlora: Bool
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
                 evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
-                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil) {
+                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil, qlora: Bool = false) {
+        self.qlora = qlora
         self.dpo = dpo
         self.osft = osft
         self.lora = lora
@@ -56,6 +61,28 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
 }
 
 extension TrainingRecipe {
+    private enum CodingKeys: String, CodingKey {
+        case baseModel, baseModelSHA256, generationRunID, jsonlFiles, curriculum, training, maximumSequenceLength, precision, saveEvery
+        case evaluationWindow, lora, taskAccuracy, generalBenchmark, dpo, osft, qlora
+    }
+
+    /// Decodes recipes of every version: settings added later are absent from older jobs' recipes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(baseModel: try c.decode(String.self, forKey: .baseModel), baseModelSHA256: try c.decode(String.self, forKey: .baseModelSHA256),
+                  generationRunID: try c.decodeIfPresent(Int64.self, forKey: .generationRunID),
+                  jsonlFiles: try c.decode([String].self, forKey: .jsonlFiles), curriculum: try c.decode(CurriculumSettings.self, forKey: .curriculum),
+                  training: try c.decode(TrainingSettings.self, forKey: .training),
+                  maximumSequenceLength: try c.decode(Int.self, forKey: .maximumSequenceLength),
+                  precision: try c.decode(CheckpointPrecision.self, forKey: .precision), saveEvery: try c.decode(Int.self, forKey: .saveEvery),
+                  evaluationWindow: try c.decodeIfPresent(Int.self, forKey: .evaluationWindow) ?? 256,
+                  lora: try c.decodeIfPresent(LoRASettings.self, forKey: .lora),
+                  taskAccuracy: try c.decodeIfPresent(TaskAccuracySettings.self, forKey: .taskAccuracy),
+                  generalBenchmark: try c.decodeIfPresent(GeneralBenchmarkSettings.self, forKey: .generalBenchmark),
+                  dpo: try c.decodeIfPresent(DPOSettings.self, forKey: .dpo), osft: try c.decodeIfPresent(OSFTSettings.self, forKey: .osft),
+                  qlora: try c.decodeIfPresent(Bool.self, forKey: .qlora) ?? false)
+    }
+
     /// The recipe a stored job was started with; nil when the stored JSON is not one.
     public init?(stored record: TrainingRunRecord) {
         guard let recipe = try? JSONDecoder().decode(TrainingRecipe.self, from: Data(record.recipeJSON.utf8)) else { return nil }
@@ -205,7 +232,13 @@ public final class TrainingJob {
             evaluations = EvaluationResult.stages(try store.trainingEvaluations(trainingID))
             if let checkpoint = try store.latestCheckpoint(trainingID: trainingID) {
                 modelIsBase = false
-                model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
+                if recipe.qlora, let adapters = checkpoint.adapterPath {
+                    // The exact state of a QLoRA job: the quantized base and the adapters.
+                    model = try makeModel(baseFile)
+                    try model.readAdapters(from: URL(fileURLWithPath: adapters))
+                } else {
+                    model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
+                }
                 if checkpoint.step >= checkpoint.totalSteps {
                     startPhase = checkpoint.phaseIndex + 1
                     phaseStartPath = checkpoint.modelPath
@@ -223,14 +256,14 @@ public final class TrainingJob {
                 }
                 onEvent(.resumed(phase: prepared[min(startPhase, prepared.count - 1)].phase, step: startStep))
             } else {
-                model = try TrainableLlama(file: baseFile)
+                model = try makeModel(baseFile)
             }
         } else {
             let recipeJSON = String(decoding: try Self.encoder.encode(recipe), as: UTF8.self)
             try recipeJSON.write(to: outputDirectory.appendingPathComponent("recipe.json"), atomically: true, encoding: .utf8)
             id = try store.beginTraining(generationRunID: recipe.generationRunID, baseModel: recipe.baseModel,
                                          outputDirectory: outputDirectory.path, recipeJSON: recipeJSON, rows: rows)
-            model = try TrainableLlama(file: baseFile)
+            model = try makeModel(baseFile)
         }
 
         do {
@@ -263,7 +296,7 @@ public final class TrainingJob {
                     }
                     continue
                 }
-                if let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed &+ UInt64(index)) }
+                if let lora = recipe.lora, !recipe.qlora { model.attachLoRA(lora, seed: recipe.training.seed &+ UInt64(index)) }
                 let optimiser = AdamW(model: model, settings: recipe.training.optimiser)
                 if let osft = recipe.osft {
                     // The subspaces of the weights the phase started from (a file when resumed mid-phase).
@@ -306,16 +339,23 @@ public final class TrainingJob {
                 try model.writeCheckpoint(to: finalPath, precision: recipe.precision,
                                           extraMetadata: [("general.name", .string("synthlab fine-tune, phase \(index + 1) (\(entry.phase.rawValue))"))])
                 let exactPath = recipe.precision == .f32 ? finalPath : resumeDirectory.appendingPathComponent("phase\(index + 1).f32.gguf")
-                if recipe.precision != .f32 {
+                var exactAdapters: String?
+                if recipe.qlora {
+                    // QLoRA's exact state is the base file and the adapters, not a float file.
+                    try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
+                    let adapters = resumeDirectory.appendingPathComponent("phase\(index + 1).lora")
+                    try model.writeAdapters(to: adapters)
+                    exactAdapters = adapters.path
+                } else if recipe.precision != .f32 {
                     try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
                     try model.writeCheckpoint(to: exactPath, precision: .f32)
                 }
                 try store.recordCheckpoint(trainingID: id, TrainingCheckpointRecord(
                     phase: entry.phase.rawValue, phaseIndex: index, step: entry.trainer.totalSteps, totalSteps: entry.trainer.totalSteps,
-                    modelPath: exactPath.path, optimiserPath: nil, loss: nil))
+                    modelPath: recipe.qlora ? recipe.baseModel : exactPath.path, optimiserPath: nil, adapterPath: exactAdapters, loss: nil))
                 onEvent(.saved(phase: entry.phase, step: entry.trainer.totalSteps, path: finalPath.path, final: true))
                 checkpoints.append(finalPath.path)
-                phaseStartPath = exactPath.path
+                phaseStartPath = recipe.qlora ? recipe.baseModel : exactPath.path
                 let stage = "after \(entry.phase.rawValue)"
                 let results = EvaluationSet.evaluate(evaluationSets, model: model, microBatchTokens: recipe.training.microBatchTokens)
                 try record(results, stage: stage, index: index + 1, trainingID: id)
@@ -339,6 +379,15 @@ public final class TrainingJob {
     }
 
     private var resumeDirectory: URL { outputDirectory.appendingPathComponent(".resume", isDirectory: true) }
+
+    /// The base as the recipe trains it: float32 weights, or (QLoRA) a quantized base with its
+    /// one set of adapters attached.
+    private func makeModel(_ file: GGUFFile) throws -> TrainableLlama {
+        guard recipe.qlora, let lora = recipe.lora else { return try TrainableLlama(file: file) }
+        let model = try TrainableLlama(file: file, quantizedBase: true)
+        model.attachLoRA(lora, seed: recipe.training.seed)
+        return model
+    }
 
     /// Exact weights and optimiser state mid-phase; the previous resume point is removed once
     /// the new one is journaled, so at most one pair is on disk.

@@ -21,13 +21,13 @@ private struct JobFixture {
     }
 
     func recipe(saveEvery: Int = 0, replayRatio: Double = 0.3, lora: LoRASettings? = nil, dpo: Bool = false,
-                osft: OSFTSettings? = nil) throws -> TrainingRecipe {
+                osft: OSFTSettings? = nil, qlora: Bool = false) throws -> TrainingRecipe {
         TrainingRecipe(
             baseModel: base.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: base), generationRunID: nil, jsonlFiles: [],
             curriculum: CurriculumSettings(phases: dpo ? [.knowledge, .skills, .dpo] : TrainingPhase.defaultPhases, replayRatio: replayRatio),
             training: TrainingSettings(epochs: 2, learningRate: 1e-3, batchSize: 4, microBatchTokens: 256),
             maximumSequenceLength: 200, precision: .f32, saveEvery: saveEvery, evaluationWindow: 64, lora: lora,
-            dpo: dpo ? DPOSettings(beta: 0.2) : nil, osft: osft)
+            dpo: dpo ? DPOSettings(beta: 0.2) : nil, osft: osft, qlora: qlora)
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -141,6 +141,31 @@ struct TrainingJobTests {
         _ = try TrainingJob(store: fixture.store, recipe: try fixture.recipe(osft: osft), examples: sampleExamples(), outputDirectory: straight).run()
         let stopped = fixture.directory.appendingPathComponent("stopped")
         let recipe = try fixture.recipe(saveEvery: 1, osft: osft)
+        var steps = 0
+        #expect(throws: TrainingJobError.self) {
+            try TrainingJob(store: fixture.store, recipe: recipe, examples: sampleExamples(), outputDirectory: stopped,
+                            shouldStop: { steps >= stopAfter }, onEvent: { event in if case .step = event { steps += 1 } }).run()
+        }
+        let id = try #require(try fixture.store.latestTrainingID())
+        _ = try TrainingJob(store: fixture.store, recipe: recipe, examples: sampleExamples(), outputDirectory: stopped).run(resuming: id)
+        #expect(try weights(stopped.appendingPathComponent("phase2.gguf")) == weights(straight.appendingPathComponent("phase2.gguf")))
+    }
+
+    @Test("a QLoRA job keeps one set of adapters through both phases and resumes mid-phase or between phases to the same weights",
+          arguments: [3, 4, 8])
+    func qloraResumes(stopAfter: Int) throws {
+        let fixture = try JobFixture()
+        defer { fixture.remove() }
+        let lora = LoRASettings(rank: 4, alpha: 8, targets: LoRATarget.allCases)
+        let straight = fixture.directory.appendingPathComponent("straight")
+        let summary = try TrainingJob(store: fixture.store, recipe: try fixture.recipe(lora: lora, qlora: true), examples: sampleExamples(),
+                                      outputDirectory: straight).run()
+        let base = try weights(fixture.base), first = try weights(straight.appendingPathComponent("phase1.gguf"))
+        let second = try weights(straight.appendingPathComponent("phase2.gguf"))
+        #expect(first != base && second != first)
+        #expect(summary.evaluations.count == 3)
+        let stopped = fixture.directory.appendingPathComponent("stopped")
+        let recipe = try fixture.recipe(saveEvery: 1, lora: lora, qlora: true)
         var steps = 0
         #expect(throws: TrainingJobError.self) {
             try TrainingJob(store: fixture.store, recipe: recipe, examples: sampleExamples(), outputDirectory: stopped,
