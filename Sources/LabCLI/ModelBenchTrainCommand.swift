@@ -13,7 +13,7 @@ import Glibc
 struct ModelBenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-train",
-        abstract: "Measure full fine-tuning speed: float32 weights, AdamW, B sequences of T tokens per step.",
+        abstract: "Measure fine-tuning speed and peak memory: full (float32 weights), LoRA or QLoRA; AdamW, B sequences of T tokens per step.",
         discussion: """
             One untimed warm-up step, then --steps timed steps of forward, backward and AdamW update \
             on the same --batch windows of --seq-len consecutive token ids (from --ids, else the built-in \
@@ -23,6 +23,7 @@ struct ModelBenchTrainCommand: ParsableCommand {
             Examples:
               synthlab model bench-train model.gguf --batch 1 --seq-len 512 --steps 3
               synthlab model bench-train model.gguf --ids ids.json --threads 2 --json
+              synthlab model bench-train model.gguf --lora-rank 16 --qlora --lr 2e-4 --steps 20
             """
     )
 
@@ -41,6 +42,18 @@ struct ModelBenchTrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON array of token ids to train on.", valueName: "file"))
     var ids: String?
 
+    @Option(help: ArgumentHelp("Train LoRA adapters of this rank on every projection instead of every weight (0: full fine-tuning).", valueName: "n"))
+    var loraRank = 0
+
+    @Flag(help: "With --lora-rank: keep the base quantized (QLoRA).")
+    var qlora = false
+
+    @Flag(help: "Recompute each block's activations in the backward instead of keeping them (less memory, one more forward).")
+    var checkpointActivations = false
+
+    @Option(help: "Peak learning rate of every step.")
+    var lr: Float = 1e-5
+
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
 
@@ -49,12 +62,13 @@ struct ModelBenchTrainCommand: ParsableCommand {
 
     func run() throws {
         guard batch > 0, seqLen > 1, steps > 0 else { throw ValidationError("--batch, --steps must be positive and --seq-len at least 2") }
+        guard !qlora || loraRank > 0 else { throw ValidationError("--qlora needs --lora-rank N") }
         BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let url = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
         let file: GGUFFile, trainable: TrainableLlama
         do {
             file = try GGUFFile(url: url)
-            trainable = try TrainableLlama(file: file)
+            trainable = try TrainableLlama(file: file, quantizedBase: qlora)
         } catch {
             throw CLIError("cannot load \(url.path) for training: \(error)", hint: "pass a llama-architecture GGUF")
         }
@@ -72,12 +86,14 @@ struct ModelBenchTrainCommand: ParsableCommand {
         }
         while tokens.count < batch * seqLen { tokens += tokens }
         let sequences = (0..<batch).map { TrainingSequence(tokens: Array(tokens[($0 * seqLen)..<(($0 + 1) * seqLen)])) }
+        trainable.checkpointsActivations = checkpointActivations
+        if loraRank > 0 { trainable.attachLoRA(LoRASettings(rank: loraRank, alpha: Float(2 * loraRank), targets: LoRATarget.allCases), seed: 1) }
         let optimiser = AdamW(model: trainable, settings: AdamWSettings())
         let scale = 1 / Float(sequences.reduce(0) { $0 + $1.scoredCount })
         func step() -> Double {
             trainable.zeroGradients()
             let loss = trainable.accumulateGradients(sequences, lossScale: scale)
-            optimiser.update(trainable, learningRate: 1e-5)
+            optimiser.update(trainable, learningRate: lr)
             return loss.mean
         }
         var losses = [step()]

@@ -113,8 +113,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Train LoRA adapters of this rank on a frozen base (0: full fine-tuning); merged into each checkpoint.", valueName: "n"))
     var loraRank = 0
 
-    @Flag(help: "QLoRA: the LoRA adapters train over a base kept in its quantized block format (no float copy), one set of adapters through every phase.")
+    @Flag(help: "QLoRA: the LoRA adapters train over a base kept in its quantized block format (no float copy), one set of adapters through every phase; checkpoints activations unless told not to.")
     var qlora = false
+
+    @Flag(name: .customLong("checkpoint-activations"), inversion: .prefixedNo,
+          help: "Recompute each block's activations in the backward instead of keeping them: far less memory, about a third more compute (default: on with --qlora).")
+    var checkpointActivations: Bool?
 
     @Option(help: "LoRA scale numerator: the update is alpha / rank · B·A.")
     var loraAlpha: Float = 16
@@ -255,7 +259,8 @@ struct TrainCommand: ParsableCommand {
                 maximumSequenceLength: maxSeqLen, precision: CheckpointPrecision(rawValue: precision) ?? .f32, saveEvery: saveEvery, lora: try parsedLoRA(),
                 taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark(),
                 dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil,
-                osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil, qlora: qlora)
+                osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil, qlora: qlora,
+                checkpointActivations: checkpointActivations ?? qlora)
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil

@@ -36,12 +36,16 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     /// trains through every phase (there is no float base to fold them into), and each phase's
     /// checkpoint holds the merged weights.
     public var qlora: Bool
+    /// Recompute each block's activations in the backward instead of keeping them all.
+    public var checkpointActivations: Bool
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
                 evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
-                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil, qlora: Bool = false) {
+                generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil, qlora: Bool = false,
+                checkpointActivations: Bool = false) {
         self.qlora = qlora
+        self.checkpointActivations = checkpointActivations
         self.dpo = dpo
         self.osft = osft
         self.lora = lora
@@ -63,7 +67,7 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
 extension TrainingRecipe {
     private enum CodingKeys: String, CodingKey {
         case baseModel, baseModelSHA256, generationRunID, jsonlFiles, curriculum, training, maximumSequenceLength, precision, saveEvery
-        case evaluationWindow, lora, taskAccuracy, generalBenchmark, dpo, osft, qlora
+        case evaluationWindow, lora, taskAccuracy, generalBenchmark, dpo, osft, qlora, checkpointActivations
     }
 
     /// Decodes recipes of every version: settings added later are absent from older jobs' recipes.
@@ -80,7 +84,8 @@ extension TrainingRecipe {
                   taskAccuracy: try c.decodeIfPresent(TaskAccuracySettings.self, forKey: .taskAccuracy),
                   generalBenchmark: try c.decodeIfPresent(GeneralBenchmarkSettings.self, forKey: .generalBenchmark),
                   dpo: try c.decodeIfPresent(DPOSettings.self, forKey: .dpo), osft: try c.decodeIfPresent(OSFTSettings.self, forKey: .osft),
-                  qlora: try c.decodeIfPresent(Bool.self, forKey: .qlora) ?? false)
+                  qlora: try c.decodeIfPresent(Bool.self, forKey: .qlora) ?? false,
+                  checkpointActivations: try c.decodeIfPresent(Bool.self, forKey: .checkpointActivations) ?? false)
     }
 
     /// The recipe a stored job was started with; nil when the stored JSON is not one.
@@ -238,6 +243,7 @@ public final class TrainingJob {
                     try model.readAdapters(from: URL(fileURLWithPath: adapters))
                 } else {
                     model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
+                    model.checkpointsActivations = recipe.checkpointActivations
                 }
                 if checkpoint.step >= checkpoint.totalSteps {
                     startPhase = checkpoint.phaseIndex + 1
@@ -383,9 +389,9 @@ public final class TrainingJob {
     /// The base as the recipe trains it: float32 weights, or (QLoRA) a quantized base with its
     /// one set of adapters attached.
     private func makeModel(_ file: GGUFFile) throws -> TrainableLlama {
-        guard recipe.qlora, let lora = recipe.lora else { return try TrainableLlama(file: file) }
-        let model = try TrainableLlama(file: file, quantizedBase: true)
-        model.attachLoRA(lora, seed: recipe.training.seed)
+        let model = try TrainableLlama(file: file, quantizedBase: recipe.qlora && recipe.lora != nil)
+        model.checkpointsActivations = recipe.checkpointActivations
+        if recipe.qlora, let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed) }
         return model
     }
 

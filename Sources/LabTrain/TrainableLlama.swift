@@ -34,6 +34,13 @@ public final class TrainableLlama: @unchecked Sendable {
     private var dropoutActive = false
     private var workspace: Workspace?
 
+    /// Activation checkpointing: the forward keeps only each block's input, and the backward
+    /// recomputes a block's activations just before its backward (one more forward pass per
+    /// step, activation memory of one block instead of all). Gradients are unchanged, bit for bit.
+    public var checkpointsActivations = false {
+        didSet { if checkpointsActivations != oldValue { workspace = nil } }
+    }
+
     /// Reads `file` into float32 weights; throws naming the tensor that is missing or misshapen.
     /// With `quantizedBase` (QLoRA) only the norm vectors are read as floats; the matrices are
     /// used from the file in their block format, and the model trains only through LoRA adapters.
@@ -340,7 +347,8 @@ public final class TrainableLlama: @unchecked Sendable {
         let squares = sequences.reduce(0) { $0 + $1.tokens.count * $1.tokens.count }
         if let ws = workspace, ws.rowCapacity >= rows, ws.squareCapacity >= squares { return ws }
         let grown = Workspace(config: config, rows: max(rows, workspace?.rowCapacity ?? 0),
-                              squares: max(squares, workspace?.squareCapacity ?? 0), lora: lora)
+                              squares: max(squares, workspace?.squareCapacity ?? 0), lora: lora,
+                              layerCaches: checkpointsActivations ? 1 : config.layerCount)
         workspace = grown
         return grown
     }
@@ -382,8 +390,7 @@ public final class TrainableLlama: @unchecked Sendable {
     /// The forward pass; logits are computed for `headRows` only (all rows when nil), packed.
     private func forward(_ ws: Workspace, _ sequences: [TrainingSequence], headRows: [Int]? = nil) {
         let c = config
-        let (C, F, V, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.vocabularySize,
-                                          c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let (C, V) = (c.embeddingLength, c.vocabularySize)
         let tokens = sequences.flatMap(\.tokens)
         let N = tokens.count
         let w = weights.pointer
@@ -397,35 +404,7 @@ public final class TrainableLlama: @unchecked Sendable {
                 (x0 + t * C).update(from: w + layout.embedding + Int(token) * C, count: C)
             }
         }
-        for (l, layer) in layout.layers.enumerated() {
-            let a = ws.layers[l]
-            let xIn = ws.residual[l].pointer, xMid = a.middle.pointer, xOut = ws.residual[l + 1].pointer
-            rmsnormForward(a.norm1.pointer, xIn, w + layer.attentionNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
-            project(ws, l, .query, a.q.pointer, a.norm1.pointer, rows: N)
-            project(ws, l, .key, a.k.pointer, a.norm1.pointer, rows: N)
-            project(ws, l, .value, a.v.pointer, a.norm1.pointer, rows: N)
-            ropeForward(a.q.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
-            ropeForward(a.k.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
-            var row = 0, square = 0
-            for sequence in sequences {
-                let T = sequence.tokens.count
-                causalAttentionForward(
-                    a.attention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
-                    q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
-                    rows: T, heads: H, kvHeads: KVH, headSize: hs
-                )
-                row += T
-                square += T * T
-            }
-            xMid.update(from: xIn, count: N * C)
-            project(ws, l, .output, xMid, a.attention.pointer, rows: N, accumulate: true)
-            rmsnormForward(a.norm2.pointer, xMid, w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
-            project(ws, l, .gate, a.gate.pointer, a.norm2.pointer, rows: N)
-            project(ws, l, .up, a.up.pointer, a.norm2.pointer, rows: N)
-            swigluForward(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
-            xOut.update(from: xMid, count: N * C)
-            project(ws, l, .down, xOut, a.hidden.pointer, rows: N, accumulate: true)
-        }
+        for l in layout.layers.indices { layerForward(ws, l, sequences, rows: N) }
         rmsnormForward(ws.finalNorm.pointer, ws.residual[c.layerCount].pointer, w + layout.outputNorm,
                        rows: N, channels: C, epsilon: c.rmsEpsilon)
         guard let headRows, headRows.count < N else {
@@ -436,6 +415,42 @@ public final class TrainableLlama: @unchecked Sendable {
             (ws.headInput.pointer + i * C).update(from: ws.finalNorm.pointer + row * C, count: C)
         }
         baseForward(ws.logits.pointer, ws.headInput.pointer, offset: layout.output, rows: headRows.count, inputs: C, outputs: V)
+    }
+
+    /// Block `l` of the forward pass: reads `ws.residual[l]`, writes its activations into the
+    /// block's cache and `ws.residual[l + 1]`.
+    private func layerForward(_ ws: Workspace, _ l: Int, _ sequences: [TrainingSequence], rows N: Int) {
+        let c = config
+        let (C, F, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let w = weights.pointer
+        let layer = layout.layers[l]
+        let a = ws.cache(l)
+        let xIn = ws.residual[l].pointer, xMid = a.middle.pointer, xOut = ws.residual[l + 1].pointer
+        rmsnormForward(a.norm1.pointer, xIn, w + layer.attentionNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+        project(ws, l, .query, a.q.pointer, a.norm1.pointer, rows: N)
+        project(ws, l, .key, a.k.pointer, a.norm1.pointer, rows: N)
+        project(ws, l, .value, a.v.pointer, a.norm1.pointer, rows: N)
+        ropeForward(a.q.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
+        ropeForward(a.k.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
+        var row = 0, square = 0
+        for sequence in sequences {
+            let T = sequence.tokens.count
+            causalAttentionForward(
+                a.attention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
+                q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
+                rows: T, heads: H, kvHeads: KVH, headSize: hs
+            )
+            row += T
+            square += T * T
+        }
+        xMid.update(from: xIn, count: N * C)
+        project(ws, l, .output, xMid, a.attention.pointer, rows: N, accumulate: true)
+        rmsnormForward(a.norm2.pointer, xMid, w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
+        project(ws, l, .gate, a.gate.pointer, a.norm2.pointer, rows: N)
+        project(ws, l, .up, a.up.pointer, a.norm2.pointer, rows: N)
+        swigluForward(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+        xOut.update(from: xMid, count: N * C)
+        project(ws, l, .down, xOut, a.hidden.pointer, rows: N, accumulate: true)
     }
 
     /// Runs after `forward` and the cross-entropy, which left ∂loss/∂logits in `ws.logits`.
@@ -469,7 +484,8 @@ public final class TrainableLlama: @unchecked Sendable {
         rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layout.outputNorm, dout: dNorm, x: ws.residual[c.layerCount].pointer,
                         weight: w + layout.outputNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
         for (l, layer) in layout.layers.enumerated().reversed() {
-            let a = ws.layers[l]
+            if checkpointsActivations { layerForward(ws, l, sequences, rows: N) }
+            let a = ws.cache(l)
             // Feed-forward: xOut = xMid + down(swiglu(gate(n2), up(n2))); dx flows through unchanged.
             projectBackward(ws, l, .down, dx: ws.dHidden.pointer, dout: dx, x: a.hidden.pointer, rows: N)
             swigluBackward(dgate: a.gate.pointer, dup: a.up.pointer, dout: ws.dHidden.pointer,
@@ -532,7 +548,10 @@ private final class Workspace {
 
     let lora: [AdapterBuffers]
 
-    init(config c: LlamaConfig, rows N: Int, squares: Int, lora adapters: LoRAAdapters?) {
+    /// The activations of block `l` (one shared cache when checkpointing).
+    func cache(_ l: Int) -> Layer { layers[layers.count == 1 ? 0 : l] }
+
+    init(config c: LlamaConfig, rows N: Int, squares: Int, lora adapters: LoRAAdapters?, layerCaches: Int) {
         lora = adapters.map { adapters in
             adapters.adapters.map { adapter in
                 let r = adapters.settings.rank
@@ -546,7 +565,7 @@ private final class Workspace {
         squareCapacity = squares
         let (C, F, kvd) = (c.embeddingLength, c.feedForwardLength, c.kvDimension)
         residual = (0...c.layerCount).map { _ in FloatBuffer(count: N * C) }
-        layers = (0..<c.layerCount).map { _ in
+        layers = (0..<layerCaches).map { _ in
             Layer(norm1: FloatBuffer(count: N * C), q: FloatBuffer(count: N * C), k: FloatBuffer(count: N * kvd),
                   v: FloatBuffer(count: N * kvd), probabilities: FloatBuffer(count: squares * c.headCount),
                   attention: FloatBuffer(count: N * C), middle: FloatBuffer(count: N * C), norm2: FloatBuffer(count: N * C),

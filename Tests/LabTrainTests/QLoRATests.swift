@@ -46,3 +46,26 @@ struct QLoRATests {
         #expect(quantized.loraSettings != nil, "a quantized base keeps its adapters")
     }
 }
+
+@Suite("Activation checkpointing")
+struct ActivationCheckpointingTests {
+    @Test("recomputing each block in the backward gives the same loss and gradients, bit for bit", arguments: [false, true])
+    func sameGradients(withLoRA: Bool) throws {
+        let fixture = try TinyFixture()
+        defer { fixture.remove() }
+        let model = fixture.model
+        if withLoRA { model.attachLoRA(LoRASettings(rank: 4, alpha: 8, dropout: 0.2, targets: LoRATarget.allCases), seed: 3) }
+        let sequences = tokenSequences([11, 7, 16], vocabulary: model.config.vocabularySize, seed: 6).map { TrainingSequence(tokens: $0) }
+        func gradients() -> (LossSum, [Float]) {
+            model.zeroGradients()
+            let loss = model.accumulateGradients(sequences, lossScale: 0.05, dropoutSeed: 9)
+            return (loss, model.withMutableTrainableGradients { Array($0) })
+        }
+        let (plainLoss, plain) = gradients()
+        model.checkpointsActivations = true
+        let (checkpointedLoss, checkpointed) = gradients()
+        #expect(plainLoss == checkpointedLoss)
+        #expect(plain.count == checkpointed.count && zip(plain, checkpointed).allSatisfy { $0.bitPattern == $1.bitPattern })
+        #expect(plain.contains { $0 != 0 })
+    }
+}
