@@ -32,11 +32,14 @@ model: build
 
 # The main job: check the taxonomy, generate samples for every leaf with the embedded teacher
 # (a rerun is answered from the database's cache), export the training rows per phase, then a
-# short phased training of the embedded model on them, ending with the evaluation table.
+# short phased training of the embedded model on them, ending with the evaluation tables (held-out
+# loss, task accuracy per leaf graded by the verifiers, the general multiple-choice score).
 SAMPLES_PER_LEAF ?= 3
 DB ?= synthlab.sqlite
 TRAIN_EPOCHS ?= 2
 TRAIN_MAX_STEPS ?= 6
+# Items of the general multiple-choice set scored at each stage (400 bundled; 200 keeps make run short).
+TRAIN_MC_ITEMS ?= 200
 run: release
 	$(RELEASE_BIN) model pull
 	$(RELEASE_BIN) taxonomy check $(TAXONOMY)
@@ -45,7 +48,8 @@ run: release
 	mkdir -p out
 	$(RELEASE_BIN) export latest --db $(DB) --phase knowledge -o out/knowledge.jsonl
 	$(RELEASE_BIN) export latest --db $(DB) --phase skills -o out/skills.jsonl
-	$(RELEASE_BIN) train --db $(DB) --run latest --epochs $(TRAIN_EPOCHS) --max-steps $(TRAIN_MAX_STEPS) -o out/model
+	$(RELEASE_BIN) train --db $(DB) --run latest --epochs $(TRAIN_EPOCHS) --max-steps $(TRAIN_MAX_STEPS) \
+		--general-mc-items $(TRAIN_MC_ITEMS) -o out/model
 
 # OpenBLAS's kernel is chosen when it loads; the tests run in-process, so it is set here (the
 # synthlab binary sets it itself).
