@@ -33,6 +33,30 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     }
 }
 
+extension TrainingSettings {
+    /// The batches of a phase over `items` rows or pairs, in training order — a seeded shuffle
+    /// per epoch, cut at `maxSteps` — and the seed of the phase's dropout masks. Depends only on
+    /// the settings, the count and the stream, so a phase resumed at step k continues exactly.
+    func stepPlan(items: Int, stream: String) -> (batches: [[Int]], dropoutSeed: UInt64) {
+        var streamRandom = SeededRandom(seed: seed, stream: "dropout/\(stream)")
+        let dropoutSeed = streamRandom.next()
+        var random = SeededRandom(seed: seed, stream: "phase-order/\(stream)")
+        var batches: [[Int]] = []
+        let size = max(1, batchSize)
+        for _ in 0..<max(1, epochs) {
+            let order = Array(0..<items).shuffled(using: &random)
+            batches += stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
+        }
+        if let maxSteps { batches = Array(batches.prefix(max(1, maxSteps))) }
+        return (batches, dropoutSeed)
+    }
+
+    /// Linear warm-up over `warmupFraction` of the steps, then cosine decay.
+    func schedule(totalSteps: Int) -> LearningRateSchedule {
+        LearningRateSchedule(peak: learningRate, warmupSteps: Int((Double(totalSteps) * warmupFraction).rounded()), totalSteps: totalSteps)
+    }
+}
+
 /// What one optimiser step did.
 public struct StepReport: Sendable {
     public var step: Int
@@ -87,25 +111,12 @@ public struct PhaseTrainer {
         guard !usable.isEmpty else { throw TrainingError.noSequences }
         self.settings = settings
         self.sequences = usable
-        var streamRandom = SeededRandom(seed: settings.seed, stream: "dropout/\(stream)")
-        streamSeed = streamRandom.next()
-        var random = SeededRandom(seed: settings.seed, stream: "phase-order/\(stream)")
-        var batches: [[Int]] = []
-        let size = max(1, settings.batchSize)
-        for _ in 0..<max(1, settings.epochs) {
-            let order = Array(usable.indices).shuffled(using: &random)
-            batches += stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
-        }
-        if let maxSteps = settings.maxSteps { batches = Array(batches.prefix(max(1, maxSteps))) }
-        self.batches = batches
+        (batches, streamSeed) = settings.stepPlan(items: usable.count, stream: stream)
     }
 
     public var totalSteps: Int { batches.count }
 
-    public var schedule: LearningRateSchedule {
-        LearningRateSchedule(peak: settings.learningRate, warmupSteps: Int((Double(totalSteps) * settings.warmupFraction).rounded()),
-                             totalSteps: totalSteps)
-    }
+    public var schedule: LearningRateSchedule { settings.schedule(totalSteps: totalSteps) }
 
     /// Trains steps `start + 1 … totalSteps`; `afterStep` sees each report and may save a checkpoint.
     /// Throws before applying a step whose loss or gradient is not finite.

@@ -80,25 +80,12 @@ public struct PreferenceTrainer {
         self.settings = settings
         self.dpo = dpo
         self.pairs = usable
-        var streamRandom = SeededRandom(seed: settings.seed, stream: "dropout/\(stream)")
-        streamSeed = streamRandom.next()
-        var random = SeededRandom(seed: settings.seed, stream: "phase-order/\(stream)")
-        var batches: [[Int]] = []
-        let size = max(1, settings.batchSize)
-        for _ in 0..<max(1, settings.epochs) {
-            let order = Array(usable.indices).shuffled(using: &random)
-            batches += stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
-        }
-        if let maxSteps = settings.maxSteps { batches = Array(batches.prefix(max(1, maxSteps))) }
-        self.batches = batches
+        (batches, streamSeed) = settings.stepPlan(items: usable.count, stream: stream)
     }
 
     public var totalSteps: Int { batches.count }
 
-    public var schedule: LearningRateSchedule {
-        LearningRateSchedule(peak: settings.learningRate, warmupSteps: Int((Double(totalSteps) * settings.warmupFraction).rounded()),
-                             totalSteps: totalSteps)
-    }
+    public var schedule: LearningRateSchedule { settings.schedule(totalSteps: totalSteps) }
 
     /// Every pair's log-probabilities under `model`'s current weights (the reference, before the
     /// phase's first step).
