@@ -67,12 +67,14 @@ struct TrainCommandTests {
         }
     }
 
-    @Test("kill -9 mid-training, then --resume, ends with the same model bytes as an uninterrupted run", arguments: 0..<2)
-    func killAndResume(trial: Int) throws {
+    @Test("kill -9 mid-training, then --resume, ends with the same model bytes as an uninterrupted run",
+          arguments: [(0, [String]()), (1, []), (2, ["--method", "osft", "--unfreeze-rank-ratio", "0.5"]),
+                      (3, ["--lora-rank", "4", "--qlora"])])
+    func killAndResume(trial: Int, method: [String]) throws {
         let project = try TrainProject()
         defer { project.remove() }
         // No general benchmark, so the kill lands in training (resuming during evaluation is TaskAccuracyTests').
-        let settings = ["--epochs", "30", "--save-every", "1", "--general-mc", "none"]
+        let settings = ["--epochs", "30", "--save-every", "1", "--general-mc", "none"] + method
         let straight = project.run(project.trainArguments("straight", settings))
         try #require(straight.status == 0, "\(straight.errorSummary)")
 
