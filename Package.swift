@@ -280,6 +280,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabReviewTests", dependencies: ["LabReview", "LabStore"], swiftSettings: strictSettings),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabStore", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
     ]
 )

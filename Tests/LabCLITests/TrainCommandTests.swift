@@ -1,5 +1,6 @@
 import Foundation
 import LabCore
+import LabStore
 import LabTestSupport
 import Testing
 
@@ -99,6 +100,61 @@ struct TrainCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: final)) == expected)
         let integrity = Subprocess.run("sqlite3", [project.db, "PRAGMA integrity_check"])
         #expect(integrity.outputText.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+    }
+
+    @Test("kill -9 in a DPO phase, then --resume, ends with the same model bytes as an uninterrupted run")
+    func killDuringDPO() throws {
+        let project = try TrainProject()
+        defer { project.remove() }
+        // A run whose skill questions each have an accepted answer and one rejected for its arithmetic.
+        let store = try SampleStore(url: URL(fileURLWithPath: project.db))
+        let run = try store.createRun(RunConfiguration(taxonomyHash: "t", pipelineHash: "p", teacher: "scripted", seed: 1))
+        let (leaf, seeds) = try store.addLeaf(runID: run, taxonomyPath: "skills->growth", kind: "freeform_skill", contentHash: "h", target: 8,
+                                              seeds: [(nil, "Growth from 2 to 3?", "50%.")])
+        var samples: [NewSample] = []
+        for i in 0..<8 {
+            let question = "Revenue went from \(i + 2) to \(2 * i + 5). What is the growth?"
+            samples.append(NewSample(leafID: leaf, responseID: nil, chunkID: nil, seedIDs: seeds, question: question,
+                                     answer: "It grew by item \(i) percent, as computed.", context: nil,
+                                     verdicts: [Verdict(filter: "arithmetic", filterVersion: "1", decision: .accept, reason: "ok")]))
+            samples.append(NewSample(leafID: leaf, responseID: nil, chunkID: nil, seedIDs: seeds, question: question,
+                                     answer: "It shrank a lot.", context: nil,
+                                     verdicts: [Verdict(filter: "arithmetic", filterVersion: "1", decision: .reject, reason: "wrong")]))
+        }
+        try store.completeUnit(runID: run, unitKey: "u0", samples: samples)
+        let arguments = { (output: String) in
+            ["train", "--db", project.db, "--run", "latest", "--base", project.base, "-o", project.root.appendingPathComponent(output).path,
+             "--phases", "dpo", "--epochs", "150", "--batch-size", "2", "--lr", "1e-3", "--save-every", "1", "--general-mc", "none",
+             "--no-task-eval", "--threads", "1"]
+        }
+        let straight = project.run(arguments("straight"))
+        try #require(straight.status == 0, "\(straight.errorSummary)")
+        #expect(straight.errorText.contains("dpo phase: 6 rows"), "8 pairs, 2 of them with a held-out answer")
+
+        let process = Process()
+        process.executableURL = SynthlabBinary.url
+        process.arguments = arguments("killed")
+        process.currentDirectoryURL = project.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill once the phase has saved a resume point (whatever the machine's speed), mid-step.
+        let resumeDirectory = project.root.appendingPathComponent("killed/.resume").path
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning,
+              !((try? FileManager.default.contentsOfDirectory(atPath: resumeDirectory)) ?? []).contains(where: { $0.hasSuffix(".adam") }) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let final = project.root.appendingPathComponent("killed/phase1.gguf").path
+        try #require(process.terminationReason == .uncaughtSignal && !FileManager.default.fileExists(atPath: final),
+                     "the job ended before the kill; the trial proves nothing")
+        let resumed = project.run(["train", "--db", project.db, "--resume", "latest", "--threads", "1"])
+        #expect(resumed.status == 0, "\(resumed.errorSummary)")
+        #expect(resumed.errorText.contains("resuming in the dpo phase"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: final)) == Data(contentsOf: project.root.appendingPathComponent("straight/phase1.gguf")))
     }
 
     @Test("bad input is refused with what, where and the fix")
