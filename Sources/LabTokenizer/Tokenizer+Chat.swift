@@ -2,11 +2,6 @@ public import LabCore
 import LabJinja
 
 extension Tokenizer {
-    /// The chat format recognised from the vocabulary's `tokenizer.chat_template`, if any.
-    public var recognizedChatTemplate: ChatTemplate? {
-        vocabulary.chatTemplate.flatMap { ChatTemplate(recognizing: $0) }
-    }
-
     /// The prompt text for `messages`.
     ///
     /// The model's own `tokenizer.chat_template` is rendered by LabJinja, as Hugging Face's
@@ -23,9 +18,9 @@ extension Tokenizer {
         let bos = beginOfSequenceId.flatMap { tokenText(of: $0) }
         let eos = endOfSequenceId.flatMap { tokenText(of: $0) }
         var jinjaFailure: JinjaError?
-        if let source = vocabulary.chatTemplate, template == nil || template == recognizedChatTemplate {
+        if let parsed = parsedChatTemplate, template == nil || template == recognizedChatTemplate {
             do {
-                return try JinjaTemplate(source, name: "tokenizer.chat_template").renderChat(
+                return try parsed.get().renderChat(
                     messages: messages.map { JinjaValue.message(role: $0.role.rawValue, content: $0.content) },
                     addGenerationPrompt: addGenerationPrompt, bosToken: bos, eosToken: eos)
             } catch let error as JinjaError where error.kind == .raised {

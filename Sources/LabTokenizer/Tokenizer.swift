@@ -1,4 +1,5 @@
 import Foundation
+import LabJinja
 
 /// Turns text into token ids and back exactly as llama.cpp does for the same GGUF vocabulary.
 ///
@@ -34,6 +35,10 @@ public struct Tokenizer: Sendable {
     private let specialTokens: SpecialTokenSplitter
     private let model: any TokenizerModel
     private let pieces: PieceTable
+    /// The vocabulary's `tokenizer.chat_template`, parsed once (nil: none), or why it can't be.
+    let parsedChatTemplate: Result<JinjaTemplate, any Error>?
+    /// The known format that template is, if any; computed once.
+    public let recognizedChatTemplate: ChatTemplate?
 
     /// Token texts that end a turn, as llama.cpp recognises them (src/llama-vocab.cpp, `special_eog_ids`).
     static let endOfTurnTexts = [
@@ -90,6 +95,11 @@ public struct Tokenizer: Sendable {
         endOfGenerationIds = endOfGeneration
         specialTokens = SpecialTokenSplitter(tokens: tokens, types: types)
         pieces = PieceTable(tokens: tokens, types: types, spelling: model.spelling)
+        // Parsed here, not per prompt: a template is a few kilobytes of Jinja and every chat request renders it.
+        parsedChatTemplate = vocabulary.chatTemplate.map { source in
+            Result { try JinjaTemplate(source, name: "tokenizer.chat_template") }
+        }
+        recognizedChatTemplate = vocabulary.chatTemplate.flatMap { ChatTemplate(recognizing: $0) }
     }
 
     /// Number of tokens in the vocabulary.
