@@ -49,7 +49,7 @@ enum TaskAccuracyLoading {
             var endpoint = try OpenAIEndpoint(url: url, model: settings.judgeModel ?? "", apiKeyVariable: settings.judgeKeyVariable)
             if settings.judgeModel == nil {
                 let probe = OpenAITeacher(endpoint: endpoint)
-                let models = try waitFor { try await probe.models() }
+                let models = try waitForAsync { try await probe.models() }
                 guard let first = models.first else {
                     throw CLIError("\(endpoint.url("/models")) lists no models", hint: "name the judge with --judge-model")
                 }
@@ -68,24 +68,6 @@ enum TaskAccuracyLoading {
         return TaskAccuracyPlan(grader: VerifierGrader(verification: try load(taxonomy: settings.taxonomy, pipeline: settings.pipeline).verification()),
                                 judge: try judge(settings), seeds: seeds, settings: settings, threads: threads)
     }
-
-    /// Runs async work from a synchronous command (never called on the concurrency pool).
-    static func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let box = WaitBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            done.signal()
-        }
-        done.wait()
-        guard let result = box.result else { throw CLIError("the request ended without a result") }
-        return try result.get()
-    }
-}
-
-private final class WaitBox<T: Sendable>: @unchecked Sendable {
-    // Written by the task before the semaphore is signalled, read after the wait: ordered by it.
-    var result: Result<T, any Error>?
 }
 
 /// `train`'s (and `eval`'s) task-accuracy flags.

@@ -298,24 +298,7 @@ public final class TaskAccuracyEvaluator: Sendable {
     /// `evaluate` for synchronous callers (the training job runs on its own thread, never on the
     /// concurrency pool, so waiting here cannot starve the tasks it waits for).
     public func evaluateBlocking(modelAt url: URL, stage: String, stageIndex: Int) throws -> [TrainingTaskAnswerRecord] {
-        let box = BlockingResult<[TrainingTaskAnswerRecord]>()
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            do { box.set(.success(try await self.evaluate(modelAt: url, stage: stage, stageIndex: stageIndex))) } catch { box.set(.failure(error)) }
-            done.signal()
-        }
-        done.wait()
-        return try box.get()
-    }
-}
-
-private final class BlockingResult<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<T, any Error>?
-    func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
-    func get() throws -> T {
-        guard let result = lock.withLock({ result }) else { throw TrainingJobError("the evaluation ended without a result") }
-        return try result.get()
+        try waitForAsync { try await self.evaluate(modelAt: url, stage: stage, stageIndex: stageIndex) }
     }
 }
 

@@ -39,20 +39,11 @@ private struct DPOReference: Decodable {
     var after_one_adamw_step: AfterStep
 }
 
-private func expectRelative(_ actual: Double, _ expected: Double, _ what: String, tolerance: Double = 1e-3,
-                            sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    let error = abs(actual - expected) / abs(expected)
-    #expect(error <= tolerance, "\(what): \(actual), TRL \(expected) (relative \(error))", sourceLocation: sourceLocation)
-}
-
 @Suite("One DPO step on the default model equals TRL's", .serialized)
 struct ReferenceDPOStepTests {
     @Test("log-probabilities, ln 2 at the start, every tensor's gradient norm, and the loss after one AdamW step")
     func matchesTRL() throws {
-        guard let url = Bundle.module.url(forResource: "dpo_step.json", withExtension: nil, subdirectory: "Fixtures") else {
-            throw MissingFixture(description: "Fixtures/dpo_step.json is not in the test bundle")
-        }
-        let reference = try JSONDecoder().decode(DPOReference.self, from: Data(contentsOf: url))
+        let reference = try referenceFixture("dpo_step.json", as: DPOReference.self)
         let model = try TrainableLlama(file: GGUFFile(url: TestPaths.defaultModel()))
         let pairs = reference.pairs.map { PreferencePair(prompt: $0.prompt_ids, chosen: $0.chosen_ids, rejected: $0.rejected_ids) }
         // One step of both pairs, no warm-up (the rate at step 1 is the peak), no clipping: TRL's numbers are a bare AdamW step.
@@ -67,15 +58,15 @@ struct ReferenceDPOStepTests {
 
         let start = trainer.logProbabilities(model)
         for (k, pair) in start.enumerated() {
-            expectRelative(pair.chosen, reference.step0.policy_chosen_logps[k], "pair \(k + 1) chosen log-probability")
-            expectRelative(pair.rejected, reference.step0.policy_rejected_logps[k], "pair \(k + 1) rejected log-probability")
+            expectRelative(pair.chosen, reference.step0.policy_chosen_logps[k], "pair \(k + 1) chosen log-probability", peer: "TRL")
+            expectRelative(pair.rejected, reference.step0.policy_rejected_logps[k], "pair \(k + 1) rejected log-probability", peer: "TRL")
         }
 
         var reports: [StepReport] = []
         try trainer.run(model: model, optimiser: AdamW(model: model, settings: trainer.settings.optimiser), reference: start) { report in
             reports.append(report)
             // Checked before the weights move on: the gradient of the step's mean loss.
-            expectRelative(report.gradientNorm, reference.step0.grad_l2_norm_total, "total gradient norm")
+            expectRelative(report.gradientNorm, reference.step0.grad_l2_norm_total, "total gradient norm", peer: "TRL")
         }
         #expect(abs(reports[0].loss - reference.step0.loss) < 1e-6, "step-0 loss \(reports[0].loss), TRL \(reference.step0.loss)")
         var worst = (name: "", error: 0.0)
@@ -93,11 +84,11 @@ struct ReferenceDPOStepTests {
         let after = trainer.logProbabilities(model)
         var loss = 0.0
         for (k, pair) in after.enumerated() {
-            expectRelative(pair.chosen, step.policy_chosen_logps[k], "pair \(k + 1) chosen log-probability after the step")
-            expectRelative(pair.rejected, step.policy_rejected_logps[k], "pair \(k + 1) rejected log-probability after the step")
+            expectRelative(pair.chosen, step.policy_chosen_logps[k], "pair \(k + 1) chosen log-probability after the step", peer: "TRL")
+            expectRelative(pair.rejected, step.policy_rejected_logps[k], "pair \(k + 1) rejected log-probability after the step", peer: "TRL")
             loss += DPOLoss.pair(policy: pair, reference: start[k], beta: reference.beta).loss / Double(after.count)
         }
-        expectRelative(loss, step.loss, "loss after one AdamW step")
+        expectRelative(loss, step.loss, "loss after one AdamW step", peer: "TRL")
         print("DPO vs TRL \(reference.trl_version): total gradient norm \(reports[0].gradientNorm) (TRL \(reference.step0.grad_l2_norm_total)); "
               + "largest relative gradient-norm difference \(worst.name) \(worst.error); loss after the step \(loss) (TRL \(step.loss))")
     }
