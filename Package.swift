@@ -10,6 +10,7 @@
 //   LabStore ← LabReview (the curator's web page)
 //   LabTensor, LabGGUF, LabLLM ← LabTrain (fine-tuning numerics)
 //   LabTrain, LabLLM, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs, task accuracy)
+//   LabGGUF ← LabMerge (mergekit-style model merging, tensor by tensor)
 //   everything ← LabCLI ← synthlab (the composition root)
 import PackageDescription
 
@@ -166,17 +167,19 @@ let package = Package(
         // Phased training jobs: curriculum (phases, replay, RAFT, held-out), encoding, evaluation, the journaled job.
         .target(
             name: "LabCurriculum",
-            dependencies: ["LabCore", "LabGGUF", "LabTokenizer", "LabStore", "LabGeneration", "LabLLM", "LabTrain"],
+            dependencies: ["LabCore", "LabGGUF", "LabTokenizer", "LabStore", "LabGeneration", "LabLLM", "LabTrain", "LabDocuments"],
             // The general multiple-choice set (ARC-Easy, CC BY-SA 4.0: a separate data file with its notice).
-            resources: [.copy("Resources/general-mc")],
+            // The general text for CPT replay (Wikipedia paragraphs via BoolQ, CC BY-SA 3.0: a separate data file with its notice).
+            resources: [.copy("Resources/general-mc"), .copy("Resources/general-text")],
             swiftSettings: strictSettings
         ),
+        .target(name: "LabMerge", dependencies: ["LabCore", "LabGGUF", .product(name: "Yams", package: "Yams")], swiftSettings: strictSettings),
         .target(
             name: "LabCLI",
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabTensor", "LabLLM",
                 "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
-                "LabCurriculum", "LabReview", "LabJinja", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LabCurriculum", "LabReview", "LabJinja", "LabMerge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -233,6 +236,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LabMergeTests",
+            dependencies: ["LabMerge", "LabGGUF", "LabCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "LabJinjaTests",
             dependencies: ["LabJinja", "LabTokenizer", "LabGGUF", "LabCore", "LabTestSupport"],

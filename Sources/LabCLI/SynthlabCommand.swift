@@ -35,6 +35,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             SamplesCommand.self,
             ExportCommand.self,
             TrainCommand.self,
+            MergeCommand.self,
             EvalCommand.self,
         ]
     )

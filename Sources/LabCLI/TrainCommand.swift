@@ -20,8 +20,10 @@ struct TrainCommand: ParsableCommand {
             skill rows (loss on the answer) plus a replay buffer of knowledge rows, half of them \
             as RAFT rows (the right chunk among distractors). With `dpo` in --phases a last phase \
             trains on the run's preference pairs (an accepted and a content-rejected answer to one \
-            question) against the frozen weights it starts from. After each phase it writes \
-            DIR/phaseN.gguf, which this engine and llama.cpp load.
+            question) against the frozen weights it starts from. A `cpt` phase (continued \
+            pre-training, first in --phases) trains on the raw text of --cpt-documents, every \
+            token scored, mixed with general text (--cpt-replay-ratio); it needs no samples. \
+            After each phase it writes DIR/phaseN.gguf, which this engine and llama.cpp load.
 
             Before training and after each phase it measures: the held-out loss per leaf and on a \
             general text; task accuracy per leaf (the student's greedy answers to the held-out \
@@ -39,6 +41,8 @@ struct TrainCommand: ParsableCommand {
               synthlab train --lora-rank 16 --qlora --lr 2e-4 -o out/qlora
               synthlab train --method osft --unfreeze-rank-ratio 0.25 --replay-ratio 0 -o out/osft
               synthlab train --phases knowledge,skills,dpo --dpo-beta 0.1 -o out/dpo
+              synthlab train --phases cpt --cpt-documents documents/finance -o out/cpt
+              synthlab train --phases cpt,knowledge,skills --cpt-documents documents/finance --cpt-replay-ratio 1 -o out/cpt-lab
               synthlab train --judge-endpoint http://gpu-box:8000/v1 -o out/judged
               synthlab train --save-every 10 -o out/model      # then, after a kill:
               synthlab train --resume latest
@@ -59,8 +63,25 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output directory for phaseN.gguf and recipe.json.", valueName: "dir"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Phases to run, in order, from knowledge, skills and dpo (preference pairs of the run: an accepted and a content-rejected answer to one question).", valueName: "list"))
+    @Option(help: ArgumentHelp("Phases to run, in order, from cpt (continued pre-training on --cpt-documents), knowledge, skills and dpo (preference pairs of the run: an accepted and a content-rejected answer to one question).", valueName: "list"))
     var phases = "knowledge,skills"
+
+    @Option(name: .customLong("cpt-documents"),
+            help: ArgumentHelp("Documents for the cpt phase (continued pre-training on their raw text): files or folders of .md/.txt (repeatable). Their held-out chunks are scored at every stage, also without a cpt phase.", valueName: "path"))
+    var cptDocuments: [String] = []
+
+    @Option(name: .customLong("cpt-replay-ratio"), help: ArgumentHelp("General-text tokens mixed into the cpt phase per document token (0: documents only).", valueName: "r"))
+    var cptReplayRatio = 0.5
+
+    @Option(name: .customLong("cpt-held-out"), help: ArgumentHelp("Share of each document's chunks held out of the cpt phase and scored.", valueName: "fraction"))
+    var cptHeldOut = 0.2
+
+    @Option(name: .customLong("cpt-chunk-tokens"), help: ArgumentHelp("Tokens per document chunk (the unit held out and packed into --max-seq-len sequences).", valueName: "n"))
+    var cptChunkTokens = 256
+
+    @Option(name: .customLong("cpt-general-text"),
+            help: ArgumentHelp("The general text mixed in: a UTF-8 file of paragraphs separated by blank lines, or `bundled` (2,321 English Wikipedia paragraphs, 230k words, CC BY-SA 3.0).", valueName: "file|bundled"))
+    var cptGeneralText = "bundled"
 
     @Option(name: .customLong("dpo-beta"), help: ArgumentHelp("DPO's β: how far the policy may move from the frozen reference (TRL's default 0.1).", valueName: "beta"))
     var dpoBeta = 0.1
@@ -178,9 +199,32 @@ struct TrainCommand: ParsableCommand {
         if method == "osft", loraRank > 0 { throw ValidationError("--method osft trains every weight; it can't be combined with --lora-rank") }
         guard unfreezeRankRatio > 0, unfreezeRankRatio <= 1 else { throw ValidationError("--unfreeze-rank-ratio must be in (0, 1]") }
         guard dpoBeta > 0, dpoBeta.isFinite else { throw ValidationError("--dpo-beta must be above 0") }
+        let phases = try parsedPhases()
+        if phases.contains(.cpt) {
+            guard !cptDocuments.isEmpty else { throw ValidationError("the cpt phase trains on documents: give them with --cpt-documents PATH") }
+            guard phases.first == .cpt else { throw ValidationError("cpt must be the first phase (continued pre-training comes before instruction tuning)") }
+        }
+        guard (0...10).contains(cptReplayRatio) else { throw ValidationError("--cpt-replay-ratio must be between 0 and 10") }
+        guard (0..<1).contains(cptHeldOut) else { throw ValidationError("--cpt-held-out must be at least 0 and below 1") }
+        guard cptChunkTokens >= 16 else { throw ValidationError("--cpt-chunk-tokens must be at least 16") }
         if try parsedPhases().contains(.dpo), !jsonlFiles.isEmpty {
             throw ValidationError("the dpo phase reads preference pairs from a run's verdicts; train it from --run, not --jsonl")
         }
+    }
+
+    /// The CPT documents and mixing, from --cpt-*; nil without --cpt-documents.
+    private func cptSettings() throws -> CPTSettings? {
+        guard !cptDocuments.isEmpty else { return nil }
+        let (files, hash): ([String], String)
+        do { (files, hash) = try CPTSettings.documentFiles(cptDocuments) } catch { throw CLIError(error.description) }
+        var general: String?
+        if cptGeneralText != "bundled" {
+            let url = URL(fileURLWithPath: (cptGeneralText as NSString).expandingTildeInPath)
+            guard FileManager.default.isReadableFile(atPath: url.path) else { throw CLIError("--cpt-general-text \(cptGeneralText): no readable file there") }
+            general = url.path
+        }
+        return CPTSettings(documents: files, documentsSHA256: hash, replayRatio: cptReplayRatio, heldOutFraction: cptHeldOut,
+                           chunkTokens: cptChunkTokens, generalTextPath: general)
     }
 
     /// The general set to score, from --general-mc.
@@ -216,7 +260,7 @@ struct TrainCommand: ParsableCommand {
         let names = phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let parsed = try names.map { name in
             guard let phase = TrainingPhase(rawValue: name) else {
-                throw ValidationError("unknown phase '\(name)' in --phases; use knowledge, skills and dpo, e.g. knowledge,skills,dpo")
+                throw ValidationError("unknown phase '\(name)' in --phases; use cpt, knowledge, skills and dpo, e.g. knowledge,skills,dpo")
             }
             return phase
         }
@@ -246,7 +290,9 @@ struct TrainCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: baseURL.path) else {
                 throw CLIError("no base model at \(baseURL.path)", hint: base == nil ? "run `synthlab model pull`, or pass --base GGUF" : "check the path")
             }
-            let runID = jsonlFiles.isEmpty ? try runReference.resolve(in: store) : nil
+            // A job that only continues pre-training needs no samples.
+            let needsSamples = try parsedPhases().contains { $0 != .cpt }
+            let runID = jsonlFiles.isEmpty && needsSamples ? try runReference.resolve(in: store) : nil
             recipe = TrainingRecipe(
                 baseModel: baseURL.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: baseURL), generationRunID: runID,
                 jsonlFiles: jsonlFiles.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).path },
@@ -260,7 +306,7 @@ struct TrainCommand: ParsableCommand {
                 taskAccuracy: try task.settings(runID: runID, store: store), generalBenchmark: try generalBenchmark(),
                 dpo: try parsedPhases().contains(.dpo) ? DPOSettings(beta: dpoBeta) : nil,
                 osft: method == "osft" ? OSFTSettings(unfreezeRankRatio: unfreezeRankRatio) : nil, qlora: qlora,
-                checkpointActivations: checkpointActivations ?? qlora)
+                checkpointActivations: checkpointActivations ?? qlora, cpt: try cptSettings())
             examples = try Self.examples(recipe: recipe, store: store)
             outputDirectory = URL(fileURLWithPath: ((output ?? "out") as NSString).expandingTildeInPath)
             resumeID = nil
@@ -316,6 +362,8 @@ struct TrainCommand: ParsableCommand {
             summary = try job.run(resuming: resumeID)
         } catch let error as CurriculumError {
             throw CLIError(error.description)
+        } catch let error as CPTError {
+            throw CLIError(error.description)
         } catch let error as TrainingJobError {
             throw CLIError(error.description)
         } catch let error as TrainingError {
@@ -347,7 +395,10 @@ struct TrainCommand: ParsableCommand {
                 throw CLIError(error.description)
             }
         }
-        guard let runID = recipe.generationRunID else { throw CLIError("the recipe names neither a run nor JSONL files") }
+        guard let runID = recipe.generationRunID else {
+            if !recipe.curriculum.phases.contains(where: { $0 != .cpt }) { return [] }
+            throw CLIError("the recipe names neither a run nor JSONL files")
+        }
         let examples = try store.trainingSources(runID: runID).map { TrainingExample(source: $0) }
         guard !examples.isEmpty else {
             throw CLIError("run \(runID) has no accepted samples", hint: "`synthlab runs funnel \(runID)` shows why; generate more first")
@@ -386,7 +437,7 @@ enum TrainingOutput {
     static func table(_ evaluations: [(stage: String, results: [EvaluationResult])]) -> String {
         guard let first = evaluations.first else { return "" }
         let nameWidth = max(24, first.results.map(\.set.count).max() ?? 0)
-        var text = "held-out loss (mean cross-entropy per answer token; general text: per token)\n"
+        var text = "held-out loss (mean cross-entropy per answer token; general text and documents: per token)\n"
         text += "set".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  kind      "
         text += evaluations.map { $0.stage.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined() + "\n"
         for (index, result) in first.results.enumerated() {
@@ -402,6 +453,24 @@ enum TrainingOutput {
                 previous = loss
             }
             text += "\n"
+        }
+        // Raw-text sets (general text, held-out documents) also as perplexity, the figure CPT is judged by.
+        let textSets = first.results.enumerated().filter { $0.element.kind == .general || $0.element.kind == .document }
+        if !textSets.isEmpty {
+            text += "\nperplexity (exp of the mean loss per token)\n"
+            for (index, result) in textSets {
+                text += result.set.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                text += result.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                var previous: Double?
+                for stage in evaluations where index < stage.results.count {
+                    let perplexity = exp(stage.results[index].loss)
+                    var cell = String(format: "%.3f", perplexity)
+                    if let previous { cell += String(format: " (%+.1f%%)", 100 * (perplexity / previous - 1)) }
+                    text += cell.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    previous = perplexity
+                }
+                text += "\n"
+            }
         }
         return text
     }
@@ -509,7 +578,9 @@ enum TrainingOutput {
 
     static func evaluationsJSON(_ stages: [(stage: String, results: [EvaluationResult])]) -> [[String: Any]] {
         stages.map { stage in
-            ["stage": stage.stage, "results": stage.results.map { ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "targets": $0.targets] }]
+            ["stage": stage.stage, "results": stage.results.map {
+                ["set": $0.set, "kind": $0.kind.rawValue, "loss": $0.loss, "perplexity": exp($0.loss), "targets": $0.targets]
+            }]
         }
     }
 }

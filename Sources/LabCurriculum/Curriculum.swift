@@ -1,7 +1,10 @@
 import LabCore
 
-/// The two phases of LAB training, in the order they run.
+/// The phases a training job can run: LAB's two, and the recipes around them.
 public enum TrainingPhase: String, Sendable, Codable, CaseIterable {
+    /// Continued pre-training: the raw text of documents (loss on every token), mixed with
+    /// general text against forgetting (`CPTCorpus`).
+    case cpt
     /// Knowledge rows: the chunk, the question and the answer, loss on all of it.
     case knowledge
     /// Skill rows (loss on the answer) plus a replay buffer of knowledge rows.
@@ -116,9 +119,9 @@ public struct Curriculum: Sendable {
                     }
                 }
                 phases.append(Phase(phase: .skills, rows: rows.shuffled(using: &random)))
-            case .dpo:
-                // Pairs, not rows: the job builds this phase from them.
-                phases.append(Phase(phase: .dpo, rows: []))
+            case .dpo, .cpt:
+                // Pairs or documents, not sample rows: the job builds these phases from them.
+                phases.append(Phase(phase: phase, rows: []))
             }
         }
         self.phases = phases
@@ -153,7 +156,7 @@ public enum CurriculumError: Error, Sendable, CustomStringConvertible, Equatable
     public var description: String {
         switch self {
         case .emptyPhase(let phase, let held):
-            let kind = phase == .knowledge ? "knowledge" : "skill"
+            let kind = phase == .knowledge ? "knowledge" : (phase == .skills ? "skill" : phase.rawValue)
             let detail = held > 0 ? " (\(held) were held out for evaluation)" : ""
             return "the \(phase.rawValue) phase has no \(kind) samples to train on\(detail) "
                 + "(hint: generate \(kind) samples first, or leave the phase out with --phases)"

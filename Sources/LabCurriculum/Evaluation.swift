@@ -5,6 +5,8 @@ public import LabTrain
 public struct EvaluationSet: Sendable {
     public enum Kind: String, Sendable, Codable {
         case knowledge, skill, general
+        /// Held-out chunks of the CPT documents (raw text, every token scored).
+        case document
     }
 
     public var name: String
@@ -35,7 +37,7 @@ extension EvaluationSet {
     /// book — the question alone, loss on the answer — because the point is whether the facts
     /// are in the weights; skills are scored as they are trained (loss on the answer).
     public static func sets(heldOut: [TrainingExample], encoder: SequenceEncoder, generalText: String = GeneralText.text,
-                            window: Int = 256) throws -> [EvaluationSet] {
+                            window: Int = 256, documents: EvaluationSet? = nil) throws -> [EvaluationSet] {
         var sets: [EvaluationSet] = []
         for leaf in Set(heldOut.map(\.leaf)).sorted() {
             let examples = heldOut.filter { $0.leaf == leaf }
@@ -46,6 +48,7 @@ extension EvaluationSet {
             }
             if !sequences.isEmpty { sets.append(EvaluationSet(name: leaf, kind: kind, sequences: sequences)) }
         }
+        if let documents, !documents.sequences.isEmpty { sets.append(documents) }
         sets.append(EvaluationSet(name: generalName, kind: .general, sequences: encoder.encodeText(generalText, window: window)))
         return sets
     }

@@ -50,16 +50,7 @@ public enum GeneralMultipleChoice {
 
     /// The set that ships with synthlab: a resource bundle next to the executable (SwiftPM's
     /// layout), or nil when it is missing — callers say how to point at it.
-    public static func bundledURL() -> URL? {
-        var directories: [URL] = []
-        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() { directories.append(executable.deletingLastPathComponent()) }
-        directories.append(Bundle.main.bundleURL)
-        for directory in directories {
-            let url = directory.appendingPathComponent("synthlab_LabCurriculum.resources/general-mc/general-mc.jsonl")
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        return nil
-    }
+    public static func bundledURL() -> URL? { CurriculumResources.url("general-mc/general-mc.jsonl") }
 
     /// Reads a JSONL set (`{"id", "subject", "question", "choices": [...], "answer": index}` per line).
     public static func load(_ url: URL) throws -> [MultipleChoiceItem] {

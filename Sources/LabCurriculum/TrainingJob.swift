@@ -1,6 +1,6 @@
 public import Foundation
 public import LabCore
-import LabGGUF
+public import LabGGUF
 public import LabStore
 import LabTokenizer
 public import LabTrain
@@ -38,12 +38,16 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
     public var qlora: Bool
     /// Recompute each block's activations in the backward instead of keeping them all.
     public var checkpointActivations: Bool
+    /// The documents of the CPT phase (their held-out chunks are scored at every stage, also in
+    /// jobs without a cpt phase).
+    public var cpt: CPTSettings?
 
     public init(baseModel: String, baseModelSHA256: String, generationRunID: Int64?, jsonlFiles: [String], curriculum: CurriculumSettings,
                 training: TrainingSettings, maximumSequenceLength: Int, precision: CheckpointPrecision, saveEvery: Int,
                 evaluationWindow: Int = 256, lora: LoRASettings? = nil, taskAccuracy: TaskAccuracySettings? = nil,
                 generalBenchmark: GeneralBenchmarkSettings? = nil, dpo: DPOSettings? = nil, osft: OSFTSettings? = nil, qlora: Bool = false,
-                checkpointActivations: Bool = false) {
+                checkpointActivations: Bool = false, cpt: CPTSettings? = nil) {
+        self.cpt = cpt
         self.qlora = qlora
         self.checkpointActivations = checkpointActivations
         self.dpo = dpo
@@ -67,7 +71,7 @@ public struct TrainingRecipe: Sendable, Codable, Equatable {
 extension TrainingRecipe {
     private enum CodingKeys: String, CodingKey {
         case baseModel, baseModelSHA256, generationRunID, jsonlFiles, curriculum, training, maximumSequenceLength, precision, saveEvery
-        case evaluationWindow, lora, taskAccuracy, generalBenchmark, dpo, osft, qlora, checkpointActivations
+        case evaluationWindow, lora, taskAccuracy, generalBenchmark, dpo, osft, qlora, checkpointActivations, cpt
     }
 
     /// Decodes recipes of every version: settings added later are absent from older jobs' recipes.
@@ -85,7 +89,8 @@ extension TrainingRecipe {
                   generalBenchmark: try c.decodeIfPresent(GeneralBenchmarkSettings.self, forKey: .generalBenchmark),
                   dpo: try c.decodeIfPresent(DPOSettings.self, forKey: .dpo), osft: try c.decodeIfPresent(OSFTSettings.self, forKey: .osft),
                   qlora: try c.decodeIfPresent(Bool.self, forKey: .qlora) ?? false,
-                  checkpointActivations: try c.decodeIfPresent(Bool.self, forKey: .checkpointActivations) ?? false)
+                  checkpointActivations: try c.decodeIfPresent(Bool.self, forKey: .checkpointActivations) ?? false,
+                  cpt: try c.decodeIfPresent(CPTSettings.self, forKey: .cpt))
     }
 
     /// The recipe a stored job was started with; nil when the stored JSON is not one.
@@ -180,7 +185,18 @@ public final class TrainingJob {
             throw TrainingJobError("\(recipe.baseModel): the model's chat template is not one synthlab knows (hint: use a model with a ChatML, Llama, Mistral or Granite template)")
         }
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
-        let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
+        let cptCorpus = try recipe.cpt.map { settings in
+            let (_, hash) = try CPTSettings.documentFiles(settings.documents)
+            guard hash == settings.documentsSHA256 else {
+                throw TrainingJobError("the CPT documents changed since the job was planned (hint: start a new job instead of --resume)")
+            }
+            return try CPTCorpus(settings: settings, tokenizer: tokenizer, maximumLength: recipe.maximumSequenceLength, seed: recipe.curriculum.seed)
+        }
+        if curriculum.phases.contains(where: { $0.phase == .cpt }), cptCorpus == nil {
+            throw TrainingJobError("the cpt phase needs documents (hint: --cpt-documents documents/finance)")
+        }
+        let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow,
+                                                    documents: cptCorpus?.evaluationSet)
         let taskEvaluator = taskPlan?.evaluator(heldOut: curriculum.heldOut)
         var prepared: [(phase: TrainingPhase, trainer: PhaseRunner)] = []
         var skipped = 0
@@ -204,6 +220,15 @@ public final class TrainingJob {
                 onEvent(.prepared(phase: .dpo, rows: pairs.count, skippedTooLong: usablePreferences.count - pairs.count, steps: trainer.totalSteps))
                 continue
             }
+            if phase.phase == .cpt, let cptCorpus {
+                let trainer: PhaseTrainer
+                do { trainer = try PhaseTrainer(sequences: cptCorpus.training.map(\.sequence), settings: recipe.training, stream: phase.phase.rawValue) } catch {
+                    throw TrainingJobError("the cpt phase: \(error)")
+                }
+                prepared.append((.cpt, .supervised(trainer)))
+                onEvent(.prepared(phase: .cpt, rows: cptCorpus.training.count, skippedTooLong: 0, steps: trainer.totalSteps))
+                continue
+            }
             let sequences = try phase.rows.compactMap { try encoder.encode($0) }
             skipped += phase.rows.count - sequences.count
             let trainer: PhaseTrainer
@@ -220,6 +245,7 @@ public final class TrainingJob {
         } + (curriculum.phases.contains { $0.phase == .dpo }
             ? usablePreferences.map { TrainingRowRecord(phase: "dpo", exampleID: $0.id, leaf: $0.leaf, role: "pair") } : [])
           + curriculum.heldOut.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.leaf, role: "evaluation") }
+          + (cptCorpus?.rows(training: curriculum.phases.contains { $0.phase == .cpt }) ?? [])
         let id: Int64
         var model: TrainableLlama
         var startPhase = 0, startStep = 0

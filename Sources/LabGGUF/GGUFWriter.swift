@@ -15,7 +15,17 @@ import Darwin
 /// `addTensor` does not throw, so building a model reads as a list; a tensor that breaks the
 /// format's rules (name too long or repeated, bad shape, values not matching the shape) is
 /// remembered and `write(to:)` / `serialized()` throw for it, naming the tensor.
+///
+/// A tensor may also be added as a producer (`addTensor(_:dimensions:type:producer:)`) that makes
+/// its values only when the file is written, one tensor at a time: a file far larger than memory
+/// (a merge of several models) is written holding about one tensor.
 public struct GGUFWriter: Sendable {
+    /// A tensor's bytes: encoded already, or made when the file is written.
+    private enum Payload: Sendable {
+        case encoded([UInt8])
+        case deferred(@Sendable () throws -> [Float])
+    }
+
     /// Longest tensor name ggml accepts (`GGML_MAX_NAME` = 64 with the terminator).
     public static let maximumNameLength = 63
     /// Most dimensions a tensor may have (`GGML_MAX_DIMS`).
@@ -25,7 +35,7 @@ public struct GGUFWriter: Sendable {
     /// `general.alignment` when it is not the default 32.
     public var alignment: Int
     private var metadata: [(String, GGUFValue)] = []
-    private var tensors: [(name: String, dimensions: [Int], type: GGMLType, bytes: [UInt8])] = []
+    private var tensors: [(name: String, dimensions: [Int], type: GGMLType, payload: Payload)] = []
     private var problems: [GGUFError] = []
 
     /// A writer with no metadata and no tensors.
@@ -56,7 +66,7 @@ public struct GGUFWriter: Sendable {
             return problem(name, "\(values.count) values given for shape \(dimensions) (\(elements) elements)")
         }
         do {
-            tensors.append((name, dimensions, type, try Quantize.encode(type, values)))
+            tensors.append((name, dimensions, type, .encoded(try Quantize.encode(type, values))))
         } catch let error as GGUFError {
             problem(name, error.detail)
         } catch {
@@ -71,7 +81,18 @@ public struct GGUFWriter: Sendable {
         guard expected == bytes.count else {
             return problem(name, "\(bytes.count) bytes given; shape \(dimensions) as \(type) takes \(expected.map(String.init) ?? "an impossible number of")")
         }
-        tensors.append((name, dimensions, type, bytes))
+        tensors.append((name, dimensions, type, .encoded(bytes)))
+    }
+
+    /// Adds a tensor whose float values `producer` makes when the file is written (after the
+    /// header, in the order tensors were added), encoded as `type`. An error the producer throws,
+    /// or a count that does not match the shape, fails the write and leaves no file.
+    public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, producer: @escaping @Sendable () throws -> [Float]) {
+        guard check(name, dimensions, type) else { return }
+        guard Quantize.supported.contains(type) else {
+            return problem(name, "cannot encode \(type); supported: \(Quantize.supported.map(\.description).sorted().joined(separator: ", "))")
+        }
+        tensors.append((name, dimensions, type, .deferred(producer)))
     }
 
     private mutating func check(_ name: String, _ dimensions: [Int], _ type: GGMLType) -> Bool {
@@ -204,14 +225,28 @@ public struct GGUFWriter: Sendable {
             tensor.dimensions.forEach { append(UInt64($0)) }
             append(tensor.type.rawValue)
             append(UInt64(offset))
-            offset += padded(tensor.bytes.count)
+            // Checked at add: the shape fits an Int and its row length is whole blocks.
+            offset += padded(tensor.type.byteCount(elements: tensor.dimensions.reduce(1, *)) ?? 0)
         }
         header.append(contentsOf: repeatElement(0, count: padded(header.count) - header.count))
         try header.withUnsafeBytes(sink)
         let zeros = [UInt8](repeating: 0, count: alignment)
         for tensor in tensors {
-            try tensor.bytes.withUnsafeBytes(sink)
-            try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[..<(padded(tensor.bytes.count) - tensor.bytes.count)])) }
+            let bytes: [UInt8]
+            switch tensor.payload {
+            case .encoded(let encoded):
+                bytes = encoded
+            case .deferred(let producer):
+                let values = try producer()
+                let elements = tensor.dimensions.reduce(1, *)
+                guard values.count == elements else {
+                    throw GGUFError(.invalidArgument, path: "", field: "tensor '\(tensor.name)'",
+                                    detail: "\(values.count) values made for shape \(tensor.dimensions) (\(elements) elements)")
+                }
+                bytes = try Quantize.encode(tensor.type, values)
+            }
+            try bytes.withUnsafeBytes(sink)
+            try zeros.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[..<(padded(bytes.count) - bytes.count)])) }
         }
     }
 

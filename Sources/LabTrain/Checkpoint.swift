@@ -1,28 +1,6 @@
 public import Foundation
 public import LabGGUF
 
-/// How a checkpoint stores the matrices; norm weights are always F32, as llama.cpp writes them.
-public enum CheckpointPrecision: String, Sendable, CaseIterable, Codable {
-    case f32, f16, q8_0
-
-    var tensorType: GGMLType {
-        switch self {
-        case .f32: .f32
-        case .f16: .f16
-        case .q8_0: .q8_0
-        }
-    }
-
-    /// `general.file_type` as llama.cpp numbers it (LLAMA_FTYPE_*).
-    var fileType: UInt32 {
-        switch self {
-        case .f32: 0
-        case .f16: 1
-        case .q8_0: 7
-        }
-    }
-}
-
 extension TrainableLlama {
     /// Writes the current weights as a GGUF model that this engine and llama.cpp load: the base
     /// file's metadata (tokenizer, chat template, hyper-parameters) with `general.file_type`

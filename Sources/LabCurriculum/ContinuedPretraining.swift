@@ -1,0 +1,241 @@
+public import Foundation
+public import LabCore
+import LabDocuments
+public import LabStore
+public import LabTokenizer
+public import LabTrain
+
+/// What the continued pre-training (CPT) phase trains on: the raw text of documents, mixed with
+/// general text against forgetting. Stored in the recipe, so a resume rebuilds the same rows.
+public struct CPTSettings: Sendable, Codable, Equatable {
+    /// The document files (absolute paths, sorted).
+    public var documents: [String]
+    /// SHA-256 over the documents' contents in order; a resume against changed files is refused.
+    public var documentsSHA256: String
+    /// General-text tokens per document token in the phase (0: documents only).
+    public var replayRatio: Double
+    /// Share of each document's chunks held out: never trained on, scored at every stage.
+    public var heldOutFraction: Double
+    /// Tokens per document chunk, the unit of holding out and of packing.
+    public var chunkTokens: Int
+    /// The general text's file (paragraphs separated by blank lines); nil: the bundled one.
+    public var generalTextPath: String?
+
+    public init(documents: [String], documentsSHA256: String, replayRatio: Double = 0.5, heldOutFraction: Double = 0.2,
+                chunkTokens: Int = 256, generalTextPath: String? = nil) {
+        self.documents = documents
+        self.documentsSHA256 = documentsSHA256
+        self.replayRatio = replayRatio
+        self.heldOutFraction = heldOutFraction
+        self.chunkTokens = chunkTokens
+        self.generalTextPath = generalTextPath
+    }
+
+    /// The documents under `paths` (files, or folders searched recursively for .md, .markdown
+    /// and .txt files), sorted, with the hash of their contents.
+    public static func documentFiles(_ paths: [String]) throws(CPTError) -> (files: [String], sha256: String) {
+        var files: [String] = []
+        for path in paths {
+            let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                throw CPTError("--cpt-documents \(path): no such file or folder")
+            }
+            if isDirectory.boolValue {
+                let found = (FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
+                    .filter { DocumentLoader.hasAcceptedExtension($0.path) && $0.lastPathComponent != "README.md" }
+                    .map { $0.standardizedFileURL.path }
+                guard !found.isEmpty else {
+                    throw CPTError("--cpt-documents \(path): the folder has no .md, .markdown or .txt documents (README.md files are skipped)")
+                }
+                files += found
+            } else {
+                files.append(url.path)
+            }
+        }
+        files = Array(Set(files)).sorted()
+        var hasher = ""
+        for file in files {
+            guard let hash = try? ContentHash.sha256Hex(fileAt: URL(fileURLWithPath: file)) else { throw CPTError("\(file): cannot read the document") }
+            hasher += "\(file)\u{0}\(hash)\n"
+        }
+        return (files, ContentHash.sha256Hex(hasher))
+    }
+}
+
+/// Why the CPT corpus cannot be built.
+public struct CPTError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The CPT phase's sequences and the held-out document chunks, decided once from the settings.
+///
+/// Each document is cut into chunks of about `chunkTokens` tokens (at headings, paragraphs or
+/// sentences; no overlap, so a held-out chunk shares no text with a trained one). A seeded share
+/// of each document's chunks is held out. The rest are packed in document order into sequences
+/// of at most `maximumLength` tokens: a sequence never spans two documents or a held-out gap, and
+/// a chunk is never split unless it alone is longer than a sequence. Every token is scored.
+/// General paragraphs, in a seeded order, are packed the same way until their tokens reach
+/// `replayRatio` times the documents' tokens.
+public struct CPTCorpus: Sendable {
+    public struct Sequence: Sendable {
+        public var sequence: TrainingSequence
+        /// "doc:PATH#i+j" chunk ids, or "general:#k" paragraph ids.
+        public var sources: [String]
+        public var isReplay: Bool
+    }
+
+    public let settings: CPTSettings
+    public let training: [Sequence]
+    public let heldOut: [TrainingSequence]
+    public let heldOutChunkIDs: [(id: String, document: String)]
+    public let documentTokens: Int
+    public let replayTokens: Int
+
+    /// The name of the held-out document set in tables and the store.
+    public static let evaluationName = "documents (held out)"
+
+    public init(settings: CPTSettings, tokenizer: Tokenizer, maximumLength: Int, seed: UInt64) throws(CPTError) {
+        self.settings = settings
+        let chunker: DocumentChunker
+        do {
+            chunker = try DocumentChunker(maxTokens: max(8, min(settings.chunkTokens, maximumLength - 2)), overlapTokens: 0,
+                                          tokenCounter: TokenCounter { tokenizer.encode($0, addSpecial: false, parseSpecial: false).count })
+        } catch {
+            throw CPTError("--cpt-chunk-tokens \(settings.chunkTokens): \(error)")
+        }
+        let separator = tokenizer.encode("\n\n", addSpecial: false, parseSpecial: false)
+        let prefix = tokenizer.encode("", addSpecial: true, parseSpecial: false)
+        var training: [Sequence] = [], heldOut: [TrainingSequence] = [], heldOutIDs: [(String, String)] = []
+        var documentTokens = 0
+        for path in settings.documents {
+            let document: SourceDocument
+            do { document = try DocumentLoader.load(fileAt: URL(fileURLWithPath: path), displayPath: path) } catch {
+                throw CPTError("\(path): \(error)")
+            }
+            let chunks = chunker.chunks(of: document)
+            guard !chunks.isEmpty else { continue }
+            let held = Self.heldOutIndices(count: chunks.count, fraction: settings.heldOutFraction, seed: seed, document: path)
+            var run: [(id: String, tokens: [Int32])] = []
+            func flush() {
+                training += Self.pack(run, prefix: prefix, separator: separator, maximumLength: maximumLength).map {
+                    Sequence(sequence: TrainingSequence(tokens: $0.tokens), sources: $0.sources, isReplay: false)
+                }
+                run = []
+            }
+            for (index, chunk) in chunks.enumerated() {
+                let tokens = tokenizer.encode(chunk.text, addSpecial: false, parseSpecial: false)
+                let id = "doc:\(path)#\(index)"
+                if held.contains(index) {
+                    flush()
+                    heldOutIDs.append((id, path))
+                    heldOut += Self.pack([(id, tokens)], prefix: prefix, separator: separator, maximumLength: maximumLength)
+                        .map { TrainingSequence(tokens: $0.tokens) }
+                } else {
+                    run.append((id, tokens))
+                }
+            }
+            flush()
+        }
+        guard !training.isEmpty else {
+            throw CPTError("the documents give no text to train on (\(settings.documents.count) files, \(heldOutIDs.count) chunks held out) "
+                           + "(hint: check --cpt-documents, or lower --cpt-held-out)")
+        }
+        documentTokens = training.reduce(0) { $0 + $1.sequence.tokens.count }
+        var replayTokens = 0
+        if settings.replayRatio > 0 {
+            let paragraphs = try Self.generalParagraphs(settings.generalTextPath)
+            var random = SeededRandom(seed: seed, stream: "cpt-replay")
+            let order = Array(paragraphs.indices).shuffled(using: &random)
+            let budget = Int((Double(documentTokens) * settings.replayRatio).rounded())
+            var run: [(id: String, tokens: [Int32])] = []
+            var taken = 0
+            for index in order where taken < budget {
+                let tokens = tokenizer.encode(paragraphs[index], addSpecial: false, parseSpecial: false)
+                run.append(("general:#\(index)", tokens))
+                taken += tokens.count + separator.count
+            }
+            let replay = Self.pack(run, prefix: prefix, separator: separator, maximumLength: maximumLength).map {
+                Sequence(sequence: TrainingSequence(tokens: $0.tokens), sources: $0.sources, isReplay: true)
+            }
+            replayTokens = replay.reduce(0) { $0 + $1.sequence.tokens.count }
+            training += replay
+        }
+        self.training = training
+        self.heldOut = heldOut
+        self.heldOutChunkIDs = heldOutIDs
+        self.documentTokens = documentTokens
+        self.replayTokens = replayTokens
+    }
+
+    /// The journal's rows: one per packed sequence (its first source names it) when the job
+    /// trains a cpt phase, and the held-out chunks.
+    public func rows(training trains: Bool) -> [TrainingRowRecord] {
+        (trains ? training : []).map { sequence in
+            let first = sequence.sources.first ?? "", last = sequence.sources.last ?? ""
+            let id = sequence.sources.count > 1 ? "\(first)..\(last.split(separator: "#").last ?? "")" : first
+            let leaf = sequence.isReplay ? "general text" : String(first.dropFirst(4).split(separator: "#").first ?? "")
+            return TrainingRowRecord(phase: TrainingPhase.cpt.rawValue, exampleID: id, leaf: leaf, role: sequence.isReplay ? "replay" : "document")
+        } + heldOutChunkIDs.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.document, role: "evaluation") }
+    }
+
+    /// The evaluation set of the held-out chunks.
+    public var evaluationSet: EvaluationSet {
+        EvaluationSet(name: Self.evaluationName, kind: .document, sequences: heldOut)
+    }
+
+    /// Chunks held out of one document: a seeded choice of round(fraction · count), at least one
+    /// when the document has two or more chunks and the fraction is above 0.
+    static func heldOutIndices(count: Int, fraction: Double, seed: UInt64, document: String) -> Set<Int> {
+        guard count >= 2, fraction > 0 else { return [] }
+        let held = min(count - 1, max(1, Int((Double(count) * fraction).rounded())))
+        let ordered = (0..<count).sorted { ContentHash.sha256Hex("\(seed)/\(document)/\($0)") < ContentHash.sha256Hex("\(seed)/\(document)/\($1)") }
+        return Set(ordered.prefix(held))
+    }
+
+    /// Packs consecutive pieces into sequences of at most `maximumLength` tokens, joined by
+    /// `separator`; a piece longer than a sequence is cut into windows of its own.
+    static func pack(_ pieces: [(id: String, tokens: [Int32])], prefix: [Int32], separator: [Int32], maximumLength: Int)
+        -> [(tokens: [Int32], sources: [String])] {
+        var result: [(tokens: [Int32], sources: [String])] = []
+        var current: [Int32] = [], sources: [String] = []
+        func finish() {
+            if current.count >= 2 { result.append((prefix + current, sources)) }
+            current = []
+            sources = []
+        }
+        let room = maximumLength - prefix.count
+        for piece in pieces {
+            if piece.tokens.count > room {
+                finish()
+                for start in stride(from: 0, to: piece.tokens.count, by: room) {
+                    current = Array(piece.tokens[start..<min(piece.tokens.count, start + room)])
+                    sources = [piece.id]
+                    finish()
+                }
+                continue
+            }
+            let needed = (current.isEmpty ? 0 : separator.count) + piece.tokens.count
+            if current.count + needed > room { finish() }
+            if !current.isEmpty { current += separator }
+            current += piece.tokens
+            sources.append(piece.id)
+        }
+        finish()
+        return result
+    }
+
+    /// The general text's paragraphs (blank-line separated).
+    static func generalParagraphs(_ path: String?) throws(CPTError) -> [String] {
+        guard let url = path.map({ URL(fileURLWithPath: $0) }) ?? CurriculumResources.url("general-text/general-text.txt") else {
+            throw CPTError("the bundled general text is missing next to the synthlab binary (hint: rebuild with `swift build`, or pass --cpt-general-text FILE)")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw CPTError("\(url.path): cannot read the general text as UTF-8")
+        }
+        let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        guard !paragraphs.isEmpty else { throw CPTError("\(url.path): the general text is empty") }
+        return paragraphs
+    }
+}
