@@ -19,11 +19,13 @@ public enum MergeMethod: String, Sendable, CaseIterable {
 
     /// Methods that add task vectors to a base model, which must be named.
     var needsBase: Bool { self != .linear }
+    /// mergekit's default for `rescale`: DARE restores each sparsified task vector's L1 norm.
+    var rescalesByDefault: Bool { self == .dareTies || self == .dareLinear }
     /// mergekit's default for `normalize`.
     var normalizesByDefault: Bool {
         switch self {
-        case .linear, .ties, .dareTies: true
-        case .taskArithmetic, .dareLinear, .slerp: false
+        case .linear, .ties: true
+        case .taskArithmetic, .dareTies, .dareLinear, .slerp: false
         }
     }
 }
@@ -49,15 +51,16 @@ public struct MergeConfig: Sendable {
     public var dtype: MergeDType
     /// Keys of the config that do not change the tensors (e.g. `tokenizer_source`), reported.
     public var notes: [String]
+    /// The layer count a `slices:` config names (`layer_range: [0, N]`); the models must have N blocks.
+    public var sliceLayers: Int?
 
     /// Parameter names each method reads (mergekit's names); any other is an error, so a typo
     /// is never silently ignored.
     static func parameterNames(_ method: MergeMethod) -> (global: Set<String>, perModel: Set<String>) {
         switch method {
         case .linear: (["normalize"], ["weight"])
-        case .taskArithmetic: (["normalize", "lambda", "int8_mask"], ["weight"])
-        case .ties, .dareTies: (["normalize", "lambda", "int8_mask"], ["weight", "density"])
-        case .dareLinear: (["normalize", "lambda", "int8_mask", "rescale"], ["weight", "density"])
+        case .taskArithmetic: (["normalize", "lambda", "int8_mask", "rescale"], ["weight"])
+        case .ties, .dareTies, .dareLinear: (["normalize", "lambda", "int8_mask", "rescale"], ["weight", "density"])
         case .slerp: (["t"], [])
         }
     }
@@ -79,12 +82,10 @@ public struct MergeConfig: Sendable {
         } catch {
             throw MergeError("\(path): invalid YAML: \(error)")
         }
-        let known: Set<String> = ["merge_method", "base_model", "models", "parameters", "dtype", "tokenizer_source", "chat_template", "out_dtype"]
+        let known: Set<String> = ["merge_method", "base_model", "models", "slices", "parameters", "dtype", "tokenizer_source", "chat_template", "out_dtype"]
         let keys: [Node] = root.mapping.map { Array($0.keys) } ?? []
         for key in keys where !known.contains(key.string ?? "") {
-            let hint = key.string == "slices" ? "layer slices are not supported; list whole models under 'models:'"
-                : "keys: \(known.sorted().joined(separator: ", "))"
-            throw fail(key, "unknown or unsupported key '\(key.string ?? "?")'", hint: hint)
+            throw fail(key, "unknown or unsupported key '\(key.string ?? "?")'", hint: "keys: \(known.sorted().joined(separator: ", "))")
         }
         guard let methodNode = root["merge_method"], let methodName = methodNode.string else {
             throw fail(root, "'merge_method' is missing", hint: "one of \(MergeMethod.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -136,15 +137,42 @@ public struct MergeConfig: Sendable {
             }
         }
 
-        guard let modelsNode = root["models"], case .sequence(let modelNodes) = modelsNode, !modelNodes.isEmpty else {
-            throw fail(root["models"] ?? root, "'models' is missing or empty", hint: "list the models: '- model: path/to/model.gguf'")
+        // `slices:` is accepted in the form mergekit's slerp examples use: one slice whose sources
+        // all cover every layer, which is a merge of whole models.
+        var sliceLayers: Int?
+        let modelsNode: Node, modelNodes: [Node]
+        if let slicesNode = root["slices"] {
+            guard root["models"] == nil else { throw fail(slicesNode, "give either 'models' or 'slices', not both") }
+            guard case .sequence(let slices) = slicesNode, slices.count == 1, case .mapping(let slice) = slices[0],
+                  let sourcesNode = slice["sources"], case .sequence(let sources) = sourcesNode, !sources.isEmpty else {
+                throw fail(slicesNode, "only one slice whose sources span every layer is supported (a merge of whole models)",
+                           hint: "list the models under 'models:' instead")
+            }
+            var ranges: Set<[Int]> = []
+            for source in sources {
+                guard case .mapping(let mapping) = source, let range = mapping["layer_range"], case .sequence(let bounds) = range,
+                      bounds.count == 2, let low = bounds[0].int, let high = bounds[1].int, low == 0, high > 0 else {
+                    throw fail(source, "each source needs 'layer_range: [0, LAYERS]' (partial layer ranges are not supported)")
+                }
+                ranges.insert([low, high])
+            }
+            guard ranges.count == 1, let range = ranges.first else { throw fail(slicesNode, "every source of the slice must have the same layer_range") }
+            sliceLayers = range[1]
+            modelsNode = sourcesNode
+            modelNodes = Array(sources)
+        } else {
+            guard let node = root["models"], case .sequence(let nodes) = node, !nodes.isEmpty else {
+                throw fail(root["models"] ?? root, "'models' is missing or empty", hint: "list the models: '- model: path/to/model.gguf'")
+            }
+            modelsNode = node
+            modelNodes = Array(nodes)
         }
         var models: [Model] = []
         for node in modelNodes {
             guard case .mapping(let mapping) = node, let modelNode = mapping["model"] else {
                 throw fail(node, "each entry of 'models' needs 'model: PATH.gguf'")
             }
-            for key in mapping.keys where !["model", "parameters"].contains(key.string ?? "") {
+            for key in mapping.keys where !["model", "parameters", "layer_range"].contains(key.string ?? "") {
                 throw fail(key, "unknown key '\(key.string ?? "?")' in a model entry", hint: "use 'model' and 'parameters'")
             }
             models.append(Model(path: try resolve(modelNode), parameters: try settings(mapping["parameters"], allowed: names.perModel, owner: "per-model")))
@@ -177,7 +205,8 @@ public struct MergeConfig: Sendable {
         for key in ["tokenizer_source", "chat_template", "out_dtype"] where root[key] != nil {
             notes.append("\(key) is ignored: the output carries the tokenizer and chat template of the \(basePath == nil ? "first model" : "base model"); its precision is --precision")
         }
-        return MergeConfig(method: method, basePath: basePath, models: models, parameters: global, dtype: dtype, notes: notes)
+        return MergeConfig(method: method, basePath: basePath, models: models, parameters: global, dtype: dtype, notes: notes,
+                           sliceLayers: sliceLayers)
     }
 
     /// Reads and parses a config file.

@@ -27,7 +27,7 @@ public indirect enum ParameterSetting: Sendable, Equatable {
             let fraction = scaled - Double(lower)
             return values[lower] * (1 - fraction) + values[upper] * fraction
         case .conditional(let conditions):
-            for condition in conditions where condition.filter.map({ tensorName.contains($0) }) ?? true {
+            for condition in conditions where condition.filter.map({ $0 == "*" || tensorName.contains($0) }) ?? true {
                 return condition.value.value(for: tensorName, position: position)
             }
             return nil
@@ -66,10 +66,10 @@ public enum MergeTensorName {
         return Int(parts[1])
     }
 
-    /// mergekit's position for a gradient: block i of n at i / (n − 1); tensors before the blocks
-    /// (the embedding) at 0, after them (final norm, output) at 1.
+    /// mergekit's position for a gradient: block i of n at i / (n − 1) (a single block at 1);
+    /// tensors outside the blocks (embedding, final norm, output) at 0, as mergekit plans them.
     public static func position(_ name: String, layers: Int) -> Double {
-        if let layer = layer(name) { return layers > 1 ? Double(layer) / Double(layers - 1) : 0 }
-        return name.hasPrefix("token_embd") ? 0 : 1
+        guard let layer = layer(name) else { return 0 }
+        return layers > 1 ? Double(layer) / Double(layers - 1) : 1
     }
 }

@@ -52,6 +52,10 @@ public struct ModelMerger {
                 throw MergeError("tensor '\(extra.name)' of \(file.path) is not in \(reference.path)")
             }
         }
+        let blocks = reference.tensors.compactMap { MergeTensorName.layer($0.name) }.max().map { $0 + 1 } ?? 0
+        if let layers = config.sliceLayers, layers != blocks {
+            throw MergeError("the slice's layer_range [0, \(layers)] does not cover the \(blocks) blocks of \(reference.path) (partial layer ranges are not supported)")
+        }
     }
 
     /// How many tensors the output has.
@@ -131,7 +135,7 @@ private struct MergeJob: @unchecked Sendable {
         var merge = TensorMerge(
             method: method, base: method == .linear ? nil : base, inputs: inputs,
             normalize: try parameter("normalize", of: nil, default: method.normalizesByDefault ? 1 : 0) != 0,
-            lambda: try parameter("lambda", of: nil, default: 1), rescale: try parameter("rescale", of: nil, default: 1) != 0,
+            lambda: try parameter("lambda", of: nil, default: 1), rescale: try parameter("rescale", of: nil, default: method.rescalesByDefault ? 1 : 0) != 0,
             // slerp: t = 0 is the base, t = 1 the other model.
             t: method == .slerp ? try parameter("t", of: nil, default: nil) : 0, random: SeededRandom(seed: seed, stream: "merge/\(name)"))
         return merge.run()

@@ -12,7 +12,7 @@ struct TensorMerge {
     var inputs: [(values: [Float], weight: Double, density: Double)]
     var normalize: Bool
     var lambda: Double
-    /// DARE: rescale kept entries by 1/density.
+    /// Scale each sparsified task vector back to its L1 norm before sparsification (DARE's default).
     var rescale: Bool
     /// slerp's interpolation factor.
     var t: Double
@@ -62,10 +62,17 @@ struct TensorMerge {
         }
         for index in deltas.indices {
             let density = inputs[index].density
-            switch method {
-            case .ties: Self.keepLargest(&deltas[index], density: density)
-            case .dareTies, .dareLinear: Self.randomDrop(&deltas[index], density: density, rescale: rescale, random: &random)
-            default: break
+            if density < 1, method != .taskArithmetic {
+                let before = rescale ? Self.l1(deltas[index]) : 0
+                if method == .ties { Self.keepLargest(&deltas[index], density: density) } else { Self.randomDrop(&deltas[index], density: density, random: &random) }
+                if rescale {
+                    // mergekit's L1 rescale: skipped when either norm is below 1e-7.
+                    let after = Self.l1(deltas[index])
+                    if before >= 1e-7, after >= 1e-7 {
+                        let scale = Float(before) / Float(after)
+                        for i in 0..<count { deltas[index][i] *= scale }
+                    }
+                }
             }
             let w = Float(inputs[index].weight)
             for i in 0..<count { deltas[index][i] *= w }
@@ -135,17 +142,15 @@ struct TensorMerge {
         return values[target]
     }
 
-    /// DARE: each entry kept with probability `density`, kept ones divided by `density`.
-    static func randomDrop(_ delta: inout [Float], density: Double, rescale: Bool, random: inout SeededRandom) {
+    /// DARE's drop: each entry kept with probability `density` (a Bernoulli mask).
+    static func randomDrop(_ delta: inout [Float], density: Double, random: inout SeededRandom) {
         guard density < 1 else { return }
-        let scale = rescale && density > 0 ? Float(1 / density) : 1
-        for i in delta.indices {
-            if Double.random(in: 0..<1, using: &random) < density {
-                delta[i] *= scale
-            } else {
-                delta[i] = 0
-            }
-        }
+        for i in delta.indices where Double.random(in: 0..<1, using: &random) >= density { delta[i] = 0 }
+    }
+
+    /// Σ|x|, accumulated in double so the order of summation does not matter at float32 precision.
+    static func l1(_ x: [Float]) -> Double {
+        x.reduce(0.0) { $0 + Double(abs($1)) }
     }
 
     /// Spherical interpolation between the base (t = 0) and the other model (t = 1), treating each

@@ -32,9 +32,16 @@ Subcommands (run with the venv's python, /opt/mergekit-ref/bin/python; see bench
       The same merge by the numpy re-implementation in this file (deterministic methods only), for
       self-checking the semantics written up for the Swift side.
 
+  hfconfig CONFIG.yaml -o HF_CONFIG.yaml [--out-dir DIR] [--seed N]
+      Converts CONFIG's GGUF inputs to HF directories (cached under $MERGE_REF_CACHE, default /tmp/mk-hf),
+      writes the config pointing at them and prints the mergekit-yaml command (the benchmark times that alone).
+      compare/mergekit take --mergekit-out DIR to use such a run's output instead of running mergekit again.
+
   variants BASE.gguf OUTDIR [--scale S]
       Writes OUTDIR/base-f32.gguf (BASE dequantized to F32), OUTDIR/variant-a.gguf and variant-b.gguf
-      (base + seeded N(0, S * rms(tensor)) deltas per tensor, F32), for the benchmark.
+      (base + seeded N(0, S * rms(tensor)) deltas per tensor, F32), for the benchmark. The default S = 0.05
+      puts the cosine between a and b near 1/(1 + S^2) = 0.9975, below SLERP's 0.9995 colinearity threshold,
+      so SLERP takes its spherical branch (S = 0.02 would give ~0.9996: the linear fallback everywhere).
 
 Notes:
   * llama.cpp's converter permutes the rows of attn_q/attn_k (rotary layout). The conversion here does NOT
@@ -335,29 +342,56 @@ def mergekit_bin() -> str:
     return str(exe)
 
 
-def run_mergekit(cfg: dict, workdir: Path, seed: int | None = None, quiet: bool = True) -> tuple[dict, dict]:
-    """cfg: a mergekit config whose model references are absolute GGUF paths. Returns (tensors by GGUF name, info)."""
-    from safetensors.torch import load_file  # torch: numpy has no bfloat16
-
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+def prepare_hf_config(cfg: dict, cfg_path: Path) -> tuple[Path, float]:
+    """Convert the config's GGUF inputs to HF directories and write the config that points at them."""
     hf_map = {}
     t0 = time.time()
     for p in model_paths(cfg):
         if p.endswith(".gguf"):
             hf_map[p] = str(gguf_to_hf_dir(Path(p)))
-    t_convert = time.time() - t0
     hf_cfg = _map_model_refs(cfg, lambda p: hf_map.get(p, p))
-    cfg_path = workdir / "mergekit-config.yaml"
+    cfg_path = Path(cfg_path)
+    cfg_path.parent.mkdir(parents=True, exist_ok=True)
     cfg_path.write_text(yaml.safe_dump(hf_cfg, sort_keys=False))
-    out = workdir / "mergekit-out"
-    if out.exists():
-        shutil.rmtree(out)
-    cmd = [mergekit_bin(), str(cfg_path), str(out), "--no-copy-tokenizer", "--no-write-model-card", "--device", "cpu"]
+    return cfg_path, time.time() - t0
+
+
+def mergekit_command(hf_cfg_path: Path, out: Path, seed: int | None = None, quiet: bool = True) -> list[str]:
+    cmd = [mergekit_bin(), str(hf_cfg_path), str(out), "--no-copy-tokenizer", "--no-write-model-card",
+           "--device", "cpu"]
     if quiet:
         cmd.append("--quiet")
     if seed is not None:
         cmd += ["--random-seed", str(seed)]
+    return cmd
+
+
+def load_mergekit_output(out: Path) -> dict:
+    """mergekit's safetensors output as float32 numpy arrays keyed by GGUF name."""
+    from safetensors.torch import load_file  # torch: numpy has no bfloat16
+
+    tensors = {}
+    files = sorted(Path(out).glob("*.safetensors"))
+    if not files:
+        raise SystemExit(f"no *.safetensors in {out}")
+    for f in files:
+        for k, v in load_file(str(f)).items():
+            g = hf_to_gguf(k)
+            if g is None:
+                raise SystemExit(f"mergekit wrote an unexpected tensor {k}")
+            tensors[g] = v.float().numpy() if v.is_floating_point() else v.numpy()
+    return tensors
+
+
+def run_mergekit(cfg: dict, workdir: Path, seed: int | None = None, quiet: bool = True) -> tuple[dict, dict]:
+    """cfg: a mergekit config whose model references are absolute GGUF paths. Returns (tensors by GGUF name, info)."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg_path, t_convert = prepare_hf_config(cfg, workdir / "mergekit-config.yaml")
+    out = workdir / "mergekit-out"
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = mergekit_command(cfg_path, out, seed, quiet)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TQDM_DISABLE="1")
     t0 = time.time()
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -365,13 +399,7 @@ def run_mergekit(cfg: dict, workdir: Path, seed: int | None = None, quiet: bool 
     if res.returncode != 0:
         sys.stderr.write(res.stdout + res.stderr)
         raise SystemExit(f"mergekit-yaml failed ({res.returncode}): {' '.join(cmd)}")
-    tensors = {}
-    for f in sorted(out.glob("*.safetensors")):
-        for k, v in load_file(str(f)).items():
-            g = hf_to_gguf(k)
-            if g is None:
-                raise SystemExit(f"mergekit wrote an unexpected tensor {k}")
-            tensors[g] = v.float().numpy() if v.is_floating_point() else v.numpy()
+    tensors = load_mergekit_output(out)
     return tensors, {"convert_s": t_convert, "merge_s": t_merge, "cmd": cmd, "hf_config": str(cfg_path)}
 
 
@@ -537,9 +565,11 @@ def numpy_merge(cfg: dict) -> dict:
         if method == "linear":
             normalize = resolve("normalize", hname, [slice_params, gp], t, bool, True)
             ws = [np.float32(resolve("weight", hname, scopes(pp), t, float, required=True)) for _, pp, _ in inputs]
+            # torch's addcmul_ on this CPU is a fused multiply-add: acc = fma(x, w, acc), rounded once to float32
+            # (the float64 product of two float32 values is exact, so float64 add + one rounding emulates it)
             acc = np.zeros_like(inputs[0][2], dtype=np.float32)
             for (_, _, x), w in zip(inputs, ws):
-                acc = acc + x * w
+                acc = (acc.astype(np.float64) + x.astype(np.float64) * np.float64(w)).astype(np.float32)
             if normalize:
                 acc = acc / np.float32(sum(ws[1:], ws[0]))
             out[gname] = acc.astype(np.float32)
@@ -1044,10 +1074,13 @@ def cmd_compare(args) -> int:
     cfg = load_config(Path(args.config))
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mk-compare-"))
     try:
-        ref, info = run_mergekit(cfg, work, seed=args.seed)
+        if args.mergekit_out:
+            ref, info = load_mergekit_output(Path(args.mergekit_out)), {"convert_s": 0.0, "merge_s": 0.0}
+        else:
+            ref, info = run_mergekit(cfg, work, seed=args.seed)
         rep = compare_tensors(Path(args.ours), ref, cfg, args.tol)
         print(f"# mergekit {mk_version()} vs {args.ours} ({cfg['merge_method']})")
-        print_report(rep, {"convert": info["convert_s"], "mergekit": info["merge_s"]})
+        print_report(rep, None if args.mergekit_out else {"convert": info["convert_s"], "mergekit": info["merge_s"]})
         if args.json:
             Path(args.json).write_text(json.dumps({**rep, "timings": {"convert_s": info["convert_s"],
                                                                       "merge_s": info["merge_s"]}}, indent=1))
@@ -1059,6 +1092,11 @@ def cmd_compare(args) -> int:
 
 def cmd_mergekit(args) -> int:
     cfg = load_config(Path(args.config))
+    if args.mergekit_out:
+        tensors = load_mergekit_output(Path(args.mergekit_out))
+        write_merged_gguf(Path(args.output), cfg, tensors)
+        print(f"mergekit: {len(tensors)} tensors from {args.mergekit_out} -> {args.output}")
+        return 0
     work = Path(tempfile.mkdtemp(prefix="mk-run-"))
     try:
         t0 = time.time()
@@ -1068,6 +1106,13 @@ def cmd_mergekit(args) -> int:
               f"mergekit {info['merge_s']:.1f}s, total {time.time() - t0:.1f}s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def cmd_hfconfig(args) -> int:
+    cfg = load_config(Path(args.config))
+    path, dt = prepare_hf_config(cfg, Path(args.output))
+    print(" ".join(mergekit_command(path, Path(args.out_dir or "OUT_DIR"), args.seed)))
     return 0
 
 
@@ -1115,20 +1160,28 @@ def main(argv=None) -> int:
     c.add_argument("--seed", type=int, default=None)
     c.add_argument("--keep", default=None, help="keep mergekit's work directory here")
     c.add_argument("--json", default=None)
+    c.add_argument("--mergekit-out", default=None, help="use this existing mergekit output directory")
     m = sub.add_parser("mergekit", help="mergekit's merge written as GGUF")
     m.add_argument("config")
     m.add_argument("-o", "--output", required=True)
     m.add_argument("--seed", type=int, default=None)
+    m.add_argument("--mergekit-out", default=None, help="convert this existing mergekit output directory")
+    h = sub.add_parser("hfconfig", help="convert a config's GGUF inputs to HF dirs, write the rewritten config, "
+                                        "print the mergekit-yaml command")
+    h.add_argument("config")
+    h.add_argument("-o", "--output", required=True, help="rewritten config path")
+    h.add_argument("--out-dir", default=None, help="mergekit output directory for the printed command")
+    h.add_argument("--seed", type=int, default=None)
     n = sub.add_parser("numpy", help="numpy re-implementation written as GGUF")
     n.add_argument("config")
     n.add_argument("-o", "--output", required=True)
     v = sub.add_parser("variants", help="F32 base + two seeded variants for the benchmark")
     v.add_argument("base")
     v.add_argument("outdir")
-    v.add_argument("--scale", type=float, default=0.02)
+    v.add_argument("--scale", type=float, default=0.05)
     args = p.parse_args(argv)
     return {"fixture": cmd_fixture, "compare": cmd_compare, "mergekit": cmd_mergekit, "numpy": cmd_numpy,
-            "variants": cmd_variants}[args.cmd](args)
+            "variants": cmd_variants, "hfconfig": cmd_hfconfig}[args.cmd](args)
 
 
 if __name__ == "__main__":
