@@ -80,7 +80,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Knowledge documents: loading, local/git resolution, chunking with stable ids.
-        .target(name: "LabDocuments", dependencies: ["LabCore"], swiftSettings: strictSettings),
+        .target(name: "LabDocuments", dependencies: ["LabCore", "CZlib"], swiftSettings: strictSettings),
+        // zlib (Debian: zlib1g-dev), for the zlib entropy of a text (novelty scores).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The curated tree: qna.yaml parsing with marks, InstructLab's schema rules, walk, changes.
         .target(
             name: "LabTaxonomy",

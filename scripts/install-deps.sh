@@ -6,7 +6,7 @@
 #                                    browser test) and a font for its screenshots
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev pkg-config sqlite3 python3-pip)
+packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium fonts-dejavu-core)
 fi

@@ -216,7 +216,8 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             runner = try GenerationRunner(plan: plan, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(), teacher: teacher,
                                           store: store, runID: runID, seed: runSeed,
-                                          options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil)), progress: TerminalProgress(unit: "samples"))
+                                          options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil)), progress: TerminalProgress(unit: "samples"),
+                                          noveltyScorer: NoveltyScoring.factory(threads: threads))
         } catch {
             throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
         }

@@ -36,6 +36,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             ExportCommand.self,
             TrainCommand.self,
             MergeCommand.self,
+            DocumentsCommand.self,
             EvalCommand.self,
         ]
     )

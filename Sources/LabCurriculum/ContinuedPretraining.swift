@@ -226,6 +226,19 @@ public struct CPTCorpus: Sendable {
         return result
     }
 
+    /// About `words` words of the bundled general text: whole paragraphs in a seeded order, joined
+    /// by blank lines (a baseline of text the model has likely seen).
+    public static func generalSample(seed: UInt64, words: Int, path: String? = nil) throws(CPTError) -> String {
+        let paragraphs = try generalParagraphs(path)
+        var random = SeededRandom(seed: seed, stream: "general-sample")
+        var chosen: [String] = [], count = 0
+        for index in Array(paragraphs.indices).shuffled(using: &random) where count < words {
+            chosen.append(paragraphs[index])
+            count += paragraphs[index].split(separator: " ").count
+        }
+        return chosen.joined(separator: "\n\n")
+    }
+
     /// The general text's paragraphs (blank-line separated).
     static func generalParagraphs(_ path: String?) throws(CPTError) -> [String] {
         guard let url = path.map({ URL(fileURLWithPath: $0) }) ?? CurriculumResources.url("general-text/general-text.txt") else {

@@ -73,7 +73,7 @@ public final class CandidateVerification: Sendable {
             var judged = Set<String>()
             var kept: [any FlowBlock] = []
             for (index, (spec, block)) in zip(specs, blocks).enumerated() where index > (lastWriter ?? -1) {
-                if spec.kind.writesCandidates { continue }
+                if spec.kind.writesCandidates || spec.kind.judgesSource { continue }
                 if teacher == nil && spec.kind == .judge {
                     judged.insert(spec.options["output"] ?? "")
                     skipped.append("\(flow.rawValue)/\(spec.name) (judge: no teacher)")

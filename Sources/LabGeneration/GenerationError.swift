@@ -17,6 +17,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
     case interrupted(run: Int64)
     /// A block that asks the teacher ran without one (`verify --no-teacher`).
     case noTeacher(block: String)
+    /// A novelty block could not score: no models where it ran, or they failed to load.
+    case novelty(block: String, String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum GenerationError: Error, Sendable, CustomStringConvertible {
             "\(message); run \(run) stopped, everything committed is kept (hint: fix the teacher, then `synthlab generate --resume \(run)`)"
         case .noTeacher(let block):
             "block '\(block)' needs a teacher (hint: pass --model or --endpoint, or leave the block out)"
+        case .novelty(let block, let message):
+            "block '\(block)': \(message)"
         case .interrupted(let run):
             "run \(run) interrupted; everything committed is kept (hint: continue with `synthlab generate --resume \(run)`)"
         }

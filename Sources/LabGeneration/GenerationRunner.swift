@@ -60,10 +60,13 @@ public final class GenerationRunner: Sendable {
     let progress: any ProgressReporter
 
     /// - Parameter pipelinesRoot: where the pipeline's policy files are found.
+    /// - Parameter noveltyScorer: loads the models of `novelty` blocks.
     public init(plan: GenerationPlan, pipelinesRoot: URL, teacher: any TextGenerator, store: SampleStore, runID: Int64, seed: UInt64,
-                options: Options = .init(), progress: any ProgressReporter = SilentProgress()) throws(GenerationError) {
+                options: Options = .init(), progress: any ProgressReporter = SilentProgress(),
+                noveltyScorer: NoveltyScorerFactory? = nil) throws(GenerationError) {
         self.plan = plan
-        let environment = BlockEnvironment(pipelinesRoot: pipelinesRoot, pipeline: plan.pipeline, leaves: plan.leaves.map(\.leaf))
+        var environment = BlockEnvironment(pipelinesRoot: pipelinesRoot, pipeline: plan.pipeline, leaves: plan.leaves.map(\.leaf))
+        environment.noveltyScorer = noveltyScorer
         // Each leaf runs the blocks of its plan; leaves with the same specs share one built flow.
         var built: [(specs: [BlockSpec], flow: FlowKind, blocks: [any FlowBlock])] = []
         var blocks: [[any FlowBlock]] = []

@@ -72,3 +72,28 @@ public func formatPerplexity(_ value: Double) -> String {
     let digits = String(fraction)
     return "\(whole).\(String(repeating: "0", count: 4 - digits.count))\(digits)"
 }
+
+extension LlamaModel {
+    /// The summed negative log-likelihood (nats) of every token after the first, each predicted
+    /// from all tokens before it, in one window from an empty cache; nil for fewer than 2 tokens.
+    /// Texts longer than the context are scored in consecutive windows (each from an empty cache).
+    public func negativeLogLikelihood(tokens: [Int32]) throws -> (nll: Double, predictions: Int)? {
+        guard tokens.count >= 2 else { return nil }
+        let V = vocabularySize
+        var total = 0.0, count = 0
+        for start in stride(from: 0, to: tokens.count - 1, by: contextLength) {
+            let window = Array(tokens[start..<min(tokens.count, start + contextLength)])
+            guard window.count >= 2 else { break }
+            let state = try makeSequenceState(capacity: window.count)
+            let logits = try forwardAllPositions(tokens: window, state: state)
+            logits.withUnsafeBufferPointer { rows in
+                for position in 0..<(window.count - 1) {
+                    let row = rows.baseAddress! + position * V
+                    total += logSumExp(row, count: V) - Double(row[Int(window[position + 1])])
+                    count += 1
+                }
+            }
+        }
+        return (total, count)
+    }
+}

@@ -18,7 +18,9 @@ Subcommands (run with the venv's python, /opt/mergekit-ref/bin/python; see bench
   compare CONFIG.yaml OURS.gguf [--tol REL] [--seed N] [--keep DIR] [--json OUT.json]
       Runs mergekit on CONFIG (GGUF inputs; relative paths resolve against CONFIG's directory, as synthlab
       does), then compares every tensor of OURS.gguf with mergekit's: max |diff|, max |ref|, rel = max|diff| /
-      max|ref| (scale-relative, so near-zero elements do not blow it up) and ||diff||/||ref||. OURS may be
+      max|ref| (scale-relative, so near-zero elements do not blow it up) and ||diff||/||ref||. For ties, elements
+      whose nonzero |delta| ties at some model's top-k boundary are not compared (mergekit picks among equal
+      magnitudes with torch's unstable argsort, in no specified order); their count is printed. OURS may be
       F32 (tolerance 1e-5), F16, BF16 or Q8_0: then mergekit's tensor is rounded through the same type first
       (gguf.quants) and the tolerance is 1e-3 (F16), 1e-2 (BF16, Q8_0); --tol overrides. Exit 1 if a
       deterministic method exceeds the tolerance or a tensor is missing/extra. For dare_* (random) it prints
@@ -507,13 +509,10 @@ def np_slerp(t: float, v0: np.ndarray, v1: np.ndarray, dot_threshold=0.9995, eps
     return (ca * a + cb * b).astype(np.float32).reshape(v0.shape)
 
 
-def numpy_merge(cfg: dict) -> dict:
-    """cfg: config with absolute GGUF paths. Returns merged tensors by GGUF name (float32)."""
-    method = cfg["merge_method"]
-    if method not in ("linear", "slerp") and method not in METHOD_DEFAULTS:
-        raise SystemExit(f"numpy re-implementation does not cover {method}")
-    if method in ("dare_ties", "dare_linear"):
-        raise SystemExit("DARE is random: no numpy reference")
+def plan_tensors(cfg: dict):
+    """mergekit's planning, for the cases the numpy side covers (`models:`, or one slice over all layers): yields
+    (gguf name, HF name, layer position t, [(model path, its parameters, tensor)], base path, slice parameters,
+    top-level parameters) for every output tensor, in the base's tensor order."""
     base = cfg.get("base_model")
     gp = cfg.get("parameters") or {}
     if cfg.get("models"):
@@ -537,12 +536,12 @@ def numpy_merge(cfg: dict) -> dict:
     n_layers = int(field_value(reader0, "llama.block_count"))
     if ranges is None:
         ranges = [(0, n_layers)] * len(entries)
-
-    out = {}
-    names = [t.name for t in reader0.tensors]
-    for gname in names:
+    if any(tuple(r) != (0, n_layers) for r in ranges):
+        raise SystemExit("numpy re-implementation: layer_range must cover all layers")
+    has_lm_head = any("output.weight" in loaded[p][1] for p, _ in entries)
+    for gname in [t.name for t in reader0.tensors]:
         hname = gguf_to_hf(gname)
-        if hname is None:
+        if hname is None or (gname == "output.weight" and not has_lm_head):
             continue
         m = re.match(r"blk\.(\d+)\.", gname)
         if m:
@@ -551,16 +550,51 @@ def numpy_merge(cfg: dict) -> dict:
         else:
             t = 0.0  # pre_weights (embeddings) and post_weights (final norm, lm_head) are planned at t = 0
         inputs = []
-        for (p, params), rng in zip(entries, ranges):
+        for p, params in entries:
             tensors = loaded[p][1]
             src = gname
-            if m:
-                src = f"blk.{rng[0] + idx}." + gname.split(".", 2)[2]
             if src not in tensors and gname == "output.weight":
                 src = "token_embd.weight"  # tied_names fallback for a model without lm_head
             inputs.append((p, params, tensors[src]))
-        if gname == "output.weight" and not any("output.weight" in loaded[p][1] for p, _ in entries):
-            continue
+        yield gname, hname, t, inputs, base, slice_params, gp
+
+
+def topk_ambiguous(cfg: dict) -> dict:
+    """For magnitude sparsification (ties): per tensor, a boolean mask of the elements whose |delta| equals the
+    k-th largest |delta| of some model while not all such equal elements fit in the top k. mergekit breaks those
+    ties with torch's unstable argsort (unspecified order), so those elements cannot be compared."""
+    out = {}
+    if cfg["merge_method"] != "ties":
+        return out
+    for gname, hname, t, inputs, base, slice_params, gp in plan_tensors(cfg):
+        b = [x for p, _, x in inputs if p == base][0]
+        amb = np.zeros(b.shape, dtype=bool)
+        for p, pp, x in inputs:
+            if p == base:
+                continue
+            density = resolve("density", hname, [pp, slice_params, gp], t, float, 1.0)
+            if density >= 1 or density <= 0:
+                continue
+            w = np.abs((x - b).astype(np.float32))
+            k = max(1, int(density * w.size))
+            flat = w.reshape(-1)
+            tau = np.partition(flat, flat.size - k)[flat.size - k]
+            if tau > 0 and int((flat >= tau).sum()) > k:  # a kept zero is still zero: ties at 0 do not matter
+                amb |= (w == tau)
+        if amb.any():
+            out[gname] = amb
+    return out
+
+
+def numpy_merge(cfg: dict) -> dict:
+    """cfg: config with absolute GGUF paths. Returns merged tensors by GGUF name (float32)."""
+    method = cfg["merge_method"]
+    if method not in ("linear", "slerp") and method not in METHOD_DEFAULTS:
+        raise SystemExit(f"numpy re-implementation does not cover {method}")
+    if method in ("dare_ties", "dare_linear"):
+        raise SystemExit("DARE is random: no numpy reference")
+    out = {}
+    for gname, hname, t, inputs, base, slice_params, gp in plan_tensors(cfg):
         scopes = lambda params: [params, slice_params, gp]  # noqa: E731
         if method == "linear":
             normalize = resolve("normalize", hname, [slice_params, gp], t, bool, True)
@@ -638,6 +672,7 @@ def compare_tensors(ours_path: Path, ref: dict, cfg: dict, tol: float | None, as
     base_tensors = None
     if not deterministic:
         base_tensors = read_gguf_tensors(Path(base_path(cfg)))[1]
+    ambiguous = topk_ambiguous(cfg) if method == "ties" else {}
     for name in [t.name for t in reader.tensors] + [n for n in ref if n not in ours_t]:
         if name not in ref:
             if gguf_to_hf(name) is None:
@@ -660,12 +695,19 @@ def compare_tensors(ours_path: Path, ref: dict, cfg: dict, tol: float | None, as
         qname = t.tensor_type.name
         r_cmp = round_like(r, t.tensor_type) if deterministic else r
         d = np.abs(o.astype(np.float64) - r_cmp.astype(np.float64))
+        n_amb = 0
+        if name in ambiguous:
+            # ties at the top-k boundary: mergekit's pick among equal magnitudes is unspecified; not compared
+            n_amb = int(ambiguous[name].sum())
+            d[ambiguous[name]] = 0
         max_ref = float(np.abs(r_cmp).max()) if r.size else 0.0
         max_diff = float(d.max()) if d.size else 0.0
         rel = max_diff / max(max_ref, 1e-30)
         l2 = float(np.linalg.norm(d) / max(np.linalg.norm(r_cmp.astype(np.float64)), 1e-30))
         row = {"tensor": name, "type": qname, "shape": list(o.shape), "max_abs_diff": max_diff, "max_abs_ref": max_ref,
                "rel": rel, "l2_rel": l2}
+        if n_amb:
+            row["topk_tie_elements_excluded"] = n_amb
         if deterministic:
             limit = tol if tol is not None else TYPE_TOL.get(qname, 1e-2)
             row["tol"] = limit
@@ -690,14 +732,17 @@ def print_report(rep: dict, timings: dict | None = None) -> None:
         print(f"{'tensor':34} {'type':5} {'shape':>12} {'max|diff|':>11} {'max|ref|':>10} {'rel':>10} {'l2 rel':>10}  status")
     else:
         print(f"{'tensor':34} {'shape':>12} {'=base ours':>10} {'=base mk':>10} {'|d| ratio':>10}  status")
+    excluded = sum(r.get("topk_tie_elements_excluded", 0) for r in rep["rows"])
     for r in rep["rows"]:
         if "shape" not in r:
             print(f"{r['tensor']:34} {r['status']}")
             continue
         shape = "x".join(str(s) for s in r["shape"])
         if det:
+            amb = r.get("topk_tie_elements_excluded")
             print(f"{r['tensor']:34} {r['type']:5} {shape:>12} {r['max_abs_diff']:11.3e} {r['max_abs_ref']:10.3e} "
-                  f"{r['rel']:10.3e} {r['l2_rel']:10.3e}  {r['status']}")
+                  f"{r['rel']:10.3e} {r['l2_rel']:10.3e}  {r['status']}"
+                  + (f" ({amb} top-k tie elements not compared)" if amb else ""))
         else:
             print(f"{r['tensor']:34} {shape:>12} {r.get('frac_equal_base_ours', float('nan')):10.4f} "
                   f"{r.get('frac_equal_base_mergekit', float('nan')):10.4f} {r.get('delta_norm_ratio', float('nan')):10.4f}  "
@@ -708,8 +753,10 @@ def print_report(rep: dict, timings: dict | None = None) -> None:
     if not det:
         status = "INFO (random method, not checked)" if not rep["problems"] else "FAIL (tensor set differs)"
     extra = ""
+    if excluded:
+        extra += f" topk_tie_elements_excluded={excluded}"
     if timings:
-        extra = " " + " ".join(f"{k}={v:.1f}s" for k, v in timings.items() if isinstance(v, float))
+        extra += " " + " ".join(f"{k}={v:.1f}s" for k, v in timings.items() if isinstance(v, float))
     if worst:
         print(f"summary: method={rep['method']} tensors={len(compared)} max_rel={worst['rel']:.3e} ({worst['tensor']}) "
               f"problems={len(rep['problems'])} {status}{extra}")

@@ -15,6 +15,8 @@ public struct BlockEnvironment: Sendable {
     public var leafTexts: [String: String]
     /// Per leaf path: its seed questions, in the leaf's order.
     public var seedQuestions: [String: [String]]
+    /// Loads the models of `novelty` blocks (set by `generate`; nil where nothing is scored).
+    public var noveltyScorer: NoveltyScorerFactory?
 
     public init(pipelinesRoot: URL, pipeline: Pipeline, leaves: [Leaf]) {
         self.pipelinesRoot = pipelinesRoot

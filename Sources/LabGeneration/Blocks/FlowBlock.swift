@@ -202,6 +202,16 @@ public enum BlockFactory {
                                          seedQuestions: environment.seedQuestions)
         case .variedQuestion:
             return VariedQuestionBlock(name: spec.name, rules: try operationRules(), count: Int(try number("n", default: 1, in: 1...16)))
+        case .novelty:
+            guard let measure = NoveltyMeasure(rawValue: spec.options["score"] ?? NoveltyMeasure.likelihoodRatio.rawValue) else {
+                throw fail("unknown score '\(spec.options["score"] ?? "")'", "scores: \(NoveltyMeasure.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if measure == .likelihoodRatio, spec.options["reference"] == nil {
+                throw fail("the likelihood_ratio score needs 'reference': a GGUF model to compare the target with",
+                           "reference: models/other.gguf, or score: zlib_ratio (no reference needed)")
+            }
+            return NoveltyBlock(name: spec.name, model: spec.options["model"], reference: spec.options["reference"],
+                                threshold: try number("threshold", default: 0, in: -100...100), measure: measure, factory: environment.noveltyScorer)
         case .consistency:
             guard let template = spec.template else { throw fail("needs a template", "template: templates/simple_freeform_answer.txt") }
             return ConsistencyBlock(

@@ -44,10 +44,17 @@ public enum BlockKind: String, Sendable, CaseIterable {
     case glossaryQuestion = "glossary_question"
     /// Writes questions that are a seed question with new figures, kept only when computable.
     case variedQuestion = "varied_question"
+    /// Keeps knowledge chunks a model is unlikely to have seen: the target model's loss against a
+    /// reference model's (likelihood ratio) or against zlib's compression (zlib ratio).
+    case novelty
 
     /// Whether the block writes a question or an answer (rather than judging one): `verify`, which
     /// checks candidates it is given, leaves these out.
     public var writesCandidates: Bool { [.generate, .answerFirst, .computedAnswer, .glossaryQuestion, .variedQuestion].contains(self) }
+
+    /// Whether the block judges the source text (a chunk) rather than the question and answer:
+    /// grading someone's answer to a question (`verify`, task accuracy) leaves these out.
+    public var judgesSource: Bool { self == .novelty }
 
     /// Options the block accepts, with whether each is required.
     var options: [String: Bool] {
@@ -71,6 +78,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .computedAnswer: ["operations": false, "tables": false, "summaries": false, "require": false]
         case .glossaryQuestion: ["glossary": true, "leaves": true, "n": false]
         case .variedQuestion: ["operations": true, "n": false]
+        case .novelty: ["reference": false, "model": false, "threshold": false, "score": false]
         case .consistency: ["template": true, "samples": false, "temperature": false, "max_tokens": false, "min_agreement": false,
                             "keep_majority": false, "leaves": false]
         }
