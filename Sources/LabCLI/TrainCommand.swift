@@ -83,6 +83,18 @@ struct TrainCommand: ParsableCommand {
             help: ArgumentHelp("The general text mixed in: a UTF-8 file of paragraphs separated by blank lines, or `bundled` (2,321 English Wikipedia paragraphs, 230k words, CC BY-SA 3.0).", valueName: "file|bundled"))
     var cptGeneralText = "bundled"
 
+    @Option(name: .customLong("cpt-novelty"),
+            help: ArgumentHelp("Train only on document chunks this novel to the base model: likelihood_ratio (needs --cpt-novelty-reference) or zlib_ratio, as `synthlab documents score` prints them.", valueName: "score"))
+    var cptNoveltyName: String?
+
+    private var cptNovelty: NoveltyMeasure? { cptNoveltyName.flatMap(NoveltyMeasure.init(rawValue:)) }
+
+    @Option(name: .customLong("cpt-novelty-threshold"), help: ArgumentHelp("The lowest --cpt-novelty score a trained chunk may have.", valueName: "x"))
+    var cptNoveltyThreshold = 0.0
+
+    @Option(name: .customLong("cpt-novelty-reference"), help: ArgumentHelp("The reference model of the likelihood ratio.", valueName: "gguf"))
+    var cptNoveltyReference: String?
+
     @Option(name: .customLong("dpo-beta"), help: ArgumentHelp("DPO's β: how far the policy may move from the frozen reference (TRL's default 0.1).", valueName: "beta"))
     var dpoBeta = 0.1
 
@@ -207,6 +219,13 @@ struct TrainCommand: ParsableCommand {
         guard (0...10).contains(cptReplayRatio) else { throw ValidationError("--cpt-replay-ratio must be between 0 and 10") }
         guard (0..<1).contains(cptHeldOut) else { throw ValidationError("--cpt-held-out must be at least 0 and below 1") }
         guard cptChunkTokens >= 16 else { throw ValidationError("--cpt-chunk-tokens must be at least 16") }
+        if let cptNoveltyName, NoveltyMeasure(rawValue: cptNoveltyName) == nil {
+            throw ValidationError("--cpt-novelty must be \(NoveltyMeasure.allCases.map(\.rawValue).joined(separator: " or ")), not '\(cptNoveltyName)'")
+        }
+        if cptNovelty == .likelihoodRatio, cptNoveltyReference == nil {
+            throw ValidationError("--cpt-novelty likelihood_ratio compares with a reference model: give it with --cpt-novelty-reference GGUF")
+        }
+        if cptNovelty != nil, cptDocuments.isEmpty { throw ValidationError("--cpt-novelty selects among --cpt-documents; give them") }
         if try parsedPhases().contains(.dpo), !jsonlFiles.isEmpty {
             throw ValidationError("the dpo phase reads preference pairs from a run's verdicts; train it from --run, not --jsonl")
         }
@@ -223,8 +242,14 @@ struct TrainCommand: ParsableCommand {
             guard FileManager.default.isReadableFile(atPath: url.path) else { throw CLIError("--cpt-general-text \(cptGeneralText): no readable file there") }
             general = url.path
         }
+        var novelty: CPTSettings.NoveltySelection?
+        if let cptNovelty {
+            let reference = cptNoveltyReference.map { NoveltyScoring.url($0).path }
+            if let reference, !FileManager.default.fileExists(atPath: reference) { throw CLIError("--cpt-novelty-reference: no model at \(reference)") }
+            novelty = CPTSettings.NoveltySelection(measure: cptNovelty, threshold: cptNoveltyThreshold, reference: reference)
+        }
         return CPTSettings(documents: files, documentsSHA256: hash, replayRatio: cptReplayRatio, heldOutFraction: cptHeldOut,
-                           chunkTokens: cptChunkTokens, generalTextPath: general)
+                           chunkTokens: cptChunkTokens, generalTextPath: general, novelty: novelty)
     }
 
     /// The general set to score, from --general-mc.
@@ -333,6 +358,9 @@ struct TrainCommand: ParsableCommand {
             case .prepared(let phase, let rows, let skipped, let steps):
                 StandardError.write("synthlab: \(phase.rawValue) phase: \(rows) rows, \(steps) steps"
                                     + (skipped > 0 ? "; \(skipped) rows longer than --max-seq-len \(recipe.maximumSequenceLength) skipped" : "") + "\n")
+            case .cptCorpus(let documentTokens, let replayTokens, let heldOut, let notNovel):
+                StandardError.write("synthlab: cpt corpus: \(documentTokens) document tokens + \(replayTokens) general-text tokens; "
+                                    + "\(heldOut) chunks held out for evaluation" + (notNovel > 0 ? "; \(notNovel) chunks below the novelty threshold left out" : "") + "\n")
             case .resumed(let phase, let step):
                 StandardError.write("synthlab: resuming in the \(phase.rawValue) phase after step \(step)\n")
             case .phaseStarted(let phase, let total, let done):
@@ -584,3 +612,4 @@ enum TrainingOutput {
         }
     }
 }
+

@@ -1,6 +1,7 @@
 public import Foundation
 public import LabCore
 import LabDocuments
+public import LabGeneration
 public import LabStore
 public import LabTokenizer
 public import LabTrain
@@ -20,9 +21,26 @@ public struct CPTSettings: Sendable, Codable, Equatable {
     public var chunkTokens: Int
     /// The general text's file (paragraphs separated by blank lines); nil: the bundled one.
     public var generalTextPath: String?
+    /// Train only on chunks at least this novel to the base model (held-out chunks are all kept).
+    public var novelty: NoveltySelection?
+
+    /// The novelty filter of CPT selection, as the `novelty` block applies it to knowledge chunks.
+    public struct NoveltySelection: Sendable, Codable, Equatable {
+        public var measure: NoveltyMeasure
+        public var threshold: Double
+        /// The reference model (required by the likelihood ratio).
+        public var reference: String?
+
+        public init(measure: NoveltyMeasure, threshold: Double, reference: String?) {
+            self.measure = measure
+            self.threshold = threshold
+            self.reference = reference
+        }
+    }
 
     public init(documents: [String], documentsSHA256: String, replayRatio: Double = 0.5, heldOutFraction: Double = 0.2,
-                chunkTokens: Int = 256, generalTextPath: String? = nil) {
+                chunkTokens: Int = 256, generalTextPath: String? = nil, novelty: NoveltySelection? = nil) {
+        self.novelty = novelty
         self.documents = documents
         self.documentsSHA256 = documentsSHA256
         self.replayRatio = replayRatio
@@ -92,11 +110,15 @@ public struct CPTCorpus: Sendable {
     public let heldOutChunkIDs: [(id: String, document: String)]
     public let documentTokens: Int
     public let replayTokens: Int
+    /// Training chunks the novelty selection left out, with their score.
+    public let notNovel: [(id: String, document: String, score: Double)]
 
     /// The name of the held-out document set in tables and the store.
     public static let evaluationName = "documents (held out)"
 
-    public init(settings: CPTSettings, tokenizer: Tokenizer, maximumLength: Int, seed: UInt64) throws(CPTError) {
+    /// - Parameter novelty: scores a chunk for `settings.novelty` (required when it is set).
+    public init(settings: CPTSettings, tokenizer: Tokenizer, maximumLength: Int, seed: UInt64,
+                novelty: ((String) throws -> NoveltyScore)? = nil) throws(CPTError) {
         self.settings = settings
         let chunker: DocumentChunker
         do {
@@ -108,6 +130,7 @@ public struct CPTCorpus: Sendable {
         let separator = tokenizer.encode("\n\n", addSpecial: false, parseSpecial: false)
         let prefix = tokenizer.encode("", addSpecial: true, parseSpecial: false)
         var training: [Sequence] = [], heldOut: [TrainingSequence] = [], heldOutIDs: [(String, String)] = []
+        var notNovel: [(id: String, document: String, score: Double)] = []
         var documentTokens = 0
         for path in settings.documents {
             let document: SourceDocument
@@ -132,6 +155,19 @@ public struct CPTCorpus: Sendable {
                     heldOutIDs.append((id, path))
                     heldOut += Self.pack([(id, tokens)], prefix: prefix, separator: separator, maximumLength: maximumLength)
                         .map { TrainingSequence(tokens: $0.tokens) }
+                } else if let selection = settings.novelty {
+                    guard let novelty else { throw CPTError("the novelty selection needs a scorer") }
+                    let value: Double
+                    do { value = try novelty(chunk.text).value(selection.measure) ?? 0 } catch {
+                        throw CPTError("scoring chunk \(index) of \(path) for novelty failed: \(error)")
+                    }
+                    if value >= selection.threshold {
+                        run.append((id, tokens))
+                    } else {
+                        // A dropped chunk ends the contiguous run, as a held-out one does.
+                        flush()
+                        notNovel.append((id, path, value))
+                    }
                 } else {
                     run.append((id, tokens))
                 }
@@ -139,9 +175,10 @@ public struct CPTCorpus: Sendable {
             flush()
         }
         guard !training.isEmpty else {
-            throw CPTError("the documents give no text to train on (\(settings.documents.count) files, \(heldOutIDs.count) chunks held out) "
-                           + "(hint: check --cpt-documents, or lower --cpt-held-out)")
+            throw CPTError("the documents give no text to train on (\(settings.documents.count) files, \(heldOutIDs.count) chunks held out, "
+                           + "\(notNovel.count) below the novelty threshold) (hint: check --cpt-documents, lower --cpt-held-out or the novelty threshold)")
         }
+        self.notNovel = notNovel
         documentTokens = training.reduce(0) { $0 + $1.sequence.tokens.count }
         var replayTokens = 0
         if settings.replayRatio > 0 {
@@ -178,6 +215,7 @@ public struct CPTCorpus: Sendable {
             let leaf = sequence.isReplay ? "general text" : String(first.dropFirst(4).split(separator: "#").first ?? "")
             return TrainingRowRecord(phase: TrainingPhase.cpt.rawValue, exampleID: id, leaf: leaf, role: sequence.isReplay ? "replay" : "document")
         } + heldOutChunkIDs.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.document, role: "evaluation") }
+          + (trains ? notNovel.map { TrainingRowRecord(phase: TrainingPhase.cpt.rawValue, exampleID: $0.id, leaf: $0.document, role: "not_novel") } : [])
     }
 
     /// The evaluation set of the held-out chunks.
@@ -237,6 +275,11 @@ public struct CPTCorpus: Sendable {
             count += paragraphs[index].split(separator: " ").count
         }
         return chosen.joined(separator: "\n\n")
+    }
+
+    /// `pack` with no prefix and no separator, for tests of the packing rules.
+    public static func packForTesting(_ pieces: [(id: String, tokens: [Int32])], maximumLength: Int) -> [(tokens: [Int32], sources: [String])] {
+        pack(pieces, prefix: [], separator: [], maximumLength: maximumLength)
     }
 
     /// The general text's paragraphs (blank-line separated).

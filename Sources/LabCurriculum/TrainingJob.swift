@@ -116,6 +116,8 @@ extension EvaluationResult {
 /// What a job reports while it runs.
 public enum TrainingEvent: Sendable {
     case prepared(phase: TrainingPhase, rows: Int, skippedTooLong: Int, steps: Int)
+    /// The CPT corpus: document and general tokens trained, chunks held out, chunks below the novelty threshold.
+    case cptCorpus(documentTokens: Int, replayTokens: Int, heldOutChunks: Int, notNovelChunks: Int)
     /// A phase begins (or continues after `startingAfter` steps, when resumed).
     case phaseStarted(phase: TrainingPhase, totalSteps: Int, startingAfter: Int)
     case step(phase: TrainingPhase, report: StepReport)
@@ -190,7 +192,13 @@ public final class TrainingJob {
             guard hash == settings.documentsSHA256 else {
                 throw TrainingJobError("the CPT documents changed since the job was planned (hint: start a new job instead of --resume)")
             }
-            return try CPTCorpus(settings: settings, tokenizer: tokenizer, maximumLength: recipe.maximumSequenceLength, seed: recipe.curriculum.seed)
+            // Novelty is measured against the base model the job trains.
+            let scorer = try settings.novelty.map { selection in
+                try ModelNoveltyScorer(target: URL(fileURLWithPath: recipe.baseModel), reference: selection.reference.map { URL(fileURLWithPath: $0) },
+                                       threads: taskPlan?.threads)
+            }
+            return try CPTCorpus(settings: settings, tokenizer: tokenizer, maximumLength: recipe.maximumSequenceLength, seed: recipe.curriculum.seed,
+                                 novelty: scorer.map { scorer in { try scorer.score($0) } })
         }
         if curriculum.phases.contains(where: { $0.phase == .cpt }), cptCorpus == nil {
             throw TrainingJobError("the cpt phase needs documents (hint: --cpt-documents documents/finance)")
@@ -226,6 +234,8 @@ public final class TrainingJob {
                     throw TrainingJobError("the cpt phase: \(error)")
                 }
                 prepared.append((.cpt, .supervised(trainer)))
+                onEvent(.cptCorpus(documentTokens: cptCorpus.documentTokens, replayTokens: cptCorpus.replayTokens,
+                                   heldOutChunks: cptCorpus.heldOutChunkIDs.count, notNovelChunks: cptCorpus.notNovel.count))
                 onEvent(.prepared(phase: .cpt, rows: cptCorpus.training.count, skippedTooLong: 0, steps: trainer.totalSteps))
                 continue
             }
