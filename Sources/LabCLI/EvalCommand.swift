@@ -90,7 +90,10 @@ struct EvalCommand: ParsableCommand {
             let curriculum: Curriculum
             do { curriculum = try Curriculum(examples: examples, settings: recipe.curriculum) } catch { throw CLIError(error.description) }
             let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
-            let sets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow)
+            let sets: [EvaluationSet]
+            do { sets = try recipe.evaluationSets(heldOut: curriculum.heldOut, encoder: encoder) } catch let error as CPTError {
+                throw CLIError(error.description)
+            }
             stages.append((url.lastPathComponent, EvaluationSet.evaluate(sets, model: scored, microBatchTokens: recipe.training.microBatchTokens)))
             // The same task questions and general set the job used, asked of this file.
             let stageIndex = 1_000

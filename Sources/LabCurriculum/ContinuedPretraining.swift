@@ -116,9 +116,11 @@ public struct CPTCorpus: Sendable {
     /// The name of the held-out document set in tables and the store.
     public static let evaluationName = "documents (held out)"
 
-    /// - Parameter novelty: scores a chunk for `settings.novelty` (required when it is set).
+    /// - Parameters:
+    ///   - novelty: scores a chunk for `settings.novelty` (required when it is set and `selecting`).
+    ///   - selecting: apply the novelty selection; without it (evaluation only) every training chunk is kept.
     public init(settings: CPTSettings, tokenizer: Tokenizer, maximumLength: Int, seed: UInt64,
-                novelty: ((String) throws -> NoveltyScore)? = nil) throws(CPTError) {
+                novelty: ((String) throws -> NoveltyScore)? = nil, selecting: Bool = true) throws(CPTError) {
         self.settings = settings
         let chunker: DocumentChunker
         do {
@@ -155,7 +157,7 @@ public struct CPTCorpus: Sendable {
                     heldOutIDs.append((id, path))
                     heldOut += Self.pack([(id, tokens)], prefix: prefix, separator: separator, maximumLength: maximumLength)
                         .map { TrainingSequence(tokens: $0.tokens) }
-                } else if let selection = settings.novelty {
+                } else if selecting, let selection = settings.novelty {
                     guard let novelty else { throw CPTError("the novelty selection needs a scorer") }
                     let value: Double
                     do { value = try novelty(chunk.text).value(selection.measure) ?? 0 } catch {
@@ -293,5 +295,17 @@ public struct CPTCorpus: Sendable {
         let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard !paragraphs.isEmpty else { throw CPTError("\(url.path): the general text is empty") }
         return paragraphs
+    }
+}
+
+extension TrainingRecipe {
+    /// The held-out sets a job with this recipe is evaluated on: each leaf's held-out samples, the
+    /// CPT documents' held-out chunks (when the recipe names documents), and the general text.
+    public func evaluationSets(heldOut: [TrainingExample], encoder: SequenceEncoder) throws -> [EvaluationSet] {
+        let documents = try cpt.map {
+            try CPTCorpus(settings: $0, tokenizer: encoder.tokenizer, maximumLength: maximumSequenceLength, seed: curriculum.seed,
+                          selecting: false).evaluationSet
+        }
+        return try EvaluationSet.sets(heldOut: heldOut, encoder: encoder, window: evaluationWindow, documents: documents)
     }
 }
