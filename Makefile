@@ -6,7 +6,7 @@ TAXONOMY ?= taxonomy
 DEBUG_BIN := .build/debug/synthlab
 RELEASE_BIN := .build/release/synthlab
 
-.PHONY: run test deps test-deps build release model bench bench-deps clean
+.PHONY: run test deps test-deps build release model bench bench-deps recipe-sec clean
 
 deps:
 	@scripts/install-deps.sh
@@ -50,6 +50,11 @@ run: release
 	$(RELEASE_BIN) export latest --db $(DB) --phase skills -o out/skills.jsonl
 	$(RELEASE_BIN) train --db $(DB) --run latest --epochs $(TRAIN_EPOCHS) --max-steps $(TRAIN_MAX_STEPS) \
 		--general-mc-items $(TRAIN_MC_ITEMS) -o out/model
+
+# The Llama-3-SEC recipe at small scale: CPT on documents/finance (with and without general text),
+# a TIES merge back into the instruct model, then the LAB phases; perplexities at every stage.
+recipe-sec: release
+	scripts/recipes/llama3-sec.sh
 
 # OpenBLAS's kernel is chosen when it loads; the tests run in-process, so it is set here (the
 # synthlab binary sets it itself).

@@ -158,8 +158,10 @@ public struct Pipeline: Sendable {
                 specs.append(BlockSpec(kind: kind, name: name, options: options, template: template,
                                        location: SourceLocation(path: shown, line: step.mark?.line ?? 0, column: step.mark?.column ?? 0)))
             }
-            if let first = specs.first, ![.generate, .answerFirst, .glossaryQuestion, .variedQuestion].contains(first.kind) {
-                problem(steps.first, "order", "flow '\(flow)' must start with a generate, answer_first, glossary_question or varied_question block", "put the generate block first")
+            // Blocks that judge the source (novelty) may come first: they decide which chunks are worth asking about.
+            if let first = specs.first(where: { !$0.kind.judgesSource }), ![.generate, .answerFirst, .glossaryQuestion, .variedQuestion].contains(first.kind) {
+                problem(steps.first, "order", "flow '\(flow)' must start with a generate, answer_first, glossary_question or varied_question block "
+                        + "(after any novelty block)", "put the generate block first")
             }
             flows[flow] = specs
         }
