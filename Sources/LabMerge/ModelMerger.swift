@@ -122,14 +122,21 @@ private struct MergeJob: @unchecked Sendable {
         }
         let method = config.method
         let basePath = config.basePath
-        // Linear averages every listed model; the others add the non-base models' task vectors to the base.
-        let contributing = method == .linear ? config.models : config.models.filter { $0.path != basePath }
+        // Linear averages every listed model and the base (mergekit adds an unlisted base as one more
+        // input); the others add the non-base models' task vectors to the base.
+        var contributing = method == .linear ? config.models : config.models.filter { $0.path != basePath }
+        if method == .linear, let basePath, !config.models.contains(where: { $0.path == basePath }) {
+            contributing.append(MergeConfig.Model(path: basePath, parameters: [:]))
+        }
         var inputs: [(values: [Float], weight: Double, density: Double)] = []
         for model in contributing {
             let file = files[files.firstIndex { $0.path == model.path } ?? 0]
             // mergekit requires a weight for every model (slerp has none) and keeps everything without a density.
             let weight = method == .slerp ? 1 : try parameter("weight", of: model, default: nil)
             inputs.append((values(file), weight, try parameter("density", of: model, default: 1)))
+        }
+        if method == .linear, try parameter("normalize", of: nil, default: 1) != 0, inputs.reduce(Float(0), { $0 + Float($1.weight) }) == 0 {
+            throw MergeError("the weights of tensor '\(name)' sum to 0, so normalize would divide by 0 (hint: change the weights, or set normalize: false)")
         }
         let base = baseIndex.map { values(files[$0]) }
         var merge = TensorMerge(

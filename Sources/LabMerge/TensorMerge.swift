@@ -27,19 +27,20 @@ struct TensorMerge {
         }
     }
 
-    /// Σ wᵢ·xᵢ, divided by Σ wᵢ when normalizing.
+    /// Σ wᵢ·xᵢ (fused multiply-adds in input order, as torch's addcmul), divided by Σ wᵢ (float32,
+    /// in input order) when normalizing. The caller refuses weights that sum to 0.
     private func linear() -> [Float] {
         let count = inputs[0].values.count
         var out = [Float](repeating: 0, count: count)
         for input in inputs {
             let w = Float(input.weight)
             input.values.withUnsafeBufferPointer { x in
-                for i in 0..<count { out[i] += x[i] * w }
+                for i in 0..<count { out[i].addProduct(x[i], w) }
             }
         }
         if normalize {
-            let total = Float(inputs.reduce(0) { $0 + $1.weight })
-            if total != 0 { for i in 0..<count { out[i] /= total } }
+            let total = inputs.reduce(Float(0)) { $0 + Float($1.weight) }
+            for i in 0..<count { out[i] /= total }
         }
         return out
     }
@@ -95,7 +96,8 @@ struct TensorMerge {
             }
         }
         if normalize {
-            for i in 0..<count where divisor[i] != 0 { mixed[i] /= divisor[i] }
+            // mergekit: a sign-elected divisor of exactly 0 becomes 1; a plain one below 1e-8 in magnitude does.
+            for i in 0..<count where elect ? divisor[i] != 0 : abs(divisor[i]) >= 1e-8 { mixed[i] /= divisor[i] }
         }
         let l = Float(lambda)
         var out = base
@@ -105,12 +107,14 @@ struct TensorMerge {
 
     private static func sign(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 
-    /// TIES's trim: keeps the ⌊density·n⌋ entries of largest magnitude over the whole tensor.
+    /// TIES's trim: keeps the max(1, ⌊density·n⌋) entries of largest magnitude over the whole
+    /// tensor (none at density 0). Which of equal magnitudes at the boundary survive is the lowest
+    /// indices here; mergekit's unstable sort leaves it unspecified.
     static func keepLargest(_ delta: inout [Float], density: Double) {
         guard density < 1 else { return }
-        let keep = Int(density * Double(delta.count))
+        guard density > 0 else { delta = [Float](repeating: 0, count: delta.count); return }
+        let keep = max(1, Int(density * Double(delta.count)))
         guard keep < delta.count else { return }
-        guard keep > 0 else { delta = [Float](repeating: 0, count: delta.count); return }
         // The keep-th largest magnitude; ties at the threshold are kept in index order.
         var magnitudes = delta.map(abs)
         let threshold = Self.kthLargest(&magnitudes, keep)
@@ -170,6 +174,7 @@ struct TensorMerge {
         for i in 0..<count {
             dot += (norm0 > eps ? Double(v0[i]) / norm0 : Double(v0[i])) * (norm1 > eps ? Double(v1[i]) / norm1 : Double(v1[i]))
         }
+        dot = min(1, max(-1, dot))
         let s0: Double, s1: Double
         if abs(dot) > 0.9995 {
             (s0, s1) = (1 - t, t)

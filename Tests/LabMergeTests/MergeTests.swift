@@ -188,3 +188,44 @@ struct ParameterSettingTests {
         #expect(MergeTensorName.position("output.weight", layers: 5) == 0)
     }
 }
+
+@Suite("mergekit's edge rules")
+struct MergeEdgeRuleTests {
+    @Test("TIES keeps at least one entry; density 0 keeps none; equal magnitudes at the boundary keep the lowest indices")
+    func trimming() {
+        var delta: [Float] = [0.1, -0.5, 0.2, 0.5, 0.3]
+        TensorMerge.keepLargest(&delta, density: 0.01)
+        #expect(delta == [0, -0.5, 0, 0, 0])
+        var none: [Float] = [1, 2, 3]
+        TensorMerge.keepLargest(&none, density: 0)
+        #expect(none == [0, 0, 0])
+        // k = int(0.58 · 100) = 57, as Python truncates 57.999…
+        var hundred = (1...100).map(Float.init)
+        TensorMerge.keepLargest(&hundred, density: 0.58)
+        #expect(hundred.filter { $0 != 0 }.count == 57 && hundred[43] == 44 && hundred[42] == 0)
+    }
+
+    @Test("linear averages an unlisted base_model as one more input, which then needs a weight; weights summing to 0 are refused")
+    func linearBase() throws {
+        let directory = try fixtures()
+        func output() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID().uuidString).gguf") }
+        let withBase = try ModelMerger(config: try MergeConfig.parse(
+            "merge_method: linear\nbase_model: base.gguf\nmodels:\n  - model: a.gguf\n  - model: b.gguf\nparameters: {weight: 1}\n",
+            path: "m.yaml", directory: directory))
+        let url = output()
+        try withBase.write(to: url)
+        let merged = try GGUFFile(url: url)
+        let files = try ["base.gguf", "a.gguf", "b.gguf"].map { try GGUFFile(url: directory.appendingPathComponent($0)) }
+        let name = "blk.0.attn_q.weight"
+        let inputs = try files.map { $0.floats(of: try #require($0.tensorInfo(named: name))) }
+        let values = merged.floats(of: try #require(merged.tensorInfo(named: name)))
+        for i in values.indices { #expect(abs(values[i] - (inputs[0][i] + inputs[1][i] + inputs[2][i]) / 3) < 1e-6) }
+        let unweighted = try ModelMerger(config: try MergeConfig.parse(
+            "merge_method: linear\nbase_model: base.gguf\nmodels:\n  - model: a.gguf\n    parameters: {weight: 1}\n", path: "m.yaml", directory: directory))
+        #expect(errorText { try unweighted.write(to: output()) }.contains("no 'weight' for tensor 'token_embd.weight' of"))
+        let cancelling = try ModelMerger(config: try MergeConfig.parse(
+            "merge_method: linear\nmodels:\n  - model: a.gguf\n    parameters: {weight: 1}\n  - model: b.gguf\n    parameters: {weight: -1}\n",
+            path: "m.yaml", directory: directory))
+        #expect(errorText { try cancelling.write(to: output()) }.contains("sum to 0"))
+    }
+}

@@ -41,6 +41,13 @@ echo "== 1. CPT on $DOCS with general text (replay ratio $REPLAY), and without"
     --batch-size 4 -o "$OUT/cpt-no-replay" --json > "$OUT/cpt-no-replay.json"
 CPT_JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["training_id"])' "$OUT/cpt.json")
 
+echo "== 1b. Novelty scores: the documents against general text; trained against held-out chunks"
+# Against Wikipedia paragraphs the instruct model has most likely seen (zlib ratio: no reference needed).
+"$BIN" documents score "$DOCS" --model "$INSTRUCT" --general 40 --json > "$OUT/novelty-instruct.json"
+# Membership with known answers: the CPT model (trained on some chunks) against the instruct model as reference.
+"$BIN" documents score "$DOCS" --model "$OUT/cpt/phase1.gguf" --reference "$INSTRUCT" --json > "$OUT/novelty-cpt.json"
+python3 scripts/recipes/membership.py "$DB" "$CPT_JOB" "$OUT/novelty-cpt.json" > "$OUT/membership.txt"
+
 echo "== 2. TIES merge of the CPT model into the instruct model"
 cat > "$OUT/merge.yaml" <<YAML
 # Llama-3-SEC's last step: the CPT model merged back into the instruct model with TIES.
@@ -65,3 +72,6 @@ fi
 
 echo "== Summary"
 python3 scripts/recipes/summarize.py "$OUT"
+echo
+python3 -c 'import json,sys; [print(l["text"]) for l in json.load(open(sys.argv[1]))["summary"]]' "$OUT/novelty-instruct.json"
+cat "$OUT/membership.txt"
