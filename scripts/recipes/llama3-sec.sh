@@ -8,6 +8,8 @@
 # the LAB phases, the per-leaf held-out evaluation.
 #
 # Usage: scripts/recipes/llama3-sec.sh            (or: make recipe-sec)
+# A step whose JSON output is already in $OUT is not run again, so a rerun continues where it stopped
+# (delete $OUT to start over).
 # Knobs (environment): BIN, DB, OUT, DOCS, CPT_EPOCHS, CPT_LR, REPLAY, MERGE_WEIGHT, MERGE_DENSITY,
 #   LAB_EPOCHS, LAB_MAX_STEPS, SAMPLES_PER_LEAF, MC_ITEMS.
 set -euo pipefail
@@ -35,17 +37,23 @@ INSTRUCT=$("$BIN" model pull --json | python3 -c 'import json,sys; print(json.lo
 [ -f "$INSTRUCT" ] || { echo "the default model is not at $INSTRUCT" >&2; exit 1; }
 
 echo "== 1. CPT on $DOCS with general text (replay ratio $REPLAY), and without"
-"$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio "$REPLAY" --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
-    --batch-size 4 -o "$OUT/cpt" --json > "$OUT/cpt.json"
-"$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio 0 --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
-    --batch-size 4 -o "$OUT/cpt-no-replay" --json > "$OUT/cpt-no-replay.json"
+# step NAME COMMAND…: runs COMMAND with its stdout in $OUT/NAME unless that file is already there.
+step() {
+    local name=$1; shift
+    if [ -s "$OUT/$name" ]; then echo "   (reusing $OUT/$name)"; return; fi
+    "$@" > "$OUT/$name.partial" && mv "$OUT/$name.partial" "$OUT/$name"
+}
+step cpt.json "$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio "$REPLAY" --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
+    --batch-size 4 -o "$OUT/cpt" --json
+step cpt-no-replay.json "$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio 0 --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
+    --batch-size 4 -o "$OUT/cpt-no-replay" --json
 CPT_JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["training_id"])' "$OUT/cpt.json")
 
 echo "== 1b. Novelty scores: the documents against general text; trained against held-out chunks"
 # Against Wikipedia paragraphs the instruct model has most likely seen (zlib ratio: no reference needed).
-"$BIN" documents score "$DOCS" --model "$INSTRUCT" --general 40 --json > "$OUT/novelty-instruct.json"
+step novelty-instruct.json "$BIN" documents score "$DOCS" --model "$INSTRUCT" --general 40 --json
 # Membership with known answers: the CPT model (trained on some chunks) against the instruct model as reference.
-"$BIN" documents score "$DOCS" --model "$OUT/cpt/phase1.gguf" --reference "$INSTRUCT" --json > "$OUT/novelty-cpt.json"
+step novelty-cpt.json "$BIN" documents score "$DOCS" --model "$OUT/cpt/phase1.gguf" --reference "$INSTRUCT" --json
 python3 scripts/recipes/membership.py "$DB" "$CPT_JOB" "$OUT/novelty-cpt.json" > "$OUT/membership.txt"
 
 echo "== 2. TIES merge of the CPT model into the instruct model"
@@ -60,15 +68,15 @@ models:
       density: $MERGE_DENSITY
 dtype: float32
 YAML
-"$BIN" merge --config "$OUT/merge.yaml" -o "$OUT/merged.gguf"
-"$BIN" eval --db "$DB" --training "$CPT_JOB" --model "$OUT/merged.gguf" --json > "$OUT/merged.json"
+step merge.json "$BIN" merge --config "$OUT/merge.yaml" -o "$OUT/merged.gguf" --json
+step merged.json "$BIN" eval --db "$DB" --training "$CPT_JOB" --model "$OUT/merged.gguf" --json
 
 echo "== 3. LAB phases (knowledge, skills) on the merged model"
 if [ "$("$BIN" runs list --db "$DB" --json 2>/dev/null || echo '[]')" = "[]" ]; then
     "$BIN" generate --taxonomy taxonomy --samples-per-leaf "$SAMPLES_PER_LEAF" --db "$DB"
 fi
-"$BIN" train --db "$DB" --run latest --base "$OUT/merged.gguf" "${COMMON[@]}" --epochs "$LAB_EPOCHS" --max-steps "$LAB_MAX_STEPS" \
-    -o "$OUT/lab" --json > "$OUT/lab.json"
+step lab.json "$BIN" train --db "$DB" --run latest --base "$OUT/merged.gguf" "${COMMON[@]}" --epochs "$LAB_EPOCHS" \
+    --max-steps "$LAB_MAX_STEPS" -o "$OUT/lab" --json
 
 echo "== Summary"
 python3 scripts/recipes/summarize.py "$OUT"
