@@ -51,8 +51,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .customLong("run"), help: ArgumentHelp("The generation run whose accepted samples to train on: an id or `latest`.", valueName: "run"))
-    var runReference: RunReference = .latest
+    @Option(name: .customLong("run"), help: ArgumentHelp("The generation run whose accepted samples to train on: an id or `latest` (the default). A cpt-only job evaluates the run's held-out samples when given one.", valueName: "run"))
+    var runReference: RunReference?
 
     @Option(name: .customLong("jsonl"), help: ArgumentHelp("Train on InstructLab-format JSONL instead of a run (repeatable).", valueName: "file"))
     var jsonlFiles: [String] = []
@@ -315,9 +315,10 @@ struct TrainCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: baseURL.path) else {
                 throw CLIError("no base model at \(baseURL.path)", hint: base == nil ? "run `synthlab model pull`, or pass --base GGUF" : "check the path")
             }
-            // A job that only continues pre-training needs no samples.
+            // A job that only continues pre-training needs no samples; given a run, it evaluates the
+            // run's held-out samples (the same split a later job on that run holds out).
             let needsSamples = try parsedPhases().contains { $0 != .cpt }
-            let runID = jsonlFiles.isEmpty && needsSamples ? try runReference.resolve(in: store) : nil
+            let runID = jsonlFiles.isEmpty && (needsSamples || runReference != nil) ? try (runReference ?? .latest).resolve(in: store) : nil
             recipe = TrainingRecipe(
                 baseModel: baseURL.path, baseModelSHA256: try ContentHash.sha256Hex(fileAt: baseURL), generationRunID: runID,
                 jsonlFiles: jsonlFiles.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).path },

@@ -108,6 +108,9 @@ public struct CPTCorpus: Sendable {
     public let training: [Sequence]
     public let heldOut: [TrainingSequence]
     public let heldOutChunkIDs: [(id: String, document: String)]
+    /// General paragraphs never mixed in, scored at every stage: forgetting of the kind of text
+    /// the replay protects (see `generalHeldOutParagraphs`).
+    public let generalHeldOut: [TrainingSequence]
     public let documentTokens: Int
     public let replayTokens: Int
     /// Training chunks the novelty selection left out, with their score.
@@ -115,6 +118,10 @@ public struct CPTCorpus: Sendable {
 
     /// The name of the held-out document set in tables and the store.
     public static let evaluationName = "documents (held out)"
+    /// The name of the held-out general set.
+    public static let generalEvaluationName = "general text (held-out Wikipedia)"
+    /// General paragraphs held out of the replay pool for evaluation (about 5,000 tokens).
+    public static let generalHeldOutParagraphs = 40
 
     /// - Parameters:
     ///   - novelty: scores a chunk for `settings.novelty` (required when it is set and `selecting`).
@@ -183,10 +190,16 @@ public struct CPTCorpus: Sendable {
         self.notNovel = notNovel
         documentTokens = training.reduce(0) { $0 + $1.sequence.tokens.count }
         var replayTokens = 0
+        let paragraphs = try Self.generalParagraphs(settings.generalTextPath)
+        var random = SeededRandom(seed: seed, stream: "cpt-replay")
+        var order = Array(paragraphs.indices).shuffled(using: &random)
+        // The first paragraphs of the seeded order are held out whatever the replay ratio, so jobs
+        // with and without replay are scored on the same general text.
+        let heldGeneral = Array(order.prefix(min(Self.generalHeldOutParagraphs, paragraphs.count / 2)))
+        order.removeFirst(heldGeneral.count)
+        generalHeldOut = Self.pack(heldGeneral.map { ("general:#\($0)", tokenizer.encode(paragraphs[$0], addSpecial: false, parseSpecial: false)) },
+                                   prefix: prefix, separator: separator, maximumLength: maximumLength).map { TrainingSequence(tokens: $0.tokens) }
         if settings.replayRatio > 0 {
-            let paragraphs = try Self.generalParagraphs(settings.generalTextPath)
-            var random = SeededRandom(seed: seed, stream: "cpt-replay")
-            let order = Array(paragraphs.indices).shuffled(using: &random)
             let budget = Int((Double(documentTokens) * settings.replayRatio).rounded())
             var run: [(id: String, tokens: [Int32])] = []
             var taken = 0
@@ -220,9 +233,10 @@ public struct CPTCorpus: Sendable {
           + (trains ? notNovel.map { TrainingRowRecord(phase: TrainingPhase.cpt.rawValue, exampleID: $0.id, leaf: $0.document, role: "not_novel") } : [])
     }
 
-    /// The evaluation set of the held-out chunks.
-    public var evaluationSet: EvaluationSet {
-        EvaluationSet(name: Self.evaluationName, kind: .document, sequences: heldOut)
+    /// The evaluation sets: the held-out chunks, and the held-out general paragraphs.
+    public var evaluationSets: [EvaluationSet] {
+        [EvaluationSet(name: Self.evaluationName, kind: .document, sequences: heldOut),
+         EvaluationSet(name: Self.generalEvaluationName, kind: .general, sequences: generalHeldOut)]
     }
 
     /// Chunks held out of one document: a seeded choice of round(fraction · count), at least one
@@ -304,8 +318,8 @@ extension TrainingRecipe {
     public func evaluationSets(heldOut: [TrainingExample], encoder: SequenceEncoder) throws -> [EvaluationSet] {
         let documents = try cpt.map {
             try CPTCorpus(settings: $0, tokenizer: encoder.tokenizer, maximumLength: maximumSequenceLength, seed: curriculum.seed,
-                          selecting: false).evaluationSet
-        }
+                          selecting: false).evaluationSets
+        } ?? []
         return try EvaluationSet.sets(heldOut: heldOut, encoder: encoder, window: evaluationWindow, documents: documents)
     }
 }

@@ -37,7 +37,7 @@ extension EvaluationSet {
     /// book — the question alone, loss on the answer — because the point is whether the facts
     /// are in the weights; skills are scored as they are trained (loss on the answer).
     public static func sets(heldOut: [TrainingExample], encoder: SequenceEncoder, generalText: String = GeneralText.text,
-                            window: Int = 256, documents: EvaluationSet? = nil) throws -> [EvaluationSet] {
+                            window: Int = 256, documents: [EvaluationSet] = []) throws -> [EvaluationSet] {
         var sets: [EvaluationSet] = []
         for leaf in Set(heldOut.map(\.leaf)).sorted() {
             let examples = heldOut.filter { $0.leaf == leaf }
@@ -48,7 +48,7 @@ extension EvaluationSet {
             }
             if !sequences.isEmpty { sets.append(EvaluationSet(name: leaf, kind: kind, sequences: sequences)) }
         }
-        if let documents, !documents.sequences.isEmpty { sets.append(documents) }
+        sets += documents.filter { !$0.sequences.isEmpty }
         sets.append(EvaluationSet(name: generalName, kind: .general, sequences: encoder.encodeText(generalText, window: window)))
         return sets
     }

@@ -204,7 +204,7 @@ public final class TrainingJob {
             throw TrainingJobError("the cpt phase needs documents (hint: --cpt-documents documents/finance)")
         }
         let evaluationSets = try EvaluationSet.sets(heldOut: curriculum.heldOut, encoder: encoder, window: recipe.evaluationWindow,
-                                                    documents: cptCorpus?.evaluationSet)
+                                                    documents: cptCorpus?.evaluationSets ?? [])
         let taskEvaluator = taskPlan?.evaluator(heldOut: curriculum.heldOut)
         var prepared: [(phase: TrainingPhase, trainer: PhaseRunner)] = []
         var skipped = 0

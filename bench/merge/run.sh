@@ -153,6 +153,7 @@ done
 
 echo
 echo "== merge benchmark: ours=$OURS vs mergekit (times in s, peak RSS in MB; worst = max|diff|/max|ref| over tensors)"
+echo "   $(date -u +%Y-%m-%d), CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores"
 printf '%-15s %8s %8s %9s %9s  %-6s %s\n' method ours_s ours_MB mergekit_s mergekit_MB status worst
 for r in "${ROWS[@]}"; do echo "$r"; done
 [[ "${KEEP:-0}" == 1 ]] && echo "work dir kept: $WORK"

@@ -36,6 +36,11 @@ mkdir -p "$OUT"
 INSTRUCT=$("$BIN" model pull --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["path"])')
 [ -f "$INSTRUCT" ] || { echo "the default model is not at $INSTRUCT" >&2; exit 1; }
 
+echo "== 0. Samples for the LAB phases (their held-out split is scored at every stage, from the start)"
+if [ "$("$BIN" runs list --db "$DB" --json 2>/dev/null || echo '[]')" = "[]" ]; then
+    "$BIN" generate --taxonomy taxonomy --samples-per-leaf "$SAMPLES_PER_LEAF" --db "$DB"
+fi
+
 echo "== 1. CPT on $DOCS with general text (replay ratio $REPLAY), and without"
 # step NAME COMMAND…: runs COMMAND with its stdout in $OUT/NAME unless that file is already there.
 step() {
@@ -43,9 +48,9 @@ step() {
     if [ -s "$OUT/$name" ]; then echo "   (reusing $OUT/$name)"; return; fi
     "$@" > "$OUT/$name.partial" && mv "$OUT/$name.partial" "$OUT/$name"
 }
-step cpt.json "$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio "$REPLAY" --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
+step cpt.json "$BIN" train --db "$DB" --run latest --phases cpt "${COMMON[@]}" --cpt-replay-ratio "$REPLAY" --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
     --batch-size 4 -o "$OUT/cpt" --json
-step cpt-no-replay.json "$BIN" train --db "$DB" --phases cpt "${COMMON[@]}" --cpt-replay-ratio 0 --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
+step cpt-no-replay.json "$BIN" train --db "$DB" --run latest --phases cpt "${COMMON[@]}" --cpt-replay-ratio 0 --epochs "$CPT_EPOCHS" --lr "$CPT_LR" \
     --batch-size 4 -o "$OUT/cpt-no-replay" --json
 CPT_JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["training_id"])' "$OUT/cpt.json")
 
@@ -72,9 +77,6 @@ step merge.json "$BIN" merge --config "$OUT/merge.yaml" -o "$OUT/merged.gguf" --
 step merged.json "$BIN" eval --db "$DB" --training "$CPT_JOB" --model "$OUT/merged.gguf" --json
 
 echo "== 3. LAB phases (knowledge, skills) on the merged model"
-if [ "$("$BIN" runs list --db "$DB" --json 2>/dev/null || echo '[]')" = "[]" ]; then
-    "$BIN" generate --taxonomy taxonomy --samples-per-leaf "$SAMPLES_PER_LEAF" --db "$DB"
-fi
 step lab.json "$BIN" train --db "$DB" --run latest --base "$OUT/merged.gguf" "${COMMON[@]}" --epochs "$LAB_EPOCHS" \
     --max-steps "$LAB_MAX_STEPS" -o "$OUT/lab" --json
 

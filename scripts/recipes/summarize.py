@@ -15,9 +15,18 @@ def sets(stage):
     return {r["set"]: r for r in stage["results"]}
 
 
-def ppl(stage, kind):
-    found = [r for r in stage["results"] if r["kind"] == kind]
+DOCS, WIKI, GENERAL = "documents (held out)", "general text (held-out Wikipedia)", "general text"
+
+
+def ppl(stage, name):
+    found = [r for r in stage["results"] if r["set"] == name]
     return math.exp(found[0]["loss"]) if found else float("nan")
+
+
+def chat(stage):
+    """Mean held-out loss of the leaves' samples (the instruct format), nan when the job had none."""
+    found = [r for r in stage["results"] if r["kind"] in ("knowledge", "skill")]
+    return sum(r["loss"] for r in found) / len(found) if found else float("nan")
 
 
 def mc(job, stage_name):
@@ -28,30 +37,36 @@ def mc(job, stage_name):
 
 
 cpt, plain, merged, lab = load("cpt.json"), load("cpt-no-replay.json"), load("merged.json"), load("lab.json")
-rows = []
-base = cpt["evaluations"][0]
-rows.append(("instruct model (start)", ppl(base, "document"), ppl(base, "general"), mc(cpt, "base")))
-rows.append(("after CPT with general text", ppl(cpt["evaluations"][-1], "document"), ppl(cpt["evaluations"][-1], "general"), mc(cpt, "after cpt")))
-rows.append(("after CPT, documents only", ppl(plain["evaluations"][-1], "document"), ppl(plain["evaluations"][-1], "general"), mc(plain, "after cpt")))
+def row(name, stage, job, stage_name):
+    return (name, ppl(stage, DOCS), ppl(stage, WIKI), ppl(stage, GENERAL), chat(stage), mc(job, stage_name))
+
+
+rows = [row("instruct model (start)", cpt["evaluations"][0], cpt, "base"),
+        row("after CPT with general text", cpt["evaluations"][-1], cpt, "after cpt"),
+        row("after CPT, documents only", plain["evaluations"][-1], plain, "after cpt")]
 merged_stage = merged["evaluations"][-1]
-rows.append(("TIES merge of CPT into instruct", ppl(merged_stage, "document"), ppl(merged_stage, "general"), mc(merged, merged_stage["stage"])))
+rows.append(row("TIES merge of CPT into instruct", merged_stage, merged, merged_stage["stage"]))
 for stage in lab["evaluations"][1:]:
-    rows.append((f"merged, then LAB: {stage['stage']}", ppl(stage, "document"), ppl(stage, "general"), mc(lab, stage["stage"])))
+    rows.append(row(f"merged, then LAB: {stage['stage']}", stage, lab, stage["stage"]))
 
-print(f"{'stage':40} {'document ppl':>13} {'general ppl':>12} {'ARC-Easy %':>11}")
-for name, d, g, a in rows:
-    print(f"{name:40} {d:13.3f} {g:12.3f} {a:11.1f}")
+print("perplexity of held-out documents, held-out Wikipedia paragraphs (never replayed) and the reference general")
+print("text; mean held-out loss of the run's samples in the chat format; ARC-Easy acc_norm")
+print(f"{'stage':40} {'documents':>10} {'Wikipedia':>10} {'general':>8} {'chat loss':>10} {'ARC %':>6}")
+for name, d, w, g, c, a in rows:
+    print(f"{name:40} {d:10.3f} {w:10.3f} {g:8.3f} {c:10.4f} {a:6.1f}")
 
-start_d, start_g = rows[0][1], rows[0][2]
-cpt_d, cpt_g = rows[1][1], rows[1][2]
-plain_g = rows[2][2]
-merge_d, merge_g = rows[3][1], rows[3][2]
+start, withr, without, merge = rows[0], rows[1], rows[2], rows[3]
 print()
-print(f"CPT lowers held-out document perplexity by {100 * (1 - cpt_d / start_d):.1f}% (documents only: {100 * (1 - rows[2][1] / start_d):.1f}%)")
-print(f"general-text perplexity rises {100 * (cpt_g / start_g - 1):+.1f}% with general text mixed in, {100 * (plain_g / start_g - 1):+.1f}% without")
-gain = start_d - cpt_d
-kept = (start_d - merge_d) / gain if gain else float("nan")
-print(f"the TIES merge is {100 * (merge_g / start_g - 1):+.1f}% from the instruct model's general-text perplexity and keeps {100 * kept:.0f}% of the document gain")
+print(f"CPT lowers held-out document perplexity by {100 * (1 - withr[1] / start[1]):.1f}% with general text mixed in, "
+      f"{100 * (1 - without[1] / start[1]):.1f}% without")
+for index, label in ((2, "held-out Wikipedia"), (3, "reference general text")):
+    print(f"{label} perplexity: {100 * (withr[index] / start[index] - 1):+.1f}% with general text mixed in, "
+          f"{100 * (without[index] / start[index] - 1):+.1f}% without")
+print(f"chat-format held-out loss: {withr[4] - start[4]:+.4f} with general text, {without[4] - start[4]:+.4f} without")
+gain = start[1] - withr[1]
+kept = (start[1] - merge[1]) / gain if gain else float("nan")
+print(f"the TIES merge: held-out Wikipedia {100 * (merge[2] / start[2] - 1):+.1f}%, reference general text {100 * (merge[3] / start[3] - 1):+.1f}% "
+      f"from the instruct model's; it keeps {100 * kept:.0f}% of the CPT document gain")
 
 print("\nLAB phases on the merged model: held-out loss per set (perplexity for documents and general text)")
 stages = lab["evaluations"]
