@@ -161,6 +161,17 @@ public final class GGUFFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(start: base + dataOffset + tensor.offset, count: tensor.byteCount)
     }
 
+    /// Lets the kernel drop this tensor's pages from the process's resident memory (they are
+    /// read from the file again if touched): a pass that reads each tensor once (a merge) then
+    /// holds about one tensor of each file, not every page it has read.
+    public func releasePages(of tensor: GGUFTensorInfo) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataOffset + tensor.offset) / page * page
+        let end = dataOffset + tensor.offset + tensor.byteCount
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// A tensor's elements as Float (dequantized); allocates `elementCount` floats.
     public func floats(of tensor: GGUFTensorInfo) -> [Float] {
         [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, initialized in

@@ -112,7 +112,9 @@ private struct MergeJob: @unchecked Sendable {
             return value
         }
         func values(_ file: GGUFFile) -> [Float] {
-            var values = file.floats(of: file.tensorInfo(named: name)!)
+            let tensor = file.tensorInfo(named: name)!
+            var values = file.floats(of: tensor)
+            file.releasePages(of: tensor)
             switch config.dtype {
             case .float32: break
             case .float16: for i in values.indices { values[i] = Float(Float16(values[i])) }
