@@ -49,15 +49,17 @@ struct TensorMerge {
     /// (by magnitude for TIES, by a random drop for DARE), weighted, optionally sign-elected
     /// (TIES, DARE-TIES), summed, normalized by the weights that survived, scaled by λ, added to the base.
     private mutating func taskArithmetic() -> [Float] {
-        guard let base else { return linear() }
-        let count = base.count
+        // The base's array becomes the output (moved out, so writing it copies nothing).
+        guard var out = base else { return linear() }
+        base = nil
+        let count = out.count
         // Each model's values become its task vector in place: one array per model in memory.
         var deltas: [[Float]] = []
         for index in inputs.indices {
             var delta: [Float] = []
             swap(&delta, &inputs[index].values)
             delta.withUnsafeMutableBufferPointer { d in
-                base.withUnsafeBufferPointer { b in for i in 0..<count { d[i] -= b[i] } }
+                out.withUnsafeBufferPointer { b in for i in 0..<count { d[i] -= b[i] } }
             }
             deltas.append(delta)
         }
@@ -78,30 +80,35 @@ struct TensorMerge {
             let w = Float(inputs[index].weight)
             for i in 0..<count { deltas[index][i] *= w }
         }
+        // One pass per entry, in mergekit's order of operations: the sign elected from the sum of
+        // the weighted task vectors ("sum" consensus; a tie elects +), the agreeing entries summed
+        // with their weights as the divisor (entries trimmed to zero never agree), normalized,
+        // scaled by λ and added to the base — written over the base's copy, so the tensor's
+        // memory is the base and one task vector per model.
         let elect = method == .ties || method == .dareTies
-        var mixed = [Float](repeating: 0, count: count)
-        var divisor = [Float](repeating: 0, count: count)
-        var consensus = [Float](repeating: 0, count: count)
-        if elect {
-            // The sign with the larger total mass wins ("sum" consensus; a tie elects +); an entry
-            // joins when its sign agrees, so entries trimmed to zero never count in the divisor.
-            for delta in deltas { for i in 0..<count { consensus[i] += delta[i] } }
-            for i in 0..<count { consensus[i] = consensus[i] >= 0 ? 1 : -1 }
-        }
-        for (index, delta) in deltas.enumerated() {
-            let w = Float(inputs[index].weight)
-            for i in 0..<count where !elect || Self.sign(delta[i]) == consensus[i] {
-                mixed[i] += delta[i]
-                divisor[i] += w
+        let weights = inputs.map { Float($0.weight) }
+        let plainDivisor = weights.reduce(Float(0), +)
+        let l = Float(lambda)
+        out.withUnsafeMutableBufferPointer { out in
+            for i in 0..<count {
+                var mixed: Float = 0, divisor: Float = 0
+                if elect {
+                    var total: Float = 0
+                    for delta in deltas { total += delta[i] }
+                    let majority: Float = total >= 0 ? 1 : -1
+                    for (index, delta) in deltas.enumerated() where Self.sign(delta[i]) == majority {
+                        mixed += delta[i]
+                        divisor += weights[index]
+                    }
+                } else {
+                    for delta in deltas { mixed += delta[i] }
+                    divisor = plainDivisor
+                }
+                // mergekit: a sign-elected divisor of exactly 0 becomes 1; a plain one below 1e-8 in magnitude does.
+                if normalize, elect ? divisor != 0 : abs(divisor) >= 1e-8 { mixed /= divisor }
+                out[i] += l == 1 ? mixed : mixed * l
             }
         }
-        if normalize {
-            // mergekit: a sign-elected divisor of exactly 0 becomes 1; a plain one below 1e-8 in magnitude does.
-            for i in 0..<count where elect ? divisor[i] != 0 : abs(divisor[i]) >= 1e-8 { mixed[i] /= divisor[i] }
-        }
-        let l = Float(lambda)
-        var out = base
-        for i in 0..<count { out[i] += l == 1 ? mixed[i] : mixed[i] * l }
         return out
     }
 

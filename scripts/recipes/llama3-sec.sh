@@ -17,6 +17,8 @@ cd "$(dirname "$0")/../.."
 
 BIN=${BIN:-.build/release/synthlab}
 OUT=${OUT:-out/sec}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)   # absolute: the merge config names files by path
 DB=${DB:-$OUT/sec.sqlite}
 DOCS=${DOCS:-documents/finance}
 CPT_EPOCHS=${CPT_EPOCHS:-4}
@@ -67,7 +69,7 @@ cat > "$OUT/merge.yaml" <<YAML
 merge_method: ties
 base_model: $INSTRUCT
 models:
-  - model: $(pwd)/$OUT/cpt/phase1.gguf
+  - model: $OUT/cpt/phase1.gguf
     parameters:
       weight: $MERGE_WEIGHT
       density: $MERGE_DENSITY
