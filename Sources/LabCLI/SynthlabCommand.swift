@@ -1,4 +1,5 @@
 public import ArgumentParser
+import LabCore
 
 /// The `synthlab` command: the composition root that wires concrete pieces together.
 public struct SynthlabCommand: AsyncParsableCommand {
@@ -53,6 +54,12 @@ extension SynthlabCommand {
     /// Parses the process's arguments and runs the chosen command: `AsyncParsableCommand.main()`,
     /// callable from a `main.swift` (where the synchronous `main()` would be picked).
     public static func runAsRoot() async {
+        // Without --threads the engine uses the cores that are idle when a model loads (asking a
+        // busy core for a share of every step makes decoding several times slower than one thread).
+        CoreAvailability.sampleIdleCores { idle, cores in
+            StandardError.write("synthlab: \(cores - idle) of \(cores) cores are busy with other work; the engine uses \(idle) "
+                                + "thread\(idle == 1 ? "" : "s") (--threads N sets it)\n")
+        }
         await main()
     }
 }

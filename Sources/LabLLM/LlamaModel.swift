@@ -1,5 +1,6 @@
 public import Foundation
 public import LabGGUF
+import LabCore
 import LabTensor
 
 /// A Llama-family decoder running from a memory-mapped GGUF file: the engine behind
@@ -54,7 +55,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
         swiftAttention: Bool = false
     ) throws(ModelError) {
-        let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = threads ?? CoreAvailability.defaultThreads()
         guard threads >= 1 else {
             throw ModelError(field: "threads", "must be at least 1, got \(threads)")
         }
