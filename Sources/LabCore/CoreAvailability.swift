@@ -30,13 +30,26 @@ public enum CoreAvailability {
     /// Cores idle over a sample of `milliseconds`, rounded to the nearest whole core and at least
     /// one; nil when /proc/stat cannot be read (not Linux).
     public static func idleCores(cores: Int, milliseconds: Int) -> Int? {
-        guard let first = readTimes() else { return nil }
+        guard let first = readTimes(), let ownFirst = ownTime() else { return nil }
         Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
-        guard let second = readTimes() else { return nil }
-        let busy = Double(second.busy - first.busy), total = Double(second.total - first.total)
+        guard let second = readTimes(), let ownSecond = ownTime() else { return nil }
+        // This process's own threads (OpenBLAS's, spinning after they start) are not other work.
+        let own = Double(ownSecond - ownFirst)
+        let busy = max(0, Double(second.busy - first.busy) - own), total = Double(second.total - first.total)
         guard total > 0 else { return nil }
         let busyCores = busy / total * Double(cores)
         return min(cores, max(1, Int((Double(cores) - busyCores).rounded())))
+    }
+
+    /// This process's user + system time in clock ticks (/proc/self/stat fields 14 and 15, the
+    /// unit of /proc/stat).
+    static func ownTime() -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may hold spaces) start at field 3 (state).
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+        return user + system
     }
 
     /// The aggregate `cpu` line of /proc/stat: jiffies busy and in all.
