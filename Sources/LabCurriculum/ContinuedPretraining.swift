@@ -1,5 +1,5 @@
-public import Foundation
-public import LabCore
+import Foundation
+import LabCore
 import LabDocuments
 public import LabGeneration
 public import LabStore

@@ -1,5 +1,5 @@
 public import Foundation
-public import LabCore
+import LabCore
 public import LabGGUF
 public import LabStore
 import LabTokenizer

@@ -1,5 +1,5 @@
 public import Foundation
-public import LabCore
+import LabCore
 public import LabGGUF
 
 /// Merges GGUF models of one architecture as a mergekit config says, tensor by tensor: only the

@@ -1,4 +1,4 @@
-public import LabPipeline
+import LabPipeline
 import LabStore
 
 /// A block whose decision depends on what its leaf accepted before (duplicates, running

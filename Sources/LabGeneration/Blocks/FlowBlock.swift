@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LabCore
 public import LabPipeline
 public import LabStore

@@ -1,6 +1,6 @@
 import Foundation
 import LabPipeline
-public import LabStore
+import LabStore
 
 /// How new a text is to a model, in bits per byte so models with different tokenizers compare.
 ///
