@@ -81,8 +81,8 @@ struct DocumentsScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let target = model.map(NoveltyScoring.url) ?? SynthlabHome().defaultModel
-        for file in [target] + (reference.map { [NoveltyScoring.url($0)] } ?? []) where !FileManager.default.fileExists(atPath: file.path) {
+        let target = model.map(NoveltyModels.url) ?? SynthlabHome().defaultModel
+        for file in [target] + (reference.map { [NoveltyModels.url($0)] } ?? []) where !FileManager.default.fileExists(atPath: file.path) {
             throw CLIError("no model at \(file.path)", hint: file == target && model == nil ? "run `synthlab model pull`, or pass --model" : "check the path")
         }
         let tokenizer = try loadTokenizer(target)
@@ -103,7 +103,7 @@ struct DocumentsScoreCommand: ParsableCommand {
             for (index, chunk) in chunker.chunks(of: document).prefix(general).enumerated() { chunks.append(("general", "general text", index, chunk.text)) }
         }
         let scorer: ModelNoveltyScorer
-        do { scorer = try ModelNoveltyScorer(target: target, reference: reference.map(NoveltyScoring.url), threads: threads) } catch {
+        do { scorer = try ModelNoveltyScorer(target: target, reference: reference.map(NoveltyModels.url), threads: threads) } catch {
             throw CLIError("cannot load the models: \(error)")
         }
         let progress = TerminalProgress(unit: "chunks")
@@ -117,7 +117,7 @@ struct DocumentsScoreCommand: ParsableCommand {
         let measures = reference == nil ? [NoveltyMeasure.zlibRatio] : NoveltyMeasure.allCases
         if json {
             print(JSONText.compact([
-                "target": target.path, "reference": reference.map { NoveltyScoring.url($0).path } ?? NSNull(),
+                "target": target.path, "reference": reference.map { NoveltyModels.url($0).path } ?? NSNull(),
                 "chunks": rows.map { row -> [String: Any] in
                     ["group": row.group, "source": row.source, "index": row.index, "bytes": row.score.bytes,
                      "target_loss": row.score.targetLoss, "target_bits_per_byte": row.score.targetBitsPerByte,

@@ -217,7 +217,7 @@ struct GenerateCommand: AsyncParsableCommand {
             runner = try GenerationRunner(plan: plan, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(), teacher: teacher,
                                           store: store, runID: runID, seed: runSeed,
                                           options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil)), progress: TerminalProgress(unit: "samples"),
-                                          noveltyScorer: NoveltyScoring.factory(threads: threads))
+                                          noveltyScorer: NoveltyModels.factory(threads: threads))
         } catch {
             throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
         }

@@ -244,7 +244,7 @@ struct TrainCommand: ParsableCommand {
         }
         var novelty: CPTSettings.NoveltySelection?
         if let cptNovelty {
-            let reference = cptNoveltyReference.map { NoveltyScoring.url($0).path }
+            let reference = cptNoveltyReference.map { NoveltyModels.url($0).path }
             if let reference, !FileManager.default.fileExists(atPath: reference) { throw CLIError("--cpt-novelty-reference: no model at \(reference)") }
             novelty = CPTSettings.NoveltySelection(measure: cptNovelty, threshold: cptNoveltyThreshold, reference: reference)
         }

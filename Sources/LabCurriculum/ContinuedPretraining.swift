@@ -293,11 +293,6 @@ public struct CPTCorpus: Sendable {
         return chosen.joined(separator: "\n\n")
     }
 
-    /// `pack` with no prefix and no separator, for tests of the packing rules.
-    public static func packForTesting(_ pieces: [(id: String, tokens: [Int32])], maximumLength: Int) -> [(tokens: [Int32], sources: [String])] {
-        pack(pieces, prefix: [], separator: [], maximumLength: maximumLength)
-    }
-
     /// The general text's paragraphs (blank-line separated).
     static func generalParagraphs(_ path: String?) throws(CPTError) -> [String] {
         guard let url = path.map({ URL(fileURLWithPath: $0) }) ?? CurriculumResources.url("general-text/general-text.txt") else {

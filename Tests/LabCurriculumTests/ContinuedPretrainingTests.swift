@@ -1,6 +1,6 @@
 import Foundation
 import LabCore
-import LabCurriculum
+@testable import LabCurriculum
 import LabGGUF
 import LabGeneration
 import LabStore
@@ -86,11 +86,11 @@ struct CPTCorpusTests {
 
     @Test("a chunk longer than a sequence is cut into windows of its own")
     func longChunk() {
-        let packed = CPTCorpus.packForTesting([("a", Array(0..<10)), ("b", Array(0..<25)), ("c", Array(0..<3))], maximumLength: 12)
+        let packed = CPTCorpus.pack([("a", Array(0..<10)), ("b", Array(0..<25)), ("c", Array(0..<3))], prefix: [], separator: [], maximumLength: 12)
         // b's last token alone is no training sequence (nothing to predict from), so it is dropped.
         #expect(packed.map(\.tokens.count) == [10, 12, 12, 3])
         #expect(packed.map(\.sources) == [["a"], ["b"], ["b"], ["c"]])
-        let joined = CPTCorpus.packForTesting([("a", [1, 2, 3]), ("b", [4, 5]), ("c", [6, 7, 8, 9])], maximumLength: 6)
+        let joined = CPTCorpus.pack([("a", [1, 2, 3]), ("b", [4, 5]), ("c", [6, 7, 8, 9])], prefix: [], separator: [], maximumLength: 6)
         #expect(joined.map(\.tokens) == [[1, 2, 3, 4, 5], [6, 7, 8, 9]])
     }
 

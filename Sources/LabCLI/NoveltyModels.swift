@@ -5,7 +5,7 @@ import LabGeneration
 
 /// How the CLI loads novelty scorers: model paths as the user wrote them (relative to the current
 /// folder), the default model when a block names none.
-enum NoveltyScoring {
+enum NoveltyModels {
     static func url(_ path: String) -> URL {
         URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
     }
