@@ -154,7 +154,7 @@ let package = Package(
         .target(name: "CQuantKernels", cSettings: quantKernelFlags),
         .target(name: "CAttentionKernel", cSettings: quantKernelFlags),
         // Kernels: matmul through OpenBLAS, norms, RoPE, attention, quantized weight blocks.
-        .target(name: "LabTensor", dependencies: ["LabCore", "COpenBLAS", "CQuantKernels", "CAttentionKernel"], swiftSettings: tensorSettings),
+        .target(name: "LabTensor", dependencies: ["LabCore", "LabGGUF", "COpenBLAS", "CQuantKernels", "CAttentionKernel"], swiftSettings: tensorSettings),
         .target(
             name: "LabLLM",
             dependencies: ["LabCore", "LabTensor", "LabGGUF", "LabTokenizer"],

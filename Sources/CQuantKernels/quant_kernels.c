@@ -31,6 +31,9 @@ static inline int32_t load_u32(const uint8_t *p) {
     return v;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Activations
+
 __attribute__((unused)) static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum);
 
 #ifdef LAB_AVX2
@@ -86,34 +89,325 @@ static void quantize_portable(const float *x, int blocks, int8_t *q, float *scal
             q[32 * b + j] = (int8_t)v;
             total += v;
         }
-        // sum is exactly scale · Σ q, so the Q4_1 offset term equals what a Float product of
-        // the rounded activations gives (the sgemm path): a sequence's logits don't depend on
-        // how wide a batch it is decoded in.
+        // sum is exactly scale · Σ q, so the offset term of Q4_1/Q5_1 equals what a Float
+        // product of the rounded activations gives (the sgemm path): a sequence's logits don't
+        // depend on how wide a batch it is decoded in.
         scale[b] = (float)(_Float16)d;
         sum[b] = scale[b] * (float)total;
     }
 }
 
+void lab_quantize_q8_k(const float *x, int blocks, int8_t *q, float *scale, int16_t *bsums) {
+    for (int b = 0; b < blocks; b++) {
+        const float *xb = x + 256 * b;
+        int8_t *qb = q + 256 * b;
+        // The value of largest magnitude, the first one on a tie, sign kept (llama.cpp's rule).
+        float amax = 0, vmax = 0;
+        for (int j = 0; j < 256; j++) {
+            const float a = fabsf(xb[j]);
+            if (a > amax) {
+                amax = a;
+                vmax = xb[j];
+            }
+        }
+        if (amax == 0) {
+            scale[b] = 0;
+            memset(qb, 0, 256);
+            memset(bsums + 16 * b, 0, 16 * sizeof(int16_t));
+            continue;
+        }
+        const float inverse = -127.0f / vmax;
+        for (int j = 0; j < 256; j++) {
+            const int v = (int)nearbyintf(inverse * xb[j]);
+            qb[j] = (int8_t)(v < 127 ? v : 127);
+        }
+        for (int g = 0; g < 16; g++) {
+            int total = 0;
+            for (int j = 0; j < 16; j++) total += qb[16 * g + j];
+            bsums[16 * b + g] = (int16_t)total;
+        }
+        scale[b] = 1 / inverse;
+    }
+}
+
+// binary32 → bfloat16 as ggml's ggml_compute_fp32_to_bf16: to nearest even, NaN kept quiet.
+static inline float round_to_bf16(float value) {
+    uint32_t u;
+    memcpy(&u, &value, 4);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) {
+        u = (u | (64u << 16)) & 0xFFFF0000u;
+    } else {
+        u = ((u + (0x7FFFu + ((u >> 16) & 1))) >> 16) << 16;
+    }
+    float out;
+    memcpy(&out, &u, 4);
+    return out;
+}
+
+void lab_round_activations(int format, const float *x, size_t count, float *out) {
+    switch (format) {
+    case LAB_FORMAT_F16:
+        for (size_t i = 0; i < count; i++) out[i] = (float)(_Float16)x[i];
+        break;
+    case LAB_FORMAT_BF16:
+        for (size_t i = 0; i < count; i++) out[i] = round_to_bf16(x[i]);
+        break;
+    default:
+        if (out != x) memcpy(out, x, count * sizeof(float));
+    }
+}
+
+void lab_float_weights(int format, const void *src, size_t count, float *dst) {
+    const uint8_t *p = (const uint8_t *)src;
+    size_t i = 0;
+#ifdef LAB_AVX2
+    if (format == LAB_FORMAT_F16) {
+        for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 2 * i))));
+    } else if (format == LAB_FORMAT_BF16) {
+        for (; i + 8 <= count; i += 8) {
+            const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(p + 2 * i)));
+            _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16)));
+        }
+    }
+#endif
+    for (; i < count; i++) {
+        switch (format) {
+        case LAB_FORMAT_F16: dst[i] = half_to_float(load_u16(p + 2 * i)); break;
+        case LAB_FORMAT_BF16: {
+            const uint32_t bits = (uint32_t)load_u16(p + 2 * i) << 16;
+            memcpy(dst + i, &bits, 4);
+            break;
+        }
+        default: memcpy(dst + i, p + 4 * i, 4);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The portable products: plain C for hosts without AVX2, and the definition every variant must
+// equal bit for bit.
+
+// Bytes per block of the 32-weight formats.
+static inline int block32_bytes(int format) {
+    switch (format) {
+    case LAB_FORMAT_Q4_0: return 18;
+    case LAB_FORMAT_Q4_1: return 20;
+    case LAB_FORMAT_Q5_0: return 22;
+    case LAB_FORMAT_Q5_1: return 24;
+    default: return 34;
+    }
+}
+
+// The 32 weights of a block as integers, zero point taken off (Q4_0: q − 8, Q5_0: q − 16); for
+// Q4_1/Q5_1 the raw q, whose offset m the caller adds.
+static inline void decode_block32(int format, const uint8_t *block, int8_t w[32]) {
+    switch (format) {
+    case LAB_FORMAT_Q8_0:
+        memcpy(w, block + 2, 32);
+        return;
+    case LAB_FORMAT_Q4_0:
+    case LAB_FORMAT_Q4_1: {
+        const uint8_t *qs = block + (format == LAB_FORMAT_Q4_0 ? 2 : 4);
+        const int zero = format == LAB_FORMAT_Q4_0 ? 8 : 0;
+        for (int j = 0; j < 16; j++) {
+            w[j] = (int8_t)((qs[j] & 0x0F) - zero);
+            w[j + 16] = (int8_t)((qs[j] >> 4) - zero);
+        }
+        return;
+    }
+    default: {  // Q5_0, Q5_1: bit j of the 32-bit qh is the fifth bit of weight j
+        const int offset = format == LAB_FORMAT_Q5_0 ? 2 : 4;
+        const uint32_t qh = (uint32_t)load_u32(block + offset);
+        const uint8_t *qs = block + offset + 4;
+        const int zero = format == LAB_FORMAT_Q5_0 ? 16 : 0;
+        for (int j = 0; j < 16; j++) {
+            w[j] = (int8_t)(((qs[j] & 0x0F) | (((qh >> j) & 1) << 4)) - zero);
+            w[j + 16] = (int8_t)(((qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - zero);
+        }
+    }
+    }
+}
+
+// Per block the exact integer dot product T, then acc = fma(T, d · s, acc) and, for Q4_1/Q5_1,
+// acc = fma(m, sum, acc). The integer sum is exact in any order, so the vector variants may add
+// it up however suits them; the Float steps are these, in this order.
+static void matmul_block32_portable(int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks,
+                                    int inputs, const int8_t *q, const float *scale, const float *sum, float *out,
+                                    size_t out_stride) {
+    const int bytes = block32_bytes(format);
+    const int offset = format == LAB_FORMAT_Q4_1 || format == LAB_FORMAT_Q5_1;
+    for (int n = 0; n < inputs; n++) {
+        const int8_t *qn = q + (size_t)n * 32 * blocks;
+        const float *sn = scale + (size_t)n * blocks, *un = sum + (size_t)n * blocks;
+        for (int r = row_begin; r < row_end; r++) {
+            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+            float acc = 0;
+            for (int b = 0; b < blocks; b++) {
+                const uint8_t *block = row + (size_t)bytes * b;
+                int8_t w[32];
+                decode_block32(format, block, w);
+                int32_t dot = 0;
+                for (int j = 0; j < 32; j++) dot += w[j] * qn[32 * b + j];
+                acc = fmaf((float)dot, half_to_float(load_u16(block)) * sn[b], acc);
+                if (offset) acc = fmaf(half_to_float(load_u16(block + 2)), un[b], acc);
+            }
+            out[n * out_stride + r] = acc;
+        }
+    }
+}
+
+// The 6-bit scale and min of each of the 8 chunks of a Q4_K/Q5_K super-block, from its 12
+// packed bytes (ggml's get_scale_min_k4).
+static inline void unpack_k4_scales(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
+    for (int j = 0; j < 4; j++) {
+        sc[j] = s[j] & 63;
+        mn[j] = s[j + 4] & 63;
+        sc[j + 4] = (s[j + 8] & 0x0F) | ((s[j] >> 6) << 4);
+        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+    }
+}
+
+// Weight 32j + l of a Q4_K (fifth = 0) or Q5_K super-block, as 0–15 or 0–31.
+static inline int k4_weight(const uint8_t *block, int fifth, int j, int l) {
+    const uint8_t *qs = block + (fifth ? 48 : 16) + 32 * (j >> 1);
+    int v = (j & 1) ? qs[l] >> 4 : qs[l] & 0x0F;
+    if (fifth) v |= ((block[16 + l] >> j) & 1) << 4;
+    return v;
+}
+
+// Per super-block T = Σ_j sc_j · Σ_l w·x and M = Σ_j min_j · (bsum_2j + bsum_2j+1), exact;
+// then acc = fma(T, d · s, acc); acc = fma(−M, dmin · s, acc).
+static void matmul_k4_portable(int fifth, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks,
+                               int inputs, const int8_t *q, const float *scale, const int16_t *bsums, float *out,
+                               size_t out_stride) {
+    const int bytes = fifth ? 176 : 144;
+    for (int n = 0; n < inputs; n++) {
+        for (int r = row_begin; r < row_end; r++) {
+            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+            float acc = 0;
+            for (int b = 0; b < blocks; b++) {
+                const uint8_t *block = row + (size_t)bytes * b;
+                const size_t sb = (size_t)n * blocks + b;
+                const int8_t *x = q + 256 * sb;
+                const int16_t *groups = bsums + 16 * sb;
+                uint8_t sc[8], mn[8];
+                unpack_k4_scales(block + 4, sc, mn);
+                int32_t T = 0, M = 0;
+                for (int j = 0; j < 8; j++) {
+                    int32_t dot = 0;
+                    for (int l = 0; l < 32; l++) dot += k4_weight(block, fifth, j, l) * x[32 * j + l];
+                    T += sc[j] * dot;
+                    M += mn[j] * (groups[2 * j] + groups[2 * j + 1]);
+                }
+                acc = fmaf((float)T, half_to_float(load_u16(block)) * scale[sb], acc);
+                acc = fmaf(-(float)M, half_to_float(load_u16(block + 2)) * scale[sb], acc);
+            }
+            out[n * out_stride + r] = acc;
+        }
+    }
+}
+
+static void matmul_q4_k_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
+                                 const int8_t *q, const float *scale, const int16_t *bsums, float *out, size_t out_stride) {
+    matmul_k4_portable(0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride);
+}
+
+static void matmul_q5_k_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
+                                 const int8_t *q, const float *scale, const int16_t *bsums, float *out, size_t out_stride) {
+    matmul_k4_portable(1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride);
+}
+
+// Weight e (0–255) of a Q6_K super-block as 0–63 (the zero point 32 not yet taken off); its
+// scale is scales[e / 16].
+static inline int q6_k_weight(const uint8_t *block, int e) {
+    const int h = e >> 7, t = (e >> 5) & 3, l = e & 31;
+    const uint8_t low = block[64 * h + 32 * (t & 1) + l];
+    const int nibble = t >= 2 ? low >> 4 : low & 0x0F;
+    return nibble | (((block[128 + 32 * h + l] >> (2 * t)) & 3) << 4);
+}
+
+// Per super-block T = Σ_g scale_g · (Σ w·x − 32 · bsum_g), exact; then acc = fma(T, d · s, acc).
+static void matmul_q6_k_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
+                                 const int8_t *q, const float *scale, const int16_t *bsums, float *out, size_t out_stride) {
+    for (int n = 0; n < inputs; n++) {
+        for (int r = row_begin; r < row_end; r++) {
+            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+            float acc = 0;
+            for (int b = 0; b < blocks; b++) {
+                const uint8_t *block = row + 210 * (size_t)b;
+                const size_t sb = (size_t)n * blocks + b;
+                const int8_t *x = q + 256 * sb;
+                const int8_t *sc = (const int8_t *)(block + 192);
+                int32_t T = 0;
+                for (int g = 0; g < 16; g++) {
+                    int32_t dot = 0;
+                    for (int l = 0; l < 16; l++) dot += q6_k_weight(block, 16 * g + l) * x[16 * g + l];
+                    T += sc[g] * (dot - 32 * bsums[16 * sb + g]);
+                }
+                acc = fmaf((float)T, half_to_float(load_u16(block + 208)) * scale[sb], acc);
+            }
+            out[n * out_stride + r] = acc;
+        }
+    }
+}
+
+static inline float float_weight(int format, const uint8_t *row, int c) {
+    switch (format) {
+    case LAB_FORMAT_F16: return half_to_float(load_u16(row + 2 * (size_t)c));
+    case LAB_FORMAT_BF16: {
+        const uint32_t bits = (uint32_t)load_u16(row + 2 * (size_t)c) << 16;
+        float value;
+        memcpy(&value, &bits, 4);
+        return value;
+    }
+    default: {
+        float value;
+        memcpy(&value, row + 4 * (size_t)c, 4);
+        return value;
+    }
+    }
+}
+
+static void matmul_float_portable(int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
+                                  int inputs, const float *x, float *out, size_t out_stride) {
+    for (int n = 0; n < inputs; n++) {
+        const float *xn = x + (size_t)n * columns;
+        for (int r = row_begin; r < row_end; r++) {
+            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
+            float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int c = 0; c < columns; c++) l[c & 7] = fmaf(float_weight(format, row, c), xn[c], l[c & 7]);
+            out[n * out_stride + r] = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vector variants
+
 #ifdef LAB_AVX2
 
 // AVX2: bytes multiplied in pairs to int16 (vpmaddubsw; no saturation here, weights are at
-// most 15, or 128 with the sign moved to the input), then pairs of those added to int32.
+// most 63, or 128 with the sign moved to the input), then pairs of those added to int32.
 #define LAB_SUFFIX(name) name##_avx2
 #define LAB_TARGET
 #define LAB_GROUP 4
 #define LAB_DOT(w, x) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (x)), _mm256_set1_epi16(1))
 #include "quant_matmul_body.h"
+#include "kquant_matmul_body.h"
+#include "float_matmul_body.h"
 #undef LAB_SUFFIX
 #undef LAB_TARGET
 #undef LAB_GROUP
 #undef LAB_DOT
 
-// AVX-512 VNNI: the same sums in one instruction (vpdpbusd), on 256-bit vectors.
+// AVX-512 VNNI: the same sums in one instruction (vpdpbusd), on 256-bit vectors; the K-quants'
+// scaled pairs stay vpmaddwd, with AVX-512's 32 vector registers.
 #define LAB_SUFFIX(name) name##_vnni
 #define LAB_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
 #define LAB_GROUP 8
 #define LAB_DOT(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (w), (x))
 #include "quant_matmul_body.h"
+#include "kquant_matmul_body.h"
 #undef LAB_SUFFIX
 #undef LAB_TARGET
 #undef LAB_GROUP
@@ -134,79 +428,72 @@ int lab_integer_kernel_best(void) {
 #endif
 }
 
-// Plain C, for hosts without AVX2, and the definition every variant must equal bit for bit:
-// per block the exact integer dot product T, then acc = fma(T, d · s, acc) and, for Q4_1,
-// acc = fma(m, sum, acc). The integer sum is exact in any order, so the vector variants may add
-// it up however suits them; the Float steps are these, in this order.
-static void matmul_q4_1_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                                 const int8_t *q, const float *scale, const float *sum, float *out, size_t out_stride) {
-    for (int n = 0; n < inputs; n++) {
-        const int8_t *qn = q + (size_t)n * 32 * blocks;
-        const float *sn = scale + (size_t)n * blocks, *un = sum + (size_t)n * blocks;
-        for (int r = row_begin; r < row_end; r++) {
-            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float acc = 0;
-            for (int b = 0; b < blocks; b++) {
-                const uint8_t *block = row + 20 * b;
-                int32_t dot = 0;
-                for (int j = 0; j < 16; j++) {
-                    dot += (block[4 + j] & 0x0F) * qn[32 * b + j] + (block[4 + j] >> 4) * qn[32 * b + 16 + j];
-                }
-                const float ds = half_to_float(load_u16(block)) * sn[b];
-                acc = fmaf((float)dot, ds, acc);
-                acc = fmaf(half_to_float(load_u16(block + 2)), un[b], acc);
-            }
-            out[n * out_stride + r] = acc;
+// The variant to run: the one asked for, or the next one down that this CPU has.
+static inline int runnable(int kernel) {
+    const int best = lab_integer_kernel_best();
+    return kernel < best ? kernel : best;
+}
+
+#define LAB_DISPATCH32(kind, ...)                                                                                   \
+    switch (variant) {                                                                                              \
+    case LAB_KERNEL_VNNI: matmul_##kind##_vnni(__VA_ARGS__); return;                                                \
+    case LAB_KERNEL_AVX2: matmul_##kind##_avx2(__VA_ARGS__); return;                                                \
+    default: break;                                                                                                 \
+    }
+
+void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
+                        int inputs, const int8_t *q, const float *scale, const void *sums, float *out, size_t out_stride) {
+    const int variant = runnable(kernel);
+    (void)variant;
+    const float *fsum = (const float *)sums;
+    const int16_t *bsums = (const int16_t *)sums;
+    switch (format) {
+    case LAB_FORMAT_Q4_K:
+    case LAB_FORMAT_Q5_K:
+    case LAB_FORMAT_Q6_K: {
+        const int blocks = columns / 256;
+#ifdef LAB_AVX2
+        if (format == LAB_FORMAT_Q4_K) { LAB_DISPATCH32(q4_k, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride) }
+        if (format == LAB_FORMAT_Q5_K) { LAB_DISPATCH32(q5_k, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride) }
+        if (format == LAB_FORMAT_Q6_K) { LAB_DISPATCH32(q6_k, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride) }
+#endif
+        if (format == LAB_FORMAT_Q6_K) {
+            matmul_q6_k_portable(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out, out_stride);
+        } else {
+            matmul_k4_portable(format == LAB_FORMAT_Q5_K, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, bsums, out,
+                               out_stride);
+        }
+        return;
+    }
+    default: {
+        const int blocks = columns / 32;
+#ifdef LAB_AVX2
+        switch (format) {
+        case LAB_FORMAT_Q4_0: LAB_DISPATCH32(q4_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        case LAB_FORMAT_Q4_1: LAB_DISPATCH32(q4_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        case LAB_FORMAT_Q5_0: LAB_DISPATCH32(q5_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        case LAB_FORMAT_Q5_1: LAB_DISPATCH32(q5_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        default: LAB_DISPATCH32(q8_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        }
+#endif
+        matmul_block32_portable(format, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride);
+    }
+    }
+}
+#undef LAB_DISPATCH32
+
+void lab_matmul_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
+                      int inputs, const float *x, float *out, size_t out_stride) {
+#ifdef LAB_AVX2
+    if (runnable(kernel) != LAB_KERNEL_PORTABLE) {
+        switch (format) {
+        case LAB_FORMAT_F16: matmul_f16_avx2(weights, row_bytes, row_begin, row_end, columns, inputs, x, out, out_stride); return;
+        case LAB_FORMAT_BF16: matmul_bf16_avx2(weights, row_bytes, row_begin, row_end, columns, inputs, x, out, out_stride); return;
+        default: matmul_f32_avx2(weights, row_bytes, row_begin, row_end, columns, inputs, x, out, out_stride); return;
         }
     }
-}
-
-static void matmul_q8_0_portable(const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                                 const int8_t *q, const float *scale, float *out, size_t out_stride) {
-    for (int n = 0; n < inputs; n++) {
-        const int8_t *qn = q + (size_t)n * 32 * blocks;
-        const float *sn = scale + (size_t)n * blocks;
-        for (int r = row_begin; r < row_end; r++) {
-            const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float acc = 0;
-            for (int b = 0; b < blocks; b++) {
-                const uint8_t *block = row + 34 * b;
-                int32_t dot = 0;
-                for (int j = 0; j < 32; j++) dot += (int8_t)block[2 + j] * qn[32 * b + j];
-                const float ds = half_to_float(load_u16(block)) * sn[b];
-                acc = fmaf((float)dot, ds, acc);
-            }
-            out[n * out_stride + r] = acc;
-        }
-    }
-}
-
-void lab_matmul_q4_1(int kernel, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                     const int8_t *q, const float *scale, const float *sum, float *out, size_t out_stride) {
-#ifdef LAB_AVX2
-    if (kernel == LAB_KERNEL_VNNI && lab_integer_kernel_best() == LAB_KERNEL_VNNI) {
-        matmul_q4_1_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, sum, out, out_stride);
-        return;
-    }
-    if (kernel != LAB_KERNEL_PORTABLE) {
-        matmul_q4_1_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, sum, out, out_stride);
-        return;
-    }
+#else
+    (void)kernel;
 #endif
-    matmul_q4_1_portable(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, sum, out, out_stride);
-}
-
-void lab_matmul_q8_0(int kernel, const void *weights, size_t row_bytes, int row_begin, int row_end, int blocks, int inputs,
-                     const int8_t *q, const float *scale, float *out, size_t out_stride) {
-#ifdef LAB_AVX2
-    if (kernel == LAB_KERNEL_VNNI && lab_integer_kernel_best() == LAB_KERNEL_VNNI) {
-        matmul_q8_0_vnni(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, NULL, out, out_stride);
-        return;
-    }
-    if (kernel != LAB_KERNEL_PORTABLE) {
-        matmul_q8_0_avx2(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, NULL, out, out_stride);
-        return;
-    }
-#endif
-    matmul_q8_0_portable(weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, out, out_stride);
+    matmul_float_portable(format, weights, row_bytes, row_begin, row_end, columns, inputs, x, out, out_stride);
 }

@@ -1,5 +1,5 @@
-// The body of the batched integer products, included once per instruction set by
-// quant_kernels.c. Before including, define:
+// The body of the batched integer products for the 32-weight block formats (Q4_0, Q4_1, Q5_0,
+// Q5_1, Q8_0), included once per instruction set by quant_kernels.c. Before including, define:
 //   LAB_SUFFIX(name)  the function name for this variant
 //   LAB_TARGET        a target attribute for this variant (or nothing)
 //   LAB_GROUP         inputs per pass over a group of weight rows (at most 8)
@@ -12,7 +12,7 @@
 // registers serves every input of the group.
 //
 // Every output is computed as the portable reference in quant_kernels.c does, block by block:
-//   acc = fma(T_b, d_b · s_b, acc), then for Q4_1 acc = fma(m_b, sum_b, acc)
+//   acc = fma(T_b, d_b · s_b, acc), then for formats with an offset acc = fma(m_b, sum_b, acc)
 // with T_b the exact integer dot product of the block, so every variant, every batch width and
 // every row position gives bit-identical results.
 
@@ -33,7 +33,8 @@ static inline __attribute__((always_inline)) LAB_TARGET int32_t LAB_SUFFIX(total
 }
 
 // The binary16 pair at the start of block b of eight rows (row_bytes apart), as two vectors of
-// eight floats: first and second half of each pair (Q4_1's d and m; Q8_0's d and a weight).
+// eight floats: first and second half of each pair (d and m; for formats without m the second
+// half is unused bytes).
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(block_headers)(
     const uint8_t *first, size_t rb, __m256 *low, __m256 *high) {
     const __m256i words = _mm256_setr_epi32(load_u32(first), load_u32(first + rb), load_u32(first + 2 * rb), load_u32(first + 3 * rb),
@@ -59,105 +60,100 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(prefetch
     for (size_t o = from; o < to; o += 64) _mm_prefetch((const char *)(ahead + o), _MM_HINT_T0);
 }
 
-// Q4_1 block: weights 0–15 are the low nibbles of bytes 4–19, weights 16–31 the high ones.
-static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q4_1_weights)(const uint8_t *block) {
-    const __m128i packed = _mm_loadu_si128((const __m128i *)(block + 4));
+// 16 bytes of nibbles as 32 values: the low nibbles first (values 0–15), then the high ones.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(nibbles)(const uint8_t *qs) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *)qs);
     const __m128i low_mask = _mm_set1_epi8(0x0F);
     return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(packed, 4), low_mask), _mm_and_si128(packed, low_mask));
 }
 
-// Eight rows from `row` against K inputs: out[k * out_stride + i] for rows i < 8.
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_rows8)(
-    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride,
-    const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
-    __m256 acc[8];
-    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
-    for (int b = 0; b < blocks; b++) {
-        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
-        __m256i w[8];
-        for (int i = 0; i < 8; i++) w[i] = LAB_SUFFIX(q4_1_weights)(row + i * row_bytes + 20 * (size_t)b);
-        __m256 d, m;
-        LAB_SUFFIX(block_headers)(row + 20 * (size_t)b, row_bytes, &d, &m);
-        for (int k = 0; k < K; k++) {
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
-            __m256i p[8];
-            for (int i = 0; i < 8; i++) p[i] = LAB_DOT(w[i], x);
-            const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));
-            const size_t s = k * (size_t)blocks + b;
-            acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]);
-            acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);
-        }
-    }
-    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+// The 32 bits at qh as 32 bytes: byte j is 0x10 when bit j is set, else 0 (Q5's fifth bits).
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(fifth_bits)(const uint8_t *qh) {
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(load_u32(qh)),
+                                               _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                                2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
 }
 
-// One row against K inputs, the same operations on one lane: rows left over from the eights.
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q4_1_row)(
-    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale, const float *sum, float *out,
-    size_t out_stride, const int K) {
-    float acc[8];
-    for (int k = 0; k < K; k++) acc[k] = 0;
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *block = row + 20 * (size_t)b;
-        const __m256i w = LAB_SUFFIX(q4_1_weights)(block);
-        const float d = half_to_float(load_u16(block)), m = half_to_float(load_u16(block + 2));
-        for (int k = 0; k < K; k++) {
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
-            const size_t s = k * (size_t)blocks + b;
-            acc[k] = fmaf((float)LAB_SUFFIX(total)(LAB_DOT(w, x)), d * scale[s], acc[k]);
-            acc[k] = fmaf(m, sum[s], acc[k]);
-        }
-    }
-    for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];
+// Each format's 32 weights as bytes: unsigned for the formats with an offset m (Q4_1, Q5_1),
+// signed otherwise, with the format's zero point subtracted.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weights_q4_0)(const uint8_t *block) {
+    return _mm256_sub_epi8(LAB_SUFFIX(nibbles)(block + 2), _mm256_set1_epi8(8));
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weights_q4_1)(const uint8_t *block) {
+    return LAB_SUFFIX(nibbles)(block + 4);
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weights_q5_0)(const uint8_t *block) {
+    const __m256i q = _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(16));
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weights_q5_1)(const uint8_t *block) {
+    return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 8), LAB_SUFFIX(fifth_bits)(block + 4));
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weights_q8_0)(const uint8_t *block) {
+    return _mm256_loadu_si256((const __m256i *)(block + 2));
 }
 
-// Q8_0 weights are signed; the byte products take unsigned ones, so each weight's sign moves
-// onto the input.
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_rows8)(
-    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride,
-    const float *scale, const float *sum, float *out, size_t out_stride, const int K) {
-    (void)sum;  // Q8_0 has no offset term; the parameter keeps one driver for both formats
-    __m256 acc[8];
-    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
-    for (int b = 0; b < blocks; b++) {
-        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
-        __m256i w[8], magnitude[8];
-        for (int i = 0; i < 8; i++) {
-            w[i] = _mm256_loadu_si256((const __m256i *)(row + i * row_bytes + 34 * (size_t)b + 2));
-            magnitude[i] = _mm256_sign_epi8(w[i], w[i]);
-        }
-        __m256 d, unused;
-        LAB_SUFFIX(block_headers)(row + 34 * (size_t)b, row_bytes, &d, &unused);
-        for (int k = 0; k < K; k++) {
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
-            __m256i p[8];
-            for (int i = 0; i < 8; i++) p[i] = LAB_DOT(magnitude[i], _mm256_sign_epi8(x, w[i]));
-            const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));
-            acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[k * (size_t)blocks + b])), acc[k]);
-        }
-    }
-    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
-}
+// The byte products take unsigned weights; a signed weight's sign moves onto the input.
+#define LAB_SIGNED_DOT(w, x) LAB_DOT(_mm256_sign_epi8((w), (w)), _mm256_sign_epi8((x), (w)))
+#define LAB_UNSIGNED_DOT(w, x) LAB_DOT((w), (x))
 
-static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row)(
-    const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale, const float *sum, float *out,
-    size_t out_stride, const int K) {
-    (void)sum;
-    float acc[8];
-    for (int k = 0; k < K; k++) acc[k] = 0;
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *block = row + 34 * (size_t)b;
-        const __m256i w = _mm256_loadu_si256((const __m256i *)(block + 2));
-        const __m256i magnitude = _mm256_sign_epi8(w, w);
-        const float d = half_to_float(load_u16(block));
-        for (int k = 0; k < K; k++) {
-            const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));
-            const int32_t t = LAB_SUFFIX(total)(LAB_DOT(magnitude, _mm256_sign_epi8(x, w)));
-            acc[k] = fmaf((float)t, d * scale[k * (size_t)blocks + b], acc[k]);
-        }
+// rows8: eight rows from `row` against K inputs, out[k * out_stride + i] for rows i < 8.
+// row: one row against K inputs, the same operations on one lane (rows left over from eights).
+#define LAB_DEFINE_BLOCK32(kind, BYTES, DOT, OFFSET)                                                               \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_rows8)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
+        const float *sum, float *out, size_t out_stride, const int K) {                                           \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            __m256i w[8];                                                                                          \
+            for (int i = 0; i < 8; i++) w[i] = LAB_SUFFIX(weights_##kind)(row + i * row_bytes + BYTES * (size_t)b); \
+            __m256 d, m;                                                                                           \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &m);                                 \
+            (void)m;                                                                                               \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));        \
+                __m256i p[8];                                                                                      \
+                for (int i = 0; i < 8; i++) p[i] = DOT(w[i], x);                                                   \
+                const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
+                const size_t s = k * (size_t)blocks + b;                                                           \
+                acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]);                   \
+                if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_row)(                         \
+        const uint8_t *row, int blocks, const int8_t *q, size_t q_stride, const float *scale, const float *sum,    \
+        float *out, size_t out_stride, const int K) {                                                              \
+        float acc[8];                                                                                              \
+        for (int k = 0; k < K; k++) acc[k] = 0;                                                                    \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            const uint8_t *block = row + BYTES * (size_t)b;                                                        \
+            const __m256i w = LAB_SUFFIX(weights_##kind)(block);                                                   \
+            const float d = half_to_float(load_u16(block));                                                        \
+            const float m = OFFSET ? half_to_float(load_u16(block + 2)) : 0;                                       \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));        \
+                const size_t s = k * (size_t)blocks + b;                                                           \
+                acc[k] = fmaf((float)LAB_SUFFIX(total)(DOT(w, x)), d * scale[s], acc[k]);                          \
+                if (OFFSET) acc[k] = fmaf(m, sum[s], acc[k]);                                                      \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];                                                  \
     }
-    for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];
-}
+
+LAB_DEFINE_BLOCK32(q4_0, 18, LAB_SIGNED_DOT, 0)
+LAB_DEFINE_BLOCK32(q4_1, 20, LAB_UNSIGNED_DOT, 1)
+LAB_DEFINE_BLOCK32(q5_0, 22, LAB_SIGNED_DOT, 0)
+LAB_DEFINE_BLOCK32(q5_1, 24, LAB_UNSIGNED_DOT, 1)
+LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
+#undef LAB_DEFINE_BLOCK32
+#undef LAB_SIGNED_DOT
+#undef LAB_UNSIGNED_DOT
 
 #ifndef LAB_ROW_TILE
 #define LAB_ROW_TILE 32
@@ -176,7 +172,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row
     default: call(8); break;                                                                                        \
     }
 
-// The driver for both formats: rows in tiles that stay in L1/L2 while each group of inputs
+// The driver for every format: rows in tiles that stay in L1/L2 while each group of inputs
 // passes over them, eight rows at a time, and the rows left over one at a time.
 #define LAB_DEFINE_MATMUL(kind)                                                                                     \
     LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
@@ -204,17 +200,31 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q8_0_row
         }                                                                                                           \
     }
 
+#define LAB_ROWS8_CALL_q4_0(K) LAB_SUFFIX(q4_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROW_CALL_q4_0(K) LAB_SUFFIX(q4_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROW_CALL_q4_1(K) LAB_SUFFIX(q4_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q5_0(K) LAB_SUFFIX(q5_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROW_CALL_q5_0(K) LAB_SUFFIX(q5_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q5_1(K) LAB_SUFFIX(q5_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROW_CALL_q5_1(K) LAB_SUFFIX(q5_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROW_CALL_q8_0(K) LAB_SUFFIX(q8_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 
+LAB_DEFINE_MATMUL(q4_0)
 LAB_DEFINE_MATMUL(q4_1)
+LAB_DEFINE_MATMUL(q5_0)
+LAB_DEFINE_MATMUL(q5_1)
 LAB_DEFINE_MATMUL(q8_0)
 
+#undef LAB_ROWS8_CALL_q4_0
+#undef LAB_ROW_CALL_q4_0
 #undef LAB_ROWS8_CALL_q4_1
 #undef LAB_ROW_CALL_q4_1
+#undef LAB_ROWS8_CALL_q5_0
+#undef LAB_ROW_CALL_q5_0
+#undef LAB_ROWS8_CALL_q5_1
+#undef LAB_ROW_CALL_q5_1
 #undef LAB_ROWS8_CALL_q8_0
 #undef LAB_ROW_CALL_q8_0
-#undef LAB_WITH_CONSTANT_K
 #undef LAB_DEFINE_MATMUL

@@ -141,7 +141,9 @@ extension LlamaModel {
         let rows = sequences.last?.upperBound ?? 0
         return LinearInput(
             x: x, rows: rows, sequences: sequences,
-            quantized: quantizesActivations ? QuantizedActivations(x, rows: rows, columns: columns) : nil
+            quantized: quantizesActivations && !integerFormats.isEmpty
+                ? QuantizedActivations(x, rows: rows, columns: columns, for: integerFormats.filter { columns % $0.blockSize == 0 })
+                : nil
         )
     }
 
@@ -154,6 +156,9 @@ extension LlamaModel {
     /// activations: for Q4_1/Q8_0 weights, rounded to int8 per 32-value block as llama.cpp does.
     private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let quantized = w.format.quantizesActivations ? input.quantized : nil
+        // Float weights meet activations rounded as llama.cpp rounds them (F16: binary16, BF16:
+        // bfloat16) on both paths, unless this model keeps every activation in Float.
+        let roundsFloat = quantizesActivations && !w.format.quantizesActivations && w.format.activationRounding != .none
         let threshold = quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold
         var fused: [Range<Int>] = []
         var long: [Range<Int>] = []
@@ -171,6 +176,8 @@ extension LlamaModel {
             parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { outputs in
                 if let quantized {
                     w.multiply(quantized, inputRows: rows, into: y, outStride: w.rows, rows: outputs)
+                } else if roundsFloat || (quantizesActivations && w.format.activationRounding == .none) {
+                    w.multiply(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
                 } else {
                     w.multiplyFloat(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
                 }
@@ -181,7 +188,12 @@ extension LlamaModel {
         var rounded: UnsafeMutablePointer<Float>?
         if let quantized {
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: input.rows * w.columns)
-            quantized.dequantize(into: buffer)
+            quantized.dequantize(for: w.format, into: buffer)
+            x = UnsafePointer(buffer)
+            rounded = buffer
+        } else if roundsFloat {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: input.rows * w.columns)
+            w.format.roundActivations(input.x, count: input.rows * w.columns, into: buffer)
             x = UnsafePointer(buffer)
             rounded = buffer
         }

@@ -38,6 +38,10 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// Whether attention rows run in the Swift SIMD twin of the C kernel (bench/kernels compares
     /// the two; the results agree to rounding).
     public let swiftAttention: Bool
+    /// The block formats among this model's matrices: the int8 roundings each linear layer's
+    /// input is made in (a Q4_K_M file mixes Q4_K, Q6_K and, where rows are not whole 256-weight
+    /// blocks, Q5_0 or Q8_0).
+    let integerFormats: Set<WeightFormat>
     let file: GGUFFile
     let weights: LlamaWeights
 
@@ -67,6 +71,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         self.swiftAttention = swiftAttention
         config = try LlamaConfig(file: file)
         weights = try LlamaWeights(file: file, config: config)
+        integerFormats = Set(weights.matrices.map(\.format).filter(\.quantizesActivations))
         BLASThreads.set(threads)
     }
 

@@ -24,7 +24,7 @@ struct LlamaLayerWeights: Sendable {
 }
 
 /// Every weight of a Llama model, viewed in place inside the memory-mapped GGUF file: matrices
-/// stay in their stored format (Q4_1, Q8_0, F16, F32); only the small norm vectors are copied.
+/// stay in their stored format (any `WeightFormat`); only the small norm vectors are copied.
 struct LlamaWeights: Sendable {
     /// token_embd (vocab, C)
     var tokenEmbedding: QuantizedMatrix
@@ -33,6 +33,11 @@ struct LlamaWeights: Sendable {
     var outputNorm: [Float]
     /// output (vocab, C), or `token_embd` when the file has no `output.weight` (tied head).
     var output: QuantizedMatrix
+
+    /// Every matrix the forward pass multiplies by.
+    var matrices: [QuantizedMatrix] {
+        layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.gate, $0.up, $0.down] } + [output]
+    }
 
     /// Views the tensors of `file` and checks each one's presence, type and shape against `config`.
     init(file: GGUFFile, config: LlamaConfig) throws(ModelError) {

@@ -1,4 +1,5 @@
 import CQuantKernels
+import Foundation
 
 /// A read-only (rows, columns) weight matrix in one of the `WeightFormat`s, viewed in place
 /// (typically inside a memory-mapped GGUF file) and never copied whole to Float.
@@ -15,10 +16,13 @@ public struct QuantizedMatrix: @unchecked Sendable {
     public let columns: Int
 
     /// A view of `rows` rows of `columns` weights at `data`; `name` is used in errors.
-    /// Throws when `columns` is not a multiple of 32 (the kernels decode 32 weights at a time).
+    /// Throws when `columns` is not a multiple of 32 (the kernels decode 32 weights at a time) and
+    /// of the format's block.
     public init(format: WeightFormat, data: UnsafeRawPointer, rows: Int, columns: Int, name: String) throws {
-        guard rows > 0, columns > 0, columns % 32 == 0 else {
-            throw TensorError("tensor \(name): \(rows)×\(columns) \(format.rawValue) is not supported; rows must be made of whole 32-weight blocks")
+        guard rows > 0, columns > 0, columns % 32 == 0, columns % format.blockSize == 0 else {
+            throw TensorError(
+                "tensor \(name): \(rows)×\(columns) \(format.rawValue) is not supported; rows must be made of whole \(max(32, format.blockSize))-weight blocks"
+            )
         }
         self.format = format
         self.data = data
@@ -32,13 +36,19 @@ public struct QuantizedMatrix: @unchecked Sendable {
     /// Total bytes of the matrix.
     public var byteCount: Int { rows * rowBytes }
 
-    /// dst (rows.count, columns) = the given rows decoded to Float.
+    /// dst (rows.count, columns) = the given rows decoded to Float: Swift SIMD decoders for Q4_1,
+    /// Q8_0 and F32, F16C/shift conversions for F16/BF16, and LabGGUF's reference decoder for
+    /// the other block formats (their products never decode whole rows: only embedding lookups
+    /// and the optional sgemm path for long prompts do).
     public func dequantize(rows range: Range<Int>, into dst: UnsafeMutablePointer<Float>) {
         switch format {
         case .q4_1: dequantizeKernel(Q4_1Decoder.self, range, dst)
         case .q8_0: dequantizeKernel(Q8_0Decoder.self, range, dst)
         case .f32: dequantizeKernel(F32Decoder.self, range, dst)
-        case .f16: dequantizeKernel(F16Decoder.self, range, dst)
+        case .f16, .bf16:
+            lab_float_weights(format.kernelCode, data + range.lowerBound * rowBytes, range.count * columns, dst)
+        case .q4_0, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+            dequantizeNaive(rows: range, into: dst)
         }
     }
 
@@ -54,21 +64,33 @@ public struct QuantizedMatrix: @unchecked Sendable {
     ///
     /// x (N, columns); out (N, outStride) with columns `rows` filled.
     ///
-    /// Q4_1 and Q8_0 weights meet activations quantized to int8 per 32-value block (as llama.cpp
-    /// does): the product is an integer dot product per block (`CQuantKernels`), about twice the
-    /// speed of decoding to Float. `multiplyFloat` is the all-Float Swift SIMD twin.
+    /// The activations are rounded as llama.cpp rounds them for this format
+    /// (`WeightFormat.activationRounding`): for the block formats to int8, so the product is an
+    /// integer dot product per block (`CQuantKernels`), about twice the speed of decoding to
+    /// Float; for F16/BF16 to binary16/bfloat16. `multiplyFloat` is the all-Float Swift SIMD twin.
     public func multiply(
-        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
+        kernel: IntegerKernel = .best
     ) {
-        guard format.quantizesActivations, !range.isEmpty else {
-            multiplyFloat(x, count: N, into: out, outStride: outStride, rows: range)
+        guard !range.isEmpty, N > 0 else { return }
+        if format.quantizesActivations {
+            let quantized = QuantizedActivations(x, rows: N, columns: columns, for: [format])
+            multiply(quantized, into: out, outStride: outStride, rows: range, kernel: kernel)
             return
         }
-        multiply(QuantizedActivations(x, rows: N, columns: columns), into: out, outStride: outStride, rows: range)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: N * columns) { rounded in
+            let xr = rounded.baseAddress!
+            lab_round_activations(format.kernelCode, x, N * columns, xr)
+            lab_matmul_float(
+                kernel.rawValue, format.kernelCode, data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(columns),
+                Int32(N), xr, out, outStride
+            )
+        }
     }
 
     /// `multiply` on activations already rounded to int8, so several matrices (and threads)
-    /// reading one input quantize it once. Only for Q4_1 and Q8_0 weights.
+    /// reading one input quantize it once. Only for the block formats; the activations must
+    /// carry the rounding this format takes.
     ///
     /// `kernel` picks the instruction set; every choice gives the same result, bit for bit.
     ///
@@ -78,18 +100,27 @@ public struct QuantizedMatrix: @unchecked Sendable {
         _ x: QuantizedActivations, inputRows: Range<Int>? = nil, into out: UnsafeMutablePointer<Float>, outStride: Int,
         rows range: Range<Int>, kernel: IntegerKernel = .best
     ) {
-        precondition(format.quantizesActivations, "integer products need Q4_1 or Q8_0 weights, not \(format)")
+        precondition(format.quantizesActivations, "integer products need block-format weights, not \(format)")
         precondition(x.columns == columns, "activations of \(x.columns) columns against a matrix of \(columns)")
         let picked = inputRows ?? 0..<x.rows
         precondition(picked.lowerBound >= 0 && picked.upperBound <= x.rows, "rows \(picked) of \(x.rows) activation rows")
         guard !range.isEmpty, !picked.isEmpty else { return }
-        let begin = Int32(range.lowerBound), end = Int32(range.upperBound), blocks = columns / 32
-        let values = x.values + picked.lowerBound * columns
-        let scales = x.scales + picked.lowerBound * blocks, sums = x.sums + picked.lowerBound * blocks
-        if format == .q4_1 {
-            lab_matmul_q4_1(kernel.rawValue, data, rowBytes, begin, end, Int32(blocks), Int32(picked.count), values, scales, sums, out, outStride)
+        let begin = Int32(range.lowerBound), end = Int32(range.upperBound)
+        if format.activationRounding == .int8Blocks256 {
+            guard let wide = x.blocks256 else { preconditionFailure("activations were not rounded per 256 values for \(format)") }
+            let blocks = columns / 256
+            lab_matmul_integer(
+                kernel.rawValue, format.kernelCode, data, rowBytes, begin, end, Int32(columns), Int32(picked.count),
+                wide.values + picked.lowerBound * columns, wide.scales + picked.lowerBound * blocks,
+                wide.groupSums + picked.lowerBound * blocks * 16, out, outStride
+            )
         } else {
-            lab_matmul_q8_0(kernel.rawValue, data, rowBytes, begin, end, Int32(blocks), Int32(picked.count), values, scales, out, outStride)
+            let blocks = columns / 32
+            lab_matmul_integer(
+                kernel.rawValue, format.kernelCode, data, rowBytes, begin, end, Int32(columns), Int32(picked.count),
+                x.values + picked.lowerBound * columns, x.scales + picked.lowerBound * blocks, x.sums + picked.lowerBound * blocks,
+                out, outStride
+            )
         }
     }
 
@@ -104,25 +135,60 @@ public struct QuantizedMatrix: @unchecked Sendable {
         case .q8_0: multiplyKernel(Q8_0Decoder.self, x, N, out, outStride, range)
         case .f32: multiplyKernel(F32Decoder.self, x, N, out, outStride, range)
         case .f16: multiplyKernel(F16Decoder.self, x, N, out, outStride, range)
+        case .bf16, .q4_0, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K: multiplyDecodedRows(x, N, out, outStride, range)
         }
     }
 
-    /// Naive twin of the integer path: activations quantized per 32-value block exactly as the
-    /// kernel does (round half to even), then decode-then-dot in Double.
+    /// The Float twin for formats without a Swift SIMD decoder: each row decoded by the
+    /// reference decoder, then SIMD dot products.
+    private func multiplyDecodedRows(
+        _ x: UnsafePointer<Float>, _ N: Int, _ out: UnsafeMutablePointer<Float>, _ outStride: Int, _ range: Range<Int>
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { row in
+            for r in range {
+                dequantizeNaive(rows: r..<(r + 1), into: row.baseAddress!)
+                for n in 0..<N {
+                    out[n * outStride + r] = dot(UnsafePointer(row.baseAddress!), x + n * columns, count: columns)
+                }
+            }
+        }
+    }
+
+    /// Naive twin of `multiply`: the activations rounded as the format takes them, written out
+    /// here from llama.cpp's definitions (Q8_0/Q8_1: per 32 values, scale max|x|/127 kept in
+    /// binary16; Q8_K: per 256 values, scale v/−127 for the value v of largest magnitude, codes
+    /// capped at 127; binary16/bfloat16 to nearest even), then decode-then-dot in Double.
     public func multiplyQuantizedNaive(
         _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>
     ) {
-        var quantized = [Float](repeating: 0, count: N * columns)
-        for n in 0..<N {
-            for b in 0..<(columns / 32) {
-                let base = n * columns + 32 * b
+        var rounded = [Float](repeating: 0, count: N * columns)
+        switch format.activationRounding {
+        case .none:
+            for i in 0..<(N * columns) { rounded[i] = x[i] }
+        case .binary16:
+            for i in 0..<(N * columns) { rounded[i] = Float(Float16(x[i])) }
+        case .bfloat16:
+            for i in 0..<(N * columns) {
+                let bits = x[i].bitPattern
+                rounded[i] = Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+            }
+        case .int8Blocks32:
+            for base in stride(from: 0, to: N * columns, by: 32) {
                 var amax: Float = 0
                 for j in 0..<32 { amax = max(amax, abs(x[base + j])) }
                 let d = Float(Float16(amax / 127)), inverse: Float = amax > 0 ? 127 / amax : 0
-                for j in 0..<32 { quantized[base + j] = d * (x[base + j] * inverse).rounded(.toNearestOrEven) }
+                for j in 0..<32 { rounded[base + j] = d * (x[base + j] * inverse).rounded(.toNearestOrEven) }
+            }
+        case .int8Blocks256:
+            for base in stride(from: 0, to: N * columns, by: 256) {
+                var largest: Float = 0
+                for j in 0..<256 where abs(x[base + j]) > abs(largest) { largest = x[base + j] }
+                guard largest != 0 else { continue }
+                let inverse = -127 / largest, d = 1 / inverse
+                for j in 0..<256 { rounded[base + j] = d * min(127, (inverse * x[base + j]).rounded(.toNearestOrEven)) }
             }
         }
-        multiplyNaive(quantized, count: N, into: out, outStride: outStride, rows: range)
+        multiplyNaive(rounded, count: N, into: out, outStride: outStride, rows: range)
     }
 
     /// Twin of `multiply`: naive decoding, then a Double-precision dot product.
@@ -214,27 +280,49 @@ public struct QuantizedMatrix: @unchecked Sendable {
     }
 }
 
-extension WeightFormat {
-    /// Whether products with these weights take int8-quantized activations (`QuantizedMatrix.multiply`).
-    public var quantizesActivations: Bool { self == .q4_1 || self == .q8_0 }
-}
-
-/// The instruction set of the integer products (`QuantizedMatrix.multiply`).
+/// The instruction set of the products (`QuantizedMatrix.multiply`).
 public enum IntegerKernel: Int32, Sendable, CaseIterable {
     /// Plain C: any CPU, and the reference the vector kernels are checked against.
     case portable = 0
-    /// AVX2 byte multiply-adds.
+    /// AVX2 byte multiply-adds (and F16C/FMA for Float weights).
     case avx2 = 1
     /// AVX-512 VNNI's one-instruction byte dot products (same results as `.avx2`).
     case vnni = 2
 
-    /// The fastest kernel this CPU runs.
-    public static let best = IntegerKernel(rawValue: lab_integer_kernel_best()) ?? .portable
+    /// The fastest kernel this CPU runs, or the one `SYNTHLAB_KERNEL` (portable, avx2, vnni)
+    /// asks for — so the tests and benchmarks can measure an AVX2-only CPU's code on an AVX-512
+    /// one. A variant the CPU lacks runs the next one down.
+    public static let best: IntegerKernel = {
+        let fastest = IntegerKernel(rawValue: lab_integer_kernel_best()) ?? .portable
+        guard let asked = ProcessInfo.processInfo.environment["SYNTHLAB_KERNEL"], !asked.isEmpty else { return fastest }
+        guard let forced = IntegerKernel(name: asked) else {
+            FileHandle.standardError.write(Data("synthlab: SYNTHLAB_KERNEL=\(asked) is not a kernel (portable, avx2, vnni); using \(fastest.name)\n".utf8))
+            return fastest
+        }
+        return IntegerKernel(rawValue: min(forced.rawValue, fastest.rawValue)) ?? .portable
+    }()
+
+    /// The fastest kernel this CPU has, whatever `SYNTHLAB_KERNEL` says.
+    public static let fastest = IntegerKernel(rawValue: lab_integer_kernel_best()) ?? .portable
+
+    public var name: String {
+        switch self {
+        case .portable: "portable"
+        case .avx2: "avx2"
+        case .vnni: "vnni"
+        }
+    }
+
+    public init?(name: String) {
+        guard let kernel = Self.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = kernel
+    }
 }
 
-/// Activations (rows, columns) rounded to int8 per 32-value block, with each block's scale
-/// (max|x|/127 in binary16, as llama.cpp's Q8_1) and scale · Σ q: the input of the integer
-/// products. Made once per input and shared by every matrix and thread that reads it.
+/// Activations (rows, columns) rounded to int8, made once per input and shared by every matrix
+/// and thread that reads it: per 32 values with each block's scale (max|x|/127 in binary16, as
+/// llama.cpp's Q8_1) and scale · Σ q, for the 32-weight formats; and, when a K-quant matrix
+/// reads them, per 256 values as llama.cpp's Q8_K.
 public final class QuantizedActivations: @unchecked Sendable {
     // @unchecked: the buffers are written only in init and freed in deinit.
     public let rows: Int
@@ -242,9 +330,19 @@ public final class QuantizedActivations: @unchecked Sendable {
     let values: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
+    /// The Q8_K rounding, when asked for.
+    let blocks256: Blocks256?
 
-    /// Quantizes x (rows, columns); `columns` must be a multiple of 32.
-    public init(_ x: UnsafePointer<Float>, rows: Int, columns: Int) {
+    /// int8 values per 256, with a Float scale per 256 and the sum of each 16 values.
+    struct Blocks256 {
+        let values: UnsafeMutablePointer<Int8>
+        let scales: UnsafeMutablePointer<Float>
+        let groupSums: UnsafeMutablePointer<Int16>
+    }
+
+    /// Quantizes x (rows, columns) the ways the given weight formats take it; `columns` must be
+    /// a multiple of 32 (and of 256 when a K-quant is among the formats).
+    public init(_ x: UnsafePointer<Float>, rows: Int, columns: Int, for formats: Set<WeightFormat> = [.q8_0]) {
         precondition(columns % 32 == 0, "activations of \(columns) columns are not whole 32-value blocks")
         self.rows = rows
         self.columns = columns
@@ -255,18 +353,49 @@ public final class QuantizedActivations: @unchecked Sendable {
         for n in 0..<rows {
             lab_quantize_q8(x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks)
         }
+        if formats.contains(where: { $0.activationRounding == .int8Blocks256 }) {
+            precondition(columns % 256 == 0, "activations of \(columns) columns are not whole 256-value blocks")
+            let wide = columns / 256
+            let rounded = Blocks256(
+                values: .allocate(capacity: max(1, rows * columns)), scales: .allocate(capacity: max(1, rows * wide)),
+                groupSums: .allocate(capacity: max(1, rows * wide * 16))
+            )
+            for n in 0..<rows {
+                lab_quantize_q8_k(
+                    x + n * columns, Int32(wide), rounded.values + n * columns, rounded.scales + n * wide, rounded.groupSums + n * wide * 16
+                )
+            }
+            blocks256 = rounded
+        } else {
+            blocks256 = nil
+        }
     }
 
     deinit {
         values.deallocate()
         scales.deallocate()
         sums.deallocate()
+        if let blocks256 {
+            blocks256.values.deallocate()
+            blocks256.scales.deallocate()
+            blocks256.groupSums.deallocate()
+        }
     }
 
-    /// out (rows, columns) = the rounded values back in Float (scale · q). The sgemm path feeds
-    /// these to the Float product so that a sequence gets the same logits whether it is decoded
-    /// alone or in a wide batch.
-    public func dequantize(into out: UnsafeMutablePointer<Float>) {
+    /// out (rows, columns) = the values `format` takes, back in Float (scale · q). The sgemm path
+    /// feeds these to the Float product so that a sequence gets the same logits whether it is
+    /// decoded alone or in a wide batch.
+    public func dequantize(for format: WeightFormat, into out: UnsafeMutablePointer<Float>) {
+        if format.activationRounding == .int8Blocks256, let wide = blocks256 {
+            let blocks = columns / 256
+            for n in 0..<rows {
+                for b in 0..<blocks {
+                    let scale = wide.scales[n * blocks + b], base = n * columns + 256 * b
+                    for j in 0..<256 { out[base + j] = scale * Float(wide.values[base + j]) }
+                }
+            }
+            return
+        }
         let blocks = columns / 32
         for n in 0..<rows {
             for b in 0..<blocks {

@@ -1,46 +1,115 @@
-// Block layouts of the weight formats the kernels read, as ggml defines them
-// (ggml-common.h, block_q4_1 / block_q8_0). All fields little-endian.
+import CQuantKernels
+public import LabGGUF
+
+// The weight formats the engine reads, with ggml's block layouts (ggml-common.h; see
+// LabGGUF's Dequantize for each layout). The Swift SIMD decoders below cover the formats the
+// Float twin of the products is measured on (Q4_1, Q8_0, F32, F16).
 //
 //   Q4_1  32 weights in 20 bytes: f16 d, f16 m, u8 qs[16];
 //         w[j] = d·q[j] + m, q[j] = low nibble of qs[j] for j < 16, high nibble of qs[j-16] otherwise.
 //   Q8_0  32 weights in 34 bytes: f16 d, i8 qs[32]; w[j] = d·qs[j].
 //   F16   IEEE 754 binary16, F32 binary32, one weight each.
 
-/// Weights per Q4_1 block.
-public let QK4_1 = 32
-/// Weights per Q8_0 block.
-public let QK8_0 = 32
-
-/// How a weight matrix is stored in memory.
+/// How a weight matrix is stored in memory: the GGUF tensor types the engine multiplies by.
 public enum WeightFormat: String, Sendable, CaseIterable {
     case f32 = "F32"
     case f16 = "F16"
-    case q8_0 = "Q8_0"
+    case bf16 = "BF16"
+    case q4_0 = "Q4_0"
     case q4_1 = "Q4_1"
+    case q5_0 = "Q5_0"
+    case q5_1 = "Q5_1"
+    case q8_0 = "Q8_0"
+    case q4_K = "Q4_K"
+    case q5_K = "Q5_K"
+    case q6_K = "Q6_K"
+
+    /// The GGUF tensor type of this format (block layouts and the reference decoder live there).
+    public var ggmlType: GGMLType {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        case .q4_0: .q4_0
+        case .q4_1: .q4_1
+        case .q5_0: .q5_0
+        case .q5_1: .q5_1
+        case .q8_0: .q8_0
+        case .q4_K: .q4_K
+        case .q5_K: .q5_K
+        case .q6_K: .q6_K
+        }
+    }
 
     /// Weights per block; a row's length must be a multiple of it.
-    public var blockSize: Int {
-        switch self {
-        case .f32, .f16: 1
-        case .q8_0: QK8_0
-        case .q4_1: QK4_1
-        }
-    }
+    public var blockSize: Int { ggmlType.blockSize }
 
     /// Bytes per block.
-    public var bytesPerBlock: Int {
-        switch self {
-        case .f32: 4
-        case .f16: 2
-        case .q8_0: 2 + QK8_0  // f16 d + 32 × i8
-        case .q4_1: 2 + 2 + QK4_1 / 2  // f16 d + f16 m + 16 × two nibbles
-        }
-    }
+    public var bytesPerBlock: Int { ggmlType.bytesPerBlock }
 
     /// Bytes taken by a row of `columns` weights (a multiple of `blockSize`).
     public func rowBytes(columns: Int) -> Int {
         columns / blockSize * bytesPerBlock
     }
+
+    /// How the products round the activations that meet these weights: as llama.cpp does for
+    /// the format (its `vec_dot_type`), so results follow its numerics.
+    public var activationRounding: ActivationRounding {
+        switch self {
+        case .f32: .none
+        case .f16: .binary16
+        case .bf16: .bfloat16
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: .int8Blocks32
+        case .q4_K, .q5_K, .q6_K: .int8Blocks256
+        }
+    }
+
+    /// Whether products with these weights take int8-quantized activations (`QuantizedMatrix.multiply`).
+    public var quantizesActivations: Bool {
+        switch activationRounding {
+        case .int8Blocks32, .int8Blocks256: true
+        case .none, .binary16, .bfloat16: false
+        }
+    }
+
+    /// The format's number in the C kernels (`LAB_FORMAT_*`).
+    var kernelCode: Int32 {
+        switch self {
+        case .q4_0: LAB_FORMAT_Q4_0
+        case .q4_1: LAB_FORMAT_Q4_1
+        case .q5_0: LAB_FORMAT_Q5_0
+        case .q5_1: LAB_FORMAT_Q5_1
+        case .q8_0: LAB_FORMAT_Q8_0
+        case .q4_K: LAB_FORMAT_Q4_K
+        case .q5_K: LAB_FORMAT_Q5_K
+        case .q6_K: LAB_FORMAT_Q6_K
+        case .f32: LAB_FORMAT_F32
+        case .f16: LAB_FORMAT_F16
+        case .bf16: LAB_FORMAT_BF16
+        }
+    }
+}
+
+extension WeightFormat {
+    /// out = x rounded as this format's products round Float activations (binary16 for F16,
+    /// bfloat16 for BF16, a copy otherwise).
+    public func roundActivations(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        lab_round_activations(kernelCode, x, count, out)
+    }
+}
+
+/// How activations are rounded before they meet a format's weights (llama.cpp's `vec_dot_type`).
+public enum ActivationRounding: Sendable {
+    /// Float as they are (F32 weights).
+    case none
+    /// To IEEE binary16 (F16 weights).
+    case binary16
+    /// To bfloat16 (BF16 weights).
+    case bfloat16
+    /// To int8 per 32 values with a binary16 scale, as llama.cpp's Q8_0/Q8_1 (the 32-weight formats).
+    case int8Blocks32
+    /// To int8 per 256 values with a Float scale and group sums, as llama.cpp's Q8_K (the K-quants).
+    case int8Blocks256
 }
 
 /// IEEE 754 binary16 bits to Float: one instruction through `Float16` where the platform has
@@ -211,35 +280,9 @@ enum F16Decoder: BlockDecoder {
     }
 }
 
-/// Scalar, obviously-correct decoding of `count` weights of a row; the reference in tests.
+/// Scalar, obviously-correct decoding of `count` weights of a row (LabGGUF's reference decoder,
+/// checked against gguf-py's); the reference in tests.
 public func dequantizeRowNaive(_ format: WeightFormat, _ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-    switch format {
-    case .f32:
-        for j in 0..<count {
-            dst[j] = src.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)
-        }
-    case .f16:
-        for j in 0..<count {
-            dst[j] = halfToFloat(src.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))
-        }
-    case .q8_0:
-        for b in 0..<(count / QK8_0) {
-            let block = src + b * format.bytesPerBlock
-            let d = halfToFloat(block.loadUnaligned(as: UInt16.self))
-            for j in 0..<QK8_0 {
-                dst[b * QK8_0 + j] = d * Float(block.loadUnaligned(fromByteOffset: 2 + j, as: Int8.self))
-            }
-        }
-    case .q4_1:
-        for b in 0..<(count / QK4_1) {
-            let block = src + b * format.bytesPerBlock
-            let d = halfToFloat(block.loadUnaligned(as: UInt16.self))
-            let m = halfToFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-            for j in 0..<(QK4_1 / 2) {
-                let byte = block.loadUnaligned(fromByteOffset: 4 + j, as: UInt8.self)
-                dst[b * QK4_1 + j] = d * Float(byte & 0x0F) + m
-                dst[b * QK4_1 + j + QK4_1 / 2] = d * Float(byte >> 4) + m
-            }
-        }
-    }
+    let bytes = UnsafeRawBufferPointer(start: src, count: format.rowBytes(columns: count))
+    Dequantize.run(format.ggmlType, from: bytes, count: count, into: dst)
 }

@@ -1,3 +1,4 @@
+import LabGGUF
 import LabTensor
 import Testing
 
@@ -25,7 +26,10 @@ struct QuantizedKernelTests {
         #expect(mismatches.isEmpty, "\(mismatches.count) patterns differ, first: \(mismatches.prefix(5).map { String($0, radix: 16) })")
     }
 
-    @Test("block sizes are ggml's", arguments: [(WeightFormat.q4_1, 32, 20), (.q8_0, 32, 34), (.f16, 1, 2), (.f32, 1, 4)])
+    @Test("block sizes are ggml's", arguments: [
+        (WeightFormat.q4_1, 32, 20), (.q8_0, 32, 34), (.f16, 1, 2), (.f32, 1, 4), (.bf16, 1, 2), (.q4_0, 32, 18), (.q5_0, 32, 22),
+        (.q5_1, 32, 24), (.q4_K, 256, 144), (.q5_K, 256, 176), (.q6_K, 256, 210),
+    ])
     func blockSizes(expected: (WeightFormat, Int, Int)) {
         #expect(expected.0.blockSize == expected.1)
         #expect(expected.0.bytesPerBlock == expected.2)
@@ -53,7 +57,7 @@ struct QuantizedKernelTests {
     @Test("SIMD dequantization equals the naive decoder", arguments: WeightFormat.allCases)
     func dequantizeMatchesNaive(format: WeightFormat) throws {
         var data = TestData(seed: 11)
-        let (rows, columns) = (5, 96)
+        let (rows, columns) = (5, 512)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
         var fast = [Float](repeating: .nan, count: 3 * columns), naive = fast
         try bytes.withUnsafeBytes { raw in
@@ -71,7 +75,7 @@ struct QuantizedKernelTests {
     )
     func multiplyFloatMatchesNaive(format: WeightFormat, inputs: Int) throws {
         var data = TestData(seed: 12)
-        let (rows, columns) = (37, 576)
+        let (rows, columns) = (37, 768)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         var fast = [Float](repeating: .nan, count: inputs * rows), naive = fast
@@ -84,24 +88,23 @@ struct QuantizedKernelTests {
     }
 
     @Test(
-        "the integer path (int8 activations) equals its naive twin, and stays within quantization error of Float",
-        arguments: [WeightFormat.q4_1, .q8_0], [1, 3, 9, 10]
+        "every product (its activations rounded as llama.cpp rounds them) equals its naive twin, in every kernel variant bit for bit, and stays within rounding error of Float",
+        arguments: WeightFormat.allCases, [1, 3, 9, 10]
     )
     func multiplyIntegerMatchesNaive(format: WeightFormat, inputs: Int) throws {
         var data = TestData(seed: 21)
-        let (rows, columns) = (41, 64)
+        let (rows, columns) = (41, 512)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         var twin = [Float](repeating: .nan, count: inputs * rows), exact = twin
         var results: [IntegerKernel: [Float]] = [:]
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            let quantized = QuantizedActivations(x, rows: inputs, columns: columns)
             for kernel in IntegerKernel.allCases {
                 var fast = [Float](repeating: .nan, count: inputs * rows)
                 // A sub-range with an offset output pointer, as the threads call it.
-                matrix.multiply(quantized, into: &fast, outStride: rows, rows: 0..<17, kernel: kernel)
-                matrix.multiply(quantized, into: &fast, outStride: rows, rows: 17..<rows, kernel: kernel)
+                matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<17, kernel: kernel)
+                matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 17..<rows, kernel: kernel)
                 results[kernel] = fast
             }
             matrix.multiplyQuantizedNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
@@ -119,17 +122,19 @@ struct QuantizedKernelTests {
         let scale = exact.map(abs).max() ?? 1
         let worst = zip(fast, exact).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 0.02 * scale, "\(format): worst error \(worst) against outputs up to \(scale)")
-        #expect(worst > 0, "the integer path really quantizes the activations")
+        if format.activationRounding != .none {
+            #expect(worst > 0, "the product really rounds the activations")
+        }
     }
 
     /// The products' paths: Float activations for every format, int8 activations for Q4_1/Q8_0.
     static let productPaths: [(format: WeightFormat, integer: Bool)] =
-        WeightFormat.allCases.map { ($0, false) } + [(.q4_1, true), (.q8_0, true)]
+        WeightFormat.allCases.map { ($0, false) } + WeightFormat.allCases.map { ($0, true) }
 
     @Test("an input's product is the same bits alone as in any batch width", arguments: productPaths)
     func productIgnoresBatch(path: (format: WeightFormat, integer: Bool)) throws {
         var data = TestData(seed: 22)
-        let (rows, columns, inputs) = (19, 576, 9)
+        let (rows, columns, inputs) = (19, 768, 9)
         let bytes = data.matrixBytes(path.format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         try bytes.withUnsafeBytes { raw in
@@ -139,7 +144,7 @@ struct QuantizedKernelTests {
                 x.withUnsafeBufferPointer { all in
                     let input = all.baseAddress! + first * columns
                     if path.integer {
-                        matrix.multiply(QuantizedActivations(input, rows: count, columns: columns), into: &out, outStride: rows, rows: 0..<rows)
+                        matrix.multiply(input, count: count, into: &out, outStride: rows, rows: 0..<rows)
                     } else {
                         matrix.multiplyFloat(input, count: count, into: &out, outStride: rows, rows: 0..<rows)
                     }
@@ -158,15 +163,18 @@ struct QuantizedKernelTests {
         }
     }
 
-    @Test("the integer product of a slice of the activation rows equals those rows of the whole product", arguments: [WeightFormat.q4_1, .q8_0])
+    @Test(
+        "the integer product of a slice of the activation rows equals those rows of the whole product",
+        arguments: WeightFormat.allCases.filter(\.quantizesActivations)
+    )
     func integerProductOfRowSlice(format: WeightFormat) throws {
         var data = TestData(seed: 24)
-        let (rows, columns, inputs) = (23, 128, 6)
+        let (rows, columns, inputs) = (23, 256, 6)
         let bytes = data.matrixBytes(format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            let quantized = QuantizedActivations(x, rows: inputs, columns: columns)
+            let quantized = QuantizedActivations(x, rows: inputs, columns: columns, for: [format])
             var whole = [Float](repeating: .nan, count: inputs * rows)
             matrix.multiply(quantized, into: &whole, outStride: rows, rows: 0..<rows)
             var slice = [Float](repeating: .nan, count: 3 * rows)
@@ -184,7 +192,7 @@ struct QuantizedKernelTests {
         // A block scaled by exactly 1 (max 127), with ties: they round to even, as vroundps does.
         x[128] = 127; x[129] = 2.5; x[130] = -3.5; x[131] = 0.5
         var rounded = [Float](repeating: .nan, count: x.count)
-        QuantizedActivations(x, rows: 5, columns: 64).dequantize(into: &rounded)
+        QuantizedActivations(x, rows: 5, columns: 64).dequantize(for: .q8_0, into: &rounded)
         var naive = [Float](repeating: 0, count: x.count)
         for b in 0..<(x.count / 32) {
             let block = x[(32 * b)..<(32 * b + 32)]
@@ -193,6 +201,40 @@ struct QuantizedKernelTests {
             for j in 0..<32 { naive[32 * b + j] = d * (x[32 * b + j] * inverse).rounded(.toNearestOrEven) }
         }
         #expect(rounded == naive)
+    }
+
+    @Test("Q8_K activation rounding follows llama.cpp's quantize_row_q8_K")
+    func q8KRoundingMatchesLlamaCpp() {
+        var data = TestData(seed: 25)
+        var x = data.floats(4 * 256)
+        x[3] = 2; x[7] = -2       // the largest magnitude twice: the first one sets the scale (−127/2)
+        for j in 256..<512 { x[j] = 0 }   // an all-zero block
+        x[600] = -5               // a negative largest value: positive codes for it, scale 5/127
+        var rounded = [Float](repeating: .nan, count: x.count)
+        QuantizedActivations(x, rows: 1, columns: 1024, for: [.q4_K]).dequantize(for: .q4_K, into: &rounded)
+        var naive = [Float](repeating: 0, count: x.count)
+        for b in 0..<4 {
+            let block = Array(x[(256 * b)..<(256 * b + 256)])
+            var largest: Float = 0
+            for v in block where abs(v) > abs(largest) { largest = v }
+            guard largest != 0 else { continue }
+            let inverse = -127 / largest
+            for j in 0..<256 { naive[256 * b + j] = (1 / inverse) * min(127, (inverse * block[j]).rounded(.toNearestOrEven)) }
+        }
+        #expect(rounded == naive)
+        #expect(rounded[3] == 2 && rounded[7] == -2 && rounded[600] == -5)
+    }
+
+    @Test("the activations of F16 and BF16 weights are rounded to nearest even, as ggml converts them")
+    func floatActivationRounding() {
+        let x: [Float] = [1 + 1.0 / 2048, 1 + 3.0 / 2048, 1 + 1.0 / 256, 1 + 3.0 / 256, -65519, 3.14159265]
+        var f16 = [Float](repeating: .nan, count: x.count), bf16 = f16
+        WeightFormat.f16.roundActivations(x, count: x.count, into: &f16)
+        WeightFormat.bf16.roundActivations(x, count: x.count, into: &bf16)
+        #expect(f16 == x.map { Float(Float16($0)) })
+        #expect(f16[0] == 1 && f16[1] == 1 + 4.0 / 2048)   // ties go to the even neighbour
+        #expect(bf16[2] == 1 && bf16[3] == 1 + 4.0 / 256)
+        #expect(bf16[5] == Float(bitPattern: 0x4049_0000))
     }
 
     @Test("embedding lookup decodes the requested rows")

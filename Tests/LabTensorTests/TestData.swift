@@ -16,9 +16,14 @@ struct TestData {
     }
 
     /// A (rows, columns) matrix in `format` with random blocks: scales in a realistic range,
-    /// quants covering their whole range.
+    /// quants covering their whole range (random bytes, whose every pattern is a valid code).
     mutating func matrixBytes(_ format: WeightFormat, rows: Int, columns: Int) -> [UInt8] {
         var bytes: [UInt8] = []
+        func half(_ value: Float, at offset: Int, in block: inout [UInt8]) {
+            let bits = Float16(value).bitPattern
+            block[offset] = UInt8(bits & 0xFF)
+            block[offset + 1] = UInt8(bits >> 8)
+        }
         for _ in 0..<rows {
             switch format {
             case .f32:
@@ -29,16 +34,26 @@ struct TestData {
                 for value in floats(columns) {
                     withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { bytes += $0 }
                 }
-            case .q8_0:
-                for _ in 0..<(columns / QK8_0) {
-                    withUnsafeBytes(of: Float16(random.nextUnitFloat() * 0.02).bitPattern.littleEndian) { bytes += $0 }
-                    for _ in 0..<QK8_0 { bytes.append(UInt8(truncatingIfNeeded: random.next())) }
+            case .bf16:
+                for value in floats(columns) {
+                    withUnsafeBytes(of: UInt16(value.bitPattern >> 16).littleEndian) { bytes += $0 }
                 }
-            case .q4_1:
-                for _ in 0..<(columns / QK4_1) {
-                    withUnsafeBytes(of: Float16(random.nextUnitFloat() * 0.02).bitPattern.littleEndian) { bytes += $0 }
-                    withUnsafeBytes(of: Float16(-random.nextUnitFloat() * 0.1).bitPattern.littleEndian) { bytes += $0 }
-                    for _ in 0..<(QK4_1 / 2) { bytes.append(UInt8(truncatingIfNeeded: random.next())) }
+            case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K:
+                for _ in 0..<(columns / format.blockSize) {
+                    var block = (0..<format.bytesPerBlock).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+                    switch format {
+                    case .q4_1, .q5_1:
+                        half(random.nextUnitFloat() * 0.02, at: 0, in: &block)
+                        half(-random.nextUnitFloat() * 0.1, at: 2, in: &block)
+                    case .q4_K, .q5_K:
+                        half(random.nextUnitFloat() * 0.002, at: 0, in: &block)
+                        half(random.nextUnitFloat() * 0.002, at: 2, in: &block)
+                    case .q6_K:
+                        half((random.nextUnitFloat() * 2 - 1) * 0.001, at: 208, in: &block)
+                    default:
+                        half((random.nextUnitFloat() * 2 - 1) * 0.02, at: 0, in: &block)
+                    }
+                    bytes += block
                 }
             }
         }

@@ -1,0 +1,175 @@
+// The body of the batched integer products for the K-quants (Q4_K, Q5_K, Q6_K) against Q8_K
+// activations, included once per instruction set by quant_kernels.c after quant_matmul_body.h
+// (whose lane_totals, block_headers, prefetch_ahead and LAB_WITH_CONSTANT_K it uses).
+//
+// A 256-weight super-block has a scale per 32 (Q4_K, Q5_K) or per 16 weights (Q6_K). Eight rows
+// are worked at once, as in the 32-weight formats: per 32-weight chunk each row's byte products
+// are multiplied by its int16 scales in the same instruction that pairs them up (vpmaddwd), and
+// the eight rows' sums reduced to one vector, row r in lane r. The super-block's total T (and,
+// for Q4_K/Q5_K, the mins' term M = Σ_j min_j · Σ x over chunk j, from the activations' group
+// sums) are exact integers; then, as the portable reference does:
+//   Q4_K, Q5_K:  acc = fma(T, d · s, acc); acc = fma(−M, dmin · s, acc)
+//   Q6_K:        T −= 32 · Σ_g scale_g · bsum_g (its zero point); acc = fma(T, d · s, acc)
+
+#define LAB_KDOT(w, x, s) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (x)), (s))
+
+// Chunk j (weights 32j … 32j+31) of a Q4_K super-block: the low nibbles of qs[32·(j/2) …] for
+// even j, the high nibbles for odd j.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q4_k_chunk)(const uint8_t *block, int j) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(block + 16 + 32 * (j >> 1)));
+    const __m256i shifted = (j & 1) ? _mm256_srli_epi16(v, 4) : v;
+    return _mm256_and_si256(shifted, _mm256_set1_epi8(0x0F));
+}
+
+// Q5_K: as Q4_K (nibbles at byte 48), plus bit j of qh[l] as the fifth bit of weight 32j + l.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q5_k_chunk)(const uint8_t *block, int j) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(block + 48 + 32 * (j >> 1)));
+    const __m256i low = _mm256_and_si256((j & 1) ? _mm256_srli_epi16(v, 4) : v, _mm256_set1_epi8(0x0F));
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 16));
+    const __m256i bit = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(j)), _mm256_set1_epi8(1));
+    return _mm256_or_si256(low, _mm256_slli_epi16(bit, 4));
+}
+
+// Q6_K chunk c (half h = c/4, quarter t = c%4): the low 4 bits from ql[64h + 32·(t%2) + l]
+// (low nibble for t < 2, high nibble otherwise), the top 2 from bits 2t, 2t+1 of qh[32h + l];
+// values 0–63 (the zero point 32 is taken off through the group sums).
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_chunk)(const uint8_t *block, int c) {
+    const int h = c >> 2, t = c & 3;
+    const __m256i ql = _mm256_loadu_si256((const __m256i *)(block + 64 * h + 32 * (t & 1)));
+    const __m256i low = _mm256_and_si256(t >= 2 ? _mm256_srli_epi16(ql, 4) : ql, _mm256_set1_epi8(0x0F));
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(block + 128 + 32 * h));
+    const __m256i top = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * t)), _mm256_set1_epi8(3));
+    return _mm256_or_si256(low, _mm256_slli_epi16(top, 4));
+}
+
+// Q4_K and Q5_K differ only in the chunk decoder and block size: one body for both.
+#define LAB_DEFINE_K4_ROWS8(kind, BYTES)                                                                          \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_rows8)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
+        const int16_t *bsums, float *out, size_t out_stride, const int K) {                                       \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            uint8_t sc[8][8], mn[8][8];                                                                            \
+            __m256i mins[8];                                                                                       \
+            for (int i = 0; i < 8; i++) {                                                                          \
+                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc[i], mn[i]);                       \
+                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn[i]));                    \
+                mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));            \
+            }                                                                                                      \
+            __m256 d, dmin;                                                                                        \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &dmin);                              \
+            __m256i T[8];                                                                                          \
+            for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();                                             \
+            for (int j = 0; j < 8; j++) {                                                                          \
+                __m256i w[8], s[8];                                                                                \
+                for (int i = 0; i < 8; i++) {                                                                      \
+                    w[i] = LAB_SUFFIX(kind##_chunk)(row + i * row_bytes + BYTES * (size_t)b, j);                   \
+                    s[i] = _mm256_set1_epi16(sc[i][j]);                                                            \
+                }                                                                                                  \
+                for (int k = 0; k < K; k++) {                                                                      \
+                    const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * j)); \
+                    __m256i p[8];                                                                                  \
+                    for (int i = 0; i < 8; i++) p[i] = LAB_KDOT(w[i], x, s[i]);                                    \
+                    T[k] = _mm256_add_epi32(T[k], LAB_SUFFIX(lane_totals)(p));                                     \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const size_t sb = k * (size_t)blocks + b;                                                          \
+                const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));                     \
+                __m256i p[8];                                                                                      \
+                for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(mins[i], groups);                             \
+                const __m256 M = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
+                const __m256 s = _mm256_set1_ps(scale[sb]);                                                        \
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(T[k]), _mm256_mul_ps(d, s), acc[k]);                   \
+                acc[k] = _mm256_fnmadd_ps(M, _mm256_mul_ps(dmin, s), acc[k]);                                      \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }
+
+LAB_DEFINE_K4_ROWS8(q4_k, 144)
+LAB_DEFINE_K4_ROWS8(q5_k, 176)
+#undef LAB_DEFINE_K4_ROWS8
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_rows8)(
+    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,
+    const int16_t *bsums, float *out, size_t out_stride, const int K) {
+    __m256 acc[8];
+    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
+        const int8_t *sc[8];
+        __m256i scales[8];
+        for (int i = 0; i < 8; i++) {
+            sc[i] = (const int8_t *)(row + i * row_bytes + 210 * (size_t)b + 192);
+            scales[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc[i]));
+        }
+        __m256 d, unused;
+        LAB_SUFFIX(block_headers)(row + 210 * (size_t)b + 208, row_bytes, &d, &unused);
+        __m256i T[8];
+        for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();
+        for (int c = 0; c < 8; c++) {
+            __m256i w[8], s[8];
+            for (int i = 0; i < 8; i++) {
+                w[i] = LAB_SUFFIX(q6_k_chunk)(row + i * row_bytes + 210 * (size_t)b, c);
+                s[i] = _mm256_set_m128i(_mm_set1_epi16(sc[i][2 * c + 1]), _mm_set1_epi16(sc[i][2 * c]));
+            }
+            for (int k = 0; k < K; k++) {
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * c));
+                __m256i p[8];
+                for (int i = 0; i < 8; i++) p[i] = LAB_KDOT(w[i], x, s[i]);
+                T[k] = _mm256_add_epi32(T[k], LAB_SUFFIX(lane_totals)(p));
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            const size_t sb = k * (size_t)blocks + b;
+            const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));
+            __m256i p[8];
+            for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(scales[i], groups);
+            const __m256i t = _mm256_sub_epi32(T[k], _mm256_slli_epi32(LAB_SUFFIX(lane_totals)(p), 5));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[sb])), acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+}
+#undef LAB_KDOT
+
+// The driver: tiles of rows, groups of inputs, eight rows at a time; rows left over from the
+// eights go through the portable reference (equal by definition; real models have none).
+#define LAB_DEFINE_KMATMUL(kind)                                                                                    \
+    LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
+                                                     int blocks, int inputs, const int8_t *q, const float *scale,   \
+                                                     const int16_t *bsums, float *out, size_t out_stride) {         \
+        const size_t q_stride = 256 * (size_t)blocks;                                                               \
+        for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
+            const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
+            const int eights_end = tile + (tile_end - tile) / 8 * 8;                                                \
+            for (int n = 0; n < inputs; n += LAB_GROUP) {                                                           \
+                const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                      \
+                const int8_t *qn = q + n * q_stride;                                                                \
+                const float *sn = scale + (size_t)n * blocks;                                                       \
+                const int16_t *bn = bsums + (size_t)n * blocks * 16;                                                \
+                for (int r = tile; r < eights_end; r += 8) {                                                        \
+                    const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
+                    float *o = out + n * out_stride + r;                                                            \
+                    LAB_WITH_CONSTANT_K(K, LAB_KROWS8_CALL_##kind)                                                 \
+                }                                                                                                   \
+            }                                                                                                       \
+            if (eights_end < tile_end)                                                                              \
+                matmul_##kind##_portable(weights, row_bytes, eights_end, tile_end, blocks, inputs, q, scale, bsums, out, out_stride); \
+        }                                                                                                           \
+    }
+
+#define LAB_KROWS8_CALL_q4_k(K) LAB_SUFFIX(q4_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KROWS8_CALL_q5_k(K) LAB_SUFFIX(q5_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KROWS8_CALL_q6_k(K) LAB_SUFFIX(q6_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+LAB_DEFINE_KMATMUL(q4_k)
+LAB_DEFINE_KMATMUL(q5_k)
+LAB_DEFINE_KMATMUL(q6_k)
+#undef LAB_KROWS8_CALL_q4_k
+#undef LAB_KROWS8_CALL_q5_k
+#undef LAB_KROWS8_CALL_q6_k
+#undef LAB_DEFINE_KMATMUL
+#undef LAB_WITH_CONSTANT_K
