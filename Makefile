@@ -61,8 +61,13 @@ recipe-sec: release
 test: model test-deps
 	core="$${OPENBLAS_CORETYPE:-$$(scripts/openblas-coretype.sh)}"; env $${core:+OPENBLAS_CORETYPE=$$core} $(SWIFT) test
 
-# The peers the benchmarks compare against (llama.cpp's Python binding and server, the openai client).
+# The peers the benchmarks compare against: llama.cpp built from the pinned sdist's vendored tree
+# with -DGGML_NATIVE=ON (llama-bench, llama-batched-bench, llama-server, llama-quantize,
+# llama-perplexity; cached under $SYNTHLAB_HOME) for every speed comparison, and llama.cpp's
+# Python server and the openai client for the compatibility checks only.
 bench-deps:
+	@scripts/install-deps.sh --bench
+	scripts/build-llama-cpp.sh >/dev/null
 	python3 -m pip install --quiet 'llama-cpp-python[server]' openai \
 		|| python3 -m pip install --quiet --break-system-packages 'llama-cpp-python[server]' openai
 

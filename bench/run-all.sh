@@ -12,7 +12,7 @@ run() {
     echo
 }
 run "taxonomy check, 1,000 leaves" "$here/taxonomy/run.sh"
-run "engine vs llama.cpp (llama-cpp-python)" "$here/engine/run.sh"
+run "engine vs llama.cpp (built natively)" "$here/engine/run.sh"
 run "C integer kernels vs their Swift SIMD twin (decode tokens/s)" "$here/kernels/run.sh"
 run "OpenAI client vs a fixed-latency stub (64 in flight, 200 ms)" "$here/openai-client/run.sh"
 run "compatibility: our client vs llama.cpp's server, the openai client vs synthlab serve" "$here/openai-compat/run.sh"

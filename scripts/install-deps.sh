@@ -4,11 +4,16 @@
 #   scripts/install-deps.sh          what building and running need
 #   scripts/install-deps.sh --test   also what the tests need: headless Chromium (the review page's
 #                                    browser test) and a font for its screenshots
+#   scripts/install-deps.sh --bench  also what building the benchmark peer (llama.cpp) and measuring
+#                                    need: cmake, a C++ compiler, GNU time
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium fonts-dejavu-core)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(cmake g++ time curl)
 fi
 missing=()
 for package in "${packages[@]}"; do

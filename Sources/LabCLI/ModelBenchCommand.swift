@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabCore
 import LabLLM
+import LabTensor
 
 struct ModelBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -96,11 +97,11 @@ struct ModelBenchCommand: AsyncParsableCommand {
         let decodeRate = Double(genTokens) / decodeSeconds
         if json {
             print(
-                #"{"threads":\#(llama.threadCount),"prompt_tokens":\#(promptTokens),"prompt_tokens_per_second":\#(promptRate),"#
-                    + #""gen_tokens":\#(genTokens),"gen_tokens_per_second":\#(decodeRate)}"#
+                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","prompt_tokens":\#(promptTokens),"#
+                    + #""prompt_tokens_per_second":\#(promptRate),"gen_tokens":\#(genTokens),"gen_tokens_per_second":\#(decodeRate)}"#
             )
         } else {
-            print("threads \(llama.threadCount)")
+            print("threads \(llama.threadCount), kernels \(IntegerKernel.best.name)")
             print("pp\(promptTokens): \(String(format: "%.1f", promptRate)) tokens/s")
             print("tg\(genTokens): \(String(format: "%.1f", decodeRate)) tokens/s")
         }
@@ -122,7 +123,7 @@ extension ModelBenchCommand {
         let result = try await BatchBenchmark.run(teacher: teacher, sequences: sequences, promptTokens: promptTokens, generatedTokens: genTokens)
         if json {
             print(
-                #"{"threads":\#(llama.threadCount),"parallel":\#(sequences),"prompt_tokens":\#(promptTokens),"gen_tokens":\#(genTokens),"#
+                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","parallel":\#(sequences),"prompt_tokens":\#(promptTokens),"gen_tokens":\#(genTokens),"#
                     + #""decode_tokens_per_second":\#(result.decodeTokensPerSecond),"prefill_tokens_per_second":\#(result.prefillTokensPerSecond),"#
                     + #""end_to_end_tokens_per_second":\#(result.endToEndTokensPerSecond),"widest_step":\#(result.widestStep)}"#
             )

@@ -1,49 +1,167 @@
 #!/usr/bin/env bash
-# Engine benchmark: synthlab's LlamaModel against llama.cpp (PyPI llama-cpp-python) on the same
-# GGUF file and thread count: prompt processing (pp) and single-stream decode (tg), tokens/s and
-# the ratio ours/llama.cpp. Run on an otherwise idle machine; both engines run in the same call.
+# Engine benchmark against llama.cpp built from source for this CPU (-DGGML_NATIVE=ON, the tree
+# vendored in the pinned llama-cpp-python sdist; scripts/build-llama-cpp.sh), on the same files,
+# thread count and machine, in one run:
+#   1. every format, made from the default model by llama-quantize (cached): pp512 and tg128
+#      (llama-bench, its best of flash attention off/on, run before and after ours), with ours in
+#      every kernel variant asked for (the CPU's best, and AVX2 forced through SYNTHLAB_KERNEL);
+#   2. aggregate decode at 1/4/8/16/32 sequences (llama-batched-bench, best of flash attention
+#      off/on) for --aggregate-formats;
+#   3. `synthlab serve` against `llama-server -np 8` under 8 concurrent chat requests
+#      (serve_load.py: tokens/s, p50/p95 latency) for --serve-formats;
+#   4. peak RSS of every process (/usr/bin/time).
+# Prints the CPU model, the kernel variants, the peer's version, medians and ratios ours/peer.
 #
-#   bench/engine/run.sh [MODEL.gguf] [--threads N] [--prompt-tokens N] [--gen-tokens N] [--repeat N]
+#   bench/engine/run.sh [--formats "F32 F16 …"] [--threads 2] [--repeat 3] [--kernels "best avx2"]
+#                       [--aggregate-formats "Q4_1"] [--parallel "1 4 8 16 32"] [--serve-formats "Q4_1"]
+#                       [--json FILE]
 #
-# Needs: a release build of synthlab (`make release`), and llama-cpp-python in the Python that
-# $PYTHON names (default python3): `pip install llama-cpp-python` (it compiles llama.cpp).
+# Needs: `make release`, `make bench-deps` (builds the peer), the default model (`synthlab model pull`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-MODEL="${HOME}/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-if [[ $# -gt 0 && "$1" != --* ]]; then MODEL="$1"; shift; fi
-THREADS=2 PROMPT=512 GEN=128 REPEAT=3
+FORMATS="F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_M Q5_K_M Q6_K"
+THREADS=2 REPEAT=3 KERNELS="best avx2" AGG_FORMATS="Q4_1 Q4_K_M" PARALLEL="1 4 8 16 32" SERVE_FORMATS="Q4_1" JSON_OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --formats) FORMATS="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
-        --prompt-tokens) PROMPT="$2"; shift 2 ;;
-        --gen-tokens) GEN="$2"; shift 2 ;;
         --repeat) REPEAT="$2"; shift 2 ;;
+        --kernels) KERNELS="$2"; shift 2 ;;
+        --aggregate-formats) AGG_FORMATS="$2"; shift 2 ;;
+        --parallel) PARALLEL="$2"; shift 2 ;;
+        --serve-formats) SERVE_FORMATS="$2"; shift 2 ;;
+        --json) JSON_OUT="$2"; shift 2 ;;
+        -h|--help) sed -n 2,20p "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 PYTHON="${PYTHON:-python3}"
-SYNTHLAB=.build/release/synthlab
+SYNTHLAB="${SYNTHLAB:-.build/release/synthlab}"
 [[ -x "$SYNTHLAB" ]] || { echo "run.sh: $SYNTHLAB is missing; run 'make release' first" >&2; exit 1; }
-[[ -f "$MODEL" ]] || { echo "run.sh: $MODEL is missing; run 'synthlab model pull' first" >&2; exit 1; }
-"$PYTHON" -c "import llama_cpp" 2>/dev/null || { echo "run.sh: llama_cpp not importable by $PYTHON; pip install llama-cpp-python" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+PEER="$(scripts/build-llama-cpp.sh)" || { echo "run.sh: could not build llama.cpp; run 'make bench-deps'" >&2; exit 1; }
 
-ARGS=(--prompt-tokens "$PROMPT" --gen-tokens "$GEN" --threads "$THREADS")
-ours=() theirs=()
-for i in $(seq "$REPEAT"); do
-    ours+=("$("$SYNTHLAB" model bench "$MODEL" "${ARGS[@]}" --json)")
-    theirs+=("$("$PYTHON" bench/engine/llamacpp_bench.py "$MODEL" "${ARGS[@]}")")
+source bench/engine/formats.sh
+
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+record() { echo "$1" >>"$RESULTS"; }
+# Runs a command under /usr/bin/time; prints its stdout; the peak RSS (KiB) goes to $WORK/rss.
+measured() { /usr/bin/time -f "%M" -o "$WORK/rss" "$@"; }
+rss() { tail -1 "$WORK/rss"; }
+kernel_env() { [[ "$1" == best ]] && echo "SYNTHLAB_KERNEL=" || echo "SYNTHLAB_KERNEL=$1"; }
+
+peer_bench() {  # format model
+    local out
+    out="$(measured "$PEER/llama-bench" -m "$2" -t "$THREADS" -p 512 -n 128 -r 1 -fa 0,1 -o json 2>/dev/null)"
+    record "$("$PYTHON" -c '
+import json, sys
+rows = json.loads(sys.argv[1])
+pp = max(r["avg_ts"] for r in rows if r["n_prompt"] > 0)
+tg = max(r["avg_ts"] for r in rows if r["n_gen"] > 0)
+print(json.dumps({"kind": "single", "engine": "llama.cpp", "format": sys.argv[2], "pp": pp, "tg": tg, "rss_kib": int(sys.argv[3]),
+                  "build": rows[0].get("build_commit", "?") + "/" + str(rows[0].get("build_number", "?")), "cpu": rows[0].get("cpu_info", "?")}))
+' "$out" "$1" "$(rss)")"
+}
+
+ours_bench() {  # format model kernel
+    local out
+    out="$(env "$(kernel_env "$3")" /usr/bin/time -f "%M" -o "$WORK/rss" "$SYNTHLAB" model bench "$2" --prompt-tokens 512 --gen-tokens 128 --threads "$THREADS" --json 2>/dev/null)"
+    record "$("$PYTHON" -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print(json.dumps({"kind": "single", "engine": "synthlab", "kernel": sys.argv[3], "format": sys.argv[2], "pp": r["prompt_tokens_per_second"],
+                  "tg": r["gen_tokens_per_second"], "rss_kib": int(sys.argv[4])}))
+' "$out" "$1" "$3" "$(rss)")"
+}
+
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); threads $THREADS; peer: $PEER" >&2
+for format in $FORMATS; do
+    model="$(model_for "$format")"
+    echo "== $format ($model)" >&2
+    for i in $(seq "$REPEAT"); do
+        peer_bench "$format" "$model"
+        for kernel in $KERNELS; do ours_bench "$format" "$model" "$kernel"; done
+        peer_bench "$format" "$model"
+    done
 done
 
-"$PYTHON" - "$THREADS" "$PROMPT" "$GEN" "${#ours[@]}" "${ours[@]}" "${theirs[@]}" <<'PY'
-import json, statistics, sys
-threads, prompt, gen, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-runs = [json.loads(line) for line in sys.argv[5:]]
-ours, theirs = runs[:n], runs[n:]
-def median(rows, key): return statistics.median(r[key] for r in rows)
-print(f"threads {threads}, medians of {n} interleaved runs")
-print(f"{'test':<8}{'synthlab':>12}{'llama.cpp':>12}{'ratio':>8}")
-for label, key in ((f"pp{prompt}", "prompt_tokens_per_second"), (f"tg{gen}", "gen_tokens_per_second")):
-    a, b = median(ours, key), median(theirs, key)
-    print(f"{label:<8}{a:>12.1f}{b:>12.1f}{a / b:>8.2f}")
-PY
+# Aggregate decode: N sequences of 128 prompt tokens each generating 128.
+for format in $AGG_FORMATS; do
+    model="$(model_for "$format")"
+    echo "== aggregate $format" >&2
+    npl="$(echo "$PARALLEL" | tr ' ' ',')"
+    max="$(echo "$PARALLEL" | tr ' ' '\n' | sort -n | tail -1)"
+    for i in $(seq "$REPEAT"); do
+        for fa in off on; do
+            out="$(measured "$PEER/llama-batched-bench" -m "$model" -t "$THREADS" -c $((max * 256 + 256)) -b 2048 -ub 512 \
+                -npp 128 -ntg 128 -npl "$npl" -fa "$fa" --output-format jsonl 2>/dev/null | grep '^{' || true)"
+            peak="$(rss)"
+            while read -r line; do
+                [[ -n "$line" ]] || continue
+                record "$("$PYTHON" -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print(json.dumps({"kind": "aggregate", "engine": "llama.cpp", "format": sys.argv[2], "fa": sys.argv[3], "parallel": r["pl"],
+                  "decode": r["speed_tg"], "rss_kib": int(sys.argv[4])}))
+' "$line" "$format" "$fa" "$peak")"
+            done <<<"$out"
+        done
+        for kernel in $KERNELS; do
+            for n in $PARALLEL; do
+                out="$(env "$(kernel_env "$kernel")" /usr/bin/time -f "%M" -o "$WORK/rss" "$SYNTHLAB" model bench "$model" --parallel "$n" \
+                    --prompt-tokens 128 --gen-tokens 128 --threads "$THREADS" --json 2>/dev/null)"
+                record "$("$PYTHON" -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print(json.dumps({"kind": "aggregate", "engine": "synthlab", "kernel": sys.argv[3], "format": sys.argv[2], "parallel": r["parallel"],
+                  "decode": r["decode_tokens_per_second"], "rss_kib": int(sys.argv[4])}))
+' "$out" "$format" "$kernel" "$(rss)")"
+            done
+        done
+    done
+done
+
+# Serving: 8 concurrent chat requests (32 in all, 128 tokens each) against each server.
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; echo "run.sh: $1 never answered" >&2; return 1; }
+serve_round() {  # engine format kernel model
+    local port pid out
+    port="$(free_port)"
+    if [[ "$1" == llama.cpp ]]; then
+        /usr/bin/time -f "%M" -o "$WORK/rss" "$PEER/llama-server" -m "$4" -t "$THREADS" -np 8 -c 8192 --port "$port" \
+            >"$WORK/server.log" 2>&1 &
+    else
+        env "$(kernel_env "$3")" /usr/bin/time -f "%M" -o "$WORK/rss" "$SYNTHLAB" serve --model "$4" --threads "$THREADS" \
+            --port "$port" >"$WORK/server.log" 2>&1 &
+    fi
+    pid=$!
+    PIDS+=("$pid")
+    wait_for "http://127.0.0.1:$port/v1/models"
+    out="$("$PYTHON" bench/engine/serve_load.py "http://127.0.0.1:$port" --requests 32 --concurrency 8 --max-tokens 128)"
+    # Stop the server (the child of time), then let time write the peak RSS.
+    pkill -INT -P "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    record "$("$PYTHON" -c '
+import json, sys
+r = json.loads(sys.argv[1])
+r.update({"kind": "serve", "engine": sys.argv[2], "format": sys.argv[3], "kernel": sys.argv[4], "rss_kib": int(sys.argv[5] or 0)})
+print(json.dumps(r))
+' "$out" "$1" "$2" "$3" "$(rss 2>/dev/null || echo 0)")"
+}
+for format in $SERVE_FORMATS; do
+    model="$(model_for "$format")"
+    echo "== serve $format" >&2
+    for i in $(seq "$REPEAT"); do
+        serve_round llama.cpp "$format" - "$model"
+        for kernel in $KERNELS; do serve_round synthlab "$format" "$kernel" "$model"; done
+    done
+done
+
+[[ -n "$JSON_OUT" ]] && cp "$RESULTS" "$JSON_OUT"
+"$PYTHON" bench/engine/summarize.py "$RESULTS" --threads "$THREADS" --kernels "$KERNELS"
