@@ -1,7 +1,7 @@
 // The body of the products with Float weights (F32, F16, BF16), included by quant_kernels.c for
-// the AVX2 variant. Four rows and up to two inputs at a time, eight independent accumulators;
-// each (row, input) accumulator sees the portable reference's operations in its order: lane
-// j mod 8 += w[j] · x[j] in column order, then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+// the AVX2 variant. Each (row, input) product sees the portable reference's operations in its
+// order: lane j mod 32 += w[j] · x[j] in column order; lanes folded to eight as
+// (l[m] + l[m+8]) + (l[m+16] + l[m+24]); then ((v0+v4)+(v2+v6)) + ((v1+v5)+(v3+v7)).
 
 static inline __attribute__((always_inline)) LAB_TARGET __m256 LAB_SUFFIX(load8)(int format, const uint8_t *row, int c) {
     switch (format) {
@@ -18,21 +18,30 @@ static inline __attribute__((always_inline)) LAB_TARGET float LAB_SUFFIX(lanes_t
     return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
 }
 
+// R rows × K inputs (R·K ≤ 2), four accumulators of eight lanes each: one or two sequential
+// streams of weights per thread, which the hardware prefetcher follows at full speed.
 #define LAB_FLOAT_ROWS(R, K)                                                                                       \
     do {                                                                                                           \
-        __m256 acc[R][K];                                                                                          \
+        __m256 acc[R][K][4];                                                                                       \
         for (int i = 0; i < R; i++)                                                                                \
-            for (int k = 0; k < K; k++) acc[i][k] = _mm256_setzero_ps();                                           \
-        for (int c = 0; c < columns; c += 8) {                                                                     \
-            __m256 x[K];                                                                                           \
-            for (int k = 0; k < K; k++) x[k] = _mm256_loadu_ps(xn + (size_t)k * columns + c);                      \
-            for (int i = 0; i < R; i++) {                                                                          \
-                const __m256 w = LAB_SUFFIX(load8)(format, row + i * row_bytes, c);                                \
-                for (int k = 0; k < K; k++) acc[i][k] = _mm256_fmadd_ps(w, x[k], acc[i][k]);                       \
+            for (int k = 0; k < K; k++)                                                                            \
+                for (int q = 0; q < 4; q++) acc[i][k][q] = _mm256_setzero_ps();                                    \
+        for (int c = 0; c < columns; c += 32) {                                                                    \
+            for (int q = 0; q < 4; q++) {                                                                          \
+                __m256 x[K];                                                                                       \
+                for (int k = 0; k < K; k++) x[k] = _mm256_loadu_ps(xn + (size_t)k * columns + c + 8 * q);          \
+                for (int i = 0; i < R; i++) {                                                                      \
+                    const __m256 w = LAB_SUFFIX(load8)(format, row + i * row_bytes, c + 8 * q);                    \
+                    for (int k = 0; k < K; k++) acc[i][k][q] = _mm256_fmadd_ps(w, x[k], acc[i][k][q]);             \
+                }                                                                                                  \
             }                                                                                                      \
         }                                                                                                          \
         for (int i = 0; i < R; i++)                                                                                \
-            for (int k = 0; k < K; k++) out[(n + k) * out_stride + r + i] = LAB_SUFFIX(lanes_total)(acc[i][k]);    \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const __m256 v = _mm256_add_ps(_mm256_add_ps(acc[i][k][0], acc[i][k][1]),                          \
+                                               _mm256_add_ps(acc[i][k][2], acc[i][k][3]));                         \
+                out[(n + k) * out_stride + r + i] = LAB_SUFFIX(lanes_total)(v);                                    \
+            }                                                                                                      \
     } while (0)
 
 // One instantiation per format, so the format switch in load8 folds away.
@@ -44,13 +53,16 @@ static inline __attribute__((always_inline)) LAB_TARGET float LAB_SUFFIX(lanes_t
             const float *xn = x + (size_t)n * columns;                                                             \
             const int pair = inputs - n >= 2;                                                                      \
             int r = row_begin;                                                                                     \
-            for (; r + 4 <= row_end; r += 4) {                                                                     \
-                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                             \
-                if (pair) LAB_FLOAT_ROWS(4, 2); else LAB_FLOAT_ROWS(4, 1);                                         \
-            }                                                                                                      \
-            for (; r < row_end; r++) {                                                                             \
-                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                             \
-                if (pair) LAB_FLOAT_ROWS(1, 2); else LAB_FLOAT_ROWS(1, 1);                                         \
+            if (pair) {                                                                                            \
+                for (; r < row_end; r++) {                                                                         \
+                    const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                         \
+                    LAB_FLOAT_ROWS(1, 2);                                                                          \
+                }                                                                                                  \
+            } else {                                                                                               \
+                for (; r < row_end; r++) {                                                                         \
+                    const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                         \
+                    LAB_FLOAT_ROWS(1, 1);                                                                          \
+                }                                                                                                  \
             }                                                                                                      \
         }                                                                                                          \
     }

@@ -51,11 +51,13 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_
         for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
         for (int b = 0; b < blocks; b++) {                                                                         \
             LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
-            uint8_t sc[8][8], mn[8][8];                                                                            \
-            __m256i mins[8];                                                                                       \
+            uint8_t sc[8], mn[8];                                                                                  \
+            __m256i scales[8], mins[8];                                                                            \
             for (int i = 0; i < 8; i++) {                                                                          \
-                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc[i], mn[i]);                       \
-                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn[i]));                    \
+                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc, mn);                             \
+                /* the 8 scales as int16 in both halves, so one byte shuffle broadcasts any of them */           \
+                scales[i] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)sc))); \
+                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));                       \
                 mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));            \
             }                                                                                                      \
             __m256 d, dmin;                                                                                        \
@@ -63,10 +65,11 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_
             __m256i T[8];                                                                                          \
             for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();                                             \
             for (int j = 0; j < 8; j++) {                                                                          \
+                const __m256i pick = _mm256_set1_epi16((short)(((2 * j + 1) << 8) | (2 * j)));                     \
                 __m256i w[8], s[8];                                                                                \
                 for (int i = 0; i < 8; i++) {                                                                      \
                     w[i] = LAB_SUFFIX(kind##_chunk)(row + i * row_bytes + BYTES * (size_t)b, j);                   \
-                    s[i] = _mm256_set1_epi16(sc[i][j]);                                                            \
+                    s[i] = _mm256_shuffle_epi8(scales[i], pick);                                                   \
                 }                                                                                                  \
                 for (int k = 0; k < K; k++) {                                                                      \
                     const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * j)); \
@@ -100,21 +103,23 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
     for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
     for (int b = 0; b < blocks; b++) {
         LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
-        const int8_t *sc[8];
         __m256i scales[8];
         for (int i = 0; i < 8; i++) {
-            sc[i] = (const int8_t *)(row + i * row_bytes + 210 * (size_t)b + 192);
-            scales[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc[i]));
+            scales[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + i * row_bytes + 210 * (size_t)b + 192)));
         }
+        // Scales 2c and 2c+1 (one int32 lane of `scales`) broadcast to the low and high halves.
+        const __m256i halves = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
+                                                2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
         __m256 d, unused;
         LAB_SUFFIX(block_headers)(row + 210 * (size_t)b + 208, row_bytes, &d, &unused);
         __m256i T[8];
         for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();
         for (int c = 0; c < 8; c++) {
             __m256i w[8], s[8];
+            const __m256i lane = _mm256_set1_epi32(c);
             for (int i = 0; i < 8; i++) {
                 w[i] = LAB_SUFFIX(q6_k_chunk)(row + i * row_bytes + 210 * (size_t)b, c);
-                s[i] = _mm256_set_m128i(_mm_set1_epi16(sc[i][2 * c + 1]), _mm_set1_epi16(sc[i][2 * c]));
+                s[i] = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(scales[i], lane), halves);
             }
             for (int k = 0; k < K; k++) {
                 const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * c));

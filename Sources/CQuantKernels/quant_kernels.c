@@ -374,9 +374,10 @@ static void matmul_float_portable(int format, const void *weights, size_t row_by
         const float *xn = x + (size_t)n * columns;
         for (int r = row_begin; r < row_end; r++) {
             const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;
-            float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            for (int c = 0; c < columns; c++) l[c & 7] = fmaf(float_weight(format, row, c), xn[c], l[c & 7]);
-            out[n * out_stride + r] = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+            float l[32] = {0}, v[8];
+            for (int c = 0; c < columns; c++) l[c & 31] = fmaf(float_weight(format, row, c), xn[c], l[c & 31]);
+            for (int m = 0; m < 8; m++) v[m] = (l[m] + l[m + 8]) + (l[m + 16] + l[m + 24]);
+            out[n * out_stride + r] = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
         }
     }
 }

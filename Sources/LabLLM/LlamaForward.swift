@@ -198,6 +198,17 @@ extension LlamaModel {
             rounded = buffer
         }
         defer { rounded?.deallocate() }
+        if w.format == .f32 {
+            // Float weights are multiplied where they lie, with no tile copy.
+            let weights = w.data.assumingMemoryBound(to: Float.self)
+            for rows in long {
+                matmulForward(
+                    out + rows.lowerBound * w.rows, x + rows.lowerBound * w.columns, weights,
+                    rows: rows.count, inputs: w.columns, outputs: w.rows, outStride: w.rows
+                )
+            }
+            return
+        }
         let tileRows = max(1, Self.tileCapacity / w.columns)
         var first = 0
         while first < w.rows {

@@ -62,8 +62,9 @@ void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_
                         int inputs, const int8_t *q, const float *scale, const void *sums, float *out, size_t out_stride);
 
 // The same for Float formats (LAB_FORMAT_F32, F16, BF16), with x already rounded
-// (lab_round_activations). Per row and input the products are added into eight lanes in column
-// order (lane j mod 8), and the lanes then summed as ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+// (lab_round_activations). Per row and input the products are added into 32 lanes in column
+// order (lane j mod 32), folded to eight as v[m] = (l[m] + l[m+8]) + (l[m+16] + l[m+24]), and
+// summed as ((v0+v4)+(v2+v6)) + ((v1+v5)+(v3+v7)). `columns` is a multiple of 32.
 void lab_matmul_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
                       int inputs, const float *x, float *out, size_t out_stride);
 
