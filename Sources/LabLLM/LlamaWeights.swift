@@ -55,7 +55,7 @@ struct LlamaWeights: Sendable {
             guard let format = WeightFormat(rawValue: info.type.description) else {
                 throw ModelError(
                     path: file.path, field: name, "tensor type \(info.type) is not supported by the engine",
-                    hint: "re-quantize to Q4_1, Q8_0, F16 or F32"
+                    hint: "re-quantize to one the engine reads: \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
             let bytes = file.data(of: info)

@@ -86,6 +86,11 @@ struct TinyModelFixture {
                 return block.map { amax > 0 ? d * ($0 * 127 / amax).rounded(.toNearestOrEven) : 0 }
             }
         }
+        // Products with F16 weights take activations rounded to binary16 (llama.cpp's F16 dot).
+        func half(_ x: [Double]) -> [Double] {
+            guard quantizedReference else { return x }
+            return x.map { Double(Float16(Float($0))) }
+        }
         func rope(_ v: inout [Double], heads: Int, position: Int) {
             for h in 0..<heads {
                 for i in 0..<(hs / 2) {
@@ -109,7 +114,7 @@ struct TinyModelFixture {
                 rope(&k, heads: KVH, position: t)
                 queries.append(q)
                 keys.append(k)
-                vals.append(matvec(wv, xn, rows: KVH * hs))
+                vals.append(matvec(wv, half(xn), rows: KVH * hs))
             }
             for t in 0..<T {
                 var attended = [Double](repeating: 0, count: C)
