@@ -34,12 +34,12 @@ static inline int32_t load_u32(const uint8_t *p) {
 // ---------------------------------------------------------------------------------------------
 // Activations
 
-__attribute__((unused)) static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum);
+__attribute__((unused)) static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum, int32_t *totals);
 
 #ifdef LAB_AVX2
 // One block of lab_quantize_q8 in AVX2: the same products and the same rounding (vroundps to
 // nearest-even is nearbyintf in the default mode), so the same bytes.
-static inline void quantize_block_avx2(const float *xb, int8_t *qb, float *scale, float *sum) {
+static inline void quantize_block_avx2(const float *xb, int8_t *qb, float *scale, float *sum, int32_t *total) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 v[4];
     for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(xb + 8 * i);
@@ -64,18 +64,19 @@ static inline void quantize_block_avx2(const float *xb, int8_t *qb, float *scale
     _mm256_storeu_si256((__m256i *)qb, _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
     *scale = (float)(_Float16)d;
     *sum = *scale * (float)_mm_cvtsi128_si32(t);
+    if (total) *total = _mm_cvtsi128_si32(t);
 }
 #endif
 
-void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum) {
+void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum, int32_t *totals) {
 #ifdef LAB_AVX2
-    for (int b = 0; b < blocks; b++) quantize_block_avx2(x + 32 * b, q + 32 * b, scale + b, sum + b);
+    for (int b = 0; b < blocks; b++) quantize_block_avx2(x + 32 * b, q + 32 * b, scale + b, sum + b, totals ? totals + b : NULL);
 #else
-    quantize_portable(x, blocks, q, scale, sum);
+    quantize_portable(x, blocks, q, scale, sum, totals);
 #endif
 }
 
-static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum) {
+static void quantize_portable(const float *x, int blocks, int8_t *q, float *scale, float *sum, int32_t *totals) {
     for (int b = 0; b < blocks; b++) {
         const float *xb = x + 32 * b;
         float amax = 0;
@@ -94,6 +95,7 @@ static void quantize_portable(const float *x, int blocks, int8_t *q, float *scal
         // depend on how wide a batch it is decoded in.
         scale[b] = (float)(_Float16)d;
         sum[b] = scale[b] * (float)total;
+        if (totals) totals[b] = total;
     }
 }
 
@@ -393,6 +395,7 @@ static void matmul_float_portable(int format, const void *weights, size_t row_by
 #define LAB_TARGET
 #define LAB_GROUP 4
 #define LAB_DOT(w, x) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (x)), _mm256_set1_epi16(1))
+#define LAB_DOT_ACC(acc, w, x) _mm256_add_epi32((acc), LAB_DOT((w), (x)))
 #include "quant_matmul_body.h"
 #include "kquant_matmul_body.h"
 #include "float_matmul_body.h"
@@ -400,6 +403,7 @@ static void matmul_float_portable(int format, const void *weights, size_t row_by
 #undef LAB_TARGET
 #undef LAB_GROUP
 #undef LAB_DOT
+#undef LAB_DOT_ACC
 
 // AVX-512 VNNI: the same sums in one instruction (vpdpbusd), on 256-bit vectors; the K-quants'
 // scaled pairs stay vpmaddwd, with AVX-512's 32 vector registers.
@@ -407,12 +411,16 @@ static void matmul_float_portable(int format, const void *weights, size_t row_by
 #define LAB_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512vnni")))
 #define LAB_GROUP 8
 #define LAB_DOT(w, x) _mm256_dpbusd_epi32(_mm256_setzero_si256(), (w), (x))
+#define LAB_DOT_ACC(acc, w, x) _mm256_dpbusd_epi32((acc), (w), (x))
+#define LAB_HAS_UNSIGNED_DPBUSD 1
 #include "quant_matmul_body.h"
 #include "kquant_matmul_body.h"
 #undef LAB_SUFFIX
 #undef LAB_TARGET
 #undef LAB_GROUP
 #undef LAB_DOT
+#undef LAB_DOT_ACC
+#undef LAB_HAS_UNSIGNED_DPBUSD
 #endif
 
 int lab_integer_kernel_best(void) {
@@ -443,7 +451,8 @@ static inline int runnable(int kernel) {
     }
 
 void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
-                        int inputs, const int8_t *q, const float *scale, const void *sums, float *out, size_t out_stride) {
+                        int inputs, const int8_t *q, const float *scale, const void *sums, const int32_t *totals, float *out,
+                        size_t out_stride) {
     const int variant = runnable(kernel);
     (void)variant;
     const float *fsum = (const float *)sums;
@@ -470,11 +479,11 @@ void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_
         const int blocks = columns / 32;
 #ifdef LAB_AVX2
         switch (format) {
-        case LAB_FORMAT_Q4_0: LAB_DISPATCH32(q4_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
-        case LAB_FORMAT_Q4_1: LAB_DISPATCH32(q4_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
-        case LAB_FORMAT_Q5_0: LAB_DISPATCH32(q5_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
-        case LAB_FORMAT_Q5_1: LAB_DISPATCH32(q5_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
-        default: LAB_DISPATCH32(q8_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride) break;
+        case LAB_FORMAT_Q4_0: LAB_DISPATCH32(q4_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, totals, out, out_stride) break;
+        case LAB_FORMAT_Q4_1: LAB_DISPATCH32(q4_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, totals, out, out_stride) break;
+        case LAB_FORMAT_Q5_0: LAB_DISPATCH32(q5_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, totals, out, out_stride) break;
+        case LAB_FORMAT_Q5_1: LAB_DISPATCH32(q5_1, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, totals, out, out_stride) break;
+        default: LAB_DISPATCH32(q8_0, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, totals, out, out_stride) break;
         }
 #endif
         matmul_block32_portable(format, weights, row_bytes, row_begin, row_end, blocks, inputs, q, scale, fsum, out, out_stride);

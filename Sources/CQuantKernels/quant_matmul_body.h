@@ -155,6 +155,86 @@ LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
 #undef LAB_SIGNED_DOT
 #undef LAB_UNSIGNED_DOT
 
+
+// ---- Several inputs: eight rows transposed once per block, no horizontal sums ----------------
+//
+// With four or more inputs in a group, each block of eight rows is transposed in registers so
+// that vector g[q] holds bytes 4q … 4q+3 of every row (row i in lane i); each input's four bytes
+// at 4q are then broadcast to all lanes, and one multiply-add per q leaves row i's exact block
+// sum in lane i. The transposition is paid once per block for the whole group of inputs, and the
+// horizontal sums of the one-input path disappear. Weights enter as unsigned bytes with their
+// zero point z (Q4_0: 8, Q5_0: 16, Q8_0 with VNNI: 128 after flipping the sign bit) taken off
+// afterwards through the input's block total: T = Σ (w + z)·x − z·Σ x, the same exact integer.
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(transpose8)(__m256i r[8]) {
+    const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+    const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+    const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+    r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+    r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+    r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+    r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+    r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+    r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+    r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+// Unsigned weight bytes for the transposed path (zero point kept).
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q4_0)(const uint8_t *block) {
+    return LAB_SUFFIX(nibbles)(block + 2);
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q5_0)(const uint8_t *block) {
+    return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
+}
+
+#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET)                                                   \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
+        const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            __m256i g[8];                                                                                          \
+            for (int i = 0; i < 8; i++) g[i] = RAW(row + i * row_bytes + BYTES * (size_t)b);                       \
+            LAB_SUFFIX(transpose8)(g);                                                                             \
+            __m256 d, m;                                                                                           \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &m);                                 \
+            (void)m;                                                                                               \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
+                const size_t s = k * (size_t)blocks + b;                                                           \
+                __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
+                for (int j = 0; j < 8; j++) t = LAB_DOT_ACC(t, g[j], _mm256_set1_epi32(load_u32(x + 4 * j)));     \
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]); \
+                if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }
+
+LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0)
+LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1)
+LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0)
+LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1)
+#ifdef LAB_HAS_UNSIGNED_DPBUSD
+// Q8_0 with VNNI: the sign bit flipped makes w + 128 unsigned (vpdpbusd never saturates).
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q8_0)(const uint8_t *block) {
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), _mm256_set1_epi8((char)0x80));
+}
+LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0)
+#define LAB_Q8_0_GEMM 1
+#else
+#define LAB_Q8_0_GEMM 0
+#endif
+#undef LAB_DEFINE_BLOCK32_GEMM
+
 #ifndef LAB_ROW_TILE
 #define LAB_ROW_TILE 32
 #endif
@@ -174,10 +254,12 @@ LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
 
 // The driver for every format: rows in tiles that stay in L1/L2 while each group of inputs
 // passes over them, eight rows at a time, and the rows left over one at a time.
-#define LAB_DEFINE_MATMUL(kind)                                                                                     \
+#define LAB_DEFINE_MATMUL(kind, GEMM)                                                                               \
     LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
                                                      int blocks, int inputs, const int8_t *q, const float *scale,   \
-                                                     const float *sum, float *out, size_t out_stride) {             \
+                                                     const float *sum, const int32_t *totals, float *out,           \
+                                                     size_t out_stride) {                                           \
+        const int32_t *tn_base = totals;                                                                            \
         const size_t q_stride = 32 * (size_t)blocks;                                                                \
         for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
             const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
@@ -185,11 +267,18 @@ LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
                 const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                      \
                 const int8_t *qn = q + n * q_stride;                                                                \
                 const float *sn = scale + (size_t)n * blocks, *un = sum ? sum + (size_t)n * blocks : NULL;          \
+                const int32_t *tn = tn_base ? tn_base + (size_t)n * blocks : NULL;                                  \
+                (void)tn;                                                                                           \
                 int r = tile;                                                                                       \
+                const int transposed = GEMM && totals != NULL && K >= 4;                                            \
                 for (; r + 8 <= tile_end; r += 8) {                                                                 \
                     const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
                     float *o = out + n * out_stride + r;                                                            \
-                    LAB_WITH_CONSTANT_K(K, LAB_ROWS8_CALL_##kind)                                                  \
+                    if (transposed) {                                                                               \
+                        LAB_WITH_CONSTANT_K(K, LAB_GEMM8_CALL_##kind)                                              \
+                    } else {                                                                                        \
+                        LAB_WITH_CONSTANT_K(K, LAB_ROWS8_CALL_##kind)                                              \
+                    }                                                                                               \
                 }                                                                                                   \
                 for (; r < tile_end; r++) {                                                                         \
                     const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
@@ -211,11 +300,27 @@ LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
 #define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
 #define LAB_ROW_CALL_q8_0(K) LAB_SUFFIX(q8_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 
-LAB_DEFINE_MATMUL(q4_0)
-LAB_DEFINE_MATMUL(q4_1)
-LAB_DEFINE_MATMUL(q5_0)
-LAB_DEFINE_MATMUL(q5_1)
-LAB_DEFINE_MATMUL(q8_0)
+#define LAB_GEMM8_CALL_q4_0(K) LAB_SUFFIX(q4_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_GEMM8_CALL_q4_1(K) LAB_SUFFIX(q4_1_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_GEMM8_CALL_q5_0(K) LAB_SUFFIX(q5_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_GEMM8_CALL_q5_1(K) LAB_SUFFIX(q5_1_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#if LAB_Q8_0_GEMM
+#define LAB_GEMM8_CALL_q8_0(K) LAB_SUFFIX(q8_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#else
+#define LAB_GEMM8_CALL_q8_0(K) LAB_ROWS8_CALL_q8_0(K)
+#endif
+
+LAB_DEFINE_MATMUL(q4_0, 1)
+LAB_DEFINE_MATMUL(q4_1, 1)
+LAB_DEFINE_MATMUL(q5_0, 1)
+LAB_DEFINE_MATMUL(q5_1, 1)
+LAB_DEFINE_MATMUL(q8_0, LAB_Q8_0_GEMM)
+#undef LAB_GEMM8_CALL_q4_0
+#undef LAB_GEMM8_CALL_q4_1
+#undef LAB_GEMM8_CALL_q5_0
+#undef LAB_GEMM8_CALL_q5_1
+#undef LAB_GEMM8_CALL_q8_0
+#undef LAB_Q8_0_GEMM
 
 #undef LAB_ROWS8_CALL_q4_0
 #undef LAB_ROW_CALL_q4_0

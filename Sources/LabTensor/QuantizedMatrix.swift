@@ -112,14 +112,14 @@ public struct QuantizedMatrix: @unchecked Sendable {
             lab_matmul_integer(
                 kernel.rawValue, format.kernelCode, data, rowBytes, begin, end, Int32(columns), Int32(picked.count),
                 wide.values + picked.lowerBound * columns, wide.scales + picked.lowerBound * blocks,
-                wide.groupSums + picked.lowerBound * blocks * 16, out, outStride
+                wide.groupSums + picked.lowerBound * blocks * 16, nil, out, outStride
             )
         } else {
             let blocks = columns / 32
             lab_matmul_integer(
                 kernel.rawValue, format.kernelCode, data, rowBytes, begin, end, Int32(columns), Int32(picked.count),
                 x.values + picked.lowerBound * columns, x.scales + picked.lowerBound * blocks, x.sums + picked.lowerBound * blocks,
-                out, outStride
+                x.totals + picked.lowerBound * blocks, out, outStride
             )
         }
     }
@@ -330,6 +330,8 @@ public final class QuantizedActivations: @unchecked Sendable {
     let values: UnsafeMutablePointer<Int8>
     let scales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
+    /// Σ q per 32-value block, exact.
+    let totals: UnsafeMutablePointer<Int32>
     /// The Q8_K rounding, when asked for.
     let blocks256: Blocks256?
 
@@ -350,8 +352,11 @@ public final class QuantizedActivations: @unchecked Sendable {
         values = .allocate(capacity: max(1, rows * columns))
         scales = .allocate(capacity: max(1, rows * blocks))
         sums = .allocate(capacity: max(1, rows * blocks))
+        totals = .allocate(capacity: max(1, rows * blocks))
         for n in 0..<rows {
-            lab_quantize_q8(x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks)
+            lab_quantize_q8(
+                x + n * columns, Int32(blocks), values + n * columns, scales + n * blocks, sums + n * blocks, totals + n * blocks
+            )
         }
         if formats.contains(where: { $0.activationRounding == .int8Blocks256 }) {
             precondition(columns % 256 == 0, "activations of \(columns) columns are not whole 256-value blocks")
@@ -375,6 +380,7 @@ public final class QuantizedActivations: @unchecked Sendable {
         values.deallocate()
         scales.deallocate()
         sums.deallocate()
+        totals.deallocate()
         if let blocks256 {
             blocks256.values.deallocate()
             blocks256.scales.deallocate()

@@ -37,8 +37,8 @@ int lab_integer_kernel_best(void);
 
 // Activations for the 32-weight block formats, per 32-value block: x[j] ≈ scale[b] · q[j],
 // q[j] = round(x[j] · 127 / max|x|), scale[b] = max|x| / 127 rounded to binary16 (as llama.cpp's
-// Q8_0/Q8_1), sum[b] = scale[b] · Σ q.
-void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum);
+// Q8_0/Q8_1), sum[b] = scale[b] · Σ q, and (when totals is not NULL) totals[b] = Σ q.
+void lab_quantize_q8(const float *x, int blocks, int8_t *q, float *scale, float *sum, int32_t *totals);
 
 // Activations for the K-quants, per 256-value block, as llama.cpp's quantize_row_q8_K:
 // with v the value of largest magnitude, q[j] = min(127, round(−127/v · x[j])), scale = v / −127
@@ -57,9 +57,12 @@ void lab_float_weights(int format, const void *src, size_t count, float *dst);
 // row_bytes apart and `columns` long. Input n's int8 values start at q + n · columns, its scales
 // at scale + n · columns / block, and its sums at sums + n · (columns / 32) (floats, for the
 // 32-weight formats) or n · (columns / 16) (int16 bsums, for the K-quants), with block 32 or 256.
-// A variant the CPU lacks falls back to the next one.
+// For the 32-weight formats `totals` (Σ q per block, at n · columns / 32; may be NULL) lets groups
+// of four or more inputs take the transposed path. A variant the CPU lacks falls back to the
+// next one.
 void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
-                        int inputs, const int8_t *q, const float *scale, const void *sums, float *out, size_t out_stride);
+                        int inputs, const int8_t *q, const float *scale, const void *sums, const int32_t *totals, float *out,
+                        size_t out_stride);
 
 // The same for Float formats (LAB_FORMAT_F32, F16, BF16), with x already rounded
 // (lab_round_activations). Per row and input the products are added into 32 lanes in column
