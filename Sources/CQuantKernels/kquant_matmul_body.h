@@ -141,6 +141,116 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
 }
 #undef LAB_KDOT
 
+// ---- Several inputs: the transposed path (see quant_matmul_body.h) -----------------------------
+// Each 32-weight chunk of eight rows is transposed once for the group of inputs; a chunk's exact
+// dot products come out one row per lane and are multiplied by the eight rows' scales for that
+// chunk (or, for Q6_K, its two 16-weight halves), themselves transposed once per super-block.
+
+// Lane i of out[j] = v_i[j] for eight rows' eight small values each (int32).
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(scales_by_chunk)(const __m128i rows[8], __m256i out[8], int sign) {
+    for (int i = 0; i < 8; i++) out[i] = sign ? _mm256_cvtepi8_epi32(rows[i]) : _mm256_cvtepu8_epi32(rows[i]);
+    LAB_SUFFIX(transpose8)(out);
+}
+
+#define LAB_DEFINE_K4_GEMM8(kind, BYTES)                                                                          \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
+        const int16_t *bsums, float *out, size_t out_stride, const int K) {                                       \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            uint8_t sc[8][8], mn[8];                                                                               \
+            __m256i mins[8], chunk_scales[8];                                                                      \
+            __m128i packed[8];                                                                                     \
+            for (int i = 0; i < 8; i++) {                                                                          \
+                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc[i], mn);                          \
+                packed[i] = _mm_loadl_epi64((const __m128i *)sc[i]);                                               \
+                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));                       \
+                mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));            \
+            }                                                                                                      \
+            LAB_SUFFIX(scales_by_chunk)(packed, chunk_scales, 0);                                                  \
+            __m256 d, dmin;                                                                                        \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &dmin);                              \
+            __m256i T[8];                                                                                          \
+            for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();                                             \
+            for (int j = 0; j < 8; j++) {                                                                          \
+                __m256i g[8];                                                                                      \
+                for (int i = 0; i < 8; i++) g[i] = LAB_SUFFIX(kind##_chunk)(row + i * row_bytes + BYTES * (size_t)b, j); \
+                LAB_SUFFIX(transpose8)(g);                                                                         \
+                for (int k = 0; k < K; k++) {                                                                      \
+                    const uint8_t *x = (const uint8_t *)(q + k * q_stride + 256 * (size_t)b + 32 * j);             \
+                    __m256i t = _mm256_setzero_si256();                                                            \
+                    for (int e = 0; e < 8; e++) t = LAB_DOT_ACC(t, g[e], _mm256_set1_epi32(load_u32(x + 4 * e)));  \
+                    T[k] = _mm256_add_epi32(T[k], _mm256_mullo_epi32(t, chunk_scales[j]));                         \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const size_t sb = k * (size_t)blocks + b;                                                          \
+                const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));                     \
+                __m256i p[8];                                                                                      \
+                for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(mins[i], groups);                             \
+                const __m256 M = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
+                const __m256 s = _mm256_set1_ps(scale[sb]);                                                        \
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(T[k]), _mm256_mul_ps(d, s), acc[k]);                   \
+                acc[k] = _mm256_fnmadd_ps(M, _mm256_mul_ps(dmin, s), acc[k]);                                      \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }
+
+LAB_DEFINE_K4_GEMM8(q4_k, 144)
+LAB_DEFINE_K4_GEMM8(q5_k, 176)
+#undef LAB_DEFINE_K4_GEMM8
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_gemm8)(
+    const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,
+    const int16_t *bsums, float *out, size_t out_stride, const int K) {
+    __m256 acc[8];
+    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
+        __m256i scales[8], low[8], high[8];
+        __m128i first[8], second[8];
+        for (int i = 0; i < 8; i++) {
+            const uint8_t *sc = row + i * row_bytes + 210 * (size_t)b + 192;
+            scales[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+            first[i] = _mm_loadl_epi64((const __m128i *)sc);
+            second[i] = _mm_loadl_epi64((const __m128i *)(sc + 8));
+        }
+        // low[g] / high[g]: the eight rows' scale g / g + 8, one row per lane.
+        LAB_SUFFIX(scales_by_chunk)(first, low, 1);
+        LAB_SUFFIX(scales_by_chunk)(second, high, 1);
+        __m256 d, unused;
+        LAB_SUFFIX(block_headers)(row + 210 * (size_t)b + 208, row_bytes, &d, &unused);
+        __m256i T[8];
+        for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();
+        for (int c = 0; c < 8; c++) {
+            __m256i g[8];
+            for (int i = 0; i < 8; i++) g[i] = LAB_SUFFIX(q6_k_chunk)(row + i * row_bytes + 210 * (size_t)b, c);
+            LAB_SUFFIX(transpose8)(g);
+            const __m256i s0 = 2 * c < 8 ? low[2 * c] : high[2 * c - 8], s1 = 2 * c + 1 < 8 ? low[2 * c + 1] : high[2 * c - 7];
+            for (int k = 0; k < K; k++) {
+                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 256 * (size_t)b + 32 * c);
+                __m256i t0 = _mm256_setzero_si256(), t1 = _mm256_setzero_si256();
+                for (int e = 0; e < 4; e++) t0 = LAB_DOT_ACC(t0, g[e], _mm256_set1_epi32(load_u32(x + 4 * e)));
+                for (int e = 4; e < 8; e++) t1 = LAB_DOT_ACC(t1, g[e], _mm256_set1_epi32(load_u32(x + 4 * e)));
+                T[k] = _mm256_add_epi32(T[k], _mm256_add_epi32(_mm256_mullo_epi32(t0, s0), _mm256_mullo_epi32(t1, s1)));
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            const size_t sb = k * (size_t)blocks + b;
+            const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));
+            __m256i p[8];
+            for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(scales[i], groups);
+            const __m256i t = _mm256_sub_epi32(T[k], _mm256_slli_epi32(LAB_SUFFIX(lane_totals)(p), 5));
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[sb])), acc[k]);
+        }
+    }
+    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+}
+
+
 // The driver: tiles of rows, groups of inputs, eight rows at a time; rows left over from the
 // eights go through the portable reference (equal by definition; real models have none).
 #define LAB_DEFINE_KMATMUL(kind)                                                                                    \
@@ -159,7 +269,11 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
                 for (int r = tile; r < eights_end; r += 8) {                                                        \
                     const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
                     float *o = out + n * out_stride + r;                                                            \
-                    LAB_WITH_CONSTANT_K(K, LAB_KROWS8_CALL_##kind)                                                 \
+                    if (K >= 4) {                                                                                   \
+                        LAB_WITH_CONSTANT_K(K, LAB_KGEMM8_CALL_##kind)                                             \
+                    } else {                                                                                        \
+                        LAB_WITH_CONSTANT_K(K, LAB_KROWS8_CALL_##kind)                                             \
+                    }                                                                                               \
                 }                                                                                                   \
             }                                                                                                       \
             if (eights_end < tile_end)                                                                              \
@@ -170,11 +284,17 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
 #define LAB_KROWS8_CALL_q4_k(K) LAB_SUFFIX(q4_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 #define LAB_KROWS8_CALL_q5_k(K) LAB_SUFFIX(q5_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 #define LAB_KROWS8_CALL_q6_k(K) LAB_SUFFIX(q6_k_rows8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KGEMM8_CALL_q4_k(K) LAB_SUFFIX(q4_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KGEMM8_CALL_q5_k(K) LAB_SUFFIX(q5_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KGEMM8_CALL_q6_k(K) LAB_SUFFIX(q6_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 LAB_DEFINE_KMATMUL(q4_k)
 LAB_DEFINE_KMATMUL(q5_k)
 LAB_DEFINE_KMATMUL(q6_k)
 #undef LAB_KROWS8_CALL_q4_k
 #undef LAB_KROWS8_CALL_q5_k
 #undef LAB_KROWS8_CALL_q6_k
+#undef LAB_KGEMM8_CALL_q4_k
+#undef LAB_KGEMM8_CALL_q5_k
+#undef LAB_KGEMM8_CALL_q6_k
 #undef LAB_DEFINE_KMATMUL
 #undef LAB_WITH_CONSTANT_K
