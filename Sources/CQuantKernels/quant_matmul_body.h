@@ -165,6 +165,7 @@ LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
 // horizontal sums of the one-input path disappear. Weights enter as unsigned bytes with their
 // zero point z (Q4_0: 8, Q5_0: 16, Q8_0 with VNNI: 128 after flipping the sign bit) taken off
 // afterwards through the input's block total: T = Σ (w + z)·x − z·Σ x, the same exact integer.
+// (Q8_0 with AVX2 moves the weights' signs onto the inputs instead.)
 
 static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(transpose8)(__m256i r[8]) {
     const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
@@ -193,7 +194,7 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
     return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
 }
 
-#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET)                                                   \
+#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET, SIGNED)                                           \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
         const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
         const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
@@ -211,7 +212,11 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
                 const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
                 const size_t s = k * (size_t)blocks + b;                                                           \
                 __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
-                for (int j = 0; j < 8; j++) t = LAB_DOT_ACC(t, g[j], _mm256_set1_epi32(load_u32(x + 4 * j)));     \
+                for (int j = 0; j < 8; j++) {                                                                      \
+                    const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                     \
+                    t = SIGNED ? LAB_DOT_ACC(t, _mm256_sign_epi8(g[j], g[j]), _mm256_sign_epi8(bx, g[j]))          \
+                               : LAB_DOT_ACC(t, g[j], bx);                                                         \
+                }                                                                                                  \
                 acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]); \
                 if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
             }                                                                                                      \
@@ -219,19 +224,19 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
     }
 
-LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0)
-LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1)
-LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0)
-LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1)
+LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0)
+LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0)
+LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0)
+LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0)
 #ifdef LAB_HAS_UNSIGNED_DPBUSD
 // Q8_0 with VNNI: the sign bit flipped makes w + 128 unsigned (vpdpbusd never saturates).
 static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q8_0)(const uint8_t *block) {
     return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), _mm256_set1_epi8((char)0x80));
 }
-LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0)
-#define LAB_Q8_0_GEMM 1
+LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0)
 #else
-#define LAB_Q8_0_GEMM 0
+// Q8_0 with AVX2: w + 128 would saturate vpmaddubsw, so the weights' signs move onto the inputs.
+LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1)
 #endif
 #undef LAB_DEFINE_BLOCK32_GEMM
 
@@ -254,7 +259,7 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0)
 
 // The driver for every format: rows in tiles that stay in L1/L2 while each group of inputs
 // passes over them, eight rows at a time, and the rows left over one at a time.
-#define LAB_DEFINE_MATMUL(kind, GEMM)                                                                               \
+#define LAB_DEFINE_MATMUL(kind)                                                                                     \
     LAB_TARGET static void LAB_SUFFIX(matmul_##kind)(const void *weights, size_t row_bytes, int row_begin, int row_end, \
                                                      int blocks, int inputs, const int8_t *q, const float *scale,   \
                                                      const float *sum, const int32_t *totals, float *out,           \
@@ -270,7 +275,7 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0)
                 const int32_t *tn = tn_base ? tn_base + (size_t)n * blocks : NULL;                                  \
                 (void)tn;                                                                                           \
                 int r = tile;                                                                                       \
-                const int transposed = GEMM && totals != NULL && K >= 4;                                            \
+                const int transposed = totals != NULL && K >= 4;                                                  \
                 for (; r + 8 <= tile_end; r += 8) {                                                                 \
                     const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                          \
                     float *o = out + n * out_stride + r;                                                            \
@@ -304,23 +309,18 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0)
 #define LAB_GEMM8_CALL_q4_1(K) LAB_SUFFIX(q4_1_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_GEMM8_CALL_q5_0(K) LAB_SUFFIX(q5_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_GEMM8_CALL_q5_1(K) LAB_SUFFIX(q5_1_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
-#if LAB_Q8_0_GEMM
 #define LAB_GEMM8_CALL_q8_0(K) LAB_SUFFIX(q8_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
-#else
-#define LAB_GEMM8_CALL_q8_0(K) LAB_ROWS8_CALL_q8_0(K)
-#endif
 
-LAB_DEFINE_MATMUL(q4_0, 1)
-LAB_DEFINE_MATMUL(q4_1, 1)
-LAB_DEFINE_MATMUL(q5_0, 1)
-LAB_DEFINE_MATMUL(q5_1, 1)
-LAB_DEFINE_MATMUL(q8_0, LAB_Q8_0_GEMM)
+LAB_DEFINE_MATMUL(q4_0)
+LAB_DEFINE_MATMUL(q4_1)
+LAB_DEFINE_MATMUL(q5_0)
+LAB_DEFINE_MATMUL(q5_1)
+LAB_DEFINE_MATMUL(q8_0)
 #undef LAB_GEMM8_CALL_q4_0
 #undef LAB_GEMM8_CALL_q4_1
 #undef LAB_GEMM8_CALL_q5_0
 #undef LAB_GEMM8_CALL_q5_1
 #undef LAB_GEMM8_CALL_q8_0
-#undef LAB_Q8_0_GEMM
 
 #undef LAB_ROWS8_CALL_q4_0
 #undef LAB_ROW_CALL_q4_0
