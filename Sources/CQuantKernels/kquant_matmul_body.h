@@ -42,6 +42,41 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_
     return _mm256_or_si256(low, _mm256_slli_epi16(top, 4));
 }
 
+// The scales and mins of super-block `offset` of eight rows (Q4_K/Q5_K): sc[i][j] is row i's
+// scale for chunk j, mins[i] row i's mins as int16 pairs (m0, m0, m1, m1, …) to meet the
+// input's 16-value group sums.
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(k4_scales)(
+    const uint8_t *row, size_t row_bytes, size_t offset, uint8_t sc[8][8], __m256i mins[8]) {
+    for (int i = 0; i < 8; i++) {
+        uint8_t mn[8];
+        unpack_k4_scales(row + i * row_bytes + offset + 4, sc[i], mn);
+        const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));
+        mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));
+    }
+}
+
+// acc + T·(d·s) − M·(dmin·s), M = Σ_j min_j · (group sums of chunk j), per row (Q4_K/Q5_K).
+static inline __attribute__((always_inline)) LAB_TARGET __m256 LAB_SUFFIX(k4_finish)(
+    __m256 acc, __m256i T, const __m256i mins[8], const int16_t *groups, float scale, __m256 d, __m256 dmin) {
+    const __m256i g = _mm256_loadu_si256((const __m256i *)groups);
+    __m256i p[8];
+    for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(mins[i], g);
+    const __m256 M = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));
+    const __m256 s = _mm256_set1_ps(scale);
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(T), _mm256_mul_ps(d, s), acc);
+    return _mm256_fnmadd_ps(M, _mm256_mul_ps(dmin, s), acc);
+}
+
+// acc + (T − 32 · Σ_g scale_g · bsum_g)·(d·s) per row (Q6_K; scales[i] row i's 16 scales as int16).
+static inline __attribute__((always_inline)) LAB_TARGET __m256 LAB_SUFFIX(q6_k_finish)(
+    __m256 acc, __m256i T, const __m256i scales[8], const int16_t *groups, float scale, __m256 d) {
+    const __m256i g = _mm256_loadu_si256((const __m256i *)groups);
+    __m256i p[8];
+    for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(scales[i], g);
+    const __m256i t = _mm256_sub_epi32(T, _mm256_slli_epi32(LAB_SUFFIX(lane_totals)(p), 5));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale)), acc);
+}
+
 // Q4_K and Q5_K differ only in the chunk decoder and block size: one body for both.
 #define LAB_DEFINE_K4_ROWS8(kind, BYTES)                                                                          \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_rows8)(                       \
@@ -51,15 +86,11 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_
         for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
         for (int b = 0; b < blocks; b++) {                                                                         \
             LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
-            uint8_t sc[8], mn[8];                                                                                  \
+            uint8_t sc[8][8];                                                                                      \
             __m256i scales[8], mins[8];                                                                            \
-            for (int i = 0; i < 8; i++) {                                                                          \
-                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc, mn);                             \
-                /* the 8 scales as int16 in both halves, so one byte shuffle broadcasts any of them */           \
-                scales[i] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)sc))); \
-                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));                       \
-                mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));            \
-            }                                                                                                      \
+            LAB_SUFFIX(k4_scales)(row, row_bytes, BYTES * (size_t)b, sc, mins);                                    \
+            /* each row's 8 scales as int16 in both halves, so one byte shuffle broadcasts any of them */         \
+            for (int i = 0; i < 8; i++) scales[i] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)sc[i]))); \
             __m256 d, dmin;                                                                                        \
             LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &dmin);                              \
             __m256i T[8];                                                                                          \
@@ -80,13 +111,7 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(q6_k_
             }                                                                                                      \
             for (int k = 0; k < K; k++) {                                                                          \
                 const size_t sb = k * (size_t)blocks + b;                                                          \
-                const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));                     \
-                __m256i p[8];                                                                                      \
-                for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(mins[i], groups);                             \
-                const __m256 M = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
-                const __m256 s = _mm256_set1_ps(scale[sb]);                                                        \
-                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(T[k]), _mm256_mul_ps(d, s), acc[k]);                   \
-                acc[k] = _mm256_fnmadd_ps(M, _mm256_mul_ps(dmin, s), acc[k]);                                      \
+                acc[k] = LAB_SUFFIX(k4_finish)(acc[k], T[k], mins, bsums + 16 * sb, scale[sb], d, dmin);           \
             }                                                                                                      \
         }                                                                                                          \
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
@@ -130,11 +155,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
         }
         for (int k = 0; k < K; k++) {
             const size_t sb = k * (size_t)blocks + b;
-            const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));
-            __m256i p[8];
-            for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(scales[i], groups);
-            const __m256i t = _mm256_sub_epi32(T[k], _mm256_slli_epi32(LAB_SUFFIX(lane_totals)(p), 5));
-            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[sb])), acc[k]);
+            acc[k] = LAB_SUFFIX(q6_k_finish)(acc[k], T[k], scales, bsums + 16 * sb, scale[sb], d);
         }
     }
     for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
@@ -160,15 +181,11 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(scales_b
         for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
         for (int b = 0; b < blocks; b++) {                                                                         \
             LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
-            uint8_t sc[8][8], mn[8];                                                                               \
+            uint8_t sc[8][8];                                                                                      \
             __m256i mins[8], chunk_scales[8];                                                                      \
             __m128i packed[8];                                                                                     \
-            for (int i = 0; i < 8; i++) {                                                                          \
-                unpack_k4_scales(row + i * row_bytes + BYTES * (size_t)b + 4, sc[i], mn);                          \
-                packed[i] = _mm_loadl_epi64((const __m128i *)sc[i]);                                               \
-                const __m128i m16 = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));                       \
-                mins[i] = _mm256_set_m128i(_mm_unpackhi_epi16(m16, m16), _mm_unpacklo_epi16(m16, m16));            \
-            }                                                                                                      \
+            LAB_SUFFIX(k4_scales)(row, row_bytes, BYTES * (size_t)b, sc, mins);                                    \
+            for (int i = 0; i < 8; i++) packed[i] = _mm_loadl_epi64((const __m128i *)sc[i]);                       \
             LAB_SUFFIX(scales_by_chunk)(packed, chunk_scales, 0);                                                  \
             __m256 d, dmin;                                                                                        \
             LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &dmin);                              \
@@ -187,13 +204,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(scales_b
             }                                                                                                      \
             for (int k = 0; k < K; k++) {                                                                          \
                 const size_t sb = k * (size_t)blocks + b;                                                          \
-                const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));                     \
-                __m256i p[8];                                                                                      \
-                for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(mins[i], groups);                             \
-                const __m256 M = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
-                const __m256 s = _mm256_set1_ps(scale[sb]);                                                        \
-                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(T[k]), _mm256_mul_ps(d, s), acc[k]);                   \
-                acc[k] = _mm256_fnmadd_ps(M, _mm256_mul_ps(dmin, s), acc[k]);                                      \
+                acc[k] = LAB_SUFFIX(k4_finish)(acc[k], T[k], mins, bsums + 16 * sb, scale[sb], d, dmin);           \
             }                                                                                                      \
         }                                                                                                          \
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
@@ -240,11 +251,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_gem
         }
         for (int k = 0; k < K; k++) {
             const size_t sb = k * (size_t)blocks + b;
-            const __m256i groups = _mm256_loadu_si256((const __m256i *)(bsums + 16 * sb));
-            __m256i p[8];
-            for (int i = 0; i < 8; i++) p[i] = _mm256_madd_epi16(scales[i], groups);
-            const __m256i t = _mm256_sub_epi32(T[k], _mm256_slli_epi32(LAB_SUFFIX(lane_totals)(p), 5));
-            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[sb])), acc[k]);
+            acc[k] = LAB_SUFFIX(q6_k_finish)(acc[k], T[k], scales, bsums + 16 * sb, scale[sb], d);
         }
     }
     for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
