@@ -153,7 +153,7 @@ extension LlamaModel {
     /// its own rows. The choice is per sequence, never per batch, so a sequence's logits are the
     /// same bits whatever else shares the pass: a resumed run, which batches its remaining work
     /// differently, reproduces the uninterrupted run's text exactly. Both paths see the same
-    /// activations: for Q4_1/Q8_0 weights, rounded to int8 per 32-value block as llama.cpp does.
+    /// activations, rounded as llama.cpp rounds them for the weights' format.
     private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let quantized = w.format.quantizesActivations ? input.quantized : nil
         // Float weights meet activations rounded as llama.cpp rounds them (F16: binary16, BF16:

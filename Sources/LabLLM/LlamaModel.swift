@@ -6,11 +6,11 @@ import LabTensor
 /// A Llama-family decoder running from a memory-mapped GGUF file: the engine behind
 /// `LanguageModel` (llama.cpp's `llm_build_llama` graph, written out layer by layer).
 ///
-/// Weights stay in their stored format. Q4_1/Q8_0 weights meet int8 activations in integer
-/// kernels at every batch width; Float-activation weights (F32/F16 checkpoints) are multiplied
-/// block by block for a sequence with few rows in a pass and through dequantized tiles and
-/// `cblas_sgemm` for one with many. Either way a sequence's results do not depend on what else
-/// shares the pass.
+/// Weights stay in their stored format (any `WeightFormat`). Block-format weights meet int8
+/// activations in integer kernels at every batch width; Float weights (F32/F16/BF16) meet
+/// activations rounded as llama.cpp rounds them, row by row for a sequence with few rows in a
+/// pass and through `cblas_sgemm` for one with many. Either way a sequence's results do not
+/// depend on what else shares the pass.
 /// The model is immutable after loading, so one instance may serve concurrent callers, each
 /// with its own sequence states.
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
@@ -26,14 +26,15 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// sequences with fewer go through the fused Float product, which decodes each block once
     /// per four rows.
     public let sgemmRowThreshold: Int
-    /// The same switch for the integer kernels (Q4_1/Q8_0 with int8 activations). By default
+    /// The same switch for the integer kernels (block formats with int8 activations). By default
     /// there is none: they beat dequantize + sgemm at every width measured (pp512 369 vs 333
     /// tokens/s on this 2-core machine, with an earlier kernel that the present one beats).
     public let integerSgemmRowThreshold: Int
-    /// Whether products with Q4_1/Q8_0 weights round their activations to int8 per 32-value
-    /// block (as llama.cpp does) and use the integer kernels: about twice the decode speed, at
-    /// the cost of logits that move when an activation's rounding flips. `false` keeps every
-    /// activation in Float (the structural tests compare paths exactly this way).
+    /// Whether products round their activations as llama.cpp does for each format (int8 per 32 or
+    /// 256 values for the block formats, binary16/bfloat16 for F16/BF16) and use the C kernels:
+    /// about twice the decode speed, at the cost of logits that move when an activation's rounding
+    /// flips. `false` keeps every activation in Float through the Swift SIMD products (the
+    /// structural tests compare paths exactly this way).
     public let quantizesActivations: Bool
     /// Whether attention rows run in the Swift SIMD twin of the C kernel (bench/kernels compares
     /// the two; the results agree to rounding).
