@@ -156,9 +156,10 @@ extension LlamaModel {
     /// activations, rounded as llama.cpp rounds them for the weights' format.
     private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
         let quantized = w.format.quantizesActivations ? input.quantized : nil
-        // Float weights meet activations rounded as llama.cpp rounds them (F16: binary16, BF16:
-        // bfloat16) on both paths, unless this model keeps every activation in Float.
-        let roundsFloat = quantizesActivations && !w.format.quantizesActivations && w.format.activationRounding != .none
+        // Float weights go through the C kernels with activations rounded as llama.cpp rounds them
+        // (F16: binary16, BF16: bfloat16) on both paths, unless this model keeps every activation
+        // in Float (the Swift SIMD products).
+        let floatKernels = quantizesActivations && !w.format.quantizesActivations
         let threshold = quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold
         var fused: [Range<Int>] = []
         var long: [Range<Int>] = []
@@ -176,7 +177,7 @@ extension LlamaModel {
             parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { outputs in
                 if let quantized {
                     w.multiply(quantized, inputRows: rows, into: y, outStride: w.rows, rows: outputs)
-                } else if roundsFloat || (quantizesActivations && w.format.activationRounding == .none) {
+                } else if floatKernels {
                     w.multiply(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
                 } else {
                     w.multiplyFloat(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
@@ -191,7 +192,7 @@ extension LlamaModel {
             quantized.dequantize(for: w.format, into: buffer)
             x = UnsafePointer(buffer)
             rounded = buffer
-        } else if roundsFloat {
+        } else if floatKernels && w.format.activationRounding != .none {
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: input.rows * w.columns)
             w.format.roundActivations(input.x, count: input.rows * w.columns, into: buffer)
             x = UnsafePointer(buffer)
