@@ -193,7 +193,12 @@ let package = Package(
         ),
 
         // Test doubles and fixtures shared by every test target.
-        .target(name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF", "LabLLM"], swiftSettings: strictSettings),
+        .target(
+            name: "LabTestSupport", dependencies: ["LabCore", "LabGGUF", "LabLLM"],
+            // Tiny random-weight GGUFs of every architecture with llama.cpp's logits on them.
+            resources: [.copy("Architectures")],
+            swiftSettings: strictSettings
+        ),
         // A scriptable raw-TCP HTTP server (faults: resets, half bodies, delays) for client tests and benchmarks.
         .target(
             name: "LabHTTPTestSupport",

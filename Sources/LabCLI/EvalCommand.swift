@@ -77,10 +77,10 @@ struct EvalCommand: ParsableCommand {
             }
             let url = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
             let file: GGUFFile
-            let scored: TrainableLlama
+            let scored: TrainableDecoder
             do {
                 file = try GGUFFile(url: url)
-                scored = try TrainableLlama(file: file)
+                scored = try TrainableDecoder(file: file)
             } catch {
                 throw CLIError("cannot load \(url.path): \(error)", hint: "pass a llama-architecture GGUF model")
             }
@@ -107,7 +107,7 @@ struct EvalCommand: ParsableCommand {
             if let general = recipe.generalBenchmark {
                 let items: [MultipleChoiceItem]
                 do { items = try general.items() } catch { throw CLIError("\(error)") }
-                let llm = try LlamaModel(file: file, threads: threads)
+                let llm = try DecoderModel(file: file, threads: threads)
                 let score = try GeneralMultipleChoice.score(items, model: llm, tokenizer: tokenizer)
                 benchmarks.append(TrainingBenchmarkRecord(stage: url.lastPathComponent, stageIndex: stageIndex, benchmark: GeneralMultipleChoice.name,
                                                           items: score.items, correct: score.correct, correctUnnormalised: score.correctUnnormalised))

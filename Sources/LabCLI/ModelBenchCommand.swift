@@ -69,7 +69,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadLlamaModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
+        let llama = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -112,7 +112,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadLlamaModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

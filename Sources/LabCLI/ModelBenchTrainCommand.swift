@@ -65,10 +65,10 @@ struct ModelBenchTrainCommand: ParsableCommand {
         guard !qlora || loraRank > 0 else { throw ValidationError("--qlora needs --lora-rank N") }
         BLASThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let url = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
-        let file: GGUFFile, trainable: TrainableLlama
+        let file: GGUFFile, trainable: TrainableDecoder
         do {
             file = try GGUFFile(url: url)
-            trainable = try TrainableLlama(file: file, quantizedBase: qlora)
+            trainable = try TrainableDecoder(file: file, quantizedBase: qlora)
         } catch {
             throw CLIError("cannot load \(url.path) for training: \(error)", hint: "pass a llama-architecture GGUF")
         }

@@ -53,7 +53,7 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     func run() async throws {
         let url = URL(fileURLWithPath: model)
         let tokenizer = try loadTokenizer(url)
-        let llama = try loadLlamaModel(url, threads: threads, floatActivations: activations == .float)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: activations == .float)
         let text: String
         do {
             text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
@@ -84,11 +84,11 @@ enum ActivationPrecision: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
-func loadLlamaModel(
+func loadDecoderModel(
     _ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil, swiftAttention: Bool = false
-) throws -> LlamaModel {
+) throws -> DecoderModel {
     do {
-        return try LlamaModel(
+        return try DecoderModel(
             file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
             swiftAttention: swiftAttention
         )

@@ -54,7 +54,7 @@ extension EvaluationSet {
     }
 
     /// The mean loss of every set under `model`'s current weights.
-    public static func evaluate(_ sets: [EvaluationSet], model: TrainableLlama, microBatchTokens: Int) -> [EvaluationResult] {
+    public static func evaluate(_ sets: [EvaluationSet], model: TrainableDecoder, microBatchTokens: Int) -> [EvaluationResult] {
         sets.map { set in
             let loss = model.loss(of: set.sequences, microBatchTokens: microBatchTokens)
             return EvaluationResult(set: set.name, kind: set.kind, loss: loss.mean, targets: loss.count)

@@ -76,7 +76,7 @@ public enum GeneralMultipleChoice {
     /// Scores `model` the way lm-evaluation-harness scores ARC: the prompt "Question: …\nAnswer:",
     /// each choice as a continuation " choice", compared by log-likelihood. The prompt is run once
     /// and its attention state forked per choice.
-    public static func score(_ items: [MultipleChoiceItem], model: LlamaModel, tokenizer: Tokenizer) throws -> MultipleChoiceScore {
+    public static func score(_ items: [MultipleChoiceItem], model: DecoderModel, tokenizer: Tokenizer) throws -> MultipleChoiceScore {
         var correct = 0, correctUnnormalised = 0, scored = 0
         for item in items {
             let prompt = "Question: \(item.question)\nAnswer:"

@@ -10,12 +10,12 @@ import LabTokenizer
 /// zlib. Each text is scored whole (windows of the model's context when longer); one text at a time.
 public final class ModelNoveltyScorer: NoveltyScoring, @unchecked Sendable {
     private struct Scorer {
-        let model: LlamaModel
+        let model: DecoderModel
         let tokenizer: Tokenizer
 
         init(_ url: URL, threads: Int?) throws {
             let file = try GGUFFile(url: url)
-            model = try LlamaModel(file: file, threads: threads, quantizesActivations: false)
+            model = try DecoderModel(file: file, threads: threads, quantizesActivations: false)
             tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
         }
 

@@ -369,7 +369,7 @@ struct StageModelEvaluation {
     /// Measures what is missing for the stage on `model`'s current weights, through a Q8_0 copy
     /// written to `scratch` (every stage alike, base included): the engine's fast integer path, and
     /// the format a fine-tune is usually served in; the copy is removed afterwards.
-    func evaluate(_ model: TrainableLlama, stage: String, index: Int, scratch: URL) throws {
+    func evaluate(_ model: TrainableDecoder, stage: String, index: Int, scratch: URL) throws {
         guard try tasksMissing(index) || benchmarkMissing(index) else { return }
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let url = scratch.appendingPathComponent("evaluated.q8_0.gguf")
@@ -389,7 +389,7 @@ struct StageModelEvaluation {
         if try benchmarkMissing(index) {
             let started = Date()
             let file = try GGUFFile(url: url)
-            let model = try LlamaModel(file: file, threads: threads)
+            let model = try DecoderModel(file: file, threads: threads)
             let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
             let score = try GeneralMultipleChoice.score(generalItems, model: model, tokenizer: tokenizer)
             let record = TrainingBenchmarkRecord(stage: stage, stageIndex: index, benchmark: GeneralMultipleChoice.name, items: score.items,

@@ -257,7 +257,7 @@ public final class TrainingJob {
           + curriculum.heldOut.map { TrainingRowRecord(phase: "held_out", exampleID: $0.id, leaf: $0.leaf, role: "evaluation") }
           + (cptCorpus?.rows(training: curriculum.phases.contains { $0.phase == .cpt }) ?? [])
         let id: Int64
-        var model: TrainableLlama
+        var model: TrainableDecoder
         var startPhase = 0, startStep = 0
         var evaluations: [(stage: String, results: [EvaluationResult])] = []
         var midPhase: TrainingCheckpointRecord?
@@ -278,7 +278,7 @@ public final class TrainingJob {
                     model = try makeModel(baseFile)
                     try model.readAdapters(from: URL(fileURLWithPath: adapters))
                 } else {
-                    model = try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
+                    model = try TrainableDecoder(file: GGUFFile(url: URL(fileURLWithPath: checkpoint.modelPath)))
                     model.checkpointsActivations = recipe.checkpointActivations
                 }
                 if checkpoint.step >= checkpoint.totalSteps {
@@ -342,7 +342,7 @@ public final class TrainingJob {
                 let optimiser = AdamW(model: model, settings: recipe.training.optimiser)
                 if let osft = recipe.osft {
                     // The subspaces of the weights the phase started from (a file when resumed mid-phase).
-                    let start = index == startPhase && startStep > 0 ? try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: phaseStartPath))) : model
+                    let start = index == startPhase && startStep > 0 ? try TrainableDecoder(file: GGUFFile(url: URL(fileURLWithPath: phaseStartPath))) : model
                     optimiser.constraint = try OrthogonalSubspaces(model: start, settings: osft)
                 }
                 if index == startPhase, let midPhase {
@@ -371,7 +371,7 @@ public final class TrainingJob {
                     // The reference is the frozen model the phase started from: the weights in
                     // memory at a fresh start (LoRA's B is zero), its file when resumed mid-phase.
                     let reference = resumedAt > 0
-                        ? trainer.logProbabilities(try TrainableLlama(file: GGUFFile(url: URL(fileURLWithPath: startPath))))
+                        ? trainer.logProbabilities(try TrainableDecoder(file: GGUFFile(url: URL(fileURLWithPath: startPath))))
                         : trainer.logProbabilities(model)
                     try trainer.run(model: model, optimiser: optimiser, reference: reference, startingAfter: resumedAt, afterStep: afterStep)
                 }
@@ -424,8 +424,8 @@ public final class TrainingJob {
 
     /// The base as the recipe trains it: float32 weights, or (QLoRA) a quantized base with its
     /// one set of adapters attached.
-    private func makeModel(_ file: GGUFFile) throws -> TrainableLlama {
-        let model = try TrainableLlama(file: file, quantizedBase: recipe.qlora && recipe.lora != nil)
+    private func makeModel(_ file: GGUFFile) throws -> TrainableDecoder {
+        let model = try TrainableDecoder(file: file, quantizedBase: recipe.qlora && recipe.lora != nil)
         model.checkpointsActivations = recipe.checkpointActivations
         if recipe.qlora, let lora = recipe.lora { model.attachLoRA(lora, seed: recipe.training.seed) }
         return model
@@ -433,7 +433,7 @@ public final class TrainingJob {
 
     /// Exact weights and optimiser state mid-phase; the previous resume point is removed once
     /// the new one is journaled, so at most one pair is on disk.
-    private func saveResumePoint(model: TrainableLlama, optimiser: AdamW, phase: TrainingPhase, index: Int, report: StepReport,
+    private func saveResumePoint(model: TrainableDecoder, optimiser: AdamW, phase: TrainingPhase, index: Int, report: StepReport,
                                  phaseStartPath: String, trainingID: Int64) throws {
         try FileManager.default.createDirectory(at: resumeDirectory, withIntermediateDirectories: true)
         let stem = resumeDirectory.appendingPathComponent("phase\(index + 1)-step\(report.step)").path

@@ -1,4 +1,4 @@
-/// `LlamaModel`'s caches fork by copying the filled rows, so `count > 1` completions of a prompt
+/// `DecoderModel`'s caches fork by copying the filled rows, so `count > 1` completions of a prompt
 /// pay for one prefill plus a copy of (tokens × layers × 2 × KV width) floats.
 extension KVCache: ForkableSequenceState {
     public func fork() throws -> any SequenceState {

@@ -1,4 +1,4 @@
-/// One sequence's keys and values for every layer: a `SequenceState` of `LlamaModel`.
+/// One sequence's keys and values for every layer: a `SequenceState` of `DecoderModel`.
 ///
 /// Layout: for layer l, keys (capacity, KVH·hs) then values (capacity, KVH·hs), in one
 /// allocation of 2 · layers · capacity · KVH·hs floats.

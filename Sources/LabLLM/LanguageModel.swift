@@ -1,4 +1,4 @@
-/// The contract between a decoder (e.g. `LlamaModel`) and everything that drives it
+/// The contract between a decoder (e.g. `DecoderModel`) and everything that drives it
 /// (sampling, continuous batching, perplexity, training evaluation).
 ///
 /// A model advances many independent sequences in one batched forward pass; each sequence

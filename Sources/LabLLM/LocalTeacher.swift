@@ -47,7 +47,7 @@ public final class LocalTeacher: StreamingTextGenerator {
         configuration: BatchScheduler.Configuration = .init()
     ) throws {
         let file = try GGUFFile(url: url)
-        let model = try LlamaModel(file: file, threads: threads)
+        let model = try DecoderModel(file: file, threads: threads)
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
         let identity = try identity ?? ContentHash.sha256Hex(fileAt: url)
         self.init(model: model, tokenizer: tokenizer, template: template, identity: identity, configuration: configuration)

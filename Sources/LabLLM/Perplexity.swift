@@ -16,7 +16,7 @@ public struct PerplexityResult: Sendable, Codable, Equatable {
     public var perplexity: Double
 }
 
-extension LlamaModel {
+extension DecoderModel {
     /// Perplexity the way llama.cpp's `llama-perplexity` computes it: the tokens are cut into
     /// `tokens.count / context` chunks of `context` tokens, each run from an empty cache, and
     /// only the second half of each chunk is scored (logits at positions context/2 … context−2
@@ -73,7 +73,7 @@ public func formatPerplexity(_ value: Double) -> String {
     return "\(whole).\(String(repeating: "0", count: 4 - digits.count))\(digits)"
 }
 
-extension LlamaModel {
+extension DecoderModel {
     /// The summed negative log-likelihood (nats) of every token after the first, each predicted
     /// from all tokens before it, in one window from an empty cache; nil for fewer than 2 tokens.
     /// Texts longer than the context are scored in consecutive windows (each from an empty cache).

@@ -12,34 +12,45 @@ public enum AttentionKernel: Sendable {
 /// q (T, H·hs) holds the queries of positions start ..< start+T; keys and values (≥ start+T,
 /// KVH·hs) hold every position of the sequence so far, including the new ones; out (T, H·hs).
 /// Query head h reads key/value head h / (H/KVH) (Ainslie et al. 2023, GQA). Row t attends to
-/// positions 0 ... start+t with weights softmax(q·k / √hs). Only heads in `headRange` are
-/// computed, so callers can split heads across threads; `scratch` holds ≥ start+T floats and
-/// must not be shared between concurrent calls.
+/// positions 0 ... start+t with weights softmax(scale · q·k) (scale defaults to 1/√hs). Only
+/// heads in `headRange` are computed, so callers can split heads across threads; `scratch` holds
+/// ≥ start+T floats and must not be shared between concurrent calls.
+///
+/// Architecture options: `softcap` c replaces each score s by c·tanh(s/c) before the softmax
+/// (Gemma 2); `window` w lets position p see only positions p−w+1 … p (sliding-window layers,
+/// llama.cpp's LLAMA_SWA_TYPE_STANDARD).
 public func attentionForward(
     _ out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
     keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
     rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int,
-    headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>, kernel: AttentionKernel = .c
+    headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>, kernel: AttentionKernel = .c,
+    scale: Float? = nil, softcap: Float? = nil, window: Int? = nil
 ) {
     let group = H / KVH
     let kvStride = KVH * hs
-    let scale = 1 / Float(hs).squareRoot()
+    let scale = scale ?? 1 / Float(hs).squareRoot()
     for t in 0..<T {
-        let n = start + t + 1
+        let end = start + t + 1
+        let first = window.map { max(0, end - $0) } ?? 0
+        let n = end - first
+        let keys = keys + first * kvStride, values = values + first * kvStride
         for h in headRange {
             let query = q + t * H * hs + h * hs
             let kvOffset = (h / group) * hs
             let o = out + t * H * hs + h * hs
-            if kernel == .c && hs % 64 == 0 {
+            if softcap == nil && kernel == .c && hs % 64 == 0 {
                 lab_attend_row(o, query, keys + kvOffset, values + kvOffset, Int32(n), kvStride, Int32(hs), scale, scratch)
                 continue
             }
-            if hs % 64 == 0 {
+            if softcap == nil && hs % 64 == 0 {
                 attendRow64(o, query: query, keys: keys + kvOffset, values: values + kvOffset, positions: n, stride: kvStride, headSize: hs, scale: scale, scratch: scratch)
                 continue
             }
             for j in 0..<n {
                 scratch[j] = dot(query, keys + j * kvStride + kvOffset, count: hs) * scale
+            }
+            if let softcap {
+                for j in 0..<n { scratch[j] = softcap * tanhf(scratch[j] / softcap) }
             }
             softmaxForward(scratch, count: n)
             o.update(repeating: 0, count: hs)
@@ -95,26 +106,30 @@ private func attendRow64(
 public func attentionForwardNaive(
     _ out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
     keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-    rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int
+    rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int,
+    scale: Float? = nil, softcap: Float? = nil, window: Int? = nil
 ) {
+    let scale = scale.map(Double.init) ?? 1 / Double(hs).squareRoot()
     for t in 0..<T {
         let n = start + t + 1
+        let first = window.map { max(0, n - $0) } ?? 0
         for h in 0..<H {
             let kv = h / (H / KVH)
-            var scores = [Double](repeating: 0, count: n)
-            for j in 0..<n {
+            var scores = [Double](repeating: -.infinity, count: n)
+            for j in first..<n {
                 var s = 0.0
                 for i in 0..<hs {
                     s += Double(q[t * H * hs + h * hs + i]) * Double(keys[j * KVH * hs + kv * hs + i])
                 }
-                scores[j] = s / Double(hs).squareRoot()
+                scores[j] = s * scale
+                if let softcap { scores[j] = Double(softcap) * tanh(scores[j] / Double(softcap)) }
             }
             let maximum = scores.max() ?? 0
             let weights = scores.map { exp($0 - maximum) }
             let total = weights.reduce(0, +)
             for i in 0..<hs {
                 var sum = 0.0
-                for j in 0..<n {
+                for j in first..<n {
                     sum += weights[j] / total * Double(values[j * KVH * hs + kv * hs + i])
                 }
                 out[t * H * hs + h * hs + i] = Float(sum)

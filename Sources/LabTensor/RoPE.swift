@@ -33,11 +33,31 @@ public struct RotaryTable: Sendable {
     }
 }
 
-/// Rotates x (T, H·hs) in place, each head's adjacent pairs (x[2i], x[2i+1]) by row t's angles:
-/// llama.cpp's LLAMA_ROPE_TYPE_NORM, used by the `llama` architecture (whose converter permutes
-/// the Q/K rows so adjacent pairs line up with Hugging Face's rotate-half).
-public func ropeForward(_ x: UnsafeMutablePointer<Float>, table: RotaryTable, rows T: Int, heads H: Int, headSize hs: Int) {
-    let pairs = table.dimensions / 2
+/// Which elements of a head rotate together.
+public enum RotaryStyle: Sendable, Equatable {
+    /// (x[2i], x[2i+1]): llama.cpp's LLAMA_ROPE_TYPE_NORM, used by `llama` and `granite` (whose
+    /// converter permutes the Q/K rows so adjacent pairs line up with Hugging Face's rotate-half).
+    case adjacentPairs
+    /// (x[i], x[i + d/2]): llama.cpp's LLAMA_ROPE_TYPE_NEOX, Hugging Face's rotate-half as stored
+    /// (qwen2, qwen3, gemma2, gemma3, phi3).
+    case halves
+
+    /// The two elements of pair i among d rotated dimensions.
+    @inline(__always)
+    func pair(_ i: Int, dimensions d: Int) -> (Int, Int) {
+        switch self {
+        case .adjacentPairs: (2 * i, 2 * i + 1)
+        case .halves: (i, i + d / 2)
+        }
+    }
+}
+
+/// Rotates x (T, H·hs) in place, each head's pairs (see `RotaryStyle`) by row t's angles.
+public func ropeForward(
+    _ x: UnsafeMutablePointer<Float>, table: RotaryTable, rows T: Int, heads H: Int, headSize hs: Int,
+    style: RotaryStyle = .adjacentPairs
+) {
+    let pairs = table.dimensions / 2, d = table.dimensions
     table.cosines.withUnsafeBufferPointer { cosines in
         table.sines.withUnsafeBufferPointer { sines in
             guard let cosBase = cosines.baseAddress, let sinBase = sines.baseAddress else { return }
@@ -47,9 +67,10 @@ public func ropeForward(_ x: UnsafeMutablePointer<Float>, table: RotaryTable, ro
                 for h in 0..<H {
                     let v = x + t * H * hs + h * hs
                     for i in 0..<pairs {
-                        let x0 = v[2 * i], x1 = v[2 * i + 1]
-                        v[2 * i] = x0 * c[i] - x1 * s[i]
-                        v[2 * i + 1] = x0 * s[i] + x1 * c[i]
+                        let (a, b) = style.pair(i, dimensions: d)
+                        let x0 = v[a], x1 = v[b]
+                        v[a] = x0 * c[i] - x1 * s[i]
+                        v[b] = x0 * s[i] + x1 * c[i]
                     }
                 }
             }
@@ -60,16 +81,17 @@ public func ropeForward(_ x: UnsafeMutablePointer<Float>, table: RotaryTable, ro
 /// Twin of `ropeForward` that computes every angle itself in Double from the positions.
 public func ropeForwardNaive(
     _ x: UnsafeMutablePointer<Float>, positions: [Int], dimensions: Int, base: Float,
-    rows T: Int, heads H: Int, headSize hs: Int
+    rows T: Int, heads H: Int, headSize hs: Int, style: RotaryStyle = .adjacentPairs
 ) {
     for t in 0..<T {
         for h in 0..<H {
             for i in 0..<(dimensions / 2) {
                 let angle = Double(positions[t]) / pow(Double(base), Double(2 * i) / Double(dimensions))
-                let k = t * H * hs + h * hs + 2 * i
-                let x0 = Double(x[k]), x1 = Double(x[k + 1])
-                x[k] = Float(x0 * cos(angle) - x1 * sin(angle))
-                x[k + 1] = Float(x0 * sin(angle) + x1 * cos(angle))
+                let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + dimensions / 2)
+                let k0 = t * H * hs + h * hs + a, k1 = t * H * hs + h * hs + b
+                let x0 = Double(x[k0]), x1 = Double(x[k1])
+                x[k0] = Float(x0 * cos(angle) - x1 * sin(angle))
+                x[k1] = Float(x0 * sin(angle) + x1 * cos(angle))
             }
         }
     }

@@ -10,7 +10,7 @@ public import LabGGUF
 /// EOS 2), a ChatML chat template, and tensors named exactly as llama.cpp names them
 /// (`token_embd.weight`, `blk.N.attn_q.weight`, …, `output_norm.weight`, optional `output.weight`).
 /// Weights are uniform random, scaled by 1/√fan-in so activations stay of order one.
-public enum TinyLlamaModel {
+public enum TinyDecoderModel {
     /// The model's shape and encoding.
     public struct Config: Sendable, Equatable {
         /// Transformer blocks (`llama.block_count`).

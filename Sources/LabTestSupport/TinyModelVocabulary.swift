@@ -1,4 +1,4 @@
-/// The byte-level BPE vocabulary of `TinyLlamaModel`, built the way GPT-2-style tokenizers are:
+/// The byte-level BPE vocabulary of `TinyDecoderModel`, built the way GPT-2-style tokenizers are:
 /// control tokens, then one token per byte (in GPT-2's byte-to-unicode order, so a space is `Ġ`),
 /// then one token per merge learned from a small built-in English text.
 public struct TinyModelVocabulary: Sendable, Equatable {

@@ -30,7 +30,7 @@ public final class AdamW: @unchecked Sendable {
     /// OSFT: each update is projected off the matrices' frozen subspaces.
     public var constraint: OrthogonalSubspaces?
 
-    public init(model: TrainableLlama, settings: AdamWSettings) {
+    public init(model: TrainableDecoder, settings: AdamWSettings) {
         self.settings = settings
         firstMoment = FloatBuffer(count: model.trainableWeights.count)
         secondMoment = FloatBuffer(count: model.trainableWeights.count)
@@ -39,7 +39,7 @@ public final class AdamW: @unchecked Sendable {
 
     /// One update of `model`'s weights from its accumulated gradients at learning rate `lr`:
     /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − lr·(m̂ / (√v̂ + ε)) − lr·λ·w (matrices).
-    public func update(_ model: TrainableLlama, learningRate lr: Float) {
+    public func update(_ model: TrainableDecoder, learningRate lr: Float) {
         precondition(model.trainableWeights.count == firstMoment.count, "optimiser and model do not match")
         let before = constraint?.snapshot(model)
         defer { if let constraint, let before { constraint.constrain(model, since: before) } }
@@ -125,7 +125,7 @@ public struct LearningRateSchedule: Sendable, Equatable, Codable {
 
 /// The L2 norm of every trainable gradient together (the adapters' with LoRA), or of one base
 /// tensor's, in Double (30M-element sums lose digits in Float).
-public func gradientNorm(_ model: TrainableLlama, tensor: ParameterTensor? = nil) -> Double {
+public func gradientNorm(_ model: TrainableDecoder, tensor: ParameterTensor? = nil) -> Double {
     let g = tensor == nil ? model.trainableGradients.pointer : model.gradients.pointer
     let range = tensor.map { $0.offset..<($0.offset + $0.count) } ?? 0..<model.trainableGradients.count
     var total = 0.0
@@ -142,7 +142,7 @@ public func gradientNorm(_ model: TrainableLlama, tensor: ParameterTensor? = nil
 
 /// Scales the gradients so their global norm is at most `maximum`; returns the norm before.
 @discardableResult
-public func clipGradients(_ model: TrainableLlama, maximum: Double) -> Double {
+public func clipGradients(_ model: TrainableDecoder, maximum: Double) -> Double {
     let norm = gradientNorm(model)
     guard norm.isFinite, norm > maximum, maximum > 0 else { return norm }
     let scale = Float(maximum / norm)

@@ -1,7 +1,7 @@
 public import Foundation
 public import LabGGUF
 
-extension TrainableLlama {
+extension TrainableDecoder {
     /// Writes the current weights as a GGUF model that this engine and llama.cpp load: the base
     /// file's metadata (tokenizer, chat template, hyper-parameters) with `general.file_type`
     /// updated, and every tensor under its original name. The write is atomic (temporary file,
@@ -18,19 +18,23 @@ extension TrainableLlama {
         // exists whole.
         for tensor in layout.tensors {
             let type: GGMLType = tensor.isMatrix && tensor.dimensions[0] % precision.tensorType.blockSize == 0 ? precision.tensorType : .f32
-            let adapter = tensor.isMatrix ? lora?.adapter(baseOffset: tensor.offset) : nil
-            guard (quantized != nil && tensor.isMatrix) || adapter != nil else {
+            // A fused tensor (Phi-3's attn_qkv) may carry one adapter per part.
+            let range = tensor.offset..<(tensor.offset + tensor.count)
+            let adapters = tensor.isMatrix ? lora?.adapters.filter { range.contains($0.baseOffset) } ?? [] : []
+            guard (quantized != nil && tensor.isMatrix) || !adapters.isEmpty else {
                 writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type,
                                  values: UnsafeBufferPointer(start: weights.pointer + tensor.offset, count: tensor.count))
                 continue
             }
             let values = FloatBuffer(count: tensor.count)
             if let quantized {
-                quantized.dequantize(tensor.offset, rows: 0..<tensor.dimensions[1], into: values.pointer)
+                quantized.dequantizeTensor(tensor.offset, into: values.pointer)
             } else {
                 values.pointer.update(from: weights.pointer + tensor.offset, count: tensor.count)
             }
-            if let adapter, let lora { lora.addDelta(adapter, into: values.pointer) }
+            if let lora {
+                for adapter in adapters { lora.addDelta(adapter, into: values.pointer + (adapter.baseOffset - tensor.offset)) }
+            }
             writer.addTensor(tensor.name, dimensions: tensor.dimensions, type: type, values: UnsafeBufferPointer(start: values.pointer, count: tensor.count))
         }
         try writer.write(to: url)

@@ -51,7 +51,7 @@ final class LoRAAdapters: @unchecked Sendable {
     /// The adapter of the base matrix at `offset`, if any.
     func adapter(baseOffset offset: Int) -> Adapter? { adapters.first { $0.baseOffset == offset } }
 
-    init(layout: ParameterLayout, config: LlamaShape, settings: LoRASettings, seed: UInt64) {
+    init(layout: ParameterLayout, config: ProjectionShape, settings: LoRASettings, seed: UInt64) {
         self.settings = settings
         var adapters: [Adapter] = []
         var count = 0
@@ -100,13 +100,26 @@ final class LoRAAdapters: @unchecked Sendable {
 }
 
 /// The widths a projection needs, from the config.
-struct LlamaShape: Sendable {
+struct ProjectionShape: Sendable {
     let embedding, attention, kvDimension, feedForward: Int
 }
 
 extension ParameterLayout.Layer {
+    /// Offset of one projection's bias, if the model has it.
+    func bias(_ target: LoRATarget) -> Int? {
+        switch target {
+        case .query: queryBias
+        case .key: keyBias
+        case .value: valueBias
+        case .output: attentionOutputBias
+        case .gate: gateBias
+        case .up: upBias
+        case .down: downBias
+        }
+    }
+
     /// Offset, inputs and outputs of one projection's base weight.
-    func projection(_ target: LoRATarget, config c: LlamaShape) -> (offset: Int, inputs: Int, outputs: Int) {
+    func projection(_ target: LoRATarget, config c: ProjectionShape) -> (offset: Int, inputs: Int, outputs: Int) {
         switch target {
         case .query: (query, c.embedding, c.attention)
         case .key: (key, c.embedding, c.kvDimension)
@@ -119,7 +132,7 @@ extension ParameterLayout.Layer {
     }
 }
 
-extension TrainableLlama {
+extension TrainableDecoder {
     private static let adapterMagic: UInt32 = 0x4152_4F4C  // "LORA"
 
     /// Saves the attached adapters' weights (for an exact mid-phase resume; the settings are in the recipe).

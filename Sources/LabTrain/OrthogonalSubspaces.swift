@@ -38,7 +38,7 @@ public final class OrthogonalSubspaces: @unchecked Sendable {
     public let settings: OSFTSettings
 
     /// Decomposes every projection matrix of `model`'s current weights (the phase's start).
-    public init(model: TrainableLlama, settings: OSFTSettings) throws(TrainingError) {
+    public init(model: TrainableDecoder, settings: OSFTSettings) throws(TrainingError) {
         self.settings = settings
         let names = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"]
         let tensors = model.layout.tensors.filter { tensor in
@@ -64,13 +64,13 @@ public final class OrthogonalSubspaces: @unchecked Sendable {
     }
 
     /// Copies of the constrained matrices before an update.
-    func snapshot(_ model: TrainableLlama) -> [[Float]] {
+    func snapshot(_ model: TrainableDecoder) -> [[Float]] {
         let weights = model.weights.pointer
         return frozen.map { Array(UnsafeBufferPointer(start: weights + $0.offset, count: $0.rows * $0.columns)) }
     }
 
     /// Projects each matrix's change since `before` onto the complement of its frozen subspaces.
-    func constrain(_ model: TrainableLlama, since before: [[Float]]) {
+    func constrain(_ model: TrainableDecoder, since before: [[Float]]) {
         let weights = model.weights.pointer
         for (matrix, old) in zip(frozen, before) {
             let w = weights + matrix.offset
@@ -88,7 +88,7 @@ public final class OrthogonalSubspaces: @unchecked Sendable {
     }
 
     /// U_kᵀ·W·V_k of every constrained matrix under `model`'s current weights (k × k each): what OSFT keeps.
-    public func frozenBlocks(_ model: TrainableLlama) -> [(name: String, block: [Float])] {
+    public func frozenBlocks(_ model: TrainableDecoder) -> [(name: String, block: [Float])] {
         frozen.map { matrix in
             let w = model.weights.pointer + matrix.offset
             var block = [Float](repeating: 0, count: matrix.k * matrix.k)

@@ -120,7 +120,7 @@ public struct PhaseTrainer {
 
     /// Trains steps `start + 1 … totalSteps`; `afterStep` sees each report and may save a checkpoint.
     /// Throws before applying a step whose loss or gradient is not finite.
-    public func run(model: TrainableLlama, optimiser: AdamW, startingAfter start: Int = 0,
+    public func run(model: TrainableDecoder, optimiser: AdamW, startingAfter start: Int = 0,
                     afterStep: (StepReport) throws -> Void) throws {
         let clock = ContinuousClock()
         let began = clock.now
@@ -168,7 +168,7 @@ public struct PhaseTrainer {
     }
 }
 
-extension TrainableLlama {
+extension TrainableDecoder {
     /// The loss of many sequences, packed into passes of at most `microBatchTokens` tokens.
     public func loss(of sequences: [TrainingSequence], microBatchTokens: Int = 2048) -> LossSum {
         PhaseTrainer.pack(sequences, tokens: microBatchTokens).reduce(LossSum()) { $0 + loss($1) }

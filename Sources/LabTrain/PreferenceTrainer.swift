@@ -89,7 +89,7 @@ public struct PreferenceTrainer {
 
     /// Every pair's log-probabilities under `model`'s current weights (the reference, before the
     /// phase's first step).
-    public func logProbabilities(_ model: TrainableLlama) -> [PairLogProbabilities] {
+    public func logProbabilities(_ model: TrainableDecoder) -> [PairLogProbabilities] {
         var result: [PairLogProbabilities] = []
         for group in Self.pack(Array(pairs.indices), pairs: pairs, tokens: settings.microBatchTokens) {
             let losses = model.sequenceLosses(group.flatMap { [pairs[$0].chosenSequence, pairs[$0].rejectedSequence] })
@@ -102,7 +102,7 @@ public struct PreferenceTrainer {
 
     /// Trains steps `start + 1 … totalSteps` against `reference` (one entry per pair, from
     /// `logProbabilities` of the starting weights). The report's loss is the batch's mean DPO loss.
-    public func run(model: TrainableLlama, optimiser: AdamW, reference: [PairLogProbabilities], startingAfter start: Int = 0,
+    public func run(model: TrainableDecoder, optimiser: AdamW, reference: [PairLogProbabilities], startingAfter start: Int = 0,
                     afterStep: (StepReport) throws -> Void) throws {
         precondition(reference.count == pairs.count, "one reference entry per pair")
         let clock = ContinuousClock()

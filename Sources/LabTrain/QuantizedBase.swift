@@ -19,29 +19,49 @@ final class QuantizedBase: @unchecked Sendable {
 
     /// Kept so the mapping the matrices point into stays valid.
     private let file: GGUFFile
-    /// By the tensor's offset in the model's parameter layout.
+    /// Every matrix a product reads (a whole tensor, or a part of a fused one), by its offset in
+    /// the model's parameter layout.
     private let matrices: [Int: Matrix]
+    /// Every matrix tensor as stored, by offset (checkpoints write whole tensors).
+    private let tensors: [Int: Matrix]
     /// Rows per dequantized tile: about 1 MB of floats whatever the row length.
     private static let tileElements = 1 << 18
 
     init(file: GGUFFile, layout: ParameterLayout) throws(ModelError) {
-        var matrices: [Int: Matrix] = [:]
+        var tensors: [Int: Matrix] = [:]
+        var byName: [String: Matrix] = [:]
         for tensor in layout.tensors where tensor.isMatrix {
             guard let info = file.tensorInfo(named: tensor.name) else {
-                throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete llama-architecture GGUF?")
+                throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete GGUF model?")
             }
             let inputs = tensor.dimensions[0], rows = tensor.dimensions[1]
             guard let rowBytes = info.type.byteCount(elements: inputs) else {
                 throw ModelError(path: file.path, field: tensor.name, "rows of \(inputs) \(info.type) values are not whole blocks")
             }
-            matrices[tensor.offset] = Matrix(type: info.type, bytes: file.data(of: info), rows: rows, inputs: inputs, rowBytes: rowBytes)
+            let matrix = Matrix(type: info.type, bytes: file.data(of: info), rows: rows, inputs: inputs, rowBytes: rowBytes)
+            tensors[tensor.offset] = matrix
+            byName[tensor.name] = matrix
+        }
+        var matrices: [Int: Matrix] = [:]
+        for view in layout.views {
+            guard let whole = byName[view.tensor] else { continue }
+            let start = view.firstRow * whole.rowBytes
+            matrices[view.offset] = Matrix(type: whole.type, bytes: UnsafeRawBufferPointer(rebasing: whole.bytes[start..<(start + view.outputs * whole.rowBytes)]),
+                                           rows: view.outputs, inputs: view.inputs, rowBytes: whole.rowBytes)
         }
         self.file = file
         self.matrices = matrices
+        self.tensors = tensors
+    }
+
+    /// Dequantizes the whole matrix tensor at `offset` (as stored, fused parts together).
+    func dequantizeTensor(_ offset: Int, into destination: UnsafeMutablePointer<Float>) {
+        guard let m = tensors[offset] else { preconditionFailure("no base tensor at offset \(offset)") }
+        Dequantize.run(m.type, from: m.bytes, count: m.rows * m.inputs, into: destination)
     }
 
     /// Bytes the quantized matrices take (what QLoRA keeps of the base).
-    var byteCount: Int { matrices.values.reduce(0) { $0 + $1.rows * $1.rowBytes } }
+    var byteCount: Int { tensors.values.reduce(0) { $0 + $1.rows * $1.rowBytes } }
 
     func matrix(at offset: Int) -> Matrix {
         guard let matrix = matrices[offset] else { preconditionFailure("no base matrix at offset \(offset)") }

@@ -18,7 +18,7 @@ private final class ProjectCopy {
         }
         model = root.appendingPathComponent("tiny.gguf")
         // Byte-level tokens make prompts long; a wide context keeps them all inside it.
-        try TinyLlamaModel.write(to: model, config: .init(contextLength: 4096), seed: 3)
+        try TinyDecoderModel.write(to: model, config: .init(contextLength: 4096), seed: 3)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

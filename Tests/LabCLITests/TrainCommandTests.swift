@@ -14,7 +14,7 @@ private struct TrainProject {
 
     init(rowsPerLeaf: Int = 6) throws {
         root = try TestPaths.temporaryDirectory("train-cli")
-        try TinyLlamaModel.write(to: root.appendingPathComponent("tiny.gguf"), seed: 11)
+        try TinyDecoderModel.write(to: root.appendingPathComponent("tiny.gguf"), seed: 11)
         var lines: [String] = []
         for (leaf, unmask) in [("knowledge/a", true), ("knowledge/b", true), ("skills/c", false), ("skills/d", false)] {
             for i in 0..<rowsPerLeaf {

@@ -19,7 +19,7 @@ private struct CPTFixture {
     init() throws {
         directory = try TestPaths.temporaryDirectory("cpt")
         base = directory.appendingPathComponent("base.gguf")
-        try TinyLlamaModel.write(to: base, seed: 4)
+        try TinyDecoderModel.write(to: base, seed: 4)
         documents = directory.appendingPathComponent("docs")
         try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
         for name in ["ratios.md", "filings.md"] {

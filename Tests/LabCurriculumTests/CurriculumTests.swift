@@ -120,7 +120,7 @@ struct SequenceEncoderTests {
         let directory = try TestPaths.temporaryDirectory("encode")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("tiny.gguf")
-        try TinyLlamaModel.write(to: url, seed: 1)
+        try TinyDecoderModel.write(to: url, seed: 1)
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: GGUFFile(url: url)))
         let template = try #require(tokenizer.recognizedChatTemplate)
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: 200)

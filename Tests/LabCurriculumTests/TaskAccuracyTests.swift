@@ -33,7 +33,7 @@ private struct Fixture {
     init() throws {
         directory = try TestPaths.temporaryDirectory("task-accuracy")
         base = directory.appendingPathComponent("base.gguf")
-        try TinyLlamaModel.write(to: base, seed: 3)
+        try TinyDecoderModel.write(to: base, seed: 3)
         store = try SampleStore(url: directory.appendingPathComponent("store.sqlite"))
         generalSet = directory.appendingPathComponent("mc.jsonl")
         let items = [

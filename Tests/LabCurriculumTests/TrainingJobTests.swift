@@ -16,7 +16,7 @@ private struct JobFixture {
     init() throws {
         directory = try TestPaths.temporaryDirectory("job")
         base = directory.appendingPathComponent("base.gguf")
-        try TinyLlamaModel.write(to: base, seed: 3)
+        try TinyDecoderModel.write(to: base, seed: 3)
         store = try SampleStore(url: directory.appendingPathComponent("store.sqlite"))
     }
 
@@ -62,7 +62,7 @@ struct TrainingJobTests {
         #expect(try fixture.store.trainingEvaluations(summary.trainingID).count == 15)
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("recipe.json").path))
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(".resume").path))
-        _ = try TrainableLlama(file: GGUFFile(url: output.appendingPathComponent("phase2.gguf")))
+        _ = try TrainableDecoder(file: GGUFFile(url: output.appendingPathComponent("phase2.gguf")))
     }
 
     @Test("a job stopped mid-phase resumes from its journal to the same weights as an uninterrupted job",
@@ -180,7 +180,7 @@ struct TrainingJobTests {
     func nonFiniteLoss() throws {
         let fixture = try JobFixture()
         defer { fixture.remove() }
-        let model = try TrainableLlama(file: GGUFFile(url: fixture.base))
+        let model = try TrainableDecoder(file: GGUFFile(url: fixture.base))
         model.withMutableWeights { $0[model.layout.tensor(named: "output_norm.weight")!.offset] = .nan }
         let sequences = [TrainingSequence(tokens: [5, 6, 7, 8, 9])]
         let trainer = try PhaseTrainer(sequences: sequences, settings: TrainingSettings(epochs: 1), stream: "t")

@@ -4,7 +4,7 @@ import LabTestSupport
 import Testing
 
 /// The tiny llama model that engine, tokenizer and teacher tests write for themselves.
-@Suite struct TheTinyLlamaModel {
+@Suite struct TheTinyDecoderModel {
     static let layerTensors = ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"]
 
     @Test(arguments: [GGMLType.f32, .f16, .q8_0, .q4_1])
@@ -12,8 +12,8 @@ import Testing
         let directory = try TestPaths.temporaryDirectory("tiny")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("tiny.gguf")
-        let config = TinyLlamaModel.Config(weightType: type)
-        let vocabulary = try TinyLlamaModel.write(to: url, config: config, seed: 1)
+        let config = TinyDecoderModel.Config(weightType: type)
+        let vocabulary = try TinyDecoderModel.write(to: url, config: config, seed: 1)
         let file = try GGUFFile(url: url)
         let vocab = vocabulary.tokens.count
         var expected = ["token_embd.weight"]
@@ -41,7 +41,7 @@ import Testing
         let directory = try TestPaths.temporaryDirectory("tiny")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("tiny.gguf")
-        try TinyLlamaModel.write(to: url, seed: 2)
+        try TinyDecoderModel.write(to: url, seed: 2)
         let file = try GGUFFile(url: url)
         let tokens = try #require(file.stringArray("tokenizer.ggml.tokens"))
         let merges = try #require(file.stringArray("tokenizer.ggml.merges"))
@@ -71,9 +71,9 @@ import Testing
         let directory = try TestPaths.temporaryDirectory("tiny")
         defer { try? FileManager.default.removeItem(at: directory) }
         let (a, b, c) = (directory.appendingPathComponent("a.gguf"), directory.appendingPathComponent("b.gguf"), directory.appendingPathComponent("c.gguf"))
-        try TinyLlamaModel.write(to: a, seed: 7)
-        try TinyLlamaModel.write(to: b, seed: 7)
-        try TinyLlamaModel.write(to: c, seed: 8)
+        try TinyDecoderModel.write(to: a, seed: 7)
+        try TinyDecoderModel.write(to: b, seed: 7)
+        try TinyDecoderModel.write(to: c, seed: 8)
         #expect(try Data(contentsOf: a) == Data(contentsOf: b))
         #expect(try Data(contentsOf: a) != Data(contentsOf: c))
     }
@@ -82,24 +82,24 @@ import Testing
         let directory = try TestPaths.temporaryDirectory("tiny")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("tied.gguf")
-        try TinyLlamaModel.write(to: url, config: .init(layers: 1, tiedOutput: true), seed: 3)
+        try TinyDecoderModel.write(to: url, config: .init(layers: 1, tiedOutput: true), seed: 3)
         let file = try GGUFFile(url: url)
         #expect(file.tensorInfo(named: "output.weight") == nil)
         #expect(file.tensors.count == 1 + 9 + 1)
     }
 
     @Test(arguments: [
-        TinyLlamaModel.Config(embedding: 60),
-        TinyLlamaModel.Config(heads: 4, kvHeads: 3),
-        TinyLlamaModel.Config(feedForward: 100, weightType: .q4_1),
-        TinyLlamaModel.Config(weightType: .q6_K),
-        TinyLlamaModel.Config(layers: 0),
+        TinyDecoderModel.Config(embedding: 60),
+        TinyDecoderModel.Config(heads: 4, kvHeads: 3),
+        TinyDecoderModel.Config(feedForward: 100, weightType: .q4_1),
+        TinyDecoderModel.Config(weightType: .q6_K),
+        TinyDecoderModel.Config(layers: 0),
     ])
-    func anImpossibleConfigIsAnErrorNotACrash(config: TinyLlamaModel.Config) throws {
+    func anImpossibleConfigIsAnErrorNotACrash(config: TinyDecoderModel.Config) throws {
         let directory = try TestPaths.temporaryDirectory("tiny")
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(throws: TinyLlamaModel.InvalidConfig.self) {
-            try TinyLlamaModel.write(to: directory.appendingPathComponent("x.gguf"), config: config, seed: 1)
+        #expect(throws: TinyDecoderModel.InvalidConfig.self) {
+            try TinyDecoderModel.write(to: directory.appendingPathComponent("x.gguf"), config: config, seed: 1)
         }
     }
 }

@@ -6,9 +6,9 @@ import Testing
 
 /// The real default model (SmolLM2-135M-Instruct Q4_1), loaded once for every reference test.
 enum DefaultModelUnderTest {
-    static let loaded: Result<LlamaModel, any Error> = Result { try LlamaModel(url: TestPaths.defaultModel(), threads: 2) }
+    static let loaded: Result<DecoderModel, any Error> = Result { try DecoderModel(url: TestPaths.defaultModel(), threads: 2) }
 
-    static func model() throws -> LlamaModel { try loaded.get() }
+    static func model() throws -> DecoderModel { try loaded.get() }
 
     static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil), "fixture \(name) missing")
@@ -43,7 +43,7 @@ struct GreedyReference: Decodable {
     var steps_top5_variant_a: [Step]
 }
 
-@Suite("LlamaModel reproduces llama.cpp on SmolLM2-135M-Instruct", .serialized)
+@Suite("DecoderModel reproduces llama.cpp on SmolLM2-135M-Instruct", .serialized)
 struct ModelReferenceTests {
     @Test("teacher-forced logits agree with llama.cpp or the float64 reference")
     func logitsMatchReference() throws {
@@ -80,7 +80,7 @@ struct ModelReferenceTests {
         let ids = try DefaultModelUnderTest.fixture("ppl_text_ids.json", as: [Int32].self)
         // Float activations (what `model perplexity` measures by default): the reference's f32
         // band; a float64 forward pass gives 12.3039.
-        let exact = try LlamaModel(file: GGUFFile(url: TestPaths.defaultModel()), threads: 2, quantizesActivations: false).perplexity(tokens: ids, context: 256)
+        let exact = try DecoderModel(file: GGUFFile(url: TestPaths.defaultModel()), threads: 2, quantizesActivations: false).perplexity(tokens: ids, context: 256)
         #expect(exact.chunkCount == 9)
         #expect(exact.scoredTokens == 9 * 127)
         #expect((12.30...12.34).contains(exact.perplexity), "PPL \(exact.perplexity) with Float activations, expected 12.30–12.34 (float64 12.3039)")

@@ -3,7 +3,7 @@ import LabGGUF
 import LabLLM
 import Testing
 
-@Suite("LlamaModel on a tiny random model")
+@Suite("DecoderModel on a tiny random model")
 struct ModelTinyTests {
     /// Largest |a − b| over two logit tables, with where it happened.
     static func worstDifference(_ actual: [Float], _ expected: [[Double]]) -> (difference: Double, row: Int, column: Int) {
@@ -23,7 +23,7 @@ struct ModelTinyTests {
     )
     func matchesFloat64Reference(path: (threshold: Int, tied: Bool)) throws {
         let fixture = try TinyModelFixture(seed: 7, tiedOutput: path.tied)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: path.threshold, quantizesActivations: false)
+        let model = try DecoderModel(file: fixture.file, threads: 2, sgemmRowThreshold: path.threshold, quantizesActivations: false)
         let tokens: [Int32] = [3, 17, 0, 39, 5, 5, 22, 8, 11, 30]
         let logits = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
         let worst = Self.worstDifference(logits, fixture.referenceLogits(tokens))
@@ -36,7 +36,7 @@ struct ModelTinyTests {
     )
     func quantizedActivationsMatchReference(threshold: Int) throws {
         let fixture = try TinyModelFixture(seed: 7, quantizedReference: true)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold)
+        let model = try DecoderModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold)
         // Tokens whose activations sit away from rounding ties: a 1e-7 difference in summation
         // order can otherwise flip one activation's int8 rounding, a real (and llama.cpp-like)
         // discontinuity that a random tiny model amplifies to ~0.1 in the logits.
@@ -44,7 +44,7 @@ struct ModelTinyTests {
         let logits = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
         let worst = Self.worstDifference(logits, fixture.referenceLogits(tokens))
         #expect(worst.difference < 2e-3, "sgemm from \(threshold) rows: logit [\(worst.row), \(worst.column)] off by \(worst.difference)")
-        let exact = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
+        let exact = try DecoderModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
         let float = try exact.forwardAllPositions(tokens: tokens, state: exact.makeSequenceState(capacity: 32))
         #expect(zip(float, logits).contains { abs($0 - $1) > 1e-3 }, "the activations really are rounded")
     }
@@ -52,7 +52,7 @@ struct ModelTinyTests {
     @Test("decoding one token at a time gives the logits of the whole-prompt pass", arguments: [1, 16])
     func incrementalDecodeMatchesPrefill(threshold: Int) throws {
         let fixture = try TinyModelFixture(seed: 8)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
+        let model = try DecoderModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: false)
         let tokens: [Int32] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
         let all = try model.forwardAllPositions(tokens: tokens, state: model.makeSequenceState(capacity: 32))
         let state = try model.makeSequenceState(capacity: 32)
@@ -74,7 +74,7 @@ struct ModelTinyTests {
         // Bit-identical, not merely close: a resumed generation run batches its remaining work
         // differently from the run it continues, and must still write the same text.
         let fixture = try TinyModelFixture(seed: 9)
-        let model = try LlamaModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: int8)
+        let model = try DecoderModel(file: fixture.file, threads: 2, sgemmRowThreshold: threshold, quantizesActivations: int8)
         let prompts: [[Int32]] = [[1, 2, 3], [4], [5, 6, 7, 8, 9, 10, 11], [12, 13]]
         let continuations: [[Int32]] = [[20], [21, 22], [23], [24]]
         var alone: [[Float]] = []
@@ -96,7 +96,7 @@ struct ModelTinyTests {
     @Test("truncating a state replays the same logits")
     func truncateReplays() throws {
         let fixture = try TinyModelFixture(seed: 10)
-        let model = try LlamaModel(file: fixture.file, threads: 1)
+        let model = try DecoderModel(file: fixture.file, threads: 1)
         let state = try model.makeSequenceState(capacity: 16)
         _ = try model.forward(tokens: [[1, 2, 3]], states: [state])
         let first = try model.forward(tokens: [[4, 5]], states: [state])[0]
@@ -109,7 +109,7 @@ struct ModelTinyTests {
     @Test("inputs the model cannot take are refused with what is wrong")
     func refusesBadInputs() throws {
         let fixture = try TinyModelFixture(seed: 11)
-        let model = try LlamaModel(file: fixture.file, threads: 1)
+        let model = try DecoderModel(file: fixture.file, threads: 1)
         let state = try model.makeSequenceState(capacity: 4)
         let cases: [(tokens: [[Int32]], states: [any SequenceState], message: String)] = [
             ([[1, 2, 3, 4, 5]], [state], "capacity of 4"),
@@ -124,7 +124,7 @@ struct ModelTinyTests {
         }
         #expect(state.count == 0, "a refused batch must not advance the state")
         #expect(throws: ModelError.self) { try model.makeSequenceState(capacity: 65) }
-        let other = try LlamaModel(file: fixture.file, threads: 1)
+        let other = try DecoderModel(file: fixture.file, threads: 1)
         #expect(throws: ModelError.self) { try other.forward(tokens: [[1]], states: [state]) }
     }
 
@@ -151,7 +151,7 @@ struct ModelTinyTests {
         if problem.field.hasPrefix("blk.") {
             url = try Self.rewrite(fixture, tensor: problem.field, missing: problem.value == "missing")
         }
-        let error = #expect(throws: ModelError.self) { try LlamaModel(file: GGUFFile(url: url), threads: 1) }
+        let error = #expect(throws: ModelError.self) { try DecoderModel(file: GGUFFile(url: url), threads: 1) }
         #expect(error?.field == problem.field, "error names \(String(describing: error?.field)) instead of \(problem.field): \(String(describing: error))")
     }
 

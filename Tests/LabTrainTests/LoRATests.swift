@@ -7,7 +7,7 @@ import Testing
 
 @Suite("LoRA adapters")
 struct LoRATests {
-    private func randomiseAdapters(_ model: TrainableLlama, seed: UInt64) {
+    private func randomiseAdapters(_ model: TrainableDecoder, seed: UInt64) {
         var random = SeededRandom(seed: seed)
         _ = model.withMutableAdapterWeights { w in
             for i in w.indices { w[i] = (random.nextUnitFloat() * 2 - 1) * 0.05 }
@@ -30,7 +30,7 @@ struct LoRATests {
         if viaCheckpoint {
             let url = fixture.directory.appendingPathComponent("merged.gguf")
             try model.writeCheckpoint(to: url, precision: .f32)
-            merged = try TrainableLlama(file: GGUFFile(url: url)).logits(tokens)
+            merged = try TrainableDecoder(file: GGUFFile(url: url)).logits(tokens)
         } else {
             model.mergeLoRA()
             #expect(model.loraSettings == nil)
@@ -42,7 +42,7 @@ struct LoRATests {
 
     @Test("adapter gradients equal central differences; the frozen base gets none")
     func adapterGradients() throws {
-        let fixture = try TinyFixture(TinyLlamaModel.Config(layers: 2, embedding: 32, heads: 4, kvHeads: 2, feedForward: 64))
+        let fixture = try TinyFixture(TinyDecoderModel.Config(layers: 2, embedding: 32, heads: 4, kvHeads: 2, feedForward: 64))
         defer { fixture.remove() }
         let model = fixture.model
         model.attachLoRA(LoRASettings(rank: 3, alpha: 6, targets: LoRATarget.allCases), seed: 1)

@@ -11,8 +11,8 @@ struct QLoRATests {
     func matchesLoRAOverTheFloatBase() throws {
         let file = try GGUFFile(url: TestPaths.defaultModel())
         let settings = LoRASettings(rank: 4, alpha: 8, targets: LoRATarget.allCases)
-        let float = try TrainableLlama(file: file)
-        let quantized = try TrainableLlama(file: file, quantizedBase: true)
+        let float = try TrainableDecoder(file: file)
+        let quantized = try TrainableDecoder(file: file, quantizedBase: true)
         #expect(quantized.hasQuantizedBase && !float.hasQuantizedBase)
         float.attachLoRA(settings, seed: 5)
         quantized.attachLoRA(settings, seed: 5)

@@ -44,7 +44,7 @@ struct ReferenceDPOStepTests {
     @Test("log-probabilities, ln 2 at the start, every tensor's gradient norm, and the loss after one AdamW step")
     func matchesTRL() throws {
         let reference = try referenceFixture("dpo_step.json", as: DPOReference.self)
-        let model = try TrainableLlama(file: GGUFFile(url: TestPaths.defaultModel()))
+        let model = try TrainableDecoder(file: GGUFFile(url: TestPaths.defaultModel()))
         let pairs = reference.pairs.map { PreferencePair(prompt: $0.prompt_ids, chosen: $0.chosen_ids, rejected: $0.rejected_ids) }
         // One step of both pairs, no warm-up (the rate at step 1 is the peak), no clipping: TRL's numbers are a bare AdamW step.
         let step = reference.after_one_adamw_step

@@ -35,7 +35,7 @@ struct ReferenceTrainStepTests {
     func matchesPyTorch() throws {
         let reference = try referenceFixture("train_step.json", as: TrainStepReference.self)
         let ids = try referenceFixture("ppl_text_ids.json", as: [Int32].self)
-        let model = try TrainableLlama(file: GGUFFile(url: TestPaths.defaultModel()))
+        let model = try TrainableDecoder(file: GGUFFile(url: TestPaths.defaultModel()))
         let tokens = Array(ids[0..<256])
 
         // All 255 targets.
@@ -73,7 +73,7 @@ struct ReferenceTrainStepTests {
     func maskedMatchesPyTorch() throws {
         let reference = try referenceFixture("train_step.json", as: TrainStepReference.self)
         let ids = try referenceFixture("ppl_text_ids.json", as: [Int32].self)
-        let model = try TrainableLlama(file: GGUFFile(url: TestPaths.defaultModel()))
+        let model = try TrainableDecoder(file: GGUFFile(url: TestPaths.defaultModel()))
         // Target i predicts token i+1, so targets 127…254 are tokens 128…255.
         let masked = TrainingSequence(tokens: Array(ids[0..<256]), scored: (0..<256).map { $0 >= 128 })
         #expect(masked.scoredCount == 128)

@@ -10,13 +10,13 @@ import Testing
 struct TinyFixture {
     let directory: URL
     let url: URL
-    let model: TrainableLlama
+    let model: TrainableDecoder
 
-    init(_ config: TinyLlamaModel.Config = TinyLlamaModel.Config(), seed: UInt64 = 7) throws {
+    init(_ config: TinyDecoderModel.Config = TinyDecoderModel.Config(), seed: UInt64 = 7) throws {
         directory = try TestPaths.temporaryDirectory("train")
         url = directory.appendingPathComponent("tiny.gguf")
-        try TinyLlamaModel.write(to: url, config: config, seed: seed)
-        model = try TrainableLlama(file: GGUFFile(url: url))
+        try TinyDecoderModel.write(to: url, config: config, seed: seed)
+        model = try TrainableDecoder(file: GGUFFile(url: url))
     }
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
@@ -32,9 +32,9 @@ func tokenSequences(_ lengths: [Int], vocabulary size: Int, seed: UInt64) -> [[I
 struct TinyTrainingTests {
     @Test("the training forward pass gives the engine's logits", arguments: [false, true])
     func forwardMatchesEngine(tied: Bool) throws {
-        let fixture = try TinyFixture(TinyLlamaModel.Config(tiedOutput: tied))
+        let fixture = try TinyFixture(TinyDecoderModel.Config(tiedOutput: tied))
         defer { fixture.remove() }
-        let engine = try LlamaModel(file: GGUFFile(url: fixture.url), threads: 1, quantizesActivations: false)
+        let engine = try DecoderModel(file: GGUFFile(url: fixture.url), threads: 1, quantizesActivations: false)
         let tokens = tokenSequences([19], vocabulary: engine.vocabularySize, seed: 3)[0]
         let state = try engine.makeSequenceState(capacity: 64)
         let expected = try engine.forwardAllPositions(tokens: tokens, state: state)
@@ -58,7 +58,7 @@ struct TinyTrainingTests {
 
     @Test("every tensor's gradient equals a central difference of the loss along a random direction", arguments: [false, true])
     func gradientsMatchFiniteDifferences(tied: Bool) throws {
-        let fixture = try TinyFixture(TinyLlamaModel.Config(layers: 2, embedding: 32, heads: 4, kvHeads: 2, feedForward: 64, tiedOutput: tied))
+        let fixture = try TinyFixture(TinyDecoderModel.Config(layers: 2, embedding: 32, heads: 4, kvHeads: 2, feedForward: 64, tiedOutput: tied))
         defer { fixture.remove() }
         let model = fixture.model
         var sequences = tokenSequences([7, 11], vocabulary: model.config.vocabularySize, seed: 5).map { TrainingSequence(tokens: $0) }
@@ -144,7 +144,7 @@ struct TinyTrainingTests {
         try model.writeCheckpoint(to: url, precision: precision)
         let file = try GGUFFile(url: url)
         #expect(file.string("tokenizer.chat_template") != nil, "the base model's metadata is carried over")
-        let reloaded = try TrainableLlama(file: file)
+        let reloaded = try TrainableDecoder(file: file)
         let tokens = sequences[0].tokens
         let original = model.logits(tokens), again = reloaded.logits(tokens)
         if precision == .f32 {
@@ -153,7 +153,7 @@ struct TinyTrainingTests {
             let worst = zip(original, again).map { abs($0 - $1) }.max() ?? .infinity
             #expect(worst < (precision == .f16 ? 0.02 : 0.2), "\(precision): worst logit difference \(worst)")
         }
-        let engine = try LlamaModel(file: file, threads: 1, quantizesActivations: false)
+        let engine = try DecoderModel(file: file, threads: 1, quantizesActivations: false)
         let engineLogits = try engine.forwardAllPositions(tokens: tokens, state: engine.makeSequenceState(capacity: 32))
         let worstEngine = zip(again, engineLogits).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worstEngine < 1e-4, "engine vs trainer on the checkpoint: \(worstEngine)")
@@ -203,7 +203,7 @@ struct UnsupportedModelTests {
         let directory = try TestPaths.temporaryDirectory("train-refuse")
         defer { try? FileManager.default.removeItem(at: directory) }
         let good = directory.appendingPathComponent("tiny.gguf")
-        try TinyLlamaModel.write(to: good, seed: 1)
+        try TinyDecoderModel.write(to: good, seed: 1)
         let file = try GGUFFile(url: good)
 
         func rewritten(_ name: String, _ change: (inout GGUFWriter, GGUFFile) -> Void) throws -> URL {
@@ -219,9 +219,9 @@ struct UnsupportedModelTests {
             for info in file.tensors { writer.addTensor(info.name, dimensions: info.dimensions, type: .f32, values: file.floats(of: info)) }
         }
         #expect {
-            try TrainableLlama(file: GGUFFile(url: falcon))
+            try TrainableDecoder(file: GGUFFile(url: falcon))
         } throws: { error in
-            "\(error)".contains("general.architecture") && "\(error)".contains("only 'llama'")
+            "\(error)".contains("general.architecture") && "\(error)".contains("supported architectures")
         }
         let misshapen = try rewritten("misshapen.gguf") { writer, file in
             for info in file.tensors where info.name != "blk.0.ffn_up.weight" {
@@ -232,7 +232,7 @@ struct UnsupportedModelTests {
                              values: Array(file.floats(of: up).prefix(up.elementCount / 2)))
         }
         #expect {
-            try TrainableLlama(file: GGUFFile(url: misshapen))
+            try TrainableDecoder(file: GGUFFile(url: misshapen))
         } throws: { error in
             "\(error)".contains("blk.0.ffn_up.weight") && "\(error)".contains("expected")
         }

@@ -4,8 +4,11 @@ import Foundation
 
 /// Gradient of `ropeForward` in place: a rotation's transpose is the rotation by −angle, so
 /// dx = Rᵀ·dy pair by pair.
-public func ropeBackward(_ d: UnsafeMutablePointer<Float>, table: RotaryTable, rows T: Int, heads H: Int, headSize hs: Int) {
-    let pairs = table.dimensions / 2
+public func ropeBackward(
+    _ d: UnsafeMutablePointer<Float>, table: RotaryTable, rows T: Int, heads H: Int, headSize hs: Int,
+    style: RotaryStyle = .adjacentPairs
+) {
+    let pairs = table.dimensions / 2, dims = table.dimensions
     table.cosines.withUnsafeBufferPointer { cosines in
         table.sines.withUnsafeBufferPointer { sines in
             guard let cosBase = cosines.baseAddress, let sinBase = sines.baseAddress else { return }
@@ -14,9 +17,10 @@ public func ropeBackward(_ d: UnsafeMutablePointer<Float>, table: RotaryTable, r
                 for h in 0..<H {
                     let v = d + t * H * hs + h * hs
                     for i in 0..<pairs {
-                        let d0 = v[2 * i], d1 = v[2 * i + 1]
-                        v[2 * i] = d0 * c[i] + d1 * s[i]
-                        v[2 * i + 1] = -d0 * s[i] + d1 * c[i]
+                        let (a, b) = style.pair(i, dimensions: dims)
+                        let d0 = v[a], d1 = v[b]
+                        v[a] = d0 * c[i] + d1 * s[i]
+                        v[b] = -d0 * s[i] + d1 * c[i]
                     }
                 }
             }
@@ -27,16 +31,17 @@ public func ropeBackward(_ d: UnsafeMutablePointer<Float>, table: RotaryTable, r
 /// Double-precision twin of `ropeBackward`, angles computed from the positions.
 public func ropeBackwardNaive(
     _ d: UnsafeMutablePointer<Float>, positions: [Int], dimensions: Int, base: Float,
-    rows T: Int, heads H: Int, headSize hs: Int
+    rows T: Int, heads H: Int, headSize hs: Int, style: RotaryStyle = .adjacentPairs
 ) {
     for t in 0..<T {
         for h in 0..<H {
             for i in 0..<(dimensions / 2) {
                 let angle = Double(positions[t]) / pow(Double(base), Double(2 * i) / Double(dimensions))
-                let k = t * H * hs + h * hs + 2 * i
-                let d0 = Double(d[k]), d1 = Double(d[k + 1])
-                d[k] = Float(d0 * cos(angle) + d1 * sin(angle))
-                d[k + 1] = Float(-d0 * sin(angle) + d1 * cos(angle))
+                let (a, b) = style == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + dimensions / 2)
+                let k0 = t * H * hs + h * hs + a, k1 = t * H * hs + h * hs + b
+                let d0 = Double(d[k0]), d1 = Double(d[k1])
+                d[k0] = Float(d0 * cos(angle) + d1 * sin(angle))
+                d[k1] = Float(-d0 * sin(angle) + d1 * cos(angle))
             }
         }
     }

@@ -3,8 +3,10 @@ public import LabGGUF
 import LabCore
 import LabTensor
 
-/// A Llama-family decoder running from a memory-mapped GGUF file: the engine behind
-/// `LanguageModel` (llama.cpp's `llm_build_llama` graph, written out layer by layer).
+/// A decoder-only transformer running from a memory-mapped GGUF file: the engine behind
+/// `LanguageModel`. One block, written out layer by layer in `DecoderForward.swift`, runs every
+/// registered `Architecture` (llama.cpp's graphs for llama, qwen2, qwen3, gemma2, gemma3,
+/// granite and phi3), reading what differs from `DecoderConfig`.
 ///
 /// Weights stay in their stored format (any `WeightFormat`). Block-format weights meet int8
 /// activations in integer kernels at every batch width; Float weights (F32/F16/BF16) meet
@@ -13,12 +15,12 @@ import LabTensor
 /// depend on what else shares the pass.
 /// The model is immutable after loading, so one instance may serve concurrent callers, each
 /// with its own sequence states.
-public final class LlamaModel: LanguageModel, @unchecked Sendable {
+public final class DecoderModel: LanguageModel, @unchecked Sendable {
     // @unchecked: every stored property is immutable; the weight views point into `file`'s
     // read-only mapping, which lives as long as the model.
 
     /// Hyperparameters read from the file.
-    public let config: LlamaConfig
+    public let config: DecoderConfig
     /// Threads for matrix products and attention.
     public let threadCount: Int
     /// A sequence with at least this many rows in a pass has Float-activation weights (F32, F16,
@@ -44,7 +46,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     /// blocks, Q5_0 or Q8_0).
     let integerFormats: Set<WeightFormat>
     let file: GGUFFile
-    let weights: LlamaWeights
+    let weights: DecoderWeights
 
     /// Loads the model at `url`; throws `GGUFError` for an unreadable file, `ModelError` for
     /// a model this engine cannot run.
@@ -70,8 +72,8 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         self.integerSgemmRowThreshold = max(1, sgemmRowThreshold ?? Int.max)
         self.quantizesActivations = quantizesActivations
         self.swiftAttention = swiftAttention
-        config = try LlamaConfig(file: file)
-        weights = try LlamaWeights(file: file, config: config)
+        config = try DecoderConfig(file: file)
+        weights = try DecoderWeights(file: file, config: config)
         integerFormats = Set(weights.matrices.map(\.format).filter(\.quantizesActivations))
         BLASThreads.set(threads)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LabTensor
 
 /// Row bookkeeping of one batched pass: which rows of the stacked activations belong to which
@@ -17,7 +18,7 @@ struct BatchLayout {
 private struct Activations {
     let x, xb, q, k, v, attention, residual, gate, up, tile: UnsafeMutablePointer<Float>
 
-    init(rows N: Int, config: LlamaConfig, tileCapacity: Int) {
+    init(rows N: Int, config: DecoderConfig, tileCapacity: Int) {
         let C = config.embeddingLength, A = config.headCount * config.headSize
         let KV = config.kvDimension, FF = config.feedForwardLength
         x = .allocate(capacity: N * C)
@@ -49,7 +50,7 @@ private struct LinearInput {
     let quantized: QuantizedActivations?
 }
 
-extension LlamaModel {
+extension DecoderModel {
     /// Floats of the dequantized weight tile used by the sgemm path (4 MiB).
     static let tileCapacity = 1 << 20
 
@@ -74,12 +75,17 @@ extension LlamaModel {
         let buffers = Activations(rows: N, config: cfg, tileCapacity: max(tileCapacity, 1))
         defer { buffers.deallocate() }
         let rotary = RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: cfg.ropeFrequencyBase)
+        // Sliding-window layers may rotate with a base of their own (Gemma 3).
+        let slidingBase = cfg.slidingRopeFrequencyBase ?? cfg.ropeFrequencyBase
+        let slidingRotary = slidingBase == cfg.ropeFrequencyBase || !cfg.slidingLayers.contains(true)
+            ? rotary : RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: slidingBase)
 
-        // x (N,C) = token embeddings
+        // x (N,C) = token embeddings (× the architecture's embedding scale)
         embeddingForward(buffers.x, table: weights.tokenEmbedding, tokens: tokens.flatMap { $0 })
+        if cfg.embeddingScale != 1 { scale(buffers.x, by: cfg.embeddingScale, count: N * C) }
 
         for (l, layer) in weights.layers.enumerated() {
-            // attention block: x += Wo · attention(rope(Wq·norm(x)), rope(Wk·norm(x)), Wv·norm(x))
+            // attention block: x += s · post(Wo · attention(rope(qn(Wq·norm(x))), rope(kn(Wk·norm(x))), Wv·norm(x)))
             layer.attentionNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
@@ -87,8 +93,17 @@ extension LlamaModel {
             linear(layer.query, normed, into: buffers.q, tile: buffers.tile)
             linear(layer.key, normed, into: buffers.k, tile: buffers.tile)
             linear(layer.value, normed, into: buffers.v, tile: buffers.tile)
-            ropeForward(buffers.q, table: rotary, rows: N, heads: H, headSize: hs)
-            ropeForward(buffers.k, table: rotary, rows: N, heads: KVH, headSize: hs)
+            if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
+                queryNorm.withUnsafeBufferPointer { norm in
+                    rmsnormForward(buffers.q, buffers.q, norm.baseAddress!, rows: N * H, channels: hs, epsilon: cfg.rmsEpsilon)
+                }
+                keyNorm.withUnsafeBufferPointer { norm in
+                    rmsnormForward(buffers.k, buffers.k, norm.baseAddress!, rows: N * KVH, channels: hs, epsilon: cfg.rmsEpsilon)
+                }
+            }
+            let table = cfg.slidingLayers[l] ? slidingRotary : rotary
+            ropeForward(buffers.q, table: table, rows: N, heads: H, headSize: hs, style: cfg.ropeStyle)
+            ropeForward(buffers.k, table: table, rows: N, heads: KVH, headSize: hs, style: cfg.ropeStyle)
             for (s, cache) in caches.enumerated() {
                 let rows = layout.counts[s] * KV
                 (cache.keys(layer: l) + layout.starts[s] * KV).update(from: buffers.k + layout.offsets[s] * KV, count: rows)
@@ -96,24 +111,27 @@ extension LlamaModel {
             }
             attend(caches: caches, layer: l, layout: layout, q: buffers.q, out: buffers.attention)
             linear(layer.attentionOutput, input(buffers.attention, sequences: sequences, columns: H * hs), into: buffers.residual, tile: buffers.tile)
-            add(buffers.x, buffers.residual, count: N * C)
+            addResidual(buffers.x, buffers.residual, norm: layer.postAttentionNorm, rows: N)
 
-            // feed-forward block: x += W_down · (silu(W_gate·norm(x)) ⊙ W_up·norm(x))
+            // feed-forward block: x += s · post(W_down · (act(W_gate·norm(x)) ⊙ W_up·norm(x)))
             layer.feedForwardNorm.withUnsafeBufferPointer { norm in
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
             let normedFF = input(buffers.xb, sequences: sequences, columns: C)
             linear(layer.gate, normedFF, into: buffers.gate, tile: buffers.tile)
             linear(layer.up, normedFF, into: buffers.up, tile: buffers.tile)
-            swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
+            switch cfg.activation {
+            case .silu: swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
+            case .geluTanh: gegluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
+            }
             linear(layer.down, input(buffers.gate, sequences: sequences, columns: cfg.feedForwardLength), into: buffers.residual, tile: buffers.tile)
-            add(buffers.x, buffers.residual, count: N * C)
+            addResidual(buffers.x, buffers.residual, norm: layer.postFeedForwardNorm, rows: N)
         }
         for (s, cache) in caches.enumerated() {
             cache.advance(by: layout.counts[s])
         }
 
-        // logits (R, vocab) = W_out · norm(x) for the rows asked for
+        // logits (R, vocab) = cap(scale · (W_out · norm(x) + b)) for the rows asked for
         let R: Int
         if allPositions {
             R = N
@@ -127,10 +145,45 @@ extension LlamaModel {
         weights.outputNorm.withUnsafeBufferPointer { norm in
             rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: R, channels: C, epsilon: cfg.rmsEpsilon)
         }
-        return [Float](unsafeUninitializedCapacity: R * vocabularySize) { logits, initialized in
+        let V = vocabularySize
+        return [Float](unsafeUninitializedCapacity: R * V) { logits, initialized in
             let rows = allPositions ? sequences : (0..<R).map { $0..<($0 + 1) }
-            linear(weights.output, input(buffers.xb, sequences: rows, columns: C), into: logits.baseAddress!, tile: buffers.tile)
-            initialized = R * vocabularySize
+            let out = logits.baseAddress!
+            linear(weights.output, input(buffers.xb, sequences: rows, columns: C), into: out, tile: buffers.tile)
+            if cfg.logitScale != 1 { scale(out, by: cfg.logitScale, count: R * V) }
+            if let cap = cfg.finalLogitSoftcap {
+                for i in 0..<(R * V) { out[i] = cap * tanhf(out[i] / cap) }
+            }
+            initialized = R * V
+        }
+    }
+
+    /// x (N, C) += residualScale · norm(y), where norm is the block's optional post-norm
+    /// (applied to y in place).
+    private func addResidual(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, norm: [Float]?, rows N: Int) {
+        let C = config.embeddingLength
+        if let norm {
+            norm.withUnsafeBufferPointer { weight in
+                rmsnormForward(y, y, weight.baseAddress!, rows: N, channels: C, epsilon: config.rmsEpsilon)
+            }
+        }
+        axpy(x, y, alpha: config.residualScale, count: N * C)
+    }
+
+    /// x (count) *= factor
+    private func scale(_ x: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+        for i in 0..<count { x[i] *= factor }
+    }
+
+    /// out (N, rows) = x · wᵀ + bias.
+    private func linear(_ layer: Linear, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
+        linear(layer.matrix, input, into: out, tile: tile)
+        guard let bias = layer.bias else { return }
+        let width = layer.matrix.rows
+        bias.withUnsafeBufferPointer { b in
+            for row in 0..<input.rows {
+                axpy(out + row * width, b.baseAddress!, alpha: 1, count: width)
+            }
         }
     }
 
@@ -249,15 +302,12 @@ extension LlamaModel {
                         out + offset, q: q + offset,
                         keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
                         rows: layout.counts[s], start: layout.starts[s], heads: H, kvHeads: KVH, headSize: hs,
-                        headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c
+                        headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c,
+                        scale: config.attentionScale, softcap: config.attentionSoftcap, window: config.window(layer: l)
                     )
                 }
             }
         }
     }
 
-    /// x (N) += y (N)
-    private func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-        axpy(x, y, alpha: 1, count: count)
-    }
 }

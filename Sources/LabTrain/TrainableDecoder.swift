@@ -4,15 +4,18 @@ public import LabLLM
 import LabCore
 import LabTensor
 
-/// A Llama-family model held as float32 master weights, with a forward pass that keeps what
-/// the backward needs and a backward pass that accumulates into a gradient buffer.
+/// A decoder of any registered `Architecture` held as float32 master weights, with a forward
+/// pass that keeps what the backward needs and a backward pass that accumulates into a gradient
+/// buffer. The block is the engine's (`DecoderModel`), read from the same `DecoderConfig`:
+/// biases, fused QKV and gate/up, Q/K head norms, post-norms, GeGLU, soft-capping, sliding
+/// windows and Granite's multipliers each have their backward here.
 ///
 /// Weights are dequantized once from the GGUF file (any block format the reader decodes), so
 /// training never rounds activations or weights: the gradient is that of the float32 network.
 /// Sequences of a micro-batch are packed into one matrix of rows (no padding); each keeps its
 /// own positions and attends only within itself.
-public final class TrainableLlama: @unchecked Sendable {
-    public let config: LlamaConfig
+public final class TrainableDecoder: @unchecked Sendable {
+    public let config: DecoderConfig
     public let layout: ParameterLayout
     /// The base file's metadata, carried into checkpoints unchanged.
     public let metadata: [(key: String, value: GGUFValue)]
@@ -45,18 +48,26 @@ public final class TrainableLlama: @unchecked Sendable {
     /// With `quantizedBase` (QLoRA) only the norm vectors are read as floats; the matrices are
     /// used from the file in their block format, and the model trains only through LoRA adapters.
     public init(file: GGUFFile, quantizedBase: Bool = false) throws(ModelError) {
-        let config = try LlamaConfig(file: file)
-        let tied = file.tensorInfo(named: "output.weight") == nil
-        let layout = ParameterLayout(config: config, tiedOutput: tied)
+        let config = try DecoderConfig(file: file)
+        let layout = ParameterLayout(config: config) { file.tensorInfo(named: $0)?.dimensions }
+        // Every tensor the file has must be one the trainer trains (or the duplicate head a tied
+        // Gemma 2 file may carry): a tensor it did not know would be silently left out of the
+        // graph and of the checkpoint.
+        let known = Set(layout.tensors.map(\.name))
+        if let unknown = file.tensors.first(where: { !known.contains($0.name) && !($0.name == "output.weight" && layout.tiedOutput) }) {
+            throw ModelError(path: file.path, field: unknown.name, "the trainer does not know this \(config.architecture) tensor",
+                             hint: "the engine can run this model, but it cannot be fine-tuned here yet")
+        }
         // Lazily zeroed: pages never written (QLoRA's matrix ranges, the base's gradients while
         // adapters train) are never resident.
         let weights = FloatBuffer(lazilyZeroedCount: layout.count)
         for tensor in layout.tensors {
             guard let info = file.tensorInfo(named: tensor.name) else {
-                throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete llama-architecture GGUF?")
+                throw ModelError(path: file.path, field: tensor.name, "tensor is missing", hint: "is this a complete \(config.architecture) GGUF?")
             }
             guard info.dimensions == tensor.dimensions else {
-                throw ModelError(path: file.path, field: tensor.name, "has shape \(info.dimensions), expected \(tensor.dimensions) from the llama.* metadata")
+                throw ModelError(path: file.path, field: tensor.name,
+                                 "has shape \(info.dimensions), expected \(tensor.dimensions) from the \(config.architecture).* metadata")
             }
             if quantizedBase && tensor.isMatrix { continue }
             Dequantize.run(info.type, from: file.data(of: info), count: info.elementCount, into: weights.pointer + tensor.offset)
@@ -78,7 +89,7 @@ public final class TrainableLlama: @unchecked Sendable {
     }
 
     /// A copy with the same weights and fresh gradients (a reference model for evaluation).
-    init(copying other: TrainableLlama) {
+    init(copying other: TrainableDecoder) {
         config = other.config
         layout = other.layout
         metadata = other.metadata
@@ -185,9 +196,9 @@ public final class TrainableLlama: @unchecked Sendable {
         return try body(lora.weights.buffer)
     }
 
-    var shape: LlamaShape {
-        LlamaShape(embedding: config.embeddingLength, attention: config.headCount * config.headSize,
-                   kvDimension: config.kvDimension, feedForward: config.feedForwardLength)
+    var shape: ProjectionShape {
+        ProjectionShape(embedding: config.embeddingLength, attention: config.attentionWidth,
+                        kvDimension: config.kvDimension, feedForward: config.feedForwardLength)
     }
 
     /// out (+)= x · Wᵀ for one projection of block `layer`, plus scale · dropout(x)·Aᵀ·Bᵀ when it is adapted.
@@ -195,6 +206,9 @@ public final class TrainableLlama: @unchecked Sendable {
                          _ x: UnsafePointer<Float>, rows N: Int, accumulate: Bool = false) {
         let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
         baseForward(out, x, offset: offset, rows: N, inputs: inputs, outputs: outputs, accumulate: accumulate)
+        if let bias = layout.layers[layer].bias(target) {
+            for row in 0..<N { axpy(out + row * outputs, weights.pointer + bias, alpha: 1, count: outputs) }
+        }
         guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
         let adapter = lora.adapters[index], r = lora.settings.rank
         let buffers = ws.lora[index]
@@ -222,6 +236,9 @@ public final class TrainableLlama: @unchecked Sendable {
         let (offset, inputs, outputs) = layout.layers[layer].projection(target, config: shape)
         baseBackward(dx: dx, dw: lora == nil ? gradients.pointer + offset : nil, dout: dout, x: x, offset: offset,
                      rows: N, inputs: inputs, outputs: outputs, accumulateInput: accumulateInput)
+        if lora == nil, let bias = layout.layers[layer].bias(target) {
+            for row in 0..<N { axpy(gradients.pointer + bias, dout + row * outputs, alpha: 1, count: outputs) }
+        }
         guard let lora, let index = lora.adapter(layer: layer, target: target) else { return }
         let adapter = lora.adapters[index], r = lora.settings.rank
         let buffers = ws.lora[index]
@@ -394,8 +411,13 @@ public final class TrainableLlama: @unchecked Sendable {
         let tokens = sequences.flatMap(\.tokens)
         let N = tokens.count
         let w = weights.pointer
-        ws.rope = RotaryTable(positions: sequences.flatMap { Array(0..<$0.tokens.count) }, dimensions: c.ropeDimensions,
-                              base: c.ropeFrequencyBase)
+        let positions = sequences.flatMap { Array(0..<$0.tokens.count) }
+        ws.rope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: c.ropeFrequencyBase)
+        if c.slidingLayers.contains(true), let base = c.slidingRopeFrequencyBase, base != c.ropeFrequencyBase {
+            ws.slidingRope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: base)
+        } else {
+            ws.slidingRope = ws.rope
+        }
         let x0 = ws.residual[0].pointer
         for (t, token) in tokens.enumerated() {
             if let quantized {
@@ -404,24 +426,45 @@ public final class TrainableLlama: @unchecked Sendable {
                 (x0 + t * C).update(from: w + layout.embedding + Int(token) * C, count: C)
             }
         }
+        if c.embeddingScale != 1 {
+            for i in 0..<(N * C) { x0[i] *= c.embeddingScale }
+        }
         for l in layout.layers.indices { layerForward(ws, l, sequences, rows: N) }
         rmsnormForward(ws.finalNorm.pointer, ws.residual[c.layerCount].pointer, w + layout.outputNorm,
                        rows: N, channels: C, epsilon: c.rmsEpsilon)
-        guard let headRows, headRows.count < N else {
+        let rows: Int
+        if let headRows, headRows.count < N {
+            for (i, row) in headRows.enumerated() {
+                (ws.headInput.pointer + i * C).update(from: ws.finalNorm.pointer + row * C, count: C)
+            }
+            baseForward(ws.logits.pointer, ws.headInput.pointer, offset: layout.output, rows: headRows.count, inputs: C, outputs: V)
+            rows = headRows.count
+        } else {
             baseForward(ws.logits.pointer, ws.finalNorm.pointer, offset: layout.output, rows: N, inputs: C, outputs: V)
-            return
+            rows = N
         }
-        for (i, row) in headRows.enumerated() {
-            (ws.headInput.pointer + i * C).update(from: ws.finalNorm.pointer + row * C, count: C)
+        // logits = cap(scale · (W·h + b))
+        let logits = ws.logits.pointer
+        if let bias = layout.outputBias {
+            for row in 0..<rows { axpy(logits + row * V, w + bias, alpha: 1, count: V) }
         }
-        baseForward(ws.logits.pointer, ws.headInput.pointer, offset: layout.output, rows: headRows.count, inputs: C, outputs: V)
+        if c.logitScale != 1 {
+            for i in 0..<(rows * V) { logits[i] *= c.logitScale }
+        }
+        if let cap = c.finalLogitSoftcap, let capped = ws.cappedLogits {
+            for i in 0..<(rows * V) {
+                logits[i] = cap * tanhf(logits[i] / cap)
+                capped.pointer[i] = logits[i]
+            }
+        }
     }
 
     /// Block `l` of the forward pass: reads `ws.residual[l]`, writes its activations into the
     /// block's cache and `ws.residual[l + 1]`.
     private func layerForward(_ ws: Workspace, _ l: Int, _ sequences: [TrainingSequence], rows N: Int) {
         let c = config
-        let (C, F, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let (C, F, H, KVH, hs, kvd, A) = (c.embeddingLength, c.feedForwardLength, c.headCount, c.kvHeadCount, c.headSize,
+                                          c.kvDimension, c.attentionWidth)
         let w = weights.pointer
         let layer = layout.layers[l]
         let a = ws.cache(l)
@@ -430,38 +473,102 @@ public final class TrainableLlama: @unchecked Sendable {
         project(ws, l, .query, a.q.pointer, a.norm1.pointer, rows: N)
         project(ws, l, .key, a.k.pointer, a.norm1.pointer, rows: N)
         project(ws, l, .value, a.v.pointer, a.norm1.pointer, rows: N)
-        ropeForward(a.q.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
-        ropeForward(a.k.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
+        if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm, let qRaw = a.qRaw, let kRaw = a.kRaw {
+            qRaw.pointer.update(from: a.q.pointer, count: N * A)
+            kRaw.pointer.update(from: a.k.pointer, count: N * kvd)
+            rmsnormForward(a.q.pointer, qRaw.pointer, w + queryNorm, rows: N * H, channels: hs, epsilon: c.rmsEpsilon)
+            rmsnormForward(a.k.pointer, kRaw.pointer, w + keyNorm, rows: N * KVH, channels: hs, epsilon: c.rmsEpsilon)
+        }
+        let table = c.slidingLayers[l] ? ws.slidingRope : ws.rope
+        ropeForward(a.q.pointer, table: table, rows: N, heads: H, headSize: hs, style: c.ropeStyle)
+        ropeForward(a.k.pointer, table: table, rows: N, heads: KVH, headSize: hs, style: c.ropeStyle)
         var row = 0, square = 0
         for sequence in sequences {
             let T = sequence.tokens.count
             causalAttentionForward(
-                a.attention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
-                q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
-                rows: T, heads: H, kvHeads: KVH, headSize: hs
+                a.attention.pointer + row * A, probabilities: a.probabilities.pointer + square * H,
+                q: a.q.pointer + row * A, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
+                rows: T, heads: H, kvHeads: KVH, headSize: hs,
+                scale: c.attentionScale, softcap: c.attentionSoftcap, window: c.window(layer: l)
             )
             row += T
             square += T * T
         }
         xMid.update(from: xIn, count: N * C)
-        project(ws, l, .output, xMid, a.attention.pointer, rows: N, accumulate: true)
+        if let branch = a.attentionBranch {
+            project(ws, l, .output, branch.pointer, a.attention.pointer, rows: N)
+            addBranch(xMid, branch.pointer, norm: layer.postAttentionNorm, scratch: ws.dNorm.pointer, rows: N)
+        } else {
+            project(ws, l, .output, xMid, a.attention.pointer, rows: N, accumulate: true)
+        }
         rmsnormForward(a.norm2.pointer, xMid, w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
         project(ws, l, .gate, a.gate.pointer, a.norm2.pointer, rows: N)
         project(ws, l, .up, a.up.pointer, a.norm2.pointer, rows: N)
-        swigluForward(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+        switch c.activation {
+        case .silu: swigluForward(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+        case .geluTanh: gegluForwardExact(a.hidden.pointer, gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+        }
         xOut.update(from: xMid, count: N * C)
-        project(ws, l, .down, xOut, a.hidden.pointer, rows: N, accumulate: true)
+        if let branch = a.feedForwardBranch {
+            project(ws, l, .down, branch.pointer, a.hidden.pointer, rows: N)
+            addBranch(xOut, branch.pointer, norm: layer.postFeedForwardNorm, scratch: ws.dNorm.pointer, rows: N)
+        } else {
+            project(ws, l, .down, xOut, a.hidden.pointer, rows: N, accumulate: true)
+        }
+    }
+
+    /// x += residualScale · post(branch), where post is the block's optional output norm.
+    private func addBranch(_ x: UnsafeMutablePointer<Float>, _ branch: UnsafePointer<Float>, norm: Int?,
+                           scratch: UnsafeMutablePointer<Float>, rows N: Int) {
+        let C = config.embeddingLength
+        var added = branch
+        if let norm {
+            rmsnormForward(scratch, branch, weights.pointer + norm, rows: N, channels: C, epsilon: config.rmsEpsilon)
+            added = UnsafePointer(scratch)
+        }
+        axpy(x, added, alpha: config.residualScale, count: N * C)
+    }
+
+    /// The gradient reaching a block's branch (before its post-norm and scale) from the residual
+    /// stream's gradient `dx`: dx itself for a plain residual, else written into `scratch`.
+    private func branchGradient(_ dx: UnsafePointer<Float>, branch: UnsafePointer<Float>?, norm: Int?, ws: Workspace,
+                                rows N: Int) -> UnsafePointer<Float> {
+        guard let branch else { return dx }
+        let C = config.embeddingLength
+        let scaled = ws.dBranchScaled.pointer
+        for i in 0..<(N * C) { scaled[i] = config.residualScale * dx[i] }
+        guard let norm else { return UnsafePointer(scaled) }
+        let out = ws.dBranch.pointer
+        out.update(repeating: 0, count: N * C)
+        rmsnormBackward(dx: out, dweight: lora != nil ? nil : gradients.pointer + norm, dout: scaled, x: branch,
+                        weight: weights.pointer + norm, rows: N, channels: C, epsilon: config.rmsEpsilon)
+        return UnsafePointer(out)
     }
 
     /// Runs after `forward` and the cross-entropy, which left ∂loss/∂logits in `ws.logits`.
     private func backward(_ ws: Workspace, _ sequences: [TrainingSequence], headRows: [Int]) {
         let c = config
-        let (C, F, V, H, KVH, hs, kvd) = (c.embeddingLength, c.feedForwardLength, c.vocabularySize,
-                                          c.headCount, c.kvHeadCount, c.headSize, c.kvDimension)
+        let (C, F, V, H, KVH, hs, kvd, A) = (c.embeddingLength, c.feedForwardLength, c.vocabularySize,
+                                             c.headCount, c.kvHeadCount, c.headSize, c.kvDimension, c.attentionWidth)
         let N = sequences.reduce(0) { $0 + $1.tokens.count }
         let w = weights.pointer, g = gradients.pointer
         let frozen = lora != nil
         let dx = ws.dResidual.pointer, dNorm = ws.dNorm.pointer
+        // Through the cap, the scale and the bias of the head: logits = cap(scale · (W·h + b)).
+        let headCount = headRows.count == N ? N : headRows.count
+        let dLogits = ws.logits.pointer
+        if let cap = c.finalLogitSoftcap, let capped = ws.cappedLogits {
+            for i in 0..<(headCount * V) {
+                let t = capped.pointer[i] / cap
+                dLogits[i] *= 1 - t * t
+            }
+        }
+        if c.logitScale != 1 {
+            for i in 0..<(headCount * V) { dLogits[i] *= c.logitScale }
+        }
+        if !frozen, let bias = layout.outputBias {
+            for row in 0..<headCount { axpy(g + bias, dLogits + row * V, alpha: 1, count: V) }
+        }
         // Output head (on the rows that have logits) and final norm.
         let headGradient = frozen ? nil : g + layout.output
         if headRows.count == N {
@@ -486,39 +593,68 @@ public final class TrainableLlama: @unchecked Sendable {
         for (l, layer) in layout.layers.enumerated().reversed() {
             if checkpointsActivations { layerForward(ws, l, sequences, rows: N) }
             let a = ws.cache(l)
-            // Feed-forward: xOut = xMid + down(swiglu(gate(n2), up(n2))); dx flows through unchanged.
-            projectBackward(ws, l, .down, dx: ws.dHidden.pointer, dout: dx, x: a.hidden.pointer, rows: N)
-            swigluBackward(dgate: a.gate.pointer, dup: a.up.pointer, dout: ws.dHidden.pointer,
-                           gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+            // Feed-forward: xOut = xMid + s·post(down(act(gate(n2), up(n2)))); dx flows through unchanged.
+            let dDown = branchGradient(dx, branch: a.feedForwardBranch.map { UnsafePointer($0.pointer) },
+                                       norm: layer.postFeedForwardNorm, ws: ws, rows: N)
+            projectBackward(ws, l, .down, dx: ws.dHidden.pointer, dout: dDown, x: a.hidden.pointer, rows: N)
+            switch c.activation {
+            case .silu:
+                swigluBackward(dgate: a.gate.pointer, dup: a.up.pointer, dout: ws.dHidden.pointer,
+                               gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+            case .geluTanh:
+                gegluBackward(dgate: a.gate.pointer, dup: a.up.pointer, dout: ws.dHidden.pointer,
+                              gate: a.gate.pointer, up: a.up.pointer, count: N * F)
+            }
             projectBackward(ws, l, .gate, dx: dNorm, dout: a.gate.pointer, x: a.norm2.pointer, rows: N)
             projectBackward(ws, l, .up, dx: dNorm, dout: a.up.pointer, x: a.norm2.pointer, rows: N, accumulateInput: true)
             rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layer.feedForwardNorm, dout: dNorm, x: a.middle.pointer,
                             weight: w + layer.feedForwardNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
-            // Attention: xMid = xIn + o(attention(rope(q(n1)), rope(k(n1)), v(n1))).
-            projectBackward(ws, l, .output, dx: ws.dAttention.pointer, dout: dx, x: a.attention.pointer, rows: N)
+            // Attention: xMid = xIn + s·post(o(attention(rope(qn(q(n1))), rope(kn(k(n1))), v(n1)))).
+            let dOutput = branchGradient(dx, branch: a.attentionBranch.map { UnsafePointer($0.pointer) },
+                                         norm: layer.postAttentionNorm, ws: ws, rows: N)
+            projectBackward(ws, l, .output, dx: ws.dAttention.pointer, dout: dOutput, x: a.attention.pointer, rows: N)
             ws.dk.zero()
             ws.dv.zero()
             var row = 0, square = 0
             for sequence in sequences {
                 let T = sequence.tokens.count
                 causalAttentionBackward(
-                    dq: ws.dq.pointer + row * C, dk: ws.dk.pointer + row * kvd, dv: ws.dv.pointer + row * kvd,
-                    dout: ws.dAttention.pointer + row * C, probabilities: a.probabilities.pointer + square * H,
-                    q: a.q.pointer + row * C, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
-                    rows: T, heads: H, kvHeads: KVH, headSize: hs, scratch: ws.scoreScratch.pointer
+                    dq: ws.dq.pointer + row * A, dk: ws.dk.pointer + row * kvd, dv: ws.dv.pointer + row * kvd,
+                    dout: ws.dAttention.pointer + row * A, probabilities: a.probabilities.pointer + square * H,
+                    q: a.q.pointer + row * A, k: a.k.pointer + row * kvd, v: a.v.pointer + row * kvd,
+                    rows: T, heads: H, kvHeads: KVH, headSize: hs, scratch: ws.scoreScratch.pointer,
+                    scale: c.attentionScale, softcap: c.attentionSoftcap
                 )
                 row += T
                 square += T * T
             }
-            ropeBackward(ws.dq.pointer, table: ws.rope, rows: N, heads: H, headSize: hs)
-            ropeBackward(ws.dk.pointer, table: ws.rope, rows: N, heads: KVH, headSize: hs)
-            projectBackward(ws, l, .query, dx: dNorm, dout: ws.dq.pointer, x: a.norm1.pointer, rows: N)
-            projectBackward(ws, l, .key, dx: dNorm, dout: ws.dk.pointer, x: a.norm1.pointer, rows: N, accumulateInput: true)
+            let table = c.slidingLayers[l] ? ws.slidingRope : ws.rope
+            ropeBackward(ws.dq.pointer, table: table, rows: N, heads: H, headSize: hs, style: c.ropeStyle)
+            ropeBackward(ws.dk.pointer, table: table, rows: N, heads: KVH, headSize: hs, style: c.ropeStyle)
+            var dq = UnsafePointer(ws.dq.pointer), dk = UnsafePointer(ws.dk.pointer)
+            if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm, let qRaw = a.qRaw, let kRaw = a.kRaw,
+               let dqRaw = ws.dqRaw, let dkRaw = ws.dkRaw {
+                dqRaw.zero()
+                dkRaw.zero()
+                rmsnormBackward(dx: dqRaw.pointer, dweight: frozen ? nil : g + queryNorm, dout: dq, x: qRaw.pointer,
+                                weight: w + queryNorm, rows: N * H, channels: hs, epsilon: c.rmsEpsilon)
+                rmsnormBackward(dx: dkRaw.pointer, dweight: frozen ? nil : g + keyNorm, dout: dk, x: kRaw.pointer,
+                                weight: w + keyNorm, rows: N * KVH, channels: hs, epsilon: c.rmsEpsilon)
+                dq = UnsafePointer(dqRaw.pointer)
+                dk = UnsafePointer(dkRaw.pointer)
+            }
+            projectBackward(ws, l, .query, dx: dNorm, dout: dq, x: a.norm1.pointer, rows: N)
+            projectBackward(ws, l, .key, dx: dNorm, dout: dk, x: a.norm1.pointer, rows: N, accumulateInput: true)
             projectBackward(ws, l, .value, dx: dNorm, dout: ws.dv.pointer, x: a.norm1.pointer, rows: N, accumulateInput: true)
             rmsnormBackward(dx: dx, dweight: frozen ? nil : g + layer.attentionNorm, dout: dNorm, x: ws.residual[l].pointer,
                             weight: w + layer.attentionNorm, rows: N, channels: C, epsilon: c.rmsEpsilon)
         }
-        if !frozen { embeddingBackward(g + layout.embedding, dout: dx, tokens: sequences.flatMap(\.tokens), channels: C) }
+        if !frozen {
+            if c.embeddingScale != 1 {
+                for i in 0..<(N * C) { dx[i] *= c.embeddingScale }
+            }
+            embeddingBackward(g + layout.embedding, dout: dx, tokens: sequences.flatMap(\.tokens), channels: C)
+        }
     }
 }
 
@@ -527,6 +663,11 @@ public final class TrainableLlama: @unchecked Sendable {
 private final class Workspace {
     struct Layer {
         let norm1, q, k, v, probabilities, attention, middle, norm2, gate, up, hidden: FloatBuffer
+        /// Q and K before their head norms (Qwen3, Gemma 3).
+        let qRaw, kRaw: FloatBuffer?
+        /// The attention and feed-forward outputs before their post-norm and scale, when the
+        /// residual is not plain (Gemma, Granite).
+        let attentionBranch, feedForwardBranch: FloatBuffer?
     }
 
     let rowCapacity: Int
@@ -535,10 +676,14 @@ private final class Workspace {
     let residual: [FloatBuffer]
     let layers: [Layer]
     let finalNorm, logits: FloatBuffer
+    /// The logits after the final soft-cap, whose derivative the backward needs (Gemma 2).
+    let cappedLogits: FloatBuffer?
     /// The final-norm rows that get logits, packed (and their gradient, in the backward).
     let headInput: FloatBuffer
-    let dResidual, dNorm, dAttention, dq, dk, dv, dHidden, scoreScratch: FloatBuffer
+    let dResidual, dNorm, dAttention, dq, dk, dv, dHidden, scoreScratch, dBranch, dBranchScaled: FloatBuffer
+    let dqRaw, dkRaw: FloatBuffer?
     var rope = RotaryTable(positions: [], dimensions: 2, base: 10_000)
+    var slidingRope = RotaryTable(positions: [], dimensions: 2, base: 10_000)
 
     /// Per adapter: v = scale·input·Aᵀ, its gradient, and with dropout the mask and the dropped input.
     struct AdapterBuffers {
@@ -551,7 +696,7 @@ private final class Workspace {
     /// The activations of block `l` (one shared cache when checkpointing).
     func cache(_ l: Int) -> Layer { layers[layers.count == 1 ? 0 : l] }
 
-    init(config c: LlamaConfig, rows N: Int, squares: Int, lora adapters: LoRAAdapters?, layerCaches: Int) {
+    init(config c: DecoderConfig, rows N: Int, squares: Int, lora adapters: LoRAAdapters?, layerCaches: Int) {
         lora = adapters.map { adapters in
             adapters.adapters.map { adapter in
                 let r = adapters.settings.rank
@@ -563,26 +708,37 @@ private final class Workspace {
         } ?? []
         rowCapacity = N
         squareCapacity = squares
-        let (C, F, kvd) = (c.embeddingLength, c.feedForwardLength, c.kvDimension)
+        let (C, F, kvd, A) = (c.embeddingLength, c.feedForwardLength, c.kvDimension, c.attentionWidth)
+        let branches = c.normalizesBlockOutputs || c.residualScale != 1
         residual = (0...c.layerCount).map { _ in FloatBuffer(count: N * C) }
         layers = (0..<layerCaches).map { _ in
-            Layer(norm1: FloatBuffer(count: N * C), q: FloatBuffer(count: N * C), k: FloatBuffer(count: N * kvd),
+            Layer(norm1: FloatBuffer(count: N * C), q: FloatBuffer(count: N * A), k: FloatBuffer(count: N * kvd),
                   v: FloatBuffer(count: N * kvd), probabilities: FloatBuffer(count: squares * c.headCount),
-                  attention: FloatBuffer(count: N * C), middle: FloatBuffer(count: N * C), norm2: FloatBuffer(count: N * C),
-                  gate: FloatBuffer(count: N * F), up: FloatBuffer(count: N * F), hidden: FloatBuffer(count: N * F))
+                  attention: FloatBuffer(count: N * A), middle: FloatBuffer(count: N * C), norm2: FloatBuffer(count: N * C),
+                  gate: FloatBuffer(count: N * F), up: FloatBuffer(count: N * F), hidden: FloatBuffer(count: N * F),
+                  qRaw: c.normalizesQueryKey ? FloatBuffer(count: N * A) : nil,
+                  kRaw: c.normalizesQueryKey ? FloatBuffer(count: N * kvd) : nil,
+                  attentionBranch: branches ? FloatBuffer(count: N * C) : nil,
+                  feedForwardBranch: branches ? FloatBuffer(count: N * C) : nil)
         }
         finalNorm = FloatBuffer(count: N * C)
         headInput = FloatBuffer(count: N * C)
         logits = FloatBuffer(count: N * c.vocabularySize)
+        cappedLogits = c.finalLogitSoftcap == nil ? nil : FloatBuffer(count: N * c.vocabularySize)
         dResidual = FloatBuffer(count: N * C)
         dNorm = FloatBuffer(count: N * C)
-        dAttention = FloatBuffer(count: N * C)
-        dq = FloatBuffer(count: N * C)
+        dAttention = FloatBuffer(count: N * A)
+        dq = FloatBuffer(count: N * A)
         dk = FloatBuffer(count: N * kvd)
         dv = FloatBuffer(count: N * kvd)
+        dqRaw = c.normalizesQueryKey ? FloatBuffer(count: N * A) : nil
+        dkRaw = c.normalizesQueryKey ? FloatBuffer(count: N * kvd) : nil
         dHidden = FloatBuffer(count: N * F)
+        dBranch = FloatBuffer(count: branches ? N * C : 1)
+        dBranchScaled = FloatBuffer(count: branches ? N * C : 1)
         let longest = Int(Double(squares).squareRoot().rounded(.up))
-        scoreScratch = FloatBuffer(count: longest * longest)
+        // The soft-capped attention's backward recomputes the scores beside dS.
+        scoreScratch = FloatBuffer(count: longest * longest * (c.attentionSoftcap == nil ? 1 : 2))
     }
 }
 
