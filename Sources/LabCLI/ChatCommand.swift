@@ -35,6 +35,11 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "The GGUF model (default: the one `synthlab model pull` installs).")
     var model: String?
 
+    @Option(name: .customLong("chat-template"), help: ArgumentHelp(
+        "A chat format for a model whose file has none, or to override its own: \(ChatTemplate.names.joined(separator: ", ")).",
+        valueName: "name"))
+    var chatTemplate: String?
+
     @Option(help: "Ask this one question, print the reply and exit.")
     var prompt: String?
 
@@ -71,7 +76,7 @@ struct ChatCommand: AsyncParsableCommand {
     private func loadTeacher() throws -> LocalTeacher {
         let name = model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? SynthlabHome().defaultModel.lastPathComponent
         // The identity (a hash of the whole file) is only needed by caches, not by a chat.
-        return try TeacherLoading.load(model, threads: threads, identity: name)
+        return try TeacherLoading.load(model, threads: threads, identity: name, chatTemplate: chatTemplate)
     }
 
     private func answerOnce(_ prompt: String, session: ChatSession) async throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LabCore
 import LabLLM
+import LabTokenizer
 import LabServer
 
 /// `synthlab serve`: the local model behind an OpenAI-compatible HTTP API.
@@ -30,6 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The GGUF model (default: the one `synthlab model pull` installs).", valueName: "gguf"))
     var model: String?
+    @Option(name: .customLong("chat-template"), help: ArgumentHelp(
+        "A chat format for a model whose file has none, or to override its own: \(ChatTemplate.names.joined(separator: ", ")).",
+        valueName: "name"))
+    var chatTemplate: String?
     @Option(help: "The address to listen on; 0.0.0.0 makes the server reachable from other machines.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port).") var port = 8000
     @Option(name: .customLong("api-key"), help: "Require this bearer token (visible to other users in `ps`; prefer --api-key-env).")
@@ -61,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let url = model.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? SynthlabHome().defaultModel
         let name = modelName ?? url.deletingPathExtension().lastPathComponent
-        let teacher = try TeacherLoading.load(model, threads: threads, identity: name,
+        let teacher = try TeacherLoading.load(model, threads: threads, identity: name, chatTemplate: chatTemplate,
                                               configuration: .init(maxBatchSize: maxBatch))
         let server = OpenAIServer(teacher: teacher, configuration: .init(
             host: host, port: port, apiKey: key, modelName: name, maxBodyBytes: maxBodyBytes, maxTokensLimit: maxTokensLimit))

@@ -11,7 +11,9 @@ enum TeacherLoading {
     ///   - path: the `--model` value, or nil for the model `synthlab model pull` installs.
     ///   - identity: what identifies the teacher in caches; nil hashes the whole file (needed
     ///     wherever answers are cached, not for a chat).
-    static func load(_ path: String?, threads: Int?, identity: String? = nil,
+    ///   - chatTemplate: a `--chat-template` name, for a model whose file has no template (or one
+    ///     to override); nil uses the file's own.
+    static func load(_ path: String?, threads: Int?, identity: String? = nil, chatTemplate: String? = nil,
                      configuration: BatchScheduler.Configuration = .init()) throws -> LocalTeacher {
         let url = path.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? SynthlabHome().defaultModel
         guard FileManager.default.fileExists(atPath: url.path) else {
@@ -20,7 +22,9 @@ enum TeacherLoading {
                 : CLIError("no model file at \(url.path)", hint: "check the path given to --model")
         }
         do {
-            return try LocalTeacher(modelAt: url, threads: threads, identity: identity, configuration: configuration)
+            let template = try chatTemplate.map { try ChatTemplate(named: $0) }
+            return try LocalTeacher(modelAt: url, threads: threads, template: template,
+                                    identity: identity.map { base in chatTemplate.map { "\(base)+\($0)" } ?? base }, configuration: configuration)
         } catch let error as GGUFError {
             throw CLIError(error.description)
         } catch let error as ModelError {

@@ -184,7 +184,7 @@ public final class TrainingJob {
         let baseFile = try GGUFFile(url: URL(fileURLWithPath: recipe.baseModel))
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: baseFile))
         guard let template = tokenizer.recognizedChatTemplate else {
-            throw TrainingJobError("\(recipe.baseModel): the model's chat template is not one synthlab knows (hint: use a model with a ChatML, Llama, Mistral or Granite template)")
+            throw TrainingJobError("\(recipe.baseModel): the model has no chat template synthlab recognises (hint: use a model whose template is one of \(ChatTemplate.names.joined(separator: ", ")); an instruct model's GGUF carries it)")
         }
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
         let cptCorpus = try recipe.cpt.map { settings in

@@ -23,9 +23,14 @@ public enum ChatTemplate: Sendable, Hashable {
     case mistral
     /// Granite / InstructLab (LAB): `<|system|>\n…\n<|user|>\n…\n<|assistant|>\n…<|endoftext|>`.
     case granite
+    /// Gemma instruct: `<bos><start_of_turn>user\n…<end_of_turn>\n<start_of_turn>model\n`; a system
+    /// message is put before the first user message, separated by a blank line.
+    case gemma
+    /// Phi-3 instruct: `<|system|>\n…<|end|>\n<|user|>\n…<|end|>\n<|assistant|>\n`.
+    case phi3
 
     /// Names accepted by `init(named:)`.
-    public static let names = ["chatml", "llama2", "llama3", "mistral", "granite"]
+    public static let names = ["chatml", "llama2", "llama3", "mistral", "granite", "gemma", "phi3"]
 
     /// The template called `name` (one of `names`); ChatML without a default system prompt.
     public init(named name: String) throws {
@@ -35,6 +40,8 @@ public enum ChatTemplate: Sendable, Hashable {
         case "llama3", "llama-3": self = .llama3
         case "mistral": self = .mistral
         case "granite", "labrador", "lab": self = .granite
+        case "gemma": self = .gemma
+        case "phi3", "phi-3": self = .phi3
         default:
             throw TokenizerError(
                 .chatTemplate, "unknown chat template '\(name)'", hint: "use one of: \(Self.names.joined(separator: ", "))")
@@ -53,6 +60,10 @@ public enum ChatTemplate: Sendable, Hashable {
             && template.contains("<|endoftext|>") && !template.contains("<|end|>")
         {
             self = .granite
+        } else if template.contains("<start_of_turn>") {
+            self = .gemma
+        } else if template.contains("<|user|>") && template.contains("<|assistant|>") && template.contains("<|end|>") {
+            self = .phi3
         } else {
             return nil
         }
@@ -110,6 +121,10 @@ public enum ChatTemplate: Sendable, Hashable {
             return try Self.renderMistral(messages, try Self.require(beginOfSequence, "BOS"), try Self.require(endOfSequence, "EOS"))
         case .granite:
             return Self.renderGranite(messages, addGenerationPrompt)
+        case .gemma:
+            return try Self.renderGemma(messages, addGenerationPrompt, try Self.require(beginOfSequence, "BOS"))
+        case .phi3:
+            return Self.renderPhi3(messages, addGenerationPrompt)
         }
     }
 
@@ -208,6 +223,27 @@ public enum ChatTemplate: Sendable, Hashable {
                 text += "<|assistant|>\n\(message.content)<|endoftext|>"
                 if index < messages.count - 1 { text += "\n" }
             }
+        }
+        if addGenerationPrompt { text += "<|assistant|>\n" }
+        return text
+    }
+
+    private static func renderGemma(_ messages: [ChatMessage], _ addGenerationPrompt: Bool, _ bos: String) throws -> String {
+        let (system, turns) = try alternatingTurns(messages, format: "Gemma")
+        var text = bos
+        for (index, message) in turns.enumerated() {
+            let role = message.role == .assistant ? "model" : "user"
+            let content = index == 0 && system != nil ? "\(system ?? "")\n\n\(message.content)" : message.content
+            text += "<start_of_turn>\(role)\n\(stripped(content))<end_of_turn>\n"
+        }
+        if addGenerationPrompt { text += "<start_of_turn>model\n" }
+        return text
+    }
+
+    private static func renderPhi3(_ messages: [ChatMessage], _ addGenerationPrompt: Bool) -> String {
+        var text = ""
+        for message in messages {
+            text += "<|\(message.role.rawValue)|>\n\(message.content)<|end|>\n"
         }
         if addGenerationPrompt { text += "<|assistant|>\n" }
         return text

@@ -37,11 +37,11 @@ extension Tokenizer {
             if let jinjaFailure {
                 throw TokenizerError(
                     .chatTemplate, "cannot render the model's tokenizer.chat_template: \(jinjaFailure)",
-                    hint: "name a known format explicitly: \(ChatTemplate.names.joined(separator: ", "))")
+                    hint: "name a known format explicitly (--chat-template): \(ChatTemplate.names.joined(separator: ", "))")
             }
             throw TokenizerError(
                 .chatTemplate, "cannot choose a chat template: the model has no tokenizer.chat_template",
-                hint: "name one explicitly: \(ChatTemplate.names.joined(separator: ", "))")
+                hint: "name one explicitly (--chat-template): \(ChatTemplate.names.joined(separator: ", "))")
         }
         return try template.render(messages, addGenerationPrompt: addGenerationPrompt, beginOfSequence: bos, endOfSequence: eos)
     }

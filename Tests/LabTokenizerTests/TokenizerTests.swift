@@ -400,6 +400,10 @@ struct NaiveByteLevelBPE {
         (.mistral, "<s>[INST] S\n\nU1 [/INST]A1</s>[INST] U2 [/INST]"),
         (.granite, "<|system|>\nS\n<|user|>\nU1\n<|assistant|>\nA1<|endoftext|>\n<|user|>\nU2\n<|assistant|>\n"),
         (.chatML(defaultSystemPrompt: nil), "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nU2<|im_end|>\n<|im_start|>assistant\n"),
+        // Phi-3.5-mini-instruct's template rendered by jinja2; Gemma 3's, which puts the system text
+        // before the first user message (Gemma 2's refuses a system message).
+        (.phi3, "<|system|>\nS<|end|>\n<|user|>\nU1<|end|>\n<|assistant|>\nA1<|end|>\n<|user|>\nU2<|end|>\n<|assistant|>\n"),
+        (.gemma, "<s><start_of_turn>user\nS\n\nU1<end_of_turn>\n<start_of_turn>model\nA1<end_of_turn>\n<start_of_turn>user\nU2<end_of_turn>\n<start_of_turn>model\n"),
     ])
     func eachFormatRendersExactly(template: ChatTemplate, expected: String) throws {
         #expect(try template.render(Self.conversation, addGenerationPrompt: true, beginOfSequence: "<s>", endOfSequence: "</s>") == expected)
@@ -411,6 +415,8 @@ struct NaiveByteLevelBPE {
         ("{{ bos_token }}{% for m in messages %}[INST] {{ m.content }} [/INST]", .mistral),
         ("<|system|>\\n{{ s }}<|user|>\\n{{ u }}<|assistant|>\\n{{ a }}<|endoftext|>", .granite),
         ("{{'<|im_start|>' + message['role'] }}", .chatML(defaultSystemPrompt: nil)),
+        ("{{ bos_token }}{% for m in messages %}{{ '<start_of_turn>' + role + '\\n' }}", .gemma),
+        ("{% for m in messages %}{{'<|' + m['role'] + '|>' + '\\n' + m['content'] + '<|end|>'}}{% endfor %}<|user|><|assistant|>", .phi3),
         ("{%- if messages[0]['role'] != 'system' %}{{- '<|im_start|>system\\nYou are Qwen.<|im_end|>\\n' }}{%- endif %}", .chatML(defaultSystemPrompt: "You are Qwen.")),
     ])
     func formatsAreRecognisedFromJinja(jinja: String, template: ChatTemplate) {
@@ -426,7 +432,7 @@ struct NaiveByteLevelBPE {
             Issue.record("an unknown chat template was accepted")
         } catch let error as TokenizerError {
             #expect(error.kind == .chatTemplate)
-            #expect(error.hint.contains("chatml, llama2, llama3, mistral, granite"))
+            #expect(error.hint.contains("chatml, llama2, llama3, mistral, granite, gemma, phi3"))
         }
         #expect(try tokenizer.renderChat([ChatMessage(.user, "hi")], template: ChatTemplate(named: "granite")) == "<|user|>\nhi\n<|assistant|>\n")
     }

@@ -23,6 +23,7 @@ p.add_argument("synthlab")
 p.add_argument("--prompt-tokens", type=int, default=24)
 p.add_argument("--generate", type=int, default=32)
 p.add_argument("--seed", type=int, default=7)
+p.add_argument("--activations", default="float", help="synthlab's activations: float, or int8 as llama.cpp rounds them for block formats")
 p.add_argument("--fixture", help="also write llama.cpp's logits at a few positions and its greedy tokens here (JSON)")
 args = p.parse_args()
 
@@ -60,7 +61,8 @@ if args.fixture:
 with tempfile.TemporaryDirectory() as work:
     out = os.path.join(work, "logits.f32")
     run = subprocess.run([args.synthlab, "model", "logits", args.model, "--tokens", ",".join(map(str, prompt)),
-                          "--generate", str(args.generate), "--logits-out", out, "--threads", "2", "--json"],
+                          "--generate", str(args.generate), "--logits-out", out, "--threads", "2", "--json",
+                          "--activations", args.activations],
                          capture_output=True, text=True)
     if run.returncode != 0:
         print(json.dumps({"model": args.model, "error": run.stderr.strip()[-400:]}))
