@@ -273,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabGGUFTests",
-            dependencies: ["LabGGUF", "LabTestSupport"],
+            dependencies: ["LabGGUF", "LabCore", "LabTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -10,7 +10,7 @@ struct ModelCommand: AsyncParsableCommand {
         subcommands: [
             ModelPullCommand.self, ModelInspectCommand.self, ModelTokenizeCommand.self,
             ModelPerplexityCommand.self, ModelBenchCommand.self, ModelBenchTrainCommand.self,
-            ModelRenderChatCommand.self, ModelLogitsCommand.self, ModelGradientsCommand.self,
+            ModelRenderChatCommand.self, ModelLogitsCommand.self, ModelGradientsCommand.self, ModelQuantizeCommand.self,
         ]
     )
 }

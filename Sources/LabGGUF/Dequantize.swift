@@ -54,12 +54,22 @@ public enum Dequantize {
     @inline(__always)
     static func q4(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, hasMin: Bool) {
         let d = half(block, 0)
-        let m: Float = hasMin ? half(block, 2) : -8 * d
         let qs = block + (hasMin ? 4 : 2)
+        if hasMin {
+            let m = half(block, 2)
+            for j in 0..<QK4_0 / 2 {
+                let byte = qs.load(fromByteOffset: j, as: UInt8.self)
+                y[j] = d * Float(byte & 0x0F) + m
+                y[j + QK4_0 / 2] = d * Float(byte >> 4) + m
+            }
+            return
+        }
+        // (q − 8)·d as ggml writes it, not d·q − 8d: equal values, but a zero keeps d's sign
+        // (−0.0 for negative d), so a requantized file is byte for byte llama-quantize's.
         for j in 0..<QK4_0 / 2 {
             let byte = qs.load(fromByteOffset: j, as: UInt8.self)
-            y[j] = d * Float(byte & 0x0F) + m
-            y[j + QK4_0 / 2] = d * Float(byte >> 4) + m
+            y[j] = Float(Int32(byte & 0x0F) - 8) * d
+            y[j + QK4_0 / 2] = Float(Int32(byte >> 4) - 8) * d
         }
     }
 
@@ -68,7 +78,7 @@ public enum Dequantize {
     @inline(__always)
     static func q5(_ block: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, hasMin: Bool) {
         let d = half(block, 0)
-        let m: Float = hasMin ? half(block, 2) : -16 * d
+        let m: Float = hasMin ? half(block, 2) : 0
         let qhOffset = hasMin ? 4 : 2
         let qh = block.loadUnaligned(fromByteOffset: qhOffset, as: UInt32.self).littleEndian
         let qs = block + qhOffset + 4
@@ -76,8 +86,15 @@ public enum Dequantize {
             let byte = qs.load(fromByteOffset: j, as: UInt8.self)
             let high0 = UInt8(truncatingIfNeeded: (qh >> UInt32(j)) << 4) & 0x10
             let high1 = UInt8(truncatingIfNeeded: qh >> UInt32(j + 12)) & 0x10
-            y[j] = d * Float((byte & 0x0F) | high0) + m
-            y[j + QK5_0 / 2] = d * Float((byte >> 4) | high1) + m
+            let q0 = (byte & 0x0F) | high0, q1 = (byte >> 4) | high1
+            if hasMin {
+                y[j] = d * Float(q0) + m
+                y[j + QK5_0 / 2] = d * Float(q1) + m
+            } else {
+                // (q − 16)·d as ggml writes it (see q4: the sign of a zero).
+                y[j] = Float(Int32(q0) - 16) * d
+                y[j + QK5_0 / 2] = Float(Int32(q1) - 16) * d
+            }
         }
     }
 

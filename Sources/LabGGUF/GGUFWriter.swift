@@ -24,6 +24,9 @@ public struct GGUFWriter: Sendable {
     private enum Payload: Sendable {
         case encoded([UInt8])
         case deferred(@Sendable () throws -> [Float])
+        /// Bytes already in the tensor's type, made when the file is written (a quantizer's output,
+        /// or a tensor copied unchanged from another file).
+        case deferredBytes(@Sendable () throws -> [UInt8])
     }
 
     /// Longest tensor name ggml accepts (`GGML_MAX_NAME` = 64 with the terminator).
@@ -87,6 +90,13 @@ public struct GGUFWriter: Sendable {
     /// Adds a tensor whose float values `producer` makes when the file is written (after the
     /// header, in the order tensors were added), encoded as `type`. An error the producer throws,
     /// or a count that does not match the shape, fails the write and leaves no file.
+    /// Adds a tensor whose encoded bytes `producer` makes when the file is written, so a large
+    /// model is never held whole in memory; a wrong byte count fails the write naming the tensor.
+    public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, bytes producer: @escaping @Sendable () throws -> [UInt8]) {
+        guard check(name, dimensions, type) else { return }
+        tensors.append((name, dimensions, type, .deferredBytes(producer)))
+    }
+
     public mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, producer: @escaping @Sendable () throws -> [Float]) {
         guard check(name, dimensions, type) else { return }
         guard Quantize.supported.contains(type) else {
@@ -236,6 +246,13 @@ public struct GGUFWriter: Sendable {
             switch tensor.payload {
             case .encoded(let encoded):
                 bytes = encoded
+            case .deferredBytes(let producer):
+                bytes = try producer()
+                let expected = tensor.type.byteCount(elements: tensor.dimensions.reduce(1, *)) ?? -1
+                guard bytes.count == expected else {
+                    throw GGUFError(.writeFailed, path: "", field: "tensor '\(tensor.name)'",
+                                    detail: "\(bytes.count) bytes made; shape \(tensor.dimensions) as \(tensor.type) takes \(expected)")
+                }
             case .deferred(let producer):
                 let values = try producer()
                 let elements = tensor.dimensions.reduce(1, *)

@@ -5,7 +5,7 @@
 /// holding ±infinity gets an infinite scale, as ggml's arithmetic gives.
 public enum Quantize {
     /// Types this encoder can produce.
-    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1]
+    public static let supported: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]
 
     /// Encodes `values` (a whole number of blocks) as `type`; a programming error otherwise.
     public static func run(_ type: GGMLType, _ values: [Float]) -> [UInt8] {
@@ -59,13 +59,17 @@ public enum Quantize {
             for b in 0..<blocks { q5_0(x + b * QK5_0, y + b * BlockLayout.q5_0) }
         case .q5_1:
             for b in 0..<blocks { q5_1(x + b * QK5_1, y + b * BlockLayout.q5_1) }
-        case .q4_K, .q5_K, .q6_K:
-            break  // excluded by `supported`
+        case .q4_K:
+            for b in 0..<blocks { q4_K(x + b * QK_K, y + b * BlockLayout.q4_K) }
+        case .q5_K:
+            for b in 0..<blocks { q5_K(x + b * QK_K, y + b * BlockLayout.q5_K) }
+        case .q6_K:
+            for b in 0..<blocks { q6_K(x + b * QK_K, y + b * BlockLayout.q6_K) }
         }
     }
 
     @inline(__always)
-    private static func storeHalf(_ value: Float, _ y: UnsafeMutableRawPointer, _ offset: Int) {
+    static func storeHalf(_ value: Float, _ y: UnsafeMutableRawPointer, _ offset: Int) {
         y.storeBytes(of: Float16(value).bitPattern.littleEndian, toByteOffset: offset, as: UInt16.self)
     }
 
