@@ -82,10 +82,13 @@ struct EvalCommand: ParsableCommand {
                 file = try GGUFFile(url: url)
                 scored = try TrainableDecoder(file: file)
             } catch {
-                throw CLIError("cannot load \(url.path): \(error)", hint: "pass a llama-architecture GGUF model")
+                throw CLIError("cannot load \(url.path): \(error)", hint: "pass a GGUF model of a supported architecture (\(Architecture.registry.map(\.name).joined(separator: ", ")))")
             }
             let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
-            guard let template = tokenizer.recognizedChatTemplate else { throw CLIError("\(url.path): unknown chat template") }
+            let template = tokenizer.recognizedChatTemplate
+            guard template != nil || tokenizer.vocabulary.chatTemplate != nil else {
+                throw CLIError("\(url.path): the model has no chat template", hint: "evaluate an instruct model, whose GGUF carries its template")
+            }
             let examples = try TrainCommand.examples(recipe: recipe, store: store)
             let curriculum: Curriculum
             do { curriculum = try Curriculum(examples: examples, settings: recipe.curriculum) } catch { throw CLIError(error.description) }

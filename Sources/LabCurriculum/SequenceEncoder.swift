@@ -5,12 +5,14 @@ public import LabTrain
 /// Turns chat rows into token sequences with their loss masks, in the model's own chat format.
 public struct SequenceEncoder: Sendable {
     public let tokenizer: Tokenizer
-    public let template: ChatTemplate
+    /// A known chat format, or nil for the model's own `tokenizer.chat_template` rendered by
+    /// LabJinja (a template no table entry matches, e.g. Granite 3's `<|start_of_role|>`).
+    public let template: ChatTemplate?
     /// Longest sequence trained on; longer rows are skipped and counted, never truncated (a cut
     /// answer would teach the model to stop mid-sentence).
     public let maximumLength: Int
 
-    public init(tokenizer: Tokenizer, template: ChatTemplate, maximumLength: Int) {
+    public init(tokenizer: Tokenizer, template: ChatTemplate?, maximumLength: Int) {
         self.tokenizer = tokenizer
         self.template = template
         self.maximumLength = maximumLength

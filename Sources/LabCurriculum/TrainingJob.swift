@@ -183,8 +183,9 @@ public final class TrainingJob {
         let curriculum = try Curriculum(examples: examples, settings: recipe.curriculum)
         let baseFile = try GGUFFile(url: URL(fileURLWithPath: recipe.baseModel))
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: baseFile))
-        guard let template = tokenizer.recognizedChatTemplate else {
-            throw TrainingJobError("\(recipe.baseModel): the model has no chat template synthlab recognises (hint: use a model whose template is one of \(ChatTemplate.names.joined(separator: ", ")); an instruct model's GGUF carries it)")
+        let template = tokenizer.recognizedChatTemplate
+        guard template != nil || tokenizer.vocabulary.chatTemplate != nil else {
+            throw TrainingJobError("\(recipe.baseModel): the model has no chat template, so chat rows cannot be laid out as it expects (hint: fine-tune an instruct model, whose GGUF carries its template)")
         }
         let encoder = SequenceEncoder(tokenizer: tokenizer, template: template, maximumLength: recipe.maximumSequenceLength)
         let cptCorpus = try recipe.cpt.map { settings in

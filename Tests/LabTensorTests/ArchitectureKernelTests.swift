@@ -6,33 +6,6 @@ import Testing
 // own scale, soft-capping and a sliding window. Each fast kernel equals its naive twin, and each
 // naive backward equals central differences of the naive forward.
 
-private func numericGradient(_ values: [Float], at indices: [Int], step h: Float = 1e-2, _ loss: ([Float]) -> Double) -> [Double] {
-    indices.map { i in
-        var plus = values, minus = values
-        plus[i] += h
-        minus[i] -= h
-        return (loss(plus) - loss(minus)) / Double(2 * h)
-    }
-}
-
-private func expectGradient(
-    _ analytic: [Float], _ numeric: [Double], at indices: [Int], tolerance: Double = 2e-3, _ what: String,
-    sourceLocation: Testing.SourceLocation = #_sourceLocation
-) {
-    for (k, i) in indices.enumerated() {
-        let error = abs(Double(analytic[i]) - numeric[k]) / (1 + abs(numeric[k]))
-        #expect(error < tolerance, "\(what)[\(i)]: analytic \(analytic[i]), numeric \(numeric[k])", sourceLocation: sourceLocation)
-    }
-}
-
-private func weightedSum(_ y: [Float], _ r: [Float]) -> Double {
-    zip(y, r).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-}
-
-private func sample(_ count: Int, _ n: Int = 12) -> [Int] {
-    (0..<min(n, count)).map { ($0 * 7919) % count }
-}
-
 @Suite("Architecture kernels: rotate-half RoPE, GeGLU, scaled, capped and windowed attention")
 struct ArchitectureKernelTests {
     @Test("rotate-half RoPE: fast equals naive, pairs (i, i + d/2), backward equals finite differences", arguments: [32, 16])

@@ -2,36 +2,6 @@ import Foundation
 import LabTensor
 import Testing
 
-/// Central differences of a scalar function of `values` at the chosen indices, in Double.
-private func numericGradient(_ values: [Float], at indices: [Int], step h: Float = 1e-2, _ loss: ([Float]) -> Double) -> [Double] {
-    indices.map { i in
-        var plus = values, minus = values
-        plus[i] += h
-        minus[i] -= h
-        return (loss(plus) - loss(minus)) / Double(2 * h)
-    }
-}
-
-/// Every analytic gradient element at `indices` within tolerance of the numeric one.
-private func expectGradient(
-    _ analytic: [Float], _ numeric: [Double], at indices: [Int], tolerance: Double = 2e-3, _ what: String,
-    sourceLocation: Testing.SourceLocation = #_sourceLocation
-) {
-    for (k, i) in indices.enumerated() {
-        let error = abs(Double(analytic[i]) - numeric[k]) / (1 + abs(numeric[k]))
-        #expect(error < tolerance, "\(what)[\(i)]: analytic \(analytic[i]), numeric \(numeric[k])", sourceLocation: sourceLocation)
-    }
-}
-
-/// Σ r ⊙ y in Double: a scalar whose gradient with respect to y is r.
-private func weightedSum(_ y: [Float], _ r: [Float]) -> Double {
-    zip(y, r).reduce(0) { $0 + Double($1.0) * Double($1.1) }
-}
-
-private func sample(_ count: Int, _ n: Int = 12) -> [Int] {
-    (0..<min(n, count)).map { ($0 * 7919) % count }
-}
-
 @Suite("Backward kernels: fast equals naive, naive equals finite differences")
 struct BackwardKernelTests {
     @Test("matmul backward", arguments: [(1, 32, 8), (7, 64, 48), (33, 40, 130)])

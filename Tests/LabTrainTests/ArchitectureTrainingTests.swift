@@ -34,32 +34,7 @@ struct ArchitectureTrainingTests {
         let targets = sequences.reduce(0) { $0 + $1.scoredCount }
         model.zeroGradients()
         model.accumulateGradients(sequences, lossScale: 1 / Float(targets))
-        var random = SeededRandom(seed: 9)
-        for tensor in model.layout.tensors {
-            let direction = (0..<tensor.count).map { _ in random.nextUnitFloat() * 2 - 1 }
-            let gradient = model.gradient(of: tensor.name)!
-            let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            // The loss is computed from float32 logits, so a difference of two losses carries
-            // ~1e-6 of noise, while a step along a whole tensor meets its curvature: the
-            // fourth-order stencil at h = 3e-3 with an absolute floor of 1e-2 keeps both below
-            // the tolerance (bench/architectures compares the gradients element by element with
-            // PyTorch's: 1e-6 relative).
-            let h: Float = 3e-3
-            func shifted(_ steps: Float) -> Double {
-                model.withMutableWeights { w in
-                    for i in 0..<tensor.count { w[tensor.offset + i] += steps * h * direction[i] }
-                }
-                defer {
-                    model.withMutableWeights { w in
-                        for i in 0..<tensor.count { w[tensor.offset + i] -= steps * h * direction[i] }
-                    }
-                }
-                return model.loss(sequences).mean
-            }
-            let numeric = (8 * (shifted(1) - shifted(-1)) - (shifted(2) - shifted(-2))) / Double(12 * h)
-            let error = abs(analytic - numeric) / max(1e-2, abs(numeric))
-            #expect(error < 2e-2, "\(name) \(tensor.name): analytic \(analytic), numeric \(numeric)")
-        }
+        expectGradientsMatchFiniteDifferences(model, sequences, label: name)
     }
 
     @Test("a checkpoint keeps the architecture's tensors and reloads with the trainer's logits in the engine",

@@ -67,27 +67,7 @@ struct TinyTrainingTests {
         model.zeroGradients()
         let base = model.accumulateGradients(sequences, lossScale: 1 / Float(targets))
         #expect(base.count == targets)
-        var random = SeededRandom(seed: 9)
-        for tensor in model.layout.tensors {
-            let direction = (0..<tensor.count).map { _ in random.nextUnitFloat() * 2 - 1 }
-            let gradient = model.gradient(of: tensor.name)!
-            let analytic = zip(gradient, direction).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let h: Float = 2e-3
-            func shifted(_ sign: Float) -> Double {
-                model.withMutableWeights { w in
-                    for i in 0..<tensor.count { w[tensor.offset + i] += sign * h * direction[i] }
-                }
-                defer {
-                    model.withMutableWeights { w in
-                        for i in 0..<tensor.count { w[tensor.offset + i] -= sign * h * direction[i] }
-                    }
-                }
-                return model.loss(sequences).mean
-            }
-            let numeric = (shifted(1) - shifted(-1)) / Double(2 * h)
-            let error = abs(analytic - numeric) / max(1e-3, abs(numeric))
-            #expect(error < 2e-2, "\(tensor.name): analytic \(analytic), numeric \(numeric)")
-        }
+        expectGradientsMatchFiniteDifferences(model, sequences, label: tied ? "tied" : "untied")
     }
 
     @Test("one optimiser step equals AdamW written out in Double")
