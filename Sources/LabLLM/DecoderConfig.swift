@@ -31,6 +31,9 @@ public struct DecoderConfig: Sendable, Equatable {
     /// Tokens in the vocabulary (length of `tokenizer.ggml.tokens`).
     public var vocabularySize: Int
 
+    /// Per rotated pair, a divisor of its frequency (`rope_freqs.weight`: Llama 3.1+'s long-context
+    /// scaling); nil for none.
+    public var ropeFrequencyFactors: [Float]?
     /// Which elements of a head rotate together.
     public var ropeStyle: RotaryStyle = .adjacentPairs
     /// The feed-forward nonlinearity on the gate.
@@ -119,7 +122,7 @@ public struct DecoderConfig: Sendable, Equatable {
         if let factor = file.float("\(name).rope.scaling.factor"), factor != 0, factor != 1 {
             throw ModelError(path: file.path, field: "\(name).rope.scaling.factor", "RoPE scaling by \(factor) is not implemented")
         }
-        for tensor in ["rope_freqs.weight", "rope_factors_long.weight", "rope_factors_short.weight"] where file.tensorInfo(named: tensor) != nil {
+        for tensor in ["rope_factors_long.weight", "rope_factors_short.weight"] where file.tensorInfo(named: tensor) != nil {
             throw ModelError(path: file.path, field: tensor, "RoPE frequency factors (long-context scaling) are not implemented",
                              hint: "use a model without RoPE scaling")
         }
@@ -156,6 +159,13 @@ public struct DecoderConfig: Sendable, Equatable {
                 path: file.path, field: "\(name).rope.dimension_count",
                 "\(ropeDimensions) rotated dimensions must be even and at most the head size \(headSize)"
             )
+        }
+        if let factors = file.tensorInfo(named: "rope_freqs.weight") {
+            guard factors.dimensions == [ropeDimensions / 2], factors.type == .f32 else {
+                throw ModelError(path: file.path, field: "rope_freqs.weight",
+                                 "shape \(factors.dimensions) \(factors.type), expected [\(ropeDimensions / 2)] F32 (one factor per rotated pair)")
+            }
+            ropeFrequencyFactors = file.floats(of: factors)
         }
         guard let tokens = file["tokenizer.ggml.tokens"]?.arrayValue, !tokens.isEmpty else {
             throw ModelError(path: file.path, field: "tokenizer.ggml.tokens", "the vocabulary is missing or empty")

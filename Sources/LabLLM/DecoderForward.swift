@@ -74,11 +74,12 @@ extension DecoderModel {
         let tileCapacity = (layout.counts.max() ?? 0) >= sgemmRowThreshold ? Self.tileCapacity : 0
         let buffers = Activations(rows: N, config: cfg, tileCapacity: max(tileCapacity, 1))
         defer { buffers.deallocate() }
-        let rotary = RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: cfg.ropeFrequencyBase)
+        let rotary = RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: cfg.ropeFrequencyBase,
+                                 factors: cfg.ropeFrequencyFactors)
         // Sliding-window layers may rotate with a base of their own (Gemma 3).
         let slidingBase = cfg.slidingRopeFrequencyBase ?? cfg.ropeFrequencyBase
         let slidingRotary = slidingBase == cfg.ropeFrequencyBase || !cfg.slidingLayers.contains(true)
-            ? rotary : RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: slidingBase)
+            ? rotary : RotaryTable(positions: positions, dimensions: cfg.ropeDimensions, base: slidingBase, factors: cfg.ropeFrequencyFactors)
 
         // x (N,C) = token embeddings (× the architecture's embedding scale)
         embeddingForward(buffers.x, table: weights.tokenEmbedding, tokens: tokens.flatMap { $0 })

@@ -13,15 +13,17 @@ public struct RotaryTable: Sendable {
     /// sin (T, dimensions/2)
     public private(set) var sines: [Float]
 
-    /// Angles for `positions` with `dimensions` rotated dimensions and frequency base `base`.
-    public init(positions: [Int], dimensions: Int, base: Float) {
+    /// Angles for `positions` with `dimensions` rotated dimensions and frequency base `base`;
+    /// `factors` (one per pair) divide each pair's frequency, as a GGUF's `rope_freqs.weight`
+    /// does for Llama 3.1+ long-context scaling (llama.cpp's `freq_factors`).
+    public init(positions: [Int], dimensions: Int, base: Float, factors: [Float]? = nil) {
         self.dimensions = dimensions
         let pairs = dimensions / 2
         cosines = [Float](repeating: 0, count: positions.count * pairs)
         sines = [Float](repeating: 0, count: positions.count * pairs)
         var frequencies = [Double](repeating: 0, count: pairs)
         for i in 0..<pairs {
-            frequencies[i] = pow(Double(base), -2 * Double(i) / Double(dimensions))
+            frequencies[i] = pow(Double(base), -2 * Double(i) / Double(dimensions)) / Double(factors?[i] ?? 1)
         }
         for (t, p) in positions.enumerated() {
             for i in 0..<pairs {

@@ -18,8 +18,8 @@ public struct ArchitectureFixture: Sendable {
     /// llama.cpp's greedy continuation of the prompt.
     public let greedy: [Int32]
 
-    /// Every fixture, one per registered architecture.
-    public static let names = ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "granite", "phi3"]
+    /// Every fixture: one per registered architecture, and Llama with Llama 3.1's `rope_freqs.weight`.
+    public static let names = ["llama", "qwen2", "qwen3", "gemma2", "gemma3", "granite", "phi3", "llama-rope-freqs"]
 
     private struct Expected: Decodable {
         var prompt: [Int32]

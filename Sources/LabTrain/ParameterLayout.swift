@@ -88,6 +88,9 @@ public struct ParameterLayout: Sendable {
                 return base + row * inputs
             }
         }
+        // Llama 3.1+'s RoPE frequency factors: a constant of the model (no gradient reaches it),
+        // kept in the buffer so checkpoints carry it.
+        _ = optional("rope_freqs.weight", [config.ropeDimensions / 2])
         embedding = add("token_embd.weight", [C, V])
         views.append(MatrixView(offset: embedding, inputs: C, outputs: V, tensor: "token_embd.weight", firstRow: 0))
         var layers: [Layer] = []

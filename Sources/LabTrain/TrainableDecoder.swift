@@ -412,9 +412,9 @@ public final class TrainableDecoder: @unchecked Sendable {
         let N = tokens.count
         let w = weights.pointer
         let positions = sequences.flatMap { Array(0..<$0.tokens.count) }
-        ws.rope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: c.ropeFrequencyBase)
+        ws.rope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: c.ropeFrequencyBase, factors: c.ropeFrequencyFactors)
         if c.slidingLayers.contains(true), let base = c.slidingRopeFrequencyBase, base != c.ropeFrequencyBase {
-            ws.slidingRope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: base)
+            ws.slidingRope = RotaryTable(positions: positions, dimensions: c.ropeDimensions, base: base, factors: c.ropeFrequencyFactors)
         } else {
             ws.slidingRope = ws.rope
         }

@@ -56,7 +56,7 @@ struct ArchitectureTrainingTests {
         let source = try GGUFFile(url: fixture.url)
         let expectedNames = Set(source.tensors.map(\.name)).subtracting(model.layout.tiedOutput ? ["output.weight"] : [])
         #expect(Set(written.tensors.map(\.name)) == expectedNames)
-        #expect(written.architecture == name)
+        #expect(written.architecture.map { name.hasPrefix($0) } == true)
         let engine = try DecoderModel(file: written, threads: 1, quantizesActivations: false)
         let state = try engine.makeSequenceState(capacity: 64)
         let reloaded = try engine.forwardAllPositions(tokens: fixture.prompt, state: state)

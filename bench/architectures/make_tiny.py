@@ -20,6 +20,7 @@ p.add_argument("arch")
 p.add_argument("vocab", help="a ggml-vocab-*.gguf, or 'small' for a 320-token SentencePiece-style vocabulary")
 p.add_argument("out")
 p.add_argument("--seed", type=int, default=1)
+p.add_argument("--rope-freqs", action="store_true", help="add Llama 3.1's rope_freqs.weight (frequency divisors)")
 args = p.parse_args()
 arch = args.arch
 rng = np.random.default_rng(args.seed)
@@ -100,6 +101,9 @@ def vector(n, center=1.0, spread=0.2):
     return (center + spread * rng.standard_normal(n)).astype(np.float32)
 
 
+if args.rope_freqs:
+    # Llama 3.1's shape of factors: high frequencies kept, low ones divided by up to 8.
+    writer.add_tensor("rope_freqs.weight", np.linspace(1.0, 8.0, hs // 2).astype(np.float32))
 writer.add_tensor("token_embd.weight", (rng.standard_normal((n_vocab, C)) * (0.1 if arch in ("gemma2", "gemma3", "granite") else 1.0)).astype(np.float32))
 for i in range(L):
     b = f"blk.{i}."
