@@ -21,6 +21,7 @@ p.add_argument("vocab", help="a ggml-vocab-*.gguf, or 'small' for a 320-token Se
 p.add_argument("out")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--rope-freqs", action="store_true", help="add Llama 3.1's rope_freqs.weight (frequency divisors)")
+p.add_argument("--chat-template", help="a Jinja file to store as tokenizer.chat_template (as an instruct model's GGUF has)")
 args = p.parse_args()
 arch = args.arch
 rng = np.random.default_rng(args.seed)
@@ -54,6 +55,9 @@ else:
         if name == "tokenizer.ggml.tokens":
             n_vocab = len(value)
     assert n_vocab, "the vocabulary file has no tokenizer.ggml.tokens"
+
+if args.chat_template:
+    writer.add_chat_template(open(args.chat_template).read())
 
 C, FF, L, H, KVH = (32, 64, 2, 4, 2) if small else (64, 128, 4, 4, 2)
 hs = C // H
