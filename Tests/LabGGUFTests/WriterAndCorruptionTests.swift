@@ -112,7 +112,7 @@ func sampleFile() -> (writer: GGUFWriter, values: [Float]) {
         ("a partial block", { $0.addTensor("t.partial", dimensions: [48], type: .q4_1, values: .init(repeating: 0, count: 48)) }, "block size"),
         ("too few values", { $0.addTensor("t.few", dimensions: [32, 2], type: .f32, values: .init(repeating: 0, count: 32)) }, "32 values"),
         ("wrong encoded size", { $0.addTensor("t.bytes", dimensions: [32], type: .q8_0, encoded: .init(repeating: 0, count: 33)) }, "33 bytes"),
-        ("an unencodable type", { $0.addTensor("t.k", dimensions: [256], type: .q4_K, values: .init(repeating: 0, count: 256)) }, "Q4_K"),
+        ("a partial K-quant block", { $0.addTensor("t.k", dimensions: [288], type: .q4_K, values: .init(repeating: 0, count: 288)) }, "block size"),
         ("a mixed array", { $0.set("bad.array", .array(elementType: .int32, [.int32(1), .string("x")])) }, "bad.array"),
         ("alignment 24", { $0.alignment = 24 }, "power of two"),
     ]

@@ -68,7 +68,10 @@ struct ReferenceDPOStepTests {
             // Checked before the weights move on: the gradient of the step's mean loss.
             expectRelative(report.gradientNorm, reference.step0.grad_l2_norm_total, "total gradient norm", peer: "TRL")
         }
-        #expect(abs(reports[0].loss - reference.step0.loss) < 1e-6, "step-0 loss \(reports[0].loss), TRL \(reference.step0.loss)")
+        // At step 0 the policy is the reference, so both losses are ln 2 up to float32 rounding of
+        // two passes that pack the pairs differently; OpenBLAS's thread count (process-wide, set by
+        // whichever model loaded last, fewer under load) changes that rounding by up to ~2e-6.
+        #expect(abs(reports[0].loss - reference.step0.loss) < 5e-6, "step-0 loss \(reports[0].loss), TRL \(reference.step0.loss)")
         var worst = (name: "", error: 0.0)
         #expect(reference.step0.grad_l2_norm_per_tensor.count == model.layout.tensors.count)
         for tensor in model.layout.tensors {
