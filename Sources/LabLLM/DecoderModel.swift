@@ -62,6 +62,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
         swiftAttention: Bool = false
     ) throws(ModelError) {
+        let explicitThreads = threads
         let threads = threads ?? CoreAvailability.defaultThreads()
         guard threads >= 1 else {
             throw ModelError(field: "threads", "must be at least 1, got \(threads)")
@@ -75,7 +76,11 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         config = try DecoderConfig(file: file)
         weights = try DecoderWeights(file: file, config: config)
         integerFormats = Set(weights.matrices.map(\.format).filter(\.quantizesActivations))
-        BLASThreads.set(threads)
+        // OpenBLAS's sgemm (the Float prompt path) rounds differently with a different thread
+        // count, so the count must not follow the machine's momentary load: a run resumed on a
+        // busier machine would otherwise write other text than the uninterrupted run. Our own
+        // kernels split work by output rows and are exact at any thread count.
+        BLASThreads.set(explicitThreads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Number of logits per position.
