@@ -75,7 +75,8 @@ struct ModelQuantizeCommand: AsyncParsableCommand {
             }
         } catch let error as GGUFError {
             progress.report(.stopped(task: task, reason: error.description))
-            throw CLIError("\(output): \(error.description)", hint: "check the folder exists and has space")
+            // The GGUF error already names the file and says what to do.
+            throw CLIError(error.description)
         }
         progress.report(.finished(task: task))
         if json {
