@@ -7,6 +7,7 @@
 //   LabTensor, LabGGUF, LabTokenizer ← LabLLM
 //   LabCore, LabDocuments, LabTaxonomy, LabPipeline, LabStore ← LabGeneration
 //   LabCore ← LabOpenAI (wire types, remote teacher); LabLLM, LabOpenAI ← LabServer
+//   LabStore ← LabStorePostgres (the same store on PostgreSQL)
 //   LabStore ← LabReview (the curator's web page)
 //   LabTensor, LabGGUF, LabLLM ← LabTrain (fine-tuning numerics)
 //   LabTrain, LabLLM, LabStore, LabGeneration, LabTokenizer ← LabCurriculum (phased training jobs, task accuracy)
@@ -68,6 +69,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Shared value types and protocols; depends on nothing of ours.
@@ -105,6 +107,16 @@ let package = Package(
         .target(
             name: "LabStore",
             dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // The store on PostgreSQL (many machines): the same queries and migrations as LabStore's SQLite.
+        .target(
+            name: "LabStorePostgres",
+            dependencies: [
+                "LabCore", "LabStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // Generation runs: plans, leaf-local units, run-time blocks, the resumable runner.
@@ -181,7 +193,8 @@ let package = Package(
             dependencies: [
                 "LabCore", "LabDocuments", "LabTaxonomy", "LabGGUF", "LabTokenizer", "LabTensor", "LabLLM",
                 "LabPipeline", "LabStore", "LabGeneration", "LabOpenAI", "LabServer", "LabTrain",
-                "LabCurriculum", "LabReview", "LabJinja", "LabMerge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LabCurriculum", "LabReview", "LabJinja", "LabMerge", "LabStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -285,7 +298,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabStoreTests",
-            dependencies: ["LabStore", "LabTestSupport"],
+            dependencies: ["LabStore", "LabStorePostgres", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabPipelineTests", dependencies: ["LabPipeline", "LabTestSupport"], swiftSettings: strictSettings),

@@ -3,14 +3,15 @@
 # Debian/Ubuntu; run as root (or with sudo available). Safe to run repeatedly.
 #   scripts/install-deps.sh          what building and running need
 #   scripts/install-deps.sh --test   also what the tests need: headless Chromium (the review page's
-#                                    browser test) and a font for its screenshots
+#                                    browser test) and a font for its screenshots, and the PostgreSQL
+#                                    server (the PostgreSQL store's tests start a private cluster)
 #   scripts/install-deps.sh --bench  also what building the benchmark peer (llama.cpp) and measuring
 #                                    need: cmake, a C++ compiler, GNU time
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium fonts-dejavu-core)
+  packages+=(chromium fonts-dejavu-core postgresql)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(cmake g++ time curl)

@@ -115,18 +115,42 @@ struct GenerateCommand: AsyncParsableCommand {
         }
     }
 
+    /// Whether this process starts a run, resumes one, or joins one as a worker among others.
+    enum Mode {
+        case start
+        case resume(RunReference)
+        case join(RunReference)
+    }
+
     func run() async throws {
+        // On a server store the run is shareable from the start: this process is its first worker.
+        try await execute(mode: resume.map { .resume($0) } ?? .start, worker: store.isShared ? WorkerCommand.defaultWorker() : nil)
+    }
+
+    func execute(mode: Mode, worker: GenerationRunner.WorkerOptions?) async throws {
         let store = dryRun ? nil : try self.store.open(readOnly: false)
         var settings: Settings
         var runSeed = seed
         var resumedRun: Int64?
-        if let resume, let store {
+        var joining = false
+        let reference: RunReference?
+        switch mode {
+        case .start: reference = nil
+        case .resume(let run): reference = run
+        case .join(let run): reference = run; joining = true
+        }
+        if let resume = reference, let store {
             let id = try resume.resolve(in: store)
             let configuration = try store.runConfiguration(id)
             guard let stored = Settings(configuration.settings) else {
                 throw CLIError("run \(id) was not started by `synthlab generate`", hint: "start a new run instead")
             }
             settings = stored
+            // A worker on another machine may keep the taxonomy elsewhere; its content hash must still match.
+            if joining && taxonomy != "taxonomy" { settings.taxonomy = taxonomy }
+            // Likewise its copy of the model, or its own endpoint serving the same model (checked below).
+            if joining, let model { settings.model = (model as NSString).expandingTildeInPath }
+            if joining, settings.endpoint != nil, let endpoint = remote.endpoint { settings.endpoint = endpoint }
             runSeed = configuration.seed
             resumedRun = id
         } else {
@@ -202,12 +226,19 @@ struct GenerateCommand: AsyncParsableCommand {
                                hint: settings.endpoint == nil ? "pass the run's model, \(settings.model)" : "the endpoint must serve model \(settings.apiModel ?? "?")")
             }
             runID = resumedRun
+            if joining, try store.runs().first(where: { $0.id == runID })?.status == RunStatus.finished.rawValue {
+                StandardError.write("synthlab: run \(runID) is finished; nothing to do\n")
+                return
+            }
             try store.setRunStatus(runID, .running)
-            StandardError.write("synthlab: resuming run \(runID)\n")
+            StandardError.write(joining ? "synthlab: worker \(worker?.name ?? "") joined run \(runID)\n" : "synthlab: resuming run \(runID)\n")
         } else {
             runID = try store.createRun(RunConfiguration(taxonomyHash: plan.taxonomyHash, pipelineHash: plan.pipeline.contentHash,
                                                          teacher: teacher.identity, seed: runSeed, settings: settings.dictionary))
             StandardError.write("synthlab: run \(runID) started (after an interruption: synthlab generate --resume \(runID))\n")
+            if let worker {
+                StandardError.write("synthlab: working on it as \(worker.name); more workers: synthlab worker --store \(self.store.location.shown) --run \(runID)\n")
+            }
         }
         if !json { print("run \(runID)") }
 
@@ -216,7 +247,8 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             runner = try GenerationRunner(plan: plan, pipelinesRoot: pipelineDirectory.deletingLastPathComponent(), teacher: teacher,
                                           store: store, runID: runID, seed: runSeed,
-                                          options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil)), progress: TerminalProgress(unit: "samples"),
+                                          options: .init(maxInFlight: inFlight(remote: settings.endpoint != nil), worker: worker),
+                                          progress: TerminalProgress(unit: "samples"),
                                           noveltyScorer: NoveltyModels.factory(threads: threads))
         } catch {
             throw CLIError(error.description, hint: "fix the pipeline; no teacher was asked anything")
@@ -231,13 +263,19 @@ struct GenerateCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         let funnel = try store.funnel(runID: runID)
+        let shares = try store.unitsByWorker(runID: runID)
         if json {
             print(JSONText.encode([
                 "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
                 "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
                 "wall_seconds": outcome.wallSeconds, "teacher_busy_seconds": outcome.teacherBusySeconds,
+                "workers": shares.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] },
             ]))
         } else {
+            if shares.count > 1 || worker != nil {
+                print("units committed by worker: " + shares.map { "\($0.worker) \($0.units)" + ($0.failed > 0 ? " (\($0.failed) failed)" : "") }
+                    .joined(separator: ", "))
+            }
             print(FunnelOutput.table(funnel), terminator: "")
             print("run \(runID): \(outcome.accepted) accepted of \(outcome.candidates) candidates; "
                   + "\(outcome.teacherCalls) teacher calls, \(outcome.cachedCalls) from the cache")

@@ -63,8 +63,8 @@ struct ReviewCommand: AsyncParsableCommand {
                            hint: "set one: REVIEW_TOKEN=… synthlab review --host \(host) --token-env REVIEW_TOKEN (or keep the default 127.0.0.1)")
         }
         // Reviewing never starts a store: a missing file is a wrong folder or --db, not an empty store.
-        if !FileManager.default.fileExists(atPath: store.url.path) {
-            throw CLIError("no database at \(store.db)", hint: "run `synthlab generate` first, or pass the right file with --db")
+        if !store.location.exists {
+            throw CLIError("no database at \(store.location.shown)", hint: "run `synthlab generate` first, or pass the right file with --db")
         }
         let store = try store.open(readOnly: readOnly)
         let name = reviewer ?? Self.osUser()

@@ -2,23 +2,32 @@ import ArgumentParser
 import Foundation
 import LabStore
 
-/// `--db FILE`, shared by every command that reads or writes the store.
+/// `--store URL|FILE` (or `--db FILE`, or `$SYNTHLAB_STORE`), shared by every command that reads
+/// or writes the store.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The SQLite database of runs and samples.", valueName: "file"))
-    var db = "synthlab.sqlite"
+    @Option(help: ArgumentHelp("The store: a SQLite file, or postgres://user@host:5432/database for a store that workers on many machines share (default: $SYNTHLAB_STORE, else synthlab.sqlite).",
+                               valueName: "url|file"))
+    var store: String?
 
-    var url: URL { URL(fileURLWithPath: (db as NSString).expandingTildeInPath) }
+    @Option(help: ArgumentHelp("The SQLite database of runs and samples (the same as --store FILE).", valueName: "file"))
+    var db: String?
 
-    /// Opens the store; `readOnly` for commands that only look (a missing file is then an error).
+    func validate() throws {
+        if store != nil && db != nil { throw ValidationError("--store and --db both name the store; give one") }
+    }
+
+    /// What the options name: --store, --db, $SYNTHLAB_STORE, then synthlab.sqlite in this folder.
+    var location: StoreLocation {
+        StoreLocation(store ?? db ?? ProcessInfo.processInfo.environment["SYNTHLAB_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "synthlab.sqlite")
+    }
+
+    /// Whether the store is shared with other processes by design (a server), so `generate` works
+    /// on it as one worker among others.
+    var isShared: Bool { location.isServer }
+
+    /// Opens the store; `readOnly` for commands that only look (a missing SQLite file is then an error).
     func open(readOnly: Bool) throws -> SampleStore {
-        if readOnly && !FileManager.default.fileExists(atPath: url.path) {
-            throw CLIError("no database at \(db)", hint: "run `synthlab generate` first, or pass the right file with --db")
-        }
-        do {
-            return try SampleStore(url: url, readOnly: readOnly)
-        } catch {
-            throw CLIError(error.description)
-        }
+        try location.open(readOnly: readOnly)
     }
 }
 

@@ -29,6 +29,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             ModelCommand.self,
             ChatCommand.self,
             GenerateCommand.self,
+            WorkerCommand.self,
             VerifyCommand.self,
             ServeCommand.self,
             ReviewCommand.self,

@@ -30,10 +30,34 @@ public final class GenerationRunner: Sendable {
         /// parsed candidates were duplicates.
         public var saturationWindow: Int = 20
         public var saturationShare: Double = 0.8
+        /// Set when the run is shared with other workers: this process then works only on the
+        /// leaves it holds leases on, and leaves the run's status to whoever finishes it.
+        public var worker: WorkerOptions?
 
-        public init(maxInFlight: Int = 8, retries: Int = 2) {
+        public init(maxInFlight: Int = 8, retries: Int = 2, worker: WorkerOptions? = nil) {
             self.maxInFlight = maxInFlight
             self.retries = retries
+            self.worker = worker
+        }
+    }
+
+    /// One worker of a shared run (`synthlab worker`, or `generate` on a PostgreSQL store).
+    ///
+    /// A worker holds a lease on each leaf it works on, so a leaf's units are committed in order by
+    /// one worker at a time and the run's samples are the same however many workers made them. It
+    /// renews its leases every `leaseSeconds / 3`; a worker that dies stops renewing, and once its
+    /// leases lapse another worker takes its leaves over from their last committed unit.
+    public struct WorkerOptions: Sendable {
+        /// Unique among the run's workers (host, process id and a random part by default).
+        public var name: String
+        public var leaseSeconds: Double
+        /// Leaves held at once: enough to keep the teacher busy, few enough to leave work for other workers.
+        public var maxLeaves: Int
+
+        public init(name: String, leaseSeconds: Double = 30, maxLeaves: Int = 2) {
+            self.name = name
+            self.leaseSeconds = leaseSeconds
+            self.maxLeaves = maxLeaves
         }
     }
 
@@ -98,116 +122,206 @@ public final class GenerationRunner: Sendable {
     /// Runs (or resumes) the run to the end: every leaf done, saturated or out of budget.
     /// Cancelling the calling task stops promptly and marks the run interrupted; what was
     /// committed stays, and `run()` on a new runner for the same run id carries on.
+    /// A worker (`options.worker`) works until no leaf of the run is open, taking over leaves whose
+    /// workers stopped renewing their leases; it leaves the run's status alone unless it finishes it.
     public func run() async throws(GenerationError) -> Outcome {
-        let states: [LeafState]
+        let leaves: [RegisteredLeaf]
         do {
-            states = try prepareLeaves()
+            leaves = try registerLeaves()
         } catch {
             throw .store(error)
         }
         let started = ContinuousClock.now
-        let totalTarget = states.reduce(0) { $0 + $1.plan.target }
+        let worker = options.worker
+        // The leaves this process works on now, by plan index.
+        var states: [Int: LeafState] = [:]
+        let totalTarget = plan.leaves.reduce(0) { $0 + $1.target }
         progress.report(.started(task: "generate", total: totalTarget))
-        let (stream, continuation) = AsyncStream.makeStream(of: FinishedUnit.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: RunnerEvent.self)
         var iterator = stream.makeAsyncIterator()
         var inFlight = 0
         var consecutiveFailures = 0
         var lastFailure = ""
+        // Leaves this process saw to their end, for progress.
+        var stoppedLeaves = 0
+        var stoppedAccepted = 0
+        // A worker wakes regularly to renew its leases and look for leaves to take over.
+        let ticker: Task<Void, Never>? = worker.map { worker in
+            Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(max(0.05, worker.leaseSeconds / 3)))
+                    continuation.yield(.tick)
+                }
+            }
+        }
+        defer { ticker?.cancel() }
 
+        func heldLeafIDs() -> [Int64] { states.values.map(\.leafID) }
+        func releaseAll() {
+            if let worker { try? store.releaseLeases(worker: worker.name, leafIDs: heldLeafIDs()) }
+        }
         func stopAll() {
-            for state in states { state.cancelRunning() }
+            for state in states.values { state.cancelRunning() }
+            ticker?.cancel()
             continuation.finish()
+        }
+        /// Stops working on a leaf: done, or its lease lost to another worker.
+        func drop(_ index: Int, release: Bool) {
+            guard let state = states.removeValue(forKey: index) else { return }
+            if state.isStopped { stoppedLeaves += 1; stoppedAccepted += min(state.accepted, state.plan.target) }
+            state.cancelRunning()
+            if release, let worker { try? store.releaseLeases(worker: worker.name, leafIDs: [state.leafID]) }
+        }
+        func endRun(_ status: RunStatus) {
+            // A worker leaves the run to the others; only a single process owns its run's status.
+            if worker == nil { try? store.endRun(runID, status: status) } else { releaseAll() }
+        }
+        func claimMore() throws(StoreError) {
+            guard let worker, states.count < worker.maxLeaves else { return }
+            let byID = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.leafID, $0) })
+            let claimed = try store.claimLeaves(runID: runID, worker: worker.name, limit: worker.maxLeaves - states.count,
+                                                leaseSeconds: worker.leaseSeconds)
+            for leafID in claimed {
+                guard let index = byID[leafID], states[index] == nil else { continue }
+                let state = try makeState(index, leaves[index])
+                if state.isStopped {
+                    try store.releaseLeases(worker: worker.name, leafIDs: [leafID])
+                } else {
+                    states[index] = state
+                }
+            }
         }
         func launchMore() {
             var launched = true
             while inFlight < options.maxInFlight && launched {
                 launched = false
                 // The leaf furthest from its target (relative to what it has in flight) goes first.
-                let ready = states.indices.filter { states[$0].wantsMoreWork(maxAhead: options.maxInFlight) }
-                guard let next = ready.min(by: { states[$0].running.count < states[$1].running.count }) else { break }
-                let state = states[next]
+                let ready = states.keys.sorted().filter { states[$0]!.wantsMoreWork(maxAhead: options.maxInFlight) }
+                guard let next = ready.min(by: { states[$0]!.running.count < states[$1]!.running.count }) else { break }
+                let state = states[next]!
                 let unit = state.sampler.unit(state.nextLaunch)
                 state.nextLaunch += 1
                 let flow = blocks[next]
                 let context = BlockContext(unit: unit, teacher: teacher, leafPath: state.plan.leaf.relativePath, flow: state.plan.flow)
+                let owner = ObjectIdentifier(state)
                 state.running[unit.index] = Task {
                     let outcome = await Self.execute(flow, context: context)
-                    continuation.yield(FinishedUnit(leaf: next, unit: unit, outcome: outcome))
+                    continuation.yield(.finished(FinishedUnit(leaf: next, owner: owner, unit: unit, outcome: outcome)))
                 }
                 inFlight += 1
                 launched = true
             }
         }
+        func fail(_ error: GenerationError, reason: String) -> GenerationError {
+            stopAll()
+            endRun(reason == "interrupted" ? .interrupted : .failed)
+            progress.report(.stopped(task: "generate", reason: reason))
+            return error
+        }
 
+        do {
+            if worker == nil {
+                for (index, leaf) in leaves.enumerated() { states[index] = try makeState(index, leaf) }
+            } else {
+                try claimMore()
+            }
+        } catch {
+            throw fail(.store(error), reason: "failed")
+        }
         launchMore()
-        while inFlight > 0 {
-            guard let finished = await iterator.next(), !Task.isCancelled else {
-                stopAll()
-                try? store.endRun(runID, status: .interrupted)
-                progress.report(.stopped(task: "generate", reason: "interrupted"))
-                throw .interrupted(run: runID)
+        while true {
+            if inFlight == 0 {
+                if worker == nil { break }
+                // Idle worker: leaves done here are let go; when no leaf of the run is open, the run is over.
+                for (index, state) in states where state.isStopped { drop(index, release: true) }
+                let open: Int
+                do {
+                    try claimMore()
+                    launchMore()
+                    open = inFlight == 0 && states.isEmpty ? try store.openLeafCount(runID: runID) : 1
+                } catch {
+                    throw fail(.store(error), reason: "failed")
+                }
+                if open == 0 { break }
+            }
+            guard let event = await iterator.next(), !Task.isCancelled else {
+                throw fail(.interrupted(run: runID), reason: "interrupted")
+            }
+            let finished: FinishedUnit
+            switch event {
+            case .tick:
+                guard let worker else { continue }
+                do {
+                    let held = try store.renewLeases(worker: worker.name, leafIDs: heldLeafIDs(), leaseSeconds: worker.leaseSeconds)
+                    for (index, state) in states where !held.contains(state.leafID) { drop(index, release: false) }
+                    if inFlight > 0 { try claimMore() }
+                } catch {
+                    throw fail(.store(error), reason: "failed")
+                }
+                launchMore()
+                continue
+            case .finished(let unit):
+                finished = unit
             }
             inFlight -= 1
-            let state = states[finished.leaf]
-            guard state.running.removeValue(forKey: finished.unit.index) != nil, !state.isStopped else { continue }
+            guard let state = states[finished.leaf], ObjectIdentifier(state) == finished.owner,
+                  state.running.removeValue(forKey: finished.unit.index) != nil, !state.isStopped else { continue }
             state.finished[finished.unit.index] = (finished.unit, finished.outcome)
             do {
                 try commitReadyUnits(of: state)
+            } catch where error.kind == .leaseLost {
+                // Another worker took the leaf over after this one missed its renewals: its units are theirs now.
+                drop(finished.leaf, release: false)
             } catch {
-                stopAll()
-                try? store.endRun(runID, status: .failed)
-                progress.report(.stopped(task: "generate", reason: "failed"))
-                throw .store(error)
+                throw fail(.store(error), reason: "failed")
             }
+            if state.isStopped { drop(finished.leaf, release: true) }
             switch finished.outcome {
             case .failure(let message):
                 consecutiveFailures += 1
                 lastFailure = message
             case .storeFailure(let error):
-                stopAll()
-                try? store.endRun(runID, status: .failed)
-                progress.report(.stopped(task: "generate", reason: "failed"))
-                throw .store(error)
+                throw fail(.store(error), reason: "failed")
             case .teacherUnavailable(let message):
-                stopAll()
-                try? store.endRun(runID, status: .failed)
-                progress.report(.stopped(task: "generate", reason: "failed"))
-                throw .teacherUnavailable(message, run: runID)
+                throw fail(.teacherUnavailable(message, run: runID), reason: "failed")
             default:
                 consecutiveFailures = 0
             }
             if consecutiveFailures >= options.circuitBreakerThreshold {
-                stopAll()
-                try? store.endRun(runID, status: .failed)
-                progress.report(.stopped(task: "generate", reason: "failed"))
-                throw .teacherDown(lastError: lastFailure)
+                throw fail(.teacherDown(lastError: lastFailure), reason: "failed")
             }
             let usage = teacher.meter.snapshot
-            let done = states.filter(\.isStopped).count
             progress.report(.advanced(
-                task: "generate", completed: states.reduce(0) { $0 + min($1.accepted, $1.plan.target) },
-                detail: "leaves \(done)/\(states.count) · calls \(usage.calls)+\(usage.cached) cached · \(usage.completionTokens) tok"))
+                task: "generate", completed: states.values.reduce(stoppedAccepted) { $0 + min($1.accepted, $1.plan.target) },
+                detail: (worker == nil ? "leaves \(stoppedLeaves)/\(leaves.count)" : "leaves \(stoppedLeaves) done here, \(states.count) held")
+                    + " · calls \(usage.calls)+\(usage.cached) cached · \(usage.completionTokens) tok"))
             launchMore()
         }
         continuation.finish()
+        let totals: [StoredLeafState]
         do {
             try store.endRun(runID, status: .finished)
+            totals = try store.leafStates(runID: runID)
         } catch {
             throw .store(error)
         }
         progress.report(.finished(task: "generate"))
         let usage = teacher.meter.snapshot
-        return Outcome(runID: runID, accepted: states.reduce(0) { $0 + $1.accepted }, candidates: states.reduce(0) { $0 + $1.candidates },
-                       teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: states.reduce(0) { $0 + $1.failedUnits },
+        return Outcome(runID: runID, accepted: totals.reduce(0) { $0 + $1.accepted }, candidates: totals.reduce(0) { $0 + $1.candidates },
+                       teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: totals.reduce(0) { $0 + $1.failedUnits },
                        wallSeconds: Self.seconds(ContinuousClock.now - started), teacherBusySeconds: teacher.meter.teacherBusySeconds)
     }
 
     // MARK: Leaves
 
-    /// Records (or, resuming, finds) each leaf with its seeds and documents, and rebuilds its state.
-    private func prepareLeaves() throws(StoreError) -> [LeafState] {
-        let stored = Dictionary(uniqueKeysWithValues: try store.leafStates(runID: runID).map { ($0.taxonomyPath, $0) })
-        var states: [LeafState] = []
+    struct RegisteredLeaf {
+        var leafID: Int64
+        var seedIDs: [Int64]
+    }
+
+    /// Records (or, resuming or joining, finds) every leaf of the plan with its seeds and documents.
+    private func registerLeaves() throws(StoreError) -> [RegisteredLeaf] {
+        var registered: [RegisteredLeaf] = []
         for plan in plan.leaves {
             let leaf = plan.leaf
             let seeds = leaf.seeds.flatMap { seed in
@@ -223,30 +337,39 @@ public final class GenerationRunner: Sendable {
                 try store.addChunk(id: chunk.id, documentID: documentIDs[chunk.documentHash] ?? 0, position: chunk.index,
                                    startOffset: chunk.startOffset, endOffset: chunk.endOffset, text: chunk.text)
             }
-            let seedPairs = leaf.seeds.flatMap { $0.questionsAndAnswers.map { (question: $0.question, answer: $0.answer) } }
-            let commitChecks = blocks[states.count].compactMap { ($0 as? any CommitTimeBlock)?.makeCommitCheck(seeds: seedPairs) }
-            let state = LeafState(plan: plan, sampler: UnitSampler(plan: plan, runSeed: seed), leafID: leafID, seedIDs: seedIDs,
-                                  commitChecks: commitChecks, options: options)
-            if let previous = stored[leaf.taxonomyPath] {
-                state.nextCommit = previous.completedUnits
-                state.nextLaunch = previous.completedUnits
-                state.accepted = previous.accepted
-                state.candidates = previous.candidates
-                state.failedUnits = previous.failedUnits
-                state.status = previous.status
-                for pair in try store.acceptedPairs(leafID: leafID) {
-                    for check in commitChecks { check.remember(question: pair.question, answer: pair.answer, label: "sample \(pair.id)") }
-                }
-                let saturating = commitChecks.filter(\.signalsSaturation).map(\.filterName)
-                state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: leafID, filters: saturating, limit: options.saturationWindow).reversed())
-            }
-            if !state.isStopped {
-                state.status = .running
-                try store.setLeafStatus(leafID, .running)
-            }
-            states.append(state)
+            registered.append(RegisteredLeaf(leafID: leafID, seedIDs: seedIDs))
         }
-        return states
+        return registered
+    }
+
+    /// A leaf's run-time state, rebuilt from what the store holds of it (nothing for a new run; the
+    /// committed units, samples and duplicate history when resuming or taking over from a worker).
+    private func makeState(_ index: Int, _ registered: RegisteredLeaf) throws(StoreError) -> LeafState {
+        let plan = plan.leaves[index]
+        let leaf = plan.leaf
+        let seedPairs = leaf.seeds.flatMap { $0.questionsAndAnswers.map { (question: $0.question, answer: $0.answer) } }
+        let commitChecks = blocks[index].compactMap { ($0 as? any CommitTimeBlock)?.makeCommitCheck(seeds: seedPairs) }
+        let state = LeafState(plan: plan, sampler: UnitSampler(plan: plan, runSeed: seed), leafID: registered.leafID,
+                              seedIDs: registered.seedIDs, commitChecks: commitChecks, options: options)
+        if let previous = try store.leafStates(runID: runID).first(where: { $0.leafID == registered.leafID }) {
+            state.nextCommit = previous.completedUnits
+            state.nextLaunch = previous.completedUnits
+            state.accepted = previous.accepted
+            state.candidates = previous.candidates
+            state.failedUnits = previous.failedUnits
+            state.status = previous.status
+            for pair in try store.acceptedPairs(leafID: registered.leafID) {
+                for check in commitChecks { check.remember(question: pair.question, answer: pair.answer, label: "sample \(pair.id)") }
+            }
+            let saturating = commitChecks.filter(\.signalsSaturation).map(\.filterName)
+            state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: registered.leafID, filters: saturating,
+                                                                          limit: options.saturationWindow).reversed())
+        }
+        if !state.isStopped {
+            state.status = .running
+            try store.setLeafStatus(registered.leafID, .running)
+        }
+        return state
     }
 
     /// Commits the leaf's finished units that are next in order, deciding duplicates and whether
@@ -291,7 +414,8 @@ public final class GenerationRunner: Sendable {
             case .cancelled, .storeFailure, .teacherUnavailable:
                 return  // not a result: the unit runs again on resume
             }
-            try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure)
+            try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure,
+                                   worker: options.worker?.name, leaseSeconds: options.worker?.leaseSeconds ?? 30)
             state.nextCommit += 1
             state.candidates += samples.count
             state.accepted += samples.filter(\.isAccepted).count
@@ -318,8 +442,17 @@ public final class GenerationRunner: Sendable {
 
     struct FinishedUnit: Sendable {
         var leaf: Int
+        /// The leaf state that launched it: a leaf dropped and taken up again gets a new state, and
+        /// units of the old one are discarded.
+        var owner: ObjectIdentifier
         var unit: WorkUnit
         var outcome: UnitOutcome
+    }
+
+    enum RunnerEvent: Sendable {
+        case finished(FinishedUnit)
+        /// A worker's regular wake-up: renew leases, take over lapsed leaves.
+        case tick
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A curator's decision about a sample.
 public enum ReviewDecision: String, Sendable, Codable, CaseIterable {
@@ -126,7 +125,7 @@ extension SampleStore {
     public func addReview(_ review: NewReview) throws(StoreError) -> Review {
         let now = Self.now()
         let stored: Result<Review, ReviewError> = try write { db in
-            guard let current = try Row.fetchOne(db, sql: """
+            guard let current = try db.row(sql: """
                 SELECT \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer FROM samples s WHERE s.id = ?
                 """, arguments: [review.sampleID]) else {
                 return .failure(ReviewError("no sample \(review.sampleID)"))
@@ -147,12 +146,12 @@ extension SampleStore {
             case (.success(let q), .success(let a)): question = q; answer = a
             case (.failure(let error), _), (_, .failure(let error)): return .failure(error)
             }
-            try db.execute(sql: """
+            let id = try db.insert(sql: """
                 INSERT INTO reviews (sample_id, decision, reason, note, question, answer, reviewer, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [review.sampleID, review.decision.rawValue, review.reason?.rawValue, review.note, question, answer,
                                  review.reviewer, now])
-            return .success(Review(id: db.lastInsertedRowID, sampleID: review.sampleID, decision: review.decision, reason: review.reason,
+            return .success(Review(id: id, sampleID: review.sampleID, decision: review.decision, reason: review.reason,
                                    note: review.note, question: question, answer: answer, reviewer: review.reviewer, createdAt: now))
         }
         switch stored {
@@ -166,11 +165,11 @@ extension SampleStore {
         try read { db in try Self.fetchReviews(db, sql: "SELECT * FROM reviews WHERE sample_id = ? ORDER BY id", arguments: [sampleID]) }
     }
 
-    static func fetchReviews(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Review] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.review)
+    static func fetchReviews(_ db: any StoreSession, sql: String, arguments: StoreArguments) throws -> [Review] {
+        try db.rows(sql: sql, arguments: arguments).map(Self.review)
     }
 
-    static func review(_ row: Row) -> Review {
+    static func review(_ row: StoreRow) -> Review {
         Review(id: row["id"], sampleID: row["sample_id"], decision: ReviewDecision(rawValue: row["decision"]) ?? .reject,
                reason: (row["reason"] as String?).flatMap(ReviewReason.init(rawValue:)), note: row["note"], question: row["question"],
                answer: row["answer"], reviewer: row["reviewer"], createdAt: row["created_at"])
@@ -179,15 +178,15 @@ extension SampleStore {
     /// The reviewed samples of a run (or of every run), each with its newest review, in sample order.
     public func reviewedSamples(runID: Int64?) throws(StoreError) -> [ReviewedSample] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows(sql: """
                 SELECT s.id, s.run_id, l.taxonomy_path, s.status, s.question, s.answer, \(Self.effectiveQuestionSQL) AS edited_question,
                        \(Self.effectiveAnswerSQL) AS edited_answer, coalesce(s.context, c.text) AS context,
                        r.id AS r_id, r.sample_id AS r_sample_id, r.decision AS r_decision, r.reason AS r_reason, r.note AS r_note,
                        r.question AS r_question, r.answer AS r_answer, r.reviewer AS r_reviewer, r.created_at AS r_created_at
                 FROM samples s JOIN leaves l ON l.id = s.leaf_id LEFT JOIN chunks c ON c.id = s.chunk_id
                 JOIN reviews r ON r.id = (SELECT max(x.id) FROM reviews x WHERE x.sample_id = s.id)
-                WHERE (? IS NULL OR s.run_id = ?) ORDER BY s.id
-                """, arguments: [runID, runID])
+                \(runID == nil ? "" : "WHERE s.run_id = ?") ORDER BY s.id
+                """, arguments: runID.map { [$0] } ?? [])
             return rows.map { row in
                 let review = Review(id: row["r_id"], sampleID: row["r_sample_id"], decision: ReviewDecision(rawValue: row["r_decision"]) ?? .reject,
                                     reason: (row["r_reason"] as String?).flatMap(ReviewReason.init(rawValue:)), note: row["r_note"],

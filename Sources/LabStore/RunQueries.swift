@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What the store knows about one leaf of a run: enough for a resumed run to carry on exactly
 /// where the interrupted one stopped.
@@ -83,7 +82,7 @@ extension SampleStore {
     /// Every leaf recorded for `runID`, with its progress.
     public func leafStates(runID: Int64) throws(StoreError) -> [StoredLeafState] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 SELECT l.id, l.taxonomy_path, l.kind, l.target, l.status,
                        (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id) AS units,
                        (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id AND u.failure IS NOT NULL) AS failed,
@@ -101,7 +100,7 @@ extension SampleStore {
     /// The leaf's accepted samples in the order they were committed (for rebuilding duplicate indexes).
     public func acceptedPairs(leafID: Int64) throws(StoreError) -> [(id: Int64, question: String, answer: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, question, answer FROM samples WHERE leaf_id = ? AND status = 'accepted' ORDER BY id",
+            try db.rows(sql: "SELECT id, question, answer FROM samples WHERE leaf_id = ? AND status = 'accepted' ORDER BY id",
                              arguments: [leafID]).map { ($0["id"], $0["question"], $0["answer"]) }
         }
     }
@@ -112,7 +111,7 @@ extension SampleStore {
         guard !filters.isEmpty else { return [] }
         let names = filters.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" }.joined(separator: ", ")
         return try read { db in
-            try Bool.fetchAll(db, sql: """
+            try db.values(Bool.self, sql: """
                 SELECT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter IN (\(names)) AND v.decision = 'reject')
                 FROM samples s
                 WHERE s.leaf_id = ? AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse' AND v.decision = 'reject')
@@ -129,14 +128,13 @@ extension SampleStore {
     public func endRun(_ runID: Int64, status: RunStatus) throws(StoreError) {
         try write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status.rawValue, Self.now(), runID])
-            // Refresh the planner's statistics where a run changed them a lot (SQLite's advice for long-lived stores).
-            try db.execute(sql: "PRAGMA optimize")
         }
+        try database.optimize()
     }
 
     /// Whether a run with this id exists.
     public func runExists(_ runID: Int64) throws(StoreError) -> Bool {
-        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [runID]) ?? false }
+        try read { db in try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [runID]) ?? false }
     }
 
     public func runDetail(_ runID: Int64) throws(StoreError) -> RunDetail {
@@ -145,16 +143,16 @@ extension SampleStore {
         }
         let configuration = try runConfiguration(runID)
         return try read { db in
-            let usage = try Row.fetchOne(db, sql: """
+            let usage = try db.row(sql: """
                 SELECT count(DISTINCT r.request_key) AS requests, coalesce(sum(CASE WHEN r.position = 0 THEN r.prompt_tokens END), 0) AS prompt,
                        coalesce(sum(r.completion_tokens), 0) AS completion
                 FROM responses r WHERE r.request_key IN (SELECT request_key FROM run_requests WHERE run_id = ?)
                 """, arguments: [runID])
-            let failures = try Row.fetchAll(db, sql: """
+            let failures = try db.rows(sql: """
                 SELECT l.taxonomy_path, u.unit_index, u.failure FROM completed_units u JOIN leaves l ON l.id = u.leaf_id
                 WHERE u.run_id = ? AND u.failure IS NOT NULL ORDER BY l.taxonomy_path, u.unit_index
                 """, arguments: [runID]).map { (leaf: $0["taxonomy_path"] as String, unit: $0["unit_index"] as Int, error: $0["failure"] as String) }
-            let finishedAt = try String.fetchOne(db, sql: "SELECT finished_at FROM runs WHERE id = ?", arguments: [runID])
+            let finishedAt = try db.value(String.self, sql: "SELECT finished_at FROM runs WHERE id = ?", arguments: [runID])
             return RunDetail(summary: summary, finishedAt: finishedAt, configuration: configuration,
                              teacherRequests: usage?["requests"] ?? 0, promptTokens: usage?["prompt"] ?? 0,
                              completionTokens: usage?["completion"] ?? 0, failures: failures)
@@ -172,9 +170,13 @@ extension SampleStore {
     /// `*` glob over it) and one status.
     public func samples(runID: Int64?, leaf: String? = nil, status: String? = nil, limit: Int = 50) throws(StoreError) -> [SampleRow] {
         var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: StoreArguments = []
         if let runID { conditions.append("s.run_id = ?"); arguments.append(runID) }
-        if let leaf { conditions.append("l.taxonomy_path GLOB ?"); arguments.append(leaf) }
+        if let leaf {
+            let glob = dialect.globCondition("l.taxonomy_path", pattern: leaf)
+            conditions.append(glob.sql)
+            arguments.append(glob.argument)
+        }
         if let status { conditions.append("s.status = ?"); arguments.append(status) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(limit)
@@ -185,9 +187,8 @@ extension SampleStore {
                    \(Self.curatorDecisionSQL) AS curator
             FROM samples s JOIN leaves l ON l.id = s.leaf_id \(whereClause) ORDER BY s.id LIMIT ?
             """
-        let statementArguments = StatementArguments(arguments.map { $0.databaseValue })
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
+            try db.rows(sql: sql, arguments: arguments).map { row in
                 SampleRow(id: row["id"], runID: row["run_id"], leaf: row["taxonomy_path"], status: row["status"], question: row["question"],
                           answer: row["answer"], rejectedBy: row["rejected_by"], reason: row["reason"],
                           curator: (row["curator"] as String?).flatMap(ReviewDecision.init(rawValue:)))
@@ -200,10 +201,10 @@ extension SampleStore {
     /// replaces the question or answer.
     public func trainingSources(runID: Int64) throws(StoreError) -> [TrainingSource] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows(sql: """
                 SELECT s.id, s.run_id, l.taxonomy_path, l.kind, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
                        s.context, s.chunk_id, c.text AS chunk_text, d.path AS document_path,
-                       (SELECT group_concat(x.seed_id) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
+                       (SELECT \(dialect.joinedIntegers("x.seed_id")) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
                 FROM samples s JOIN leaves l ON l.id = s.leaf_id
                 LEFT JOIN chunks c ON c.id = s.chunk_id LEFT JOIN documents d ON d.id = c.document_id
                 WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) ORDER BY s.id
@@ -228,22 +229,22 @@ extension SampleStore {
         let placeholders = filters.map { _ in "?" }.joined(separator: ", ")
         // `rj` is the rejected sample (`r` is the reviews alias inside the decision subquery).
         let curatorOfR = Self.curatorDecisionSQL.replacingOccurrences(of: "s.id", with: "rj.id")
-        let rows: [Row] = try read { db in
-            try Row.fetchAll(db, sql: """
+        let rows: [StoreRow] = try read { db in
+            try db.rows(sql: """
                 SELECT s.id AS chosen_id, rj.id AS rejected_id, rj.answer AS rejected_answer,
                        CASE WHEN \(curatorOfR) = 'reject' THEN 'curator' ELSE rj.rejected_by END AS rejected_by
                 FROM samples s JOIN samples rj ON rj.run_id = s.run_id AND rj.leaf_id = s.leaf_id AND rj.id != s.id
                      AND lower(trim(rj.question)) = lower(trim(\(Self.effectiveQuestionSQL)))
-                     AND rj.context IS s.context AND rj.chunk_id IS s.chunk_id
+                     AND rj.context IS NOT DISTINCT FROM s.context AND rj.chunk_id IS NOT DISTINCT FROM s.chunk_id
                 WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL)
                   AND (\(curatorOfR) = 'reject'
                        OR (\(curatorOfR) IS NULL AND rj.status = 'rejected' AND rj.rejected_by IN (\(placeholders))))
                 ORDER BY s.id, rj.id
-                """, arguments: StatementArguments([runID.databaseValue] + filters.map(\.databaseValue)))
+                """, arguments: [runID] + filters)
         }
         // A curator's edit of an accepted answer is a preference too: the edit over the original.
-        let edits: [Row] = try read { db in
-            try Row.fetchAll(db, sql: """
+        let edits: [StoreRow] = try read { db in
+            try db.rows(sql: """
                 SELECT s.id AS chosen_id, s.id AS rejected_id, s.answer AS rejected_answer, 'curator_edit' AS rejected_by
                 FROM samples s WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) AND \(Self.effectiveAnswerSQL) != s.answer
                 ORDER BY s.id
@@ -260,7 +261,7 @@ extension SampleStore {
     /// question/answer pairs, never trained on), by leaf and position.
     public func seedExamples(runID: Int64) throws(StoreError) -> [SeedExampleRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 SELECT x.id, l.taxonomy_path, l.kind, x.position, x.context, x.question, x.answer
                 FROM seeds x JOIN leaves l ON l.id = x.leaf_id WHERE l.run_id = ? ORDER BY l.taxonomy_path, x.position
                 """, arguments: [runID]).map { row in

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A filtered, paginated view of a run's samples (the review page's table).
 public struct SampleQuery: Sendable, Hashable {
@@ -60,9 +59,9 @@ public struct ScoreHistogram: Sendable, Hashable {
 }
 
 extension SampleStore {
-    private func whereClause(_ query: SampleQuery) -> (String, StatementArguments) {
+    private func whereClause(_ query: SampleQuery) -> (String, StoreArguments) {
         var conditions = ["s.run_id = ?"]
-        var arguments: [any DatabaseValueConvertible] = [query.runID]
+        var arguments: StoreArguments = [query.runID]
         if let leaf = query.leaf {
             conditions.append("s.leaf_id = (SELECT id FROM leaves WHERE run_id = ? AND taxonomy_path = ?)")
             arguments += [query.runID, leaf]
@@ -80,40 +79,39 @@ extension SampleStore {
         case .rejected: conditions.append("\(Self.curatorDecisionSQL) = 'reject'")
         case .edited: conditions.append("EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND (r.question IS NOT NULL OR r.answer IS NOT NULL))")
         }
-        if let text = query.text, let match = Self.wordSearch(text) {
+        if let text = query.text, let words = Self.searchWords(text) {
             // Words (each also as a prefix) through the full-text index; curators' revisions, few, by substring.
             let words = text.split(whereSeparator: \.isWhitespace).map {
                 "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             }
             let revised = words.map { _ in "(coalesce(r.question, '') || ' ' || coalesce(r.answer, '')) LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
             // One IN over a UNION (not two INs joined by OR), so the matching ids drive the lookup.
-            conditions.append("s.id IN (SELECT rowid FROM samples_text WHERE samples_text MATCH ? UNION SELECT r.sample_id FROM reviews r WHERE \(revised))")
-            arguments.append(match)
+            let search = dialect.sampleWordSearch(words)
+            conditions.append("s.id IN (\(search.sql) UNION SELECT r.sample_id FROM reviews r WHERE \(revised))")
+            arguments.append(search.argument)
             arguments += words
         }
-        return (conditions.joined(separator: " AND "), StatementArguments(arguments.map(\.databaseValue)))
+        return (conditions.joined(separator: " AND "), arguments)
     }
 
-    /// An FTS5 query for the words of `text`: every word must occur, each also as the start of a
-    /// longer word; punctuation inside a word ("12,500") makes it a phrase. Nil when there are no words.
-    static func wordSearch(_ text: String) -> String? {
+    /// The words of a search (those with a letter or digit); nil when there are none.
+    static func searchWords(_ text: String) -> [String]? {
         let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
             .filter { $0.unicodeScalars.contains { CharacterSet.alphanumerics.contains($0) } }
-        guard !words.isEmpty else { return nil }
-        return words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }.joined(separator: " AND ")
+        return words.isEmpty ? nil : words
     }
 
     /// A page of a run's samples matching `query`, in sample order, with the total that match.
     public func samplePage(_ query: SampleQuery) throws(StoreError) -> SamplePage {
         let (condition, arguments) = whereClause(query)
         return try read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM samples s WHERE \(condition)", arguments: arguments) ?? 0
+            let total = try db.value(Int.self, sql: "SELECT count(*) FROM samples s WHERE \(condition)", arguments: arguments) ?? 0
             // The page's ids first: the columns below cost a lookup each, which OFFSET would pay for every skipped row.
-            let ids = try Int64.fetchAll(db, sql: """
+            let ids = try db.values(Int64.self, sql: """
                 SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id LIMIT \(query.pageSize) OFFSET \(query.page * query.pageSize)
                 """, arguments: arguments)
             guard !ids.isEmpty else { return SamplePage(rows: [], total: total) }
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows(sql: """
                 SELECT s.id, s.run_id, l.taxonomy_path, s.status, \(Self.effectiveQuestionSQL) AS question, \(Self.effectiveAnswerSQL) AS answer,
                        s.rejected_by,
                        (SELECT v.reason FROM verdicts v WHERE v.sample_id = s.id AND v.decision = 'reject' ORDER BY v.id LIMIT 1) AS reason,
@@ -136,7 +134,7 @@ extension SampleStore {
     public func scoreHistograms(_ query: SampleQuery, bins: Int = 10, limit: Int = 2_000) throws(StoreError) -> (histograms: [ScoreHistogram], covered: Int) {
         let (condition, arguments) = whereClause(query)
         let rows: [(filter: String, score: Double, threshold: Double?)] = try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 WITH chosen AS (SELECT s.id FROM samples s WHERE \(condition) ORDER BY s.id DESC LIMIT \(limit))
                 SELECT v.sample_id, v.filter, v.score, v.threshold FROM chosen JOIN verdicts v ON v.sample_id = chosen.id
                 WHERE v.score IS NOT NULL
@@ -166,12 +164,12 @@ extension SampleStore {
             // handful of names over millions of verdicts), then keep those with a rejection in this run.
             var names: [String] = []
             var last = ""
-            while let next = try String.fetchOne(db, sql: "SELECT min(filter) FROM verdicts WHERE filter > ?", arguments: [last]) {
+            while let next = try db.value(String.self, sql: "SELECT min(filter) FROM verdicts WHERE filter > ?", arguments: [last]) {
                 names.append(next)
                 last = next
             }
             return try names.filter { name in
-                try Bool.fetchOne(db, sql: """
+                try db.value(Bool.self, sql: """
                     SELECT EXISTS (SELECT 1 FROM verdicts v JOIN samples s ON s.id = v.sample_id
                                    WHERE v.filter = ? AND v.decision = 'reject' AND s.run_id = ?)
                     """, arguments: [name, runID]) ?? false
@@ -182,10 +180,10 @@ extension SampleStore {
     /// The next and previous sample ids of the same run (for keyboard navigation).
     public func neighbours(ofSample sampleID: Int64) throws(StoreError) -> (previous: Int64?, next: Int64?) {
         try read { db in
-            let previous = try Int64.fetchOne(db, sql: """
+            let previous = try db.value(Int64.self, sql: """
                 SELECT max(id) FROM samples WHERE id < ? AND run_id = (SELECT run_id FROM samples WHERE id = ?)
                 """, arguments: [sampleID, sampleID])
-            let next = try Int64.fetchOne(db, sql: """
+            let next = try db.value(Int64.self, sql: """
                 SELECT min(id) FROM samples WHERE id > ? AND run_id = (SELECT run_id FROM samples WHERE id = ?)
                 """, arguments: [sampleID, sampleID])
             return (previous, next)
@@ -224,11 +222,11 @@ extension SampleStore {
     /// Per leaf of a run: candidates, accepted, and rejections by first rejecting filter.
     public func funnelBars(runID: Int64) throws(StoreError) -> [LeafFunnelBar] {
         try read { db in
-            let leaves = try Row.fetchAll(db, sql: """
-                SELECT l.id, l.taxonomy_path, count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted
+            let leaves = try db.rows(sql: """
+                SELECT l.id, l.taxonomy_path, count(s.id) AS candidates, coalesce(sum(CASE WHEN s.status = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted
                 FROM leaves l LEFT JOIN samples s ON s.run_id = l.run_id AND s.leaf_id = l.id WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
-            let firsts = try Row.fetchAll(db, sql: """
+            let firsts = try db.rows(sql: """
                 SELECT s.leaf_id, s.rejected_by AS filter, count(*) AS n, min(s.id) AS first_seen
                 FROM samples s WHERE s.leaf_id IN (SELECT id FROM leaves WHERE run_id = ?) AND s.rejected_by IS NOT NULL
                 GROUP BY s.leaf_id, s.rejected_by
@@ -251,7 +249,7 @@ extension SampleStore {
     /// How many samples of a run curators reviewed.
     public func reviewedCount(runID: Int64) throws(StoreError) -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: """
+            try db.value(Int.self, sql: """
                 SELECT count(DISTINCT r.sample_id) FROM reviews r JOIN samples s ON s.id = r.sample_id WHERE s.run_id = ?
                 """, arguments: [runID]) ?? 0
         }
@@ -259,6 +257,6 @@ extension SampleStore {
 
     /// The taxonomy paths of a run's leaves.
     public func leafPaths(runID: Int64) throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT taxonomy_path FROM leaves WHERE run_id = ? ORDER BY taxonomy_path", arguments: [runID]) }
+        try read { db in try db.values(String.self, sql: "SELECT taxonomy_path FROM leaves WHERE run_id = ? ORDER BY taxonomy_path", arguments: [runID]) }
     }
 }

@@ -1,74 +1,30 @@
 public import Foundation
 public import LabCore
-import GRDB
 
-/// The SQLite store of runs, leaves, seeds, documents, chunks, teacher requests and responses,
-/// samples and verdicts (WAL mode, foreign keys on, named migrations).
+/// The store of runs, leaves, seeds, documents, chunks, teacher requests and responses, samples
+/// and verdicts, on any `StoreDatabase` (SQLite by default, PostgreSQL for many machines).
 ///
 /// Writes that belong together happen in one transaction, so a crash or a full disk leaves the
 /// store as it was before the write, never half-written.
 public final class SampleStore: Sendable {
-    public let path: String
-    private let pool: DatabasePool
+    /// Where the store lives (a file path, or a server URL without its password), for messages.
+    public var path: String { database.location }
+    public let database: any StoreDatabase
 
-    /// Opens (creating when absent) the database at `url` and brings its schema up to date.
-    /// - Parameters:
-    ///   - readOnly: open for inspection only: nothing is created, migrated or written.
-    ///   - maximumBytes: a quota: writes that would grow the file past it fail as a full disk does
-    ///     (SQLite's `max_page_count`), so a run can be kept from filling a shared volume.
-    public init(url: URL, readOnly: Bool = false, maximumBytes: Int? = nil) throws(StoreError) {
-        path = url.path
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        configuration.readonly = readOnly
-        if let maximumBytes {
-            configuration.prepareDatabase { db in
-                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-                try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumBytes / pageSize))")
-            }
-        }
-        do {
-            if readOnly && !FileManager.default.fileExists(atPath: url.path) {
-                throw StoreError(.cannotOpen, path: url.path, detail: "no database here")
-            }
-            pool = try DatabasePool(path: url.path, configuration: configuration)
-            let migrator = StoreSchema.migrator
-            let known = Set(migrator.migrations)
-            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-            if let unknown = applied.first(where: { !known.contains($0) }) {
-                throw StoreError(.newerSchema, path: url.path, detail: "the database has migration '\(unknown)' that this synthlab does not know")
-            }
-            if !readOnly { try migrator.migrate(pool) }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.translate(error, path: url.path)
-        }
+    public init(database: any StoreDatabase) {
+        self.database = database
     }
 
-    static func translate(_ error: any Error, path: String) -> StoreError {
-        guard let error = error as? DatabaseError else {
-            return StoreError(.cannotOpen, path: path, detail: "\(error)")
-        }
-        let kind: StoreError.Kind = switch error.resultCode.primaryResultCode {
-        case .SQLITE_READONLY: .readOnly
-        case .SQLITE_FULL: .diskFull
-        case .SQLITE_NOTADB: .notADatabase
-        case .SQLITE_CORRUPT: .corrupt
-        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: .cannotOpen
-        default: .query
-        }
-        return StoreError(kind, path: path, detail: error.message ?? "\(error.resultCode)", sql: error.sql)
+    /// Opens (creating when absent) the SQLite database at `url`; see `SQLiteDatabase`.
+    public convenience init(url: URL, readOnly: Bool = false, maximumBytes: Int? = nil) throws(StoreError) {
+        self.init(database: try SQLiteDatabase(url: url, readOnly: readOnly, maximumBytes: maximumBytes))
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.write(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
-    }
+    var dialect: any SQLDialect { database.dialect }
 
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do { return try pool.read(body) } catch let error as StoreError { throw error } catch { throw Self.translate(error, path: path) }
-    }
+    func write<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T { try database.write(body) }
+
+    func read<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T { try database.read(body) }
 
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
@@ -78,12 +34,11 @@ public final class SampleStore: Sendable {
     public func createRun(_ configuration: RunConfiguration) throws(StoreError) -> Int64 {
         let json = String(decoding: (try? JSONEncoder().encode(configuration)) ?? Data("{}".utf8), as: UTF8.self)
         return try write { db in
-            try db.execute(sql: """
+            try db.insert(sql: """
                 INSERT INTO runs (created_at, status, config_json, taxonomy_hash, pipeline_hash, teacher, seed)
                 VALUES (?, 'running', ?, ?, ?, ?, ?)
                 """, arguments: [Self.now(), json, configuration.taxonomyHash, configuration.pipelineHash,
                                  configuration.teacher, Int64(bitPattern: configuration.seed)])
-            return db.lastInsertedRowID
         }
     }
 
@@ -93,11 +48,11 @@ public final class SampleStore: Sendable {
 
     /// The newest run's id (what `latest` means on the command line).
     public func latestRunID() throws(StoreError) -> Int64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs") }
+        try read { db in try db.value(Int64.self, sql: "SELECT max(id) FROM runs") }
     }
 
     public func runConfiguration(_ runID: Int64) throws(StoreError) -> RunConfiguration {
-        let json: String? = try read { db in try String.fetchOne(db, sql: "SELECT config_json FROM runs WHERE id = ?", arguments: [runID]) }
+        let json: String? = try read { db in try db.value(String.self, sql: "SELECT config_json FROM runs WHERE id = ?", arguments: [runID]) }
         guard let json, let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: Data(json.utf8)) else {
             throw StoreError(.notFound, path: path, detail: "no run \(runID)")
         }
@@ -106,7 +61,7 @@ public final class SampleStore: Sendable {
 
     public func runs() throws(StoreError) -> [RunSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows(sql: """
                 SELECT r.id, r.created_at, r.status, r.teacher,
                        (SELECT count(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'accepted') AS accepted,
                        (SELECT count(*) FROM samples s WHERE s.run_id = r.id AND s.status = 'rejected') AS rejected
@@ -118,24 +73,26 @@ public final class SampleStore: Sendable {
         }
     }
 
-    /// Records a leaf of a run with its seeds, once: a resumed run gets the ids recorded before.
+    /// Records a leaf of a run with its seeds, once: a resumed run, or another worker of the same
+    /// run, gets the ids recorded first (concurrent first records wait on the unique key, then agree).
     public func addLeaf(runID: Int64, taxonomyPath: String, kind: String, contentHash: String, target: Int,
                         seeds: [(context: String?, question: String, answer: String)]) throws(StoreError) -> (leafID: Int64, seedIDs: [Int64]) {
         try write { db in
-            if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM leaves WHERE run_id = ? AND taxonomy_path = ?", arguments: [runID, taxonomyPath]) {
-                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM seeds WHERE leaf_id = ? ORDER BY position", arguments: [existing])
-                return (existing, ids)
+            try db.execute(sql: """
+                INSERT INTO leaves (run_id, taxonomy_path, kind, content_hash, target) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, taxonomy_path) DO NOTHING
+                """, arguments: [runID, taxonomyPath, kind, contentHash, target])
+            guard let leafID = try db.value(Int64.self, sql: "SELECT id FROM leaves WHERE run_id = ? AND taxonomy_path = ?",
+                                            arguments: [runID, taxonomyPath]) else {
+                throw StoreError(.query, path: path, detail: "leaf \(taxonomyPath) vanished while it was recorded")
             }
-            try db.execute(sql: "INSERT INTO leaves (run_id, taxonomy_path, kind, content_hash, target) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [runID, taxonomyPath, kind, contentHash, target])
-            let leafID = db.lastInsertedRowID
-            var seedIDs: [Int64] = []
             for (position, seed) in seeds.enumerated() {
-                try db.execute(sql: "INSERT INTO seeds (leaf_id, position, context, question, answer) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [leafID, position, seed.context, seed.question, seed.answer])
-                seedIDs.append(db.lastInsertedRowID)
+                try db.execute(sql: """
+                    INSERT INTO seeds (leaf_id, position, context, question, answer) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (leaf_id, position) DO NOTHING
+                    """, arguments: [leafID, position, seed.context, seed.question, seed.answer])
             }
-            return (leafID, seedIDs)
+            return (leafID, try db.values(Int64.self, sql: "SELECT id FROM seeds WHERE leaf_id = ? ORDER BY position", arguments: [leafID]))
         }
     }
 
@@ -146,7 +103,7 @@ public final class SampleStore: Sendable {
         try write { db in
             try db.execute(sql: "INSERT INTO documents (content_hash, path, text) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
                            arguments: [contentHash, documentPath, text])
-            return try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE content_hash = ?", arguments: [contentHash]) ?? 0
+            return try db.value(Int64.self, sql: "SELECT id FROM documents WHERE content_hash = ?", arguments: [contentHash]) ?? 0
         }
     }
 
@@ -164,7 +121,7 @@ public final class SampleStore: Sendable {
     /// The stored completions for a request key, or nil when the teacher was never asked.
     public func cachedResult(forKey key: String) throws(StoreError) -> (responseIDs: [Int64], result: GenerationResult)? {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM responses WHERE request_key = ? ORDER BY position", arguments: [key])
+            let rows = try db.rows(sql: "SELECT * FROM responses WHERE request_key = ? ORDER BY position", arguments: [key])
             guard let first = rows.first else { return nil }
             let completions = rows.map { row in
                 Completion(text: row["text"], finishReason: FinishReason(rawValue: row["finish_reason"]) ?? .stop, completionTokens: row["completion_tokens"])
@@ -191,7 +148,7 @@ public final class SampleStore: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key, position) DO NOTHING
                     """, arguments: [key, position, completion.text, completion.finishReason.rawValue,
                                      result.promptTokens, completion.completionTokens, result.latency])
-                ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM responses WHERE request_key = ? AND position = ?", arguments: [key, position]) ?? 0)
+                ids.append(try db.value(Int64.self, sql: "SELECT id FROM responses WHERE request_key = ? AND position = ?", arguments: [key, position]) ?? 0)
             }
             return ids
         }
@@ -201,27 +158,35 @@ public final class SampleStore: Sendable {
 
     public func isUnitCompleted(runID: Int64, unitKey: String) throws(StoreError) -> Bool {
         try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
+            try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
         }
     }
 
     /// Stores a unit's samples with their seeds and verdicts and marks the unit done, all in one
     /// transaction. Returns false (storing nothing) when the unit was already completed, so a
     /// resumed run can never store a unit twice.
+    /// - Parameter worker: a worker of a shared run: the unit is stored only while the worker holds
+    ///   the leaf's lease (else `.leaseLost`, nothing written), and the lease is extended.
     @discardableResult
     public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample], leafID: Int64? = nil, unitIndex: Int? = nil,
-                             failure: String? = nil) throws(StoreError) -> Bool {
+                             failure: String? = nil, worker: String? = nil, leaseSeconds: Double = 30) throws(StoreError) -> Bool {
         try write { db in
-            let done = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
+            if let worker, let leafID {
+                let holder = try db.value(String.self, sql: "SELECT worker FROM leaf_leases WHERE leaf_id = ? \(dialect.lockRow)", arguments: [leafID])
+                guard holder == worker else {
+                    throw StoreError(.leaseLost, path: path, detail: "leaf \(leafID) is now worked on by \(holder ?? "no worker")")
+                }
+                try db.execute(sql: "UPDATE leaf_leases SET expires_at = \(dialect.nowSeconds) + ? WHERE leaf_id = ?", arguments: [leaseSeconds, leafID])
+            }
+            let done = try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
             if done { return false }
             for sample in samples {
-                try db.execute(sql: """
+                let sampleID = try db.insert(sql: """
                     INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index, rejected_by)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
                                      sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex,
                                      sample.verdicts.first { $0.decision == .reject }?.filter])
-                let sampleID = db.lastInsertedRowID
                 for seedID in Set(sample.seedIDs) {
                     try db.execute(sql: "INSERT INTO sample_seeds (sample_id, seed_id) VALUES (?, ?)", arguments: [sampleID, seedID])
                 }
@@ -234,8 +199,8 @@ public final class SampleStore: Sendable {
                 }
             }
             try db.execute(sql: """
-                INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [runID, unitKey, Self.now(), leafID, unitIndex, failure])
+                INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure, worker) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, unitKey, Self.now(), leafID, unitIndex, failure, worker])
             return true
         }
     }
@@ -245,7 +210,7 @@ public final class SampleStore: Sendable {
     /// "Why was sample X rejected, and where did it come from?" in one call.
     public func lineage(ofSample sampleID: Int64) throws(StoreError) -> SampleLineage {
         let lineage: SampleLineage? = try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.row(sql: """
                 SELECT s.id, s.run_id, s.status, s.question, s.answer, s.chunk_id, l.taxonomy_path, coalesce(s.context, c.text) AS context,
                        d.path AS document_path, q.teacher, q.input_json, r.text AS response_text
                 FROM samples s
@@ -256,11 +221,11 @@ public final class SampleStore: Sendable {
                 LEFT JOIN requests q ON q.key = r.request_key
                 WHERE s.id = ?
                 """, arguments: [sampleID]) else { return nil }
-            let seeds = try Row.fetchAll(db, sql: """
+            let seeds = try db.rows(sql: """
                 SELECT e.question, e.answer, e.context FROM sample_seeds x JOIN seeds e ON e.id = x.seed_id WHERE x.sample_id = ? ORDER BY e.position
                 """, arguments: [sampleID]).map { (question: $0["question"] as String, answer: $0["answer"] as String, context: $0["context"] as String?) }
             let reviews = try Self.fetchReviews(db, sql: "SELECT * FROM reviews WHERE sample_id = ? ORDER BY id", arguments: [sampleID])
-            let verdicts = try Row.fetchAll(db, sql: "SELECT * FROM verdicts WHERE sample_id = ? ORDER BY id", arguments: [sampleID]).map { v in
+            let verdicts = try db.rows(sql: "SELECT * FROM verdicts WHERE sample_id = ? ORDER BY id", arguments: [sampleID]).map { v in
                 Verdict(filter: v["filter"], filterVersion: v["filter_version"], score: v["score"], threshold: v["threshold"],
                         decision: Verdict.Decision(rawValue: v["decision"]) ?? .flag, reason: v["reason"], evidence: v["evidence_json"])
             }
@@ -277,22 +242,22 @@ public final class SampleStore: Sendable {
     /// Per leaf: candidates, accepted, rejections by filter and the top reasons.
     public func funnel(runID: Int64) throws(StoreError) -> [LeafFunnel] {
         try read { db in
-            let leaves = try Row.fetchAll(db, sql: """
+            let leaves = try db.rows(sql: """
                 SELECT l.id, l.taxonomy_path, l.kind, l.target, l.status,
-                       count(s.id) AS candidates, coalesce(sum(s.status = 'accepted'), 0) AS accepted,
-                       coalesce(sum(NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id AND v.filter = 'parse'
-                                                AND v.decision = 'reject') AND s.id IS NOT NULL), 0) AS parsed,
+                       count(s.id) AS candidates, coalesce(sum(CASE WHEN s.status = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted,
+                       coalesce(sum(CASE WHEN s.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.sample_id = s.id
+                                AND v.filter = 'parse' AND v.decision = 'reject') THEN 1 ELSE 0 END), 0) AS parsed,
                        (SELECT count(*) FROM completed_units u WHERE u.leaf_id = l.id AND u.failure IS NOT NULL) AS failed
                 FROM leaves l LEFT JOIN samples s ON s.run_id = l.run_id AND s.leaf_id = l.id
                 WHERE l.run_id = ? GROUP BY l.id ORDER BY l.taxonomy_path
                 """, arguments: [runID])
             return try leaves.map { leaf in
                 let leafID: Int64 = leaf["id"]
-                let byFilter = try Row.fetchAll(db, sql: """
+                let byFilter = try db.rows(sql: """
                     SELECT v.filter, count(DISTINCT v.sample_id) AS n FROM verdicts v JOIN samples s ON s.id = v.sample_id
                     WHERE s.leaf_id = ? AND v.decision = 'reject' GROUP BY v.filter
                     """, arguments: [leafID])
-                let reasons = try Row.fetchAll(db, sql: """
+                let reasons = try db.rows(sql: """
                     SELECT v.reason, count(*) AS n FROM verdicts v JOIN samples s ON s.id = v.sample_id
                     WHERE s.leaf_id = ? AND v.decision = 'reject' GROUP BY v.reason ORDER BY n DESC, v.reason LIMIT 3
                     """, arguments: [leafID])
@@ -305,8 +270,8 @@ public final class SampleStore: Sendable {
         }
     }
 
-    /// SQLite's own consistency check; empty when the file is sound.
+    /// The database's own consistency check; empty when it is sound.
     public func integrityProblems() throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" } }
+        try database.integrityProblems()
     }
 }

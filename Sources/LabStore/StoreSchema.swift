@@ -272,6 +272,9 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration(StoreMigrations.leafLeases.identifier) { db in
+            try db.execute(sql: StoreMigrations.leafLeases.sql)
+        }
         return migrator
     }
 }

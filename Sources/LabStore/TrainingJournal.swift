@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A row a training job used, as recorded.
 public struct TrainingRowRecord: Sendable, Hashable {
@@ -134,11 +133,10 @@ extension SampleStore {
     public func beginTraining(generationRunID: Int64?, baseModel: String, outputDirectory: String, recipeJSON: String,
                               rows: [TrainingRowRecord]) throws(StoreError) -> Int64 {
         try write { db in
-            try db.execute(sql: """
+            let id = try db.insert(sql: """
                 INSERT INTO training_runs (created_at, status, generation_run_id, base_model, output_dir, recipe_json)
                 VALUES (?, 'running', ?, ?, ?, ?)
                 """, arguments: [Self.now(), generationRunID, baseModel, outputDirectory, recipeJSON])
-            let id = db.lastInsertedRowID
             var positions: [String: Int] = [:]
             for row in rows {
                 let position = positions[row.phase, default: 0]
@@ -154,9 +152,12 @@ extension SampleStore {
     public func recordCheckpoint(trainingID: Int64, _ checkpoint: TrainingCheckpointRecord) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO training_checkpoints
+                INSERT INTO training_checkpoints
                     (training_id, phase, phase_index, step, total_steps, model_path, optimiser_path, adapter_path, loss, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (training_id, phase_index, step) DO UPDATE SET phase = excluded.phase, total_steps = excluded.total_steps,
+                    model_path = excluded.model_path, optimiser_path = excluded.optimiser_path, adapter_path = excluded.adapter_path,
+                    loss = excluded.loss, created_at = excluded.created_at
                 """, arguments: [trainingID, checkpoint.phase, checkpoint.phaseIndex, checkpoint.step, checkpoint.totalSteps,
                                  checkpoint.modelPath, checkpoint.optimiserPath, checkpoint.adapterPath, checkpoint.loss, Self.now()])
         }
@@ -165,8 +166,10 @@ extension SampleStore {
     public func recordEvaluation(trainingID: Int64, _ evaluation: TrainingEvaluationRecord) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO training_evaluations (training_id, stage, stage_index, set_name, kind, loss, targets)
+                INSERT INTO training_evaluations (training_id, stage, stage_index, set_name, kind, loss, targets)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (training_id, stage_index, set_name) DO UPDATE SET stage = excluded.stage, kind = excluded.kind,
+                    loss = excluded.loss, targets = excluded.targets
                 """, arguments: [trainingID, evaluation.stage, evaluation.stageIndex, evaluation.setName, evaluation.kind,
                                  evaluation.loss, evaluation.targets])
         }
@@ -180,12 +183,12 @@ extension SampleStore {
     }
 
     public func latestTrainingID() throws(StoreError) -> Int64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM training_runs") }
+        try read { db in try db.value(Int64.self, sql: "SELECT max(id) FROM training_runs") }
     }
 
     public func training(_ trainingID: Int64) throws(StoreError) -> TrainingRunRecord {
         let record: TrainingRunRecord? = try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM training_runs WHERE id = ?", arguments: [trainingID]).map { row in
+            try db.row(sql: "SELECT * FROM training_runs WHERE id = ?", arguments: [trainingID]).map { row in
                 TrainingRunRecord(id: row["id"], status: row["status"], generationRunID: row["generation_run_id"], baseModel: row["base_model"],
                                   outputDirectory: row["output_dir"], recipeJSON: row["recipe_json"], error: row["error"])
             }
@@ -196,7 +199,7 @@ extension SampleStore {
 
     public func trainingRows(_ trainingID: Int64) throws(StoreError) -> [TrainingRowRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM training_rows WHERE training_id = ? ORDER BY phase, position", arguments: [trainingID]).map {
+            try db.rows(sql: "SELECT * FROM training_rows WHERE training_id = ? ORDER BY phase, position", arguments: [trainingID]).map {
                 TrainingRowRecord(phase: $0["phase"], exampleID: $0["example_id"], leaf: $0["leaf"], role: $0["role"])
             }
         }
@@ -205,7 +208,7 @@ extension SampleStore {
     /// The newest checkpoint of a job (latest phase, then latest step).
     public func latestCheckpoint(trainingID: Int64) throws(StoreError) -> TrainingCheckpointRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: """
+            try db.row(sql: """
                 SELECT * FROM training_checkpoints WHERE training_id = ? ORDER BY phase_index DESC, step DESC LIMIT 1
                 """, arguments: [trainingID]).map {
                 TrainingCheckpointRecord(phase: $0["phase"], phaseIndex: $0["phase_index"], step: $0["step"], totalSteps: $0["total_steps"],
@@ -219,7 +222,7 @@ extension SampleStore {
     public func phaseStartPath(trainingID: Int64, phaseIndex: Int) throws(StoreError) -> String? {
         guard phaseIndex > 0 else { return nil }
         return try read { db in
-            try String.fetchOne(db, sql: """
+            try db.value(String.self, sql: """
                 SELECT model_path FROM training_checkpoints
                 WHERE training_id = ? AND phase_index = ? AND step = total_steps AND optimiser_path IS NULL
                 """, arguments: [trainingID, phaseIndex - 1])
@@ -231,9 +234,13 @@ extension SampleStore {
         try write { db in
             for answer in answers {
                 try db.execute(sql: """
-                    INSERT OR REPLACE INTO training_task_answers (training_id, stage, stage_index, question_id, leaf, kind, origin,
+                    INSERT INTO training_task_answers (training_id, stage, stage_index, question_id, leaf, kind, origin,
                         question, answer, correct, rejected_by, reason, judge_score)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (training_id, stage_index, question_id) DO UPDATE SET stage = excluded.stage, leaf = excluded.leaf,
+                        kind = excluded.kind, origin = excluded.origin, question = excluded.question, answer = excluded.answer,
+                        correct = excluded.correct, rejected_by = excluded.rejected_by, reason = excluded.reason,
+                        judge_score = excluded.judge_score
                     """, arguments: [trainingID, answer.stage, answer.stageIndex, answer.questionID, answer.leaf, answer.kind, answer.origin,
                                      answer.question, answer.answer, answer.correct, answer.rejectedBy, answer.reason, answer.judgeScore])
             }
@@ -243,8 +250,10 @@ extension SampleStore {
     public func recordBenchmark(trainingID: Int64, _ record: TrainingBenchmarkRecord) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO training_benchmarks (training_id, stage, stage_index, benchmark, items, correct, correct_unnormalised)
+                INSERT INTO training_benchmarks (training_id, stage, stage_index, benchmark, items, correct, correct_unnormalised)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (training_id, stage_index, benchmark) DO UPDATE SET stage = excluded.stage, items = excluded.items,
+                    correct = excluded.correct, correct_unnormalised = excluded.correct_unnormalised
                 """, arguments: [trainingID, record.stage, record.stageIndex, record.benchmark, record.items, record.correct,
                                  record.correctUnnormalised])
         }
@@ -252,7 +261,7 @@ extension SampleStore {
 
     public func trainingBenchmarks(_ trainingID: Int64) throws(StoreError) -> [TrainingBenchmarkRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM training_benchmarks WHERE training_id = ? ORDER BY stage_index, benchmark",
+            try db.rows(sql: "SELECT * FROM training_benchmarks WHERE training_id = ? ORDER BY stage_index, benchmark",
                              arguments: [trainingID]).map {
                 TrainingBenchmarkRecord(stage: $0["stage"], stageIndex: $0["stage_index"], benchmark: $0["benchmark"], items: $0["items"],
                                         correct: $0["correct"], correctUnnormalised: $0["correct_unnormalised"])
@@ -263,7 +272,7 @@ extension SampleStore {
     /// Every graded answer of a job, by stage and in the order they were asked.
     public func trainingTaskAnswers(_ trainingID: Int64) throws(StoreError) -> [TrainingTaskAnswerRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM training_task_answers WHERE training_id = ? ORDER BY stage_index, rowid",
+            try db.rows(sql: "SELECT * FROM training_task_answers WHERE training_id = ? ORDER BY stage_index, \(dialect.insertionOrder)",
                              arguments: [trainingID]).map {
                 TrainingTaskAnswerRecord(stage: $0["stage"], stageIndex: $0["stage_index"], questionID: $0["question_id"], leaf: $0["leaf"],
                                          kind: $0["kind"], origin: $0["origin"], question: $0["question"], answer: $0["answer"],
@@ -275,7 +284,7 @@ extension SampleStore {
 
     public func trainingEvaluations(_ trainingID: Int64) throws(StoreError) -> [TrainingEvaluationRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM training_evaluations WHERE training_id = ? ORDER BY stage_index, rowid",
+            try db.rows(sql: "SELECT * FROM training_evaluations WHERE training_id = ? ORDER BY stage_index, \(dialect.insertionOrder)",
                              arguments: [trainingID]).map {
                 TrainingEvaluationRecord(stage: $0["stage"], stageIndex: $0["stage_index"], setName: $0["set_name"], kind: $0["kind"],
                                          loss: $0["loss"], targets: $0["targets"])

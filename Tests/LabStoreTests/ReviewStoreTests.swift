@@ -26,8 +26,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
 }
 
 @Suite struct CuratorReviews {
-    @Test func decisionsAreAHistoryAndTheNewestDecides() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func decisionsAreAHistoryAndTheNewestDecides(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, ids) = try populated(fixture, count: 3)
         try fixture.store.addReview(NewReview(sampleID: ids[0], decision: .reject, reason: .incorrect, note: "wrong", reviewer: "ann"))
         try fixture.store.addReview(NewReview(sampleID: ids[0], decision: .accept, note: "on second thought", reviewer: "bob"))
@@ -38,8 +39,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(try fixture.store.trainingSources(runID: run).map(\.sampleID).contains(ids[0]))
     }
 
-    @Test func invalidReviewsAreRefusedAndStoreNothing() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func invalidReviewsAreRefusedAndStoreNothing(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (_, ids) = try populated(fixture, count: 2)
         #expect(throws: StoreError.self) { try fixture.store.addReview(NewReview(sampleID: ids[0], decision: .reject, reviewer: "ann")) }
         #expect(throws: StoreError.self) { try fixture.store.addReview(NewReview(sampleID: 999_999, decision: .accept, reviewer: "ann")) }
@@ -50,8 +52,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(!same.isEdit)
     }
 
-    @Test func exportAndTrainingFollowDecisionsAndEdits() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func exportAndTrainingFollowDecisionsAndEdits(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, ids) = try populated(fixture, count: 6)  // ids[2] and ids[5] rejected by the filters
         let before = try fixture.store.trainingSources(runID: run).map(\.sampleID)
         #expect(before == [ids[0], ids[1], ids[3], ids[4]])
@@ -67,8 +70,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(lineage.question.hasPrefix("What is ratio number 3") && lineage.effectiveAnswer == "Gross profit over revenue.")
     }
 
-    @Test func theSummaryMeasuresTheFilters() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func theSummaryMeasuresTheFilters(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, ids) = try populated(fixture, count: 6)
         try fixture.store.addReview(NewReview(sampleID: ids[0], decision: .accept, reviewer: "ann"))
         try fixture.store.addReview(NewReview(sampleID: ids[1], decision: .reject, reason: .incorrect, reviewer: "ann"))
@@ -88,8 +92,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
 }
 
 @Suite struct SampleBrowsing {
-    @Test func pagesFiltersAndSearchAgreeWithANaiveScan() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func pagesFiltersAndSearchAgreeWithANaiveScan(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, ids) = try populated(fixture, count: 130)
         try fixture.store.addReview(NewReview(sampleID: ids[4], decision: .reject, reason: .unclear, reviewer: "ann"))
         try fixture.store.addReview(NewReview(sampleID: ids[7], decision: .accept, answer: "A curator's zebra answer.", reviewer: "ann"))
@@ -128,8 +133,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(try fixture.store.samplePage(SampleQuery(runID: run, text: #"" OR 1=1 -- *"#)).total == 0, "search text is data, never query syntax")
     }
 
-    @Test func histogramsCountEveryScoreOnce() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func histogramsCountEveryScoreOnce(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, _) = try populated(fixture, count: 60)
         let (histograms, covered) = try fixture.store.scoreHistograms(SampleQuery(runID: run), bins: 5)
         #expect(covered == 60)
@@ -148,8 +154,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
         #expect(limited.covered == 7)
     }
 
-    @Test func funnelBarsCountEachSampleOnce() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func funnelBarsCountEachSampleOnce(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, _) = try populated(fixture, count: 30)
         let bars = try fixture.store.funnelBars(runID: run)
         #expect(bars.count == 1)
@@ -167,8 +174,9 @@ private func populated(_ fixture: StoreFixture, count: Int) throws -> (run: Int6
                          verdicts: [verdict])
     }
 
-    @Test func pairsAreAnAcceptedAndAContentRejectedAnswerToOneQuestionOrACuratorsEdit() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func pairsAreAnAcceptedAndAContentRejectedAnswerToOneQuestionOrACuratorsEdit(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, leaf, seeds) = try fixture.seeded()
         try fixture.store.completeUnit(runID: run, unitKey: "u0", samples: [
             sample(leaf, seeds, question: "What is the margin?", answer: "25%."),                                   // 0 accepted

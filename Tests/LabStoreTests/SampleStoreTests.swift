@@ -1,18 +1,28 @@
 import Foundation
 import LabCore
 import LabStore
+import LabStorePostgres
 import LabTestSupport
 import Testing
 
-/// A store in a fresh temporary folder, removed afterwards.
+/// The store backends the common tests run on: the same queries must give the same answers on each.
+enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A store in a fresh temporary folder (SQLite) or a fresh database of the test server (PostgreSQL).
 final class StoreFixture {
     let directory: URL
     let store: SampleStore
     var url: URL { directory.appendingPathComponent("synthlab.sqlite") }
 
-    init() throws {
+    init(_ backend: StoreBackend = .sqlite) throws {
         directory = try TestPaths.temporaryDirectory("store")
-        store = try SampleStore(url: directory.appendingPathComponent("synthlab.sqlite"))
+        switch backend {
+        case .sqlite: store = try SampleStore(url: directory.appendingPathComponent("synthlab.sqlite"))
+        case .postgres: store = SampleStore(database: try PostgresDatabase(url: try PostgresCluster.shared().makeDatabase("store")))
+        }
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -40,8 +50,9 @@ final class StoreFixture {
         #expect(try fixture.store.runConfiguration(run).seed == 7)
     }
 
-    @Test func teacherAnswersAreCachedByContentAddress() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func teacherAnswersAreCachedByContentAddress(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let request = GenerationRequest(input: .chat([ChatMessage(.user, "Q?")]), parameters: SamplingParameters(temperature: 0.7, seed: 1), count: 2)
         let key = try RequestKey.make(teacher: "local:abc", request: request)
         #expect(key == (try RequestKey.make(teacher: "local:abc", request: request)))
@@ -62,8 +73,9 @@ final class StoreFixture {
         #expect(cached.result == result)
     }
 
-    @Test func aUnitIsStoredOnceWithItsSamplesAndVerdicts() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func aUnitIsStoredOnceWithItsSamplesAndVerdicts(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, leaf, seeds) = try fixture.seeded()
         let samples = [
             NewSample(leafID: leaf, responseID: nil, chunkID: "chunk-1", seedIDs: seeds, question: "Q1?", answer: "A1", context: nil,
@@ -83,8 +95,9 @@ final class StoreFixture {
         #expect(try fixture.store.runs().map(\.accepted) == [1])
     }
 
-    @Test func lineageAnswersWhereASampleCameFromAndWhyItWasJudged() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func lineageAnswersWhereASampleCameFromAndWhyItWasJudged(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, leaf, seeds) = try fixture.seeded()
         let request = GenerationRequest(input: .prompt("Make a question"))
         let key = try RequestKey.make(teacher: "scripted", request: request)
@@ -106,8 +119,9 @@ final class StoreFixture {
         #expect(throws: StoreError.self) { try fixture.store.lineage(ofSample: 99) }
     }
 
-    @Test func aFailingUnitLeavesNothingBehind() throws {
-        let fixture = try StoreFixture()
+    @Test(arguments: StoreBackend.allCases)
+    func aFailingUnitLeavesNothingBehind(backend: StoreBackend) throws {
+        let fixture = try StoreFixture(backend)
         let (run, leaf, _) = try fixture.seeded()
         let bad = NewSample(leafID: leaf, responseID: nil, chunkID: nil, seedIDs: [9_999], question: "Q", answer: "A", context: nil, verdicts: [])
         let good = NewSample(leafID: leaf, responseID: nil, chunkID: nil, seedIDs: [], question: "Q0", answer: "A0", context: nil, verdicts: [])
