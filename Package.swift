@@ -232,6 +232,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `openai-stub`: a scripted OpenAI-compatible teacher with a fixed latency, for bench/scale.
+        .executableTarget(
+            name: "openai-stub",
+            dependencies: ["LabCore", "LabHTTPTestSupport", "LabTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         // `review-bench-store`: a large store for bench/review, written through the store's own API.
         .executableTarget(name: "review-bench-store", dependencies: ["LabCore", "LabStore"], swiftSettings: strictSettings),
         .testTarget(

@@ -149,7 +149,8 @@ public final class GenerationRunner: Sendable {
         let ticker: Task<Void, Never>? = worker.map { worker in
             Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(max(0.05, worker.leaseSeconds / 3)))
+                    // Renewals every third of a lease; an idle worker also looks for lapsed leases at least every second.
+                    try? await Task.sleep(for: .seconds(max(0.05, min(worker.leaseSeconds / 3, 1))))
                     continuation.yield(.tick)
                 }
             }

@@ -7,7 +7,7 @@ extension SampleStore {
     public func claimLeaves(runID: Int64, worker: String, limit: Int, leaseSeconds: Double) throws(StoreError) -> [Int64] {
         guard limit > 0 else { return [] }
         let now = dialect.nowSeconds
-        return try write { db in
+        return try write(idempotent: true) { db in
             let ids = try db.values(Int64.self, sql: """
                 SELECT l.id FROM leaves l LEFT JOIN leaf_leases x ON x.leaf_id = l.id
                 WHERE l.run_id = ? AND l.status IN ('pending', 'running')
@@ -29,7 +29,7 @@ extension SampleStore {
     public func renewLeases(worker: String, leafIDs: [Int64], leaseSeconds: Double) throws(StoreError) -> Set<Int64> {
         guard !leafIDs.isEmpty else { return [] }
         let list = leafIDs.map(String.init).joined(separator: ",")
-        return try write { db in
+        return try write(idempotent: true) { db in
             try db.execute(sql: "UPDATE leaf_leases SET expires_at = \(dialect.nowSeconds) + ? WHERE worker = ? AND leaf_id IN (\(list))",
                            arguments: [leaseSeconds, worker])
             return Set(try db.values(Int64.self, sql: "SELECT leaf_id FROM leaf_leases WHERE worker = ? AND leaf_id IN (\(list))",
@@ -41,7 +41,7 @@ extension SampleStore {
     public func releaseLeases(worker: String, leafIDs: [Int64]) throws(StoreError) {
         guard !leafIDs.isEmpty else { return }
         let list = leafIDs.map(String.init).joined(separator: ",")
-        try write { db in try db.execute(sql: "DELETE FROM leaf_leases WHERE worker = ? AND leaf_id IN (\(list))", arguments: [worker]) }
+        try write(idempotent: true) { db in try db.execute(sql: "DELETE FROM leaf_leases WHERE worker = ? AND leaf_id IN (\(list))", arguments: [worker]) }
     }
 
     /// How many leaves of a run are still open (pending or running), whoever works on them.

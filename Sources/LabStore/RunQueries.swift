@@ -121,12 +121,12 @@ extension SampleStore {
     }
 
     public func setLeafStatus(_ leafID: Int64, _ status: LeafStatus) throws(StoreError) {
-        try write { db in try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [status.rawValue, leafID]) }
+        try write(idempotent: true) { db in try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [status.rawValue, leafID]) }
     }
 
     /// Marks a run finished, failed or interrupted, with the time.
     public func endRun(_ runID: Int64, status: RunStatus) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", arguments: [status.rawValue, Self.now(), runID])
         }
         try database.optimize()
@@ -161,7 +161,7 @@ extension SampleStore {
 
     /// Notes that a run used a teacher request (cached or new), so its usage can be reported per run.
     public func noteRequest(runID: Int64, key: String) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: "INSERT INTO run_requests (run_id, request_key) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [runID, key])
         }
     }

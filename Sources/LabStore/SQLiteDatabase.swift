@@ -63,7 +63,8 @@ public final class SQLiteDatabase: StoreDatabase {
         do { return try pool.read { db in try body(SQLiteSession(db: db)) } } catch { throw Self.translate(error, path: location) }
     }
 
-    public func write<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+    /// SQLite's commit is local: it either happened or raised, so `idempotent` changes nothing here.
+    public func write<T>(idempotent: Bool, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
         do { return try pool.write { db in try body(SQLiteSession(db: db)) } } catch { throw Self.translate(error, path: location) }
     }
 
@@ -73,7 +74,7 @@ public final class SQLiteDatabase: StoreDatabase {
 
     /// Refreshes the planner's statistics where a run changed them a lot (SQLite's advice for long-lived stores).
     public func optimize() throws(StoreError) {
-        try write { db in try db.execute(sql: "PRAGMA optimize") }
+        try write(idempotent: true) { db in try db.execute(sql: "PRAGMA optimize") }
     }
 }
 

@@ -22,7 +22,11 @@ public final class SampleStore: Sendable {
 
     var dialect: any SQLDialect { database.dialect }
 
-    func write<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T { try database.write(body) }
+    /// - Parameter idempotent: the body may run twice with the same end state (ON CONFLICT, "already
+    ///   done" checks), so a server store may retry it when a lost connection leaves a COMMIT's outcome unknown.
+    func write<T>(idempotent: Bool = false, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+        try database.write(idempotent: idempotent, body)
+    }
 
     func read<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T { try database.read(body) }
 
@@ -43,7 +47,7 @@ public final class SampleStore: Sendable {
     }
 
     public func setRunStatus(_ runID: Int64, _ status: RunStatus) throws(StoreError) {
-        try write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status.rawValue, runID]) }
+        try write(idempotent: true) { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status.rawValue, runID]) }
     }
 
     /// The newest run's id (what `latest` means on the command line).
@@ -77,7 +81,7 @@ public final class SampleStore: Sendable {
     /// run, gets the ids recorded first (concurrent first records wait on the unique key, then agree).
     public func addLeaf(runID: Int64, taxonomyPath: String, kind: String, contentHash: String, target: Int,
                         seeds: [(context: String?, question: String, answer: String)]) throws(StoreError) -> (leafID: Int64, seedIDs: [Int64]) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO leaves (run_id, taxonomy_path, kind, content_hash, target) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, taxonomy_path) DO NOTHING
@@ -100,7 +104,7 @@ public final class SampleStore: Sendable {
 
     /// Stores a document once per content hash and returns its id.
     public func addDocument(path documentPath: String, text: String, contentHash: String) throws(StoreError) -> Int64 {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: "INSERT INTO documents (content_hash, path, text) VALUES (?, ?, ?) ON CONFLICT (content_hash) DO NOTHING",
                            arguments: [contentHash, documentPath, text])
             return try db.value(Int64.self, sql: "SELECT id FROM documents WHERE content_hash = ?", arguments: [contentHash]) ?? 0
@@ -108,7 +112,7 @@ public final class SampleStore: Sendable {
     }
 
     public func addChunk(id: String, documentID: Int64, position: Int, startOffset: Int, endOffset: Int, text: String) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO chunks (id, document_id, position, start_offset, end_offset, text) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO NOTHING
@@ -136,7 +140,7 @@ public final class SampleStore: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let input = String(decoding: (try? encoder.encode(request.input)) ?? Data(), as: UTF8.self)
         let parameters = String(decoding: (try? encoder.encode(request.parameters)) ?? Data(), as: UTF8.self)
-        return try write { db in
+        return try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO requests (key, teacher, input_json, parameters_json, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO NOTHING
@@ -170,7 +174,7 @@ public final class SampleStore: Sendable {
     @discardableResult
     public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample], leafID: Int64? = nil, unitIndex: Int? = nil,
                              failure: String? = nil, worker: String? = nil, leaseSeconds: Double = 30) throws(StoreError) -> Bool {
-        try write { db in
+        try write(idempotent: true) { db in
             if let worker, let leafID {
                 let holder = try db.value(String.self, sql: "SELECT worker FROM leaf_leases WHERE leaf_id = ? \(dialect.lockRow)", arguments: [leafID])
                 guard holder == worker else {

@@ -11,7 +11,9 @@ public protocol StoreDatabase: Sendable {
     /// Runs `body` on a consistent snapshot.
     func read<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T
     /// Runs `body` in one transaction: all of its writes land, or none (on any thrown error).
-    func write<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T
+    /// `idempotent`: running `body` again after it committed changes nothing, so when a connection
+    /// breaks during COMMIT (the outcome unknown) the transaction may simply be run again.
+    func write<T>(idempotent: Bool, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T
     /// The database's own consistency check; empty when sound.
     func integrityProblems() throws(StoreError) -> [String]
     /// Housekeeping after a run changed many rows (the query planner's statistics).

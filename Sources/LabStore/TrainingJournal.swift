@@ -150,7 +150,7 @@ extension SampleStore {
     }
 
     public func recordCheckpoint(trainingID: Int64, _ checkpoint: TrainingCheckpointRecord) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO training_checkpoints
                     (training_id, phase, phase_index, step, total_steps, model_path, optimiser_path, adapter_path, loss, created_at)
@@ -164,7 +164,7 @@ extension SampleStore {
     }
 
     public func recordEvaluation(trainingID: Int64, _ evaluation: TrainingEvaluationRecord) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO training_evaluations (training_id, stage, stage_index, set_name, kind, loss, targets)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -176,7 +176,7 @@ extension SampleStore {
     }
 
     public func finishTraining(_ trainingID: Int64, status: String, error: String? = nil) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: "UPDATE training_runs SET status = ?, finished_at = ?, error = ? WHERE id = ?",
                            arguments: [status, Self.now(), error, trainingID])
         }
@@ -231,7 +231,7 @@ extension SampleStore {
 
     /// Records a stage's graded answers in one transaction, so a stage is either all there or absent.
     public func recordTaskAnswers(trainingID: Int64, _ answers: [TrainingTaskAnswerRecord]) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             for answer in answers {
                 try db.execute(sql: """
                     INSERT INTO training_task_answers (training_id, stage, stage_index, question_id, leaf, kind, origin,
@@ -248,7 +248,7 @@ extension SampleStore {
     }
 
     public func recordBenchmark(trainingID: Int64, _ record: TrainingBenchmarkRecord) throws(StoreError) {
-        try write { db in
+        try write(idempotent: true) { db in
             try db.execute(sql: """
                 INSERT INTO training_benchmarks (training_id, stage, stage_index, benchmark, items, correct, correct_unnormalised)
                 VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -94,14 +94,22 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
     /// A fresh connection (caller holds `lock`).
     private func connect() throws -> PostgresConnection {
         defer { nextConnectionID += 1 }
-        return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
-                                              id: nextConnectionID, logger: logger).wait()
+        return try PostgresSession.wait(PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                                                                   id: nextConnectionID, logger: logger), seconds: 15)
+    }
+
+    /// Closes a broken connection and forgets it (caller holds `lock`); the next transaction opens a new one.
+    private func dropConnection() {
+        // PostgresNIO requires a connection to be closed before it is released; a broken one may
+        // never report that it closed, so the wait is bounded.
+        if let connection { _ = try? PostgresSession.wait(connection.close(), seconds: 5) }
+        connection = nil
     }
 
     /// The open connection, reopening it (with pauses) for up to `reconnectSeconds` when it was lost.
     private func liveConnection() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
-        connection = nil
+        dropConnection()
         let deadline = Date().addingTimeInterval(reconnectSeconds)
         var pause = 0.2
         while true {
@@ -118,7 +126,7 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
     }
 
     /// Runs `body` between BEGIN and COMMIT, again from the start when the connection broke before COMMIT.
-    private func transaction<T>(_ begin: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+    private func transaction<T>(_ begin: String, idempotent: Bool, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
         lock.lock()
         defer { lock.unlock() }
         var attempts = 0
@@ -134,14 +142,17 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
                     try session.execute(sql: "COMMIT", arguments: [])
                     return value
                 } catch {
-                    if !committing && !connection.isClosed { try? session.execute(sql: "ROLLBACK", arguments: []) }
+                    // A broken connection is dropped instead: the server rolls back what it had.
+                    if !committing && !connection.isClosed && !Self.isConnectionFailure(error) {
+                        try? session.execute(sql: "ROLLBACK", arguments: [])
+                    }
                     throw error
                 }
             } catch {
                 if Self.isConnectionFailure(error) {
-                    connection = nil
+                    dropConnection()
                     attempts += 1
-                    if !committing && attempts <= 3 { continue }
+                    if (!committing || idempotent) && attempts <= 3 { continue }
                     throw StoreError(.connectionLost, path: location,
                                      detail: committing ? "the connection broke during COMMIT: the last write may or may not have landed"
                                                         : "the connection broke and could not be restored within \(Int(reconnectSeconds)) s")
@@ -152,11 +163,11 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
-        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", idempotent: true, body)
     }
 
-    public func write<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
-        try transaction("BEGIN", body)
+    public func write<T>(idempotent: Bool, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+        try transaction("BEGIN", idempotent: idempotent, body)
     }
 
     /// The server keeps its own consistency (checksums, WAL); nothing to check from a client.
@@ -177,7 +188,7 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
 
     private func migrate(readOnly: Bool) throws(StoreError) {
         let known = PostgresSchema.migrations.map(\.identifier)
-        try write { db in
+        try write(idempotent: true) { db in
             // One migrating process at a time (workers start together); the lock ends with the transaction.
             try db.execute(sql: "SELECT pg_advisory_xact_lock(7261736873)", arguments: [])
             let exists = try db.value(String.self, sql: "SELECT to_regclass('schema_migrations')::text", arguments: []) != nil
@@ -207,7 +218,11 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
     // MARK: Errors
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
+        if error is PostgresSession.Timeout { return true }
         if let error = error as? PSQLError {
+            // The server ending the session (57P01 admin shutdown, 57P02 crash, 57P03 starting up) or a
+            // connection exception (class 08) says so before it closes the socket.
+            if let state = error.serverInfo?[.sqlState], state.hasPrefix("57P") || state.hasPrefix("08") { return true }
             return [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection].contains(error.code)
         }
         return error is ChannelError || error is IOError
@@ -283,8 +298,28 @@ struct PostgresSession: StoreSession {
         return bindings
     }
 
+    /// How long one statement may take before the connection is taken to be broken. Statements here
+    /// are short (a unit's rows, a page of samples); the bound catches a connection the server cut
+    /// whose pending query PostgresNIO never fails (seen after pg_terminate_backend).
+    static let statementTimeout = 15.0
+
+    struct Timeout: Error {}
+
+    /// The future's value, waited for at most `seconds` (then `Timeout`).
+    static func wait<T: Sendable>(_ future: EventLoopFuture<T>, seconds: Double) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        future.whenComplete { result in
+            box.set(result)
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + seconds) == .success, let result = box.get() else { throw Timeout() }
+        return try result.get()
+    }
+
     private func run(_ sql: String, _ arguments: StoreArguments) throws -> PostgresQueryResult {
-        try connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: Self.bindings(arguments)), logger: logger).wait()
+        try Self.wait(connection.query(PostgresQuery(unsafeSQL: Self.numbered(sql), binds: Self.bindings(arguments)), logger: logger),
+                      seconds: Self.statementTimeout)
     }
 
     func execute(sql: String, arguments: StoreArguments) throws {
@@ -323,6 +358,13 @@ struct PostgresSession: StoreSession {
         default: return .text(try cell.decode(String.self))
         }
     }
+}
+
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, any Error>?
+    func set(_ value: Result<T, any Error>) { lock.withLock { result = value } }
+    func get() -> Result<T, any Error>? { lock.withLock { result } }
 }
 
 /// PostgreSQL's spelling of the store's few dialect-specific parts.
