@@ -106,7 +106,7 @@ let package = Package(
         // The SQLite store: runs, leaves, requests/responses cache, samples, verdicts, lineage.
         .target(
             name: "LabStore",
-            dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LabCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // The store on PostgreSQL (many machines): the same queries and migrations as LabStore's SQLite.

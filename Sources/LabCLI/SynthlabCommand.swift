@@ -30,6 +30,7 @@ public struct SynthlabCommand: AsyncParsableCommand {
             ChatCommand.self,
             GenerateCommand.self,
             WorkerCommand.self,
+            StoreCommand.self,
             VerifyCommand.self,
             ServeCommand.self,
             ReviewCommand.self,

@@ -70,4 +70,7 @@ public protocol SQLDialect: Sendable {
     var skipLockedLeaves: String { get }
     /// Appended to a SELECT of one row that the transaction is about to act on, to hold it until commit.
     var lockRow: String { get }
+    /// After rows were inserted with explicit ids (`store copy`): the statement that moves the
+    /// table's id generator past them, or nil where the database does so itself.
+    func resetIdentity(table: String) -> String?
 }

@@ -396,4 +396,7 @@ struct PostgresDialect: SQLDialect {
     var nowSeconds: String { "extract(epoch from clock_timestamp())::double precision" }
     var skipLockedLeaves: String { "FOR UPDATE OF l SKIP LOCKED" }
     var lockRow: String { "FOR UPDATE" }
+    func resetIdentity(table: String) -> String? {
+        "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)"
+    }
 }
