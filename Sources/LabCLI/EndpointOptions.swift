@@ -6,9 +6,26 @@ import LabOpenAI
 /// Flags that point a command at an OpenAI-compatible endpoint instead of the local model, and
 /// say how hard to drive it. Shared by `chat` and `generate`.
 struct EndpointOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("An OpenAI-compatible API root to use as the teacher instead of a local model, e.g. http://127.0.0.1:8000/v1.",
-                               valueName: "url"))
-    var endpoint: String?
+    @Option(name: .customLong("endpoint"),
+            help: ArgumentHelp("""
+                An OpenAI-compatible API root to use as the teacher instead of a local model, e.g. http://127.0.0.1:8000/v1. \
+                Repeat it for a pool of endpoints serving the same model (generate, worker): work goes to the least loaded \
+                healthy one, and a failing one's requests go to the others.
+                """, valueName: "url"))
+    var endpoints: [String] = []
+
+    @Option(name: .customLong("endpoints-file"),
+            help: ArgumentHelp("""
+                A file of endpoints, one per line: URL [max_in_flight=N] [requests_per_minute=N] [tokens_per_minute=N] \
+                [api_key_env=VAR] (# starts a comment); settings not given come from the flags.
+                """, valueName: "file"))
+    var endpointsFile: String?
+
+    /// The first endpoint (or, set, the only one; several lines set a pool).
+    var endpoint: String? {
+        get { endpoints.first ?? endpointsFile.map { _ in "file" } }
+        set { endpoints = newValue.map { $0.split(separator: "\n").map(String.init) } ?? [] }
+    }
 
     @Option(name: .customLong("api-model"), help: ArgumentHelp("The model name sent to --endpoint (default: the first one it lists).", valueName: "name"))
     var apiModel: String?
@@ -41,7 +58,7 @@ struct EndpointOptions: ParsableArguments {
     var deadline: String?
 
     func validate() throws {
-        if endpoint == nil {
+        if endpoints.isEmpty && endpointsFile == nil {
             let given = [apiModel != nil ? "--api-model" : nil, headers.isEmpty ? nil : "--header",
                          requestsPerMinute != nil ? "--requests-per-minute" : nil, tokensPerMinute != nil ? "--tokens-per-minute" : nil,
                          deadline != nil ? "--deadline" : nil].compactMap { $0 }
@@ -92,10 +109,89 @@ struct EndpointOptions: ParsableArguments {
             deadline: deadline.flatMap(Self.seconds).map { Date().addingTimeInterval($0) })
     }
 
+    /// One endpoint of a pool: its URL and the settings that differ from the flags'.
+    struct EndpointSpec: Equatable {
+        var url: String
+        var maxInFlight: Int?
+        var requestsPerMinute: Int?
+        var tokensPerMinute: Int?
+        var apiKeyVariable: String?
+
+        /// `URL [key=value …]`, a line of an endpoints file (or one --endpoint).
+        init(line: String, source: String) throws {
+            let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard let first = words.first else { throw CLIError("\(source): an empty endpoint") }
+            url = first
+            for word in words.dropFirst() {
+                let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw CLIError("\(source): '\(word)' is not key=value", hint: Self.keys) }
+                let number = Int(parts[1])
+                switch parts[0] {
+                case "max_in_flight" where (number ?? 0) >= 1: maxInFlight = number
+                case "requests_per_minute" where (number ?? 0) >= 1: requestsPerMinute = number
+                case "tokens_per_minute" where (number ?? 0) >= 1: tokensPerMinute = number
+                case "api_key_env": apiKeyVariable = parts[1]
+                default: throw CLIError("\(source): '\(word)' is not a setting an endpoint takes", hint: Self.keys)
+                }
+            }
+        }
+
+        static let keys = "use max_in_flight=N, requests_per_minute=N, tokens_per_minute=N or api_key_env=VAR"
+
+        /// Back to a line (what a run records, so a resumed run or a worker rebuilds the same pool).
+        var line: String {
+            ([url] + [maxInFlight.map { "max_in_flight=\($0)" }, requestsPerMinute.map { "requests_per_minute=\($0)" },
+                      tokensPerMinute.map { "tokens_per_minute=\($0)" }, apiKeyVariable.map { "api_key_env=\($0)" }].compactMap { $0 })
+                .joined(separator: " ")
+        }
+    }
+
+    /// Every endpoint given by --endpoint and --endpoints-file, in order.
+    func specs() throws -> [EndpointSpec] {
+        var specs = try endpoints.enumerated().map { try EndpointSpec(line: $1, source: "--endpoint #\($0 + 1)") }
+        if let endpointsFile {
+            let text: String
+            do { text = try String(contentsOfFile: endpointsFile, encoding: .utf8) } catch {
+                throw CLIError("cannot read the endpoints file \(endpointsFile): \(error.localizedDescription)", hint: "check the path")
+            }
+            for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                    .trimmingCharacters(in: .whitespaces) ?? ""
+                if !line.isEmpty { specs.append(try EndpointSpec(line: line, source: "\(endpointsFile):\(number + 1)")) }
+            }
+            if specs.isEmpty { throw CLIError("\(endpointsFile) names no endpoint", hint: "write one URL per line") }
+        }
+        return specs
+    }
+
+    /// The teacher for a run: every endpoint given, as a pool (one endpoint is a pool of one, with
+    /// that endpoint's own identity). With no --api-model, the model the first endpoint lists first.
+    func makePool() async throws -> EndpointPool {
+        let specs = try specs()
+        guard let first = specs.first else { throw CLIError("no --endpoint given") }
+        var model = apiModel
+        if model == nil { model = try await makeTeacher(url: first.url).endpoint.model }
+        var members: [OpenAITeacher] = []
+        for spec in specs {
+            var options = self
+            options.apiModel = model
+            options.maxInFlight = spec.maxInFlight ?? maxInFlight
+            options.requestsPerMinute = spec.requestsPerMinute ?? requestsPerMinute
+            options.tokensPerMinute = spec.tokensPerMinute ?? tokensPerMinute
+            options.apiKeyVariable = spec.apiKeyVariable ?? apiKeyVariable
+            members.append(try await options.makeTeacher(url: spec.url))
+        }
+        return EndpointPool(members: members)
+    }
+
     /// The remote teacher for --endpoint; with no --api-model, the first model the endpoint lists.
     /// Every failure becomes a `CLIError` with what to do.
     func makeTeacher() async throws -> OpenAITeacher {
-        guard let endpoint else { throw CLIError("no --endpoint given") }
+        guard let endpoint = endpoints.first else { throw CLIError("no --endpoint given") }
+        return try await makeTeacher(url: endpoint)
+    }
+
+    func makeTeacher(url endpoint: String) async throws -> OpenAITeacher {
         do {
             var configured = try OpenAIEndpoint(url: endpoint, model: apiModel ?? "", apiKeyVariable: apiKeyVariable,
                                                 headers: try parsedHeaders())

@@ -150,14 +150,16 @@ struct GenerateCommand: AsyncParsableCommand {
             if joining && taxonomy != "taxonomy" { settings.taxonomy = taxonomy }
             // Likewise its copy of the model, or its own endpoint serving the same model (checked below).
             if joining, let model { settings.model = (model as NSString).expandingTildeInPath }
-            if joining, settings.endpoint != nil, let endpoint = remote.endpoint { settings.endpoint = endpoint }
+            let ownEndpoints = try remote.specs()
+            if joining, settings.endpoint != nil, !ownEndpoints.isEmpty { settings.endpoint = ownEndpoints.map(\.line).joined(separator: "\n") }
             runSeed = configuration.seed
             resumedRun = id
         } else {
             settings = Settings(taxonomy: taxonomy, pipeline: pipeline,
                                 model: model.map { ($0 as NSString).expandingTildeInPath } ?? SynthlabHome().defaultModel.path,
                                 samplesPerLeaf: samplesPerLeaf, maxCandidatesPerLeaf: maxCandidatesPerLeaf, leaves: nil)
-            settings.endpoint = remote.endpoint
+            let specs = try remote.specs()
+            settings.endpoint = specs.isEmpty ? nil : specs.map(\.line).joined(separator: "\n")
         }
 
         // 1. The taxonomy: refuse to start on any error, listing them all.
@@ -192,19 +194,24 @@ struct GenerateCommand: AsyncParsableCommand {
 
         // 3. The teacher.
         let teacher: any TextGenerator
+        var pool: EndpointPool?
         if let endpoint = settings.endpoint {
             var options = remote
             options.endpoint = endpoint
+            options.endpointsFile = nil
             if resumedRun != nil {
                 options.apiModel = settings.apiModel
                 options.apiKeyVariable = settings.apiKeyVariable ?? options.apiKeyVariable
             }
-            let remoteTeacher = try await options.makeTeacher()
-            settings.apiModel = remoteTeacher.endpoint.model
+            let remoteTeacher = try await options.makePool()
+            let first = remoteTeacher.members[0]
+            settings.apiModel = first.endpoint.model
             settings.apiKeyVariable = options.apiKeyVariable
-            StandardError.write("synthlab: teacher \(remoteTeacher.endpoint.model) at \(remoteTeacher.endpoint.baseURL.absoluteString)"
-                                + (remoteTeacher.hasAPIKey ? " (key from $\(options.apiKeyVariable))" : "") + "\n")
+            let where_ = remoteTeacher.members.count == 1 ? first.endpoint.baseURL.absoluteString : "\(remoteTeacher.members.count) endpoints"
+            StandardError.write("synthlab: teacher \(first.endpoint.model) at \(where_)"
+                                + (first.hasAPIKey ? " (key from $\(options.apiKeyVariable))" : "") + "\n")
             teacher = remoteTeacher
+            pool = remoteTeacher
         } else {
             teacher = try loadTeacher(settings.model == SynthlabHome().defaultModel.path ? nil : settings.model)
         }
@@ -264,14 +271,24 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let funnel = try store.funnel(runID: runID)
         let shares = try store.unitsByWorker(runID: runID)
+        let endpointShares = pool.map { $0.members.count > 1 ? $0.shares : [] } ?? []
         if json {
             print(JSONText.encode([
                 "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
                 "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
                 "wall_seconds": outcome.wallSeconds, "teacher_busy_seconds": outcome.teacherBusySeconds,
                 "workers": shares.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] },
+                "endpoints": endpointShares.map { ["url": $0.url, "answered": $0.answered, "failed": $0.failed, "healthy": $0.healthy,
+                                                   "last_error": $0.lastError ?? NSNull()] as [String: Any] },
             ]))
         } else {
+            if !endpointShares.isEmpty {
+                let total = max(1, endpointShares.reduce(0) { $0 + $1.answered })
+                print("teacher calls by endpoint (this process): " + endpointShares.map { share in
+                    "\(share.url) \(share.answered) (\(100 * share.answered / total)%)" + (share.failed > 0 ? ", \(share.failed) failed" : "")
+                        + (share.healthy ? "" : ", down: \(share.lastError ?? "")")
+                }.joined(separator: "; "))
+            }
             if shares.count > 1 || worker != nil {
                 print("units committed by worker: " + shares.map { "\($0.worker) \($0.units)" + ($0.failed > 0 ? " (\($0.failed) failed)" : "") }
                     .joined(separator: ", "))

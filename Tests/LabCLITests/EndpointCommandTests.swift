@@ -52,6 +52,34 @@ struct EndpointCommandTests {
         #expect(shown.outputText.contains("openai:\(url)#scripted-teacher"), "the run records the endpoint and model as its teacher")
     }
 
+    @Test("generate over a file of endpoints, one of them dead, finishes on the others and reports each one's share")
+    func generateOverAPoolWithADeadEndpoint() async throws {
+        let server = ScriptedHTTPServer { _, number in .respond(body: reply(replies[number % replies.count])) }
+        let url = try await server.start()
+        defer { Task { await server.stop() } }
+        let folder = try TestPaths.temporaryDirectory("endpoint-pool")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("endpoints.txt")
+        try "# the pool\nhttp://127.0.0.1:1/v1 max_in_flight=2\n\(url) max_in_flight=8  # the live one\n".write(to: file, atomically: true, encoding: .utf8)
+        let db = folder.appendingPathComponent("runs.sqlite").path
+        let result = SynthlabBinary.run([
+            "generate", "--endpoints-file", file.path, "--api-model", "scripted-teacher", "--db", db, "--retries", "1",
+            "--leaf", "compositional_skills/finance/explain_term_plainly", "--samples-per-leaf", "2", "--max-candidates-per-leaf", "12", "--json",
+        ])
+        try #require(result.status == 0, "\(result.errorSummary)")
+        let outcome = try #require(try JSONSerialization.jsonObject(with: result.output) as? [String: Any])
+        let endpoints = try #require(outcome["endpoints"] as? [[String: Any]])
+        #expect(endpoints.count == 2)
+        #expect(endpoints[0]["answered"] as? Int == 0 && endpoints[0]["healthy"] as? Bool == false)
+        #expect((endpoints[1]["answered"] as? Int ?? 0) == outcome["teacher_calls"] as? Int)
+        #expect(outcome["failed_units"] as? Int == 0, "no unit failed for the dead endpoint")
+
+        try "http://127.0.0.1:1/v1 max_in_flight=zero\n".write(to: file, atomically: true, encoding: .utf8)
+        let bad = SynthlabBinary.run(["generate", "--endpoints-file", file.path, "--api-model", "m", "--db", db])
+        #expect(bad.status != 0)
+        #expect(bad.errorText.contains("endpoints.txt:1") && bad.errorText.contains("max_in_flight=zero"), "\(bad.errorText)")
+    }
+
     @Test("A rejected API key stops generate at once with the variable's name, never the key, and the run can resume")
     func badKeyStopsTheRun() async throws {
         let key = "sk-cli-test-secret-987654321"
