@@ -277,6 +277,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
                 "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
                 "wall_seconds": outcome.wallSeconds, "teacher_busy_seconds": outcome.teacherBusySeconds,
+                "units_committed_here": outcome.unitsCommitted, "commit_seconds_here": outcome.commitSeconds,
                 "workers": shares.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] },
                 "endpoints": endpointShares.map { ["url": $0.url, "answered": $0.answered, "failed": $0.failed, "healthy": $0.healthy,
                                                    "last_error": $0.lastError ?? NSNull()] as [String: Any] },

@@ -72,6 +72,9 @@ public final class GenerationRunner: Sendable {
         /// Wall time of this `run()` call, and the part of it the teacher was busy.
         public var wallSeconds: Double
         public var teacherBusySeconds: Double
+        /// Units this process committed, and the wall time their commits took (the store's cost per unit).
+        public var unitsCommitted = 0
+        public var commitSeconds = 0.0
     }
 
     let plan: GenerationPlan
@@ -82,6 +85,7 @@ public final class GenerationRunner: Sendable {
     let seed: UInt64
     let options: Options
     let progress: any ProgressReporter
+    private let commits = CommitMeter()
 
     /// - Parameter pipelinesRoot: where the pipeline's policy files are found.
     /// - Parameter noveltyScorer: loads the models of `novelty` blocks.
@@ -308,9 +312,11 @@ public final class GenerationRunner: Sendable {
         }
         progress.report(.finished(task: "generate"))
         let usage = teacher.meter.snapshot
+        let committed = commits.snapshot
         return Outcome(runID: runID, accepted: totals.reduce(0) { $0 + $1.accepted }, candidates: totals.reduce(0) { $0 + $1.candidates },
                        teacherCalls: usage.calls, cachedCalls: usage.cached, failedUnits: totals.reduce(0) { $0 + $1.failedUnits },
-                       wallSeconds: Self.seconds(ContinuousClock.now - started), teacherBusySeconds: teacher.meter.teacherBusySeconds)
+                       wallSeconds: Self.seconds(ContinuousClock.now - started), teacherBusySeconds: teacher.meter.teacherBusySeconds,
+                       unitsCommitted: committed.units, commitSeconds: committed.seconds)
     }
 
     // MARK: Leaves
@@ -415,8 +421,10 @@ public final class GenerationRunner: Sendable {
             case .cancelled, .storeFailure, .teacherUnavailable:
                 return  // not a result: the unit runs again on resume
             }
+            let started = ContinuousClock.now
             try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure,
                                    worker: options.worker?.name, leaseSeconds: options.worker?.leaseSeconds ?? 30)
+            commits.add(Self.seconds(ContinuousClock.now - started))
             state.nextCommit += 1
             state.candidates += samples.count
             state.accepted += samples.filter(\.isAccepted).count
@@ -476,6 +484,16 @@ public final class GenerationRunner: Sendable {
             return .failure(String(describing: error).prefix(500).description)
         }
     }
+}
+
+/// Units committed by this process and the time their transactions took.
+final class CommitMeter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var units = 0
+    private var seconds = 0.0
+
+    func add(_ duration: Double) { lock.withLock { units += 1; seconds += duration } }
+    var snapshot: (units: Int, seconds: Double) { lock.withLock { (units, seconds) } }
 }
 
 /// The run-time state of one leaf (used only by the runner's loop).
