@@ -174,16 +174,22 @@ public final class SampleStore: Sendable {
     @discardableResult
     public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample], leafID: Int64? = nil, unitIndex: Int? = nil,
                              failure: String? = nil, worker: String? = nil, leaseSeconds: Double = 30) throws(StoreError) -> Bool {
+        // Few statements per unit: each is a round trip to a server store (the lease check and renewal
+        // are one UPDATE; a unit's seeds and verdicts go in one multi-row INSERT each).
         try write(idempotent: true) { db in
             if let worker, let leafID {
-                let holder = try db.value(String.self, sql: "SELECT worker FROM leaf_leases WHERE leaf_id = ? \(dialect.lockRow)", arguments: [leafID])
-                guard holder == worker else {
+                let held = try db.rows(sql: """
+                    UPDATE leaf_leases SET expires_at = \(dialect.nowSeconds) + ? WHERE leaf_id = ? AND worker = ? RETURNING leaf_id
+                    """, arguments: [leaseSeconds, leafID, worker])
+                guard !held.isEmpty else {
+                    let holder = try db.value(String.self, sql: "SELECT worker FROM leaf_leases WHERE leaf_id = ?", arguments: [leafID])
                     throw StoreError(.leaseLost, path: path, detail: "leaf \(leafID) is now worked on by \(holder ?? "no worker")")
                 }
-                try db.execute(sql: "UPDATE leaf_leases SET expires_at = \(dialect.nowSeconds) + ? WHERE leaf_id = ?", arguments: [leaseSeconds, leafID])
             }
             let done = try db.value(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM completed_units WHERE run_id = ? AND unit_key = ?)", arguments: [runID, unitKey]) ?? false
             if done { return false }
+            var seedRows: [StoreArguments] = []
+            var verdictRows: [StoreArguments] = []
             for sample in samples {
                 let sampleID = try db.insert(sql: """
                     INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index, rejected_by)
@@ -191,21 +197,33 @@ public final class SampleStore: Sendable {
                     """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
                                      sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex,
                                      sample.verdicts.first { $0.decision == .reject }?.filter])
-                for seedID in Set(sample.seedIDs) {
-                    try db.execute(sql: "INSERT INTO sample_seeds (sample_id, seed_id) VALUES (?, ?)", arguments: [sampleID, seedID])
-                }
-                for verdict in sample.verdicts {
-                    try db.execute(sql: """
-                        INSERT INTO verdicts (sample_id, filter, filter_version, score, threshold, decision, reason, evidence_json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [sampleID, verdict.filter, verdict.filterVersion, verdict.score, verdict.threshold,
-                                         verdict.decision.rawValue, verdict.reason, verdict.evidence])
+                seedRows += Set(sample.seedIDs).sorted().map { [sampleID, $0] }
+                // In the sample's verdict order: ids follow it, and "the first rejecting filter" is read by id.
+                verdictRows += sample.verdicts.map { verdict in
+                    [sampleID, verdict.filter, verdict.filterVersion, verdict.score, verdict.threshold, verdict.decision.rawValue,
+                     verdict.reason, verdict.evidence]
                 }
             }
+            try Self.insertRows(db, "sample_seeds (sample_id, seed_id)", seedRows)
+            try Self.insertRows(db, "verdicts (sample_id, filter, filter_version, score, threshold, decision, reason, evidence_json)", verdictRows)
             try db.execute(sql: """
                 INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure, worker) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, unitKey, Self.now(), leafID, unitIndex, failure, worker])
             return true
+        }
+    }
+
+    /// Inserts `rows` into `target` ("table (columns)") with multi-row INSERTs, in order (so ids
+    /// follow the rows' order), 200 rows per statement.
+    static func insertRows(_ db: any StoreSession, _ target: String, _ rows: [StoreArguments]) throws {
+        guard let width = rows.first?.count else { return }
+        let placeholders = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + 200)]
+            try db.execute(sql: "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: chunk.count).joined(separator: ", "),
+                           arguments: chunk.flatMap { $0 })
+            start += chunk.count
         }
     }
 

@@ -84,13 +84,11 @@ public enum StoreCopy {
                     var hasher = SHA256()
                     var count = 0
                     var offset = 0
-                    let placeholders = "(" + table.columns.map { _ in "?" }.joined(separator: ", ") + ")"
                     while true {
                         let rows = try from.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(order) LIMIT \(batch) OFFSET \(offset)")
                         if rows.isEmpty { break }
-                        let values: StoreArguments = rows.flatMap { $0.values }
-                        try to.execute(sql: "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES "
-                                       + Array(repeating: placeholders, count: rows.count).joined(separator: ", "), arguments: values)
+                        try SampleStore.insertRows(to, "\(table.name) (\(table.columns.joined(separator: ", ")))",
+                                                   rows.map { $0.values.map { $0 as any StoreValueConvertible } })
                         for row in rows { hash(row, into: &hasher) }
                         count += rows.count
                         offset += rows.count
