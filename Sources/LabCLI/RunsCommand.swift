@@ -54,9 +54,11 @@ struct RunsCommand: AsyncParsableCommand {
             let detail = try store.runDetail(id)
             let funnel = try store.funnel(runID: id)
             let reviews = try store.reviewSummary(runID: id)
+            let workers = try store.unitsByWorker(runID: id)
             if json {
                 var object = FunnelOutput.runObject(detail)
                 object["funnel"] = FunnelOutput.jsonObjects(funnel)
+                object["workers"] = workers.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] }
                 object["reviews"] = [
                     "reviewed": reviews.reviewed, "reviewed_accepted": reviews.reviewedAccepted, "confirmed_accepted": reviews.confirmedAccepted,
                     "edited_accepted": reviews.editedAccepted, "reviewed_rejected": reviews.reviewedRejected, "rescued": reviews.rescued,
@@ -74,6 +76,10 @@ struct RunsCommand: AsyncParsableCommand {
             }
             print("  requests  \(detail.teacherRequests) (\(detail.promptTokens) prompt + \(detail.completionTokens) completion tokens)")
             print("  samples   \(detail.summary.accepted) accepted, \(detail.summary.rejected) rejected")
+            if workers.contains(where: { $0.worker != "local" }) {
+                print("  workers   " + workers.map { "\($0.worker) \($0.units) units" + ($0.failed > 0 ? " (\($0.failed) failed)" : "") }
+                    .joined(separator: ", "))
+            }
             if !detail.failures.isEmpty {
                 print("  failed units: \(detail.failures.count)")
                 for failure in detail.failures.prefix(10) { print("    \(failure.leaf) #\(failure.unit): \(failure.error)") }

@@ -38,12 +38,33 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Prompts in flight at once (default: 8 with the local teacher; --max-in-flight with --endpoint).") var concurrency: Int?
     @OptionGroup(title: "Remote teacher") var remote: EndpointOptions
     @Option(help: "Threads for the local model's kernels (default: every core).") var threads: Int?
+    @Option(help: "Seconds to wait for the run to appear (a worker started together with `generate`).") var waitSeconds: Double = 60
     @Flag(help: "Print the run's outcome as JSON.") var json = false
 
     func validate() throws {
         if leaseSeconds < 0.3 { throw ValidationError("--lease-seconds must be at least 0.3") }
         if maxLeaves < 1 { throw ValidationError("--max-leaves must be at least 1") }
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    /// Returns once the run exists: workers are often started with the `generate` that creates it.
+    private func waitForRun() async throws {
+        let store = try self.store.open(readOnly: false)
+        let deadline = Date().addingTimeInterval(waitSeconds)
+        var said = false
+        while true {
+            let exists: Bool = switch run {
+            case .latest: try store.latestRunID() != nil
+            case .id(let id): try store.runExists(id)
+            }
+            if exists { return }
+            if Date() >= deadline { return }  // `resolve` then says what is missing and what to do
+            if !said {
+                StandardError.write("synthlab: waiting up to \(Int(waitSeconds)) s for the run to start in \(self.store.location.shown)\n")
+                said = true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
     }
 
     /// host:pid:random — unique among a run's workers.
@@ -54,6 +75,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try await waitForRun()
         var generate = try GenerateCommand.parse([])
         generate.store = store
         generate.remote = remote

@@ -167,7 +167,7 @@ struct WorkerCommandTests {
         #expect(!unreachable.errorText.contains("Fatal error"))
         let cluster = try PostgresCluster.shared()
         let empty = try cluster.makeDatabase("empty")
-        let noRun = SynthlabBinary.run(["worker", "--store", empty])
+        let noRun = SynthlabBinary.run(["worker", "--store", empty, "--wait-seconds", "0.5"])
         #expect(noRun.status != 0)
         #expect(noRun.errorText.contains("no runs yet"), "\(noRun.errorText)")
     }

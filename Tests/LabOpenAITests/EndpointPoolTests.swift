@@ -4,6 +4,13 @@ import LabHTTPTestSupport
 @testable import LabOpenAI
 import Testing
 
+/// A thread-safe request counter for scripts.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.withLock { defer { value += 1 }; return value } }
+}
+
 /// A pool of scripted endpoints: failover, rest and health check, and what happens when all are down.
 @Suite("A pool of endpoints as one teacher", .serialized)
 struct EndpointPoolTests {
@@ -41,18 +48,21 @@ struct EndpointPoolTests {
         let steady = Self.answering("steady")
         let steadyURL = try await steady.start()
         defer { Task { await steady.stop() } }
-        // Fails its first requests with 503, then recovers.
-        let flaky = ScriptedHTTPServer { request, number in
+        // Fails its first chat requests (one request's two attempts) with 503, then recovers.
+        let chats = Counter()
+        let flaky = ScriptedHTTPServer { request, _ in
             if request.path.hasSuffix("/models") { return .respond(body: #"{"object":"list","data":[{"id":"stub-teacher"}]}"#) }
-            if number < 4 { return .respond(status: 503, body: #"{"error":{"message":"warming up"}}"#) }
+            if chats.next() < 2 { return .respond(status: 503, body: #"{"error":{"message":"warming up"}}"#) }
             return .respond(body: #"{"choices":[{"index":0,"message":{"role":"assistant","content":"flaky"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#)
         }
         let flakyURL = try await flaky.start()
         defer { Task { await flaky.stop() } }
-        let pool = EndpointPool(members: [try Self.teacher(flakyURL, maxInFlight: 1), try Self.teacher(steadyURL, maxInFlight: 1)], restSeconds: 0.2)
+        // A rest long enough that the first requests (milliseconds each, even on a loaded machine) all fall in it.
+        let pool = EndpointPool(members: [try Self.teacher(flakyURL, maxInFlight: 1), try Self.teacher(steadyURL, maxInFlight: 1)], restSeconds: 2)
         for number in 0..<6 { _ = try await pool.generate(Self.request(number)) }
         #expect(pool.shares[0].failed >= 1 && pool.shares[0].answered == 0, "the flaky endpoint failed and rested")
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(pool.shares[1].answered == 6)
+        try await Task.sleep(for: .milliseconds(2_200))
         // The next pick starts its health check; once it passes, work is shared again.
         _ = try await pool.generate(Self.request(100))
         try await Task.sleep(for: .milliseconds(200))
