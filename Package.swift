@@ -238,6 +238,8 @@ let package = Package(
             dependencies: ["LabCore", "LabHTTPTestSupport", "LabTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
+        // `dedup-bench`: the run-wide duplicate check's cost per candidate at 100,000 accepted samples (bench/scale).
+        .executableTarget(name: "dedup-bench", dependencies: ["LabCore", "LabStore", "LabStorePostgres"], swiftSettings: strictSettings),
         // `review-bench-store`: a large store for bench/review, written through the store's own API.
         .executableTarget(name: "review-bench-store", dependencies: ["LabCore", "LabStore"], swiftSettings: strictSettings),
         .testTarget(

@@ -272,17 +272,23 @@ struct GenerateCommand: AsyncParsableCommand {
         let funnel = try store.funnel(runID: runID)
         let shares = try store.unitsByWorker(runID: runID)
         let endpointShares = pool.map { $0.members.count > 1 ? $0.shares : [] } ?? []
+        let duplicates = try store.runDuplicateCounts(runID: runID)
         if json {
             print(JSONText.encode([
                 "run": runID, "accepted": outcome.accepted, "candidates": outcome.candidates, "teacher_calls": outcome.teacherCalls,
                 "cached_calls": outcome.cachedCalls, "failed_units": outcome.failedUnits, "funnel": FunnelOutput.jsonObjects(funnel),
                 "wall_seconds": outcome.wallSeconds, "teacher_busy_seconds": outcome.teacherBusySeconds,
                 "units_committed_here": outcome.unitsCommitted, "commit_seconds_here": outcome.commitSeconds,
+                "run_duplicates": ["pairs": duplicates.pairs, "left_out": duplicates.leftOut],
                 "workers": shares.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] },
                 "endpoints": endpointShares.map { ["url": $0.url, "answered": $0.answered, "failed": $0.failed, "healthy": $0.healthy,
                                                    "last_error": $0.lastError ?? NSNull()] as [String: Any] },
             ]))
         } else {
+            if duplicates.pairs > 0 {
+                print("run-wide duplicates: \(duplicates.pairs) pair(s) of accepted samples across leaves; \(duplicates.leftOut) left out of "
+                      + "exports and training (the leaf first by path keeps its copy)")
+            }
             if !endpointShares.isEmpty {
                 let total = max(1, endpointShares.reduce(0) { $0 + $1.answered })
                 print("teacher calls by endpoint (this process): " + endpointShares.map { share in

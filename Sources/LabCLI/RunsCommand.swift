@@ -55,9 +55,11 @@ struct RunsCommand: AsyncParsableCommand {
             let funnel = try store.funnel(runID: id)
             let reviews = try store.reviewSummary(runID: id)
             let workers = try store.unitsByWorker(runID: id)
+            let duplicates = try store.runDuplicateCounts(runID: id)
             if json {
                 var object = FunnelOutput.runObject(detail)
                 object["funnel"] = FunnelOutput.jsonObjects(funnel)
+                object["run_duplicates"] = ["pairs": duplicates.pairs, "left_out": duplicates.leftOut]
                 object["workers"] = workers.map { ["worker": $0.worker, "units": $0.units, "failed_units": $0.failed] as [String: Any] }
                 object["reviews"] = [
                     "reviewed": reviews.reviewed, "reviewed_accepted": reviews.reviewedAccepted, "confirmed_accepted": reviews.confirmedAccepted,
@@ -76,6 +78,9 @@ struct RunsCommand: AsyncParsableCommand {
             }
             print("  requests  \(detail.teacherRequests) (\(detail.promptTokens) prompt + \(detail.completionTokens) completion tokens)")
             print("  samples   \(detail.summary.accepted) accepted, \(detail.summary.rejected) rejected")
+            if duplicates.pairs > 0 {
+                print("  run-wide  \(duplicates.pairs) duplicate pair(s) across leaves, \(duplicates.leftOut) accepted sample(s) left out of exports")
+            }
             if workers.contains(where: { $0.worker != "local" }) {
                 print("  workers   " + workers.map { "\($0.worker) \($0.units) units" + ($0.failed > 0 ? " (\($0.failed) failed)" : "") }
                     .joined(separator: ", "))

@@ -207,7 +207,7 @@ extension SampleStore {
                        (SELECT \(dialect.joinedIntegers("x.seed_id")) FROM sample_seeds x WHERE x.sample_id = s.id) AS seeds
                 FROM samples s JOIN leaves l ON l.id = s.leaf_id
                 LEFT JOIN chunks c ON c.id = s.chunk_id LEFT JOIN documents d ON d.id = c.document_id
-                WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) ORDER BY s.id
+                WHERE s.run_id = ? AND \(Self.effectivelyAcceptedSQL) AND NOT \(Self.laterRunDuplicateSQL) ORDER BY s.id
                 """, arguments: [runID])
             return rows.map { row in
                 let seeds = (row["seeds"] as String?)?.split(separator: ",").compactMap { Int64($0) }.sorted() ?? []

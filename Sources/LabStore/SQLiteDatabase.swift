@@ -98,6 +98,7 @@ struct SQLiteDialect: SQLDialect {
     /// A SQLite write transaction holds the whole database: there is nothing to skip or lock.
     var skipLockedLeaves: String { "" }
     var lockRow: String { "" }
+    var lockRunCommits: String? { nil }
     /// AUTOINCREMENT continues after the largest id ever inserted, explicit ones included.
     func resetIdentity(table: String) -> String? { nil }
 }

@@ -81,15 +81,15 @@ extension SampleStore {
         }
         if let text = query.text, let words = Self.searchWords(text) {
             // Words (each also as a prefix) through the full-text index; curators' revisions, few, by substring.
-            let words = text.split(whereSeparator: \.isWhitespace).map {
+            let patterns = text.split(whereSeparator: \.isWhitespace).map {
                 "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             }
-            let revised = words.map { _ in "(coalesce(r.question, '') || ' ' || coalesce(r.answer, '')) LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
+            let revised = patterns.map { _ in "(coalesce(r.question, '') || ' ' || coalesce(r.answer, '')) LIKE ? ESCAPE '\\'" }.joined(separator: " AND ")
             // One IN over a UNION (not two INs joined by OR), so the matching ids drive the lookup.
             let search = dialect.sampleWordSearch(words)
             conditions.append("s.id IN (\(search.sql) UNION SELECT r.sample_id FROM reviews r WHERE \(revised))")
             arguments.append(search.argument)
-            arguments += words
+            arguments += patterns
         }
         return (conditions.joined(separator: " AND "), arguments)
     }

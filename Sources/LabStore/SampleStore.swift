@@ -190,6 +190,10 @@ public final class SampleStore: Sendable {
             if done { return false }
             var seedRows: [StoreArguments] = []
             var verdictRows: [StoreArguments] = []
+            // Run-wide duplicate pairs must not depend on which of two concurrent units commits first.
+            if samples.contains(where: \.isAccepted), let lock = dialect.lockRunCommits {
+                try db.execute(sql: lock, arguments: [runID])
+            }
             for sample in samples {
                 let sampleID = try db.insert(sql: """
                     INSERT INTO samples (run_id, leaf_id, response_id, chunk_id, question, answer, context, status, created_at, unit_index, rejected_by)
@@ -197,6 +201,9 @@ public final class SampleStore: Sendable {
                     """, arguments: [runID, sample.leafID, sample.responseID, sample.chunkID, sample.question, sample.answer,
                                      sample.context, sample.isAccepted ? "accepted" : "rejected", Self.now(), unitIndex,
                                      sample.verdicts.first { $0.decision == .reject }?.filter])
+                if sample.isAccepted {
+                    try RunDuplicates.index(db, runID: runID, sampleID: sampleID, leafID: sample.leafID, question: sample.question)
+                }
                 seedRows += Set(sample.seedIDs).sorted().map { [sampleID, $0] }
                 // In the sample's verdict order: ids follow it, and "the first rejecting filter" is read by id.
                 verdictRows += sample.verdicts.map { verdict in

@@ -48,6 +48,8 @@ public enum StoreCopy {
         Table(name: "training_task_answers", columns: ["training_id", "stage", "stage_index", "question_id", "leaf", "kind", "origin", "question",
                                                        "answer", "correct", "rejected_by", "reason", "judge_score"],
               order: "training_id, stage_index, question_id", insertionOrdered: true),
+        Table(name: "sample_bands", columns: ["run_id", "hash", "sample_id"], order: "run_id, sample_id, hash"),
+        Table(name: "duplicate_pairs", columns: ["run_id", "sample_id", "duplicate_of", "similarity"], order: "sample_id, duplicate_of"),
         Table(name: "training_benchmarks", columns: ["training_id", "stage", "stage_index", "benchmark", "items", "correct", "correct_unnormalised"],
               order: "training_id, stage_index, benchmark"),
     ]

@@ -70,6 +70,9 @@ public protocol SQLDialect: Sendable {
     var skipLockedLeaves: String { get }
     /// Appended to a SELECT of one row that the transaction is about to act on, to hold it until commit.
     var lockRow: String { get }
+    /// A statement taking the run's commit lock until the transaction ends (one argument: the run
+    /// id), or nil where write transactions are serialised anyway.
+    var lockRunCommits: String? { get }
     /// After rows were inserted with explicit ids (`store copy`): the statement that moves the
     /// table's id generator past them, or nil where the database does so itself.
     func resetIdentity(table: String) -> String?

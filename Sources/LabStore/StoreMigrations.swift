@@ -15,4 +15,24 @@ public enum StoreMigrations {
         );
         ALTER TABLE completed_units ADD COLUMN worker TEXT;
         """)
+
+    /// Run-wide duplicate detection (`RunDuplicates`): MinHash band keys of every accepted sample,
+    /// looked up by (run, key), and the near-duplicate pairs found across leaves.
+    public static let runDuplicates = (identifier: "v10-run-duplicates", sql: """
+        CREATE TABLE sample_bands (
+            run_id BIGINT NOT NULL REFERENCES runs(id),
+            hash BIGINT NOT NULL,
+            sample_id BIGINT NOT NULL REFERENCES samples(id)
+        );
+        CREATE INDEX sample_bands_lookup ON sample_bands (run_id, hash);
+        CREATE TABLE duplicate_pairs (
+            run_id BIGINT NOT NULL REFERENCES runs(id),
+            sample_id BIGINT NOT NULL REFERENCES samples(id),
+            duplicate_of BIGINT NOT NULL REFERENCES samples(id),
+            similarity DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (sample_id, duplicate_of)
+        );
+        CREATE INDEX duplicate_pairs_by_other ON duplicate_pairs (duplicate_of);
+        CREATE INDEX duplicate_pairs_by_run ON duplicate_pairs (run_id);
+        """)
 }

@@ -258,6 +258,7 @@ public enum StoreSchema {
             );
             """),
         (StoreMigrations.leafLeases.identifier, StoreMigrations.leafLeases.sql),
+        (StoreMigrations.runDuplicates.identifier, StoreMigrations.runDuplicates.sql),
     ]
 
     /// The migrations as GRDB's `DatabaseMigrator` applies them (tracked in `grdb_migrations`).

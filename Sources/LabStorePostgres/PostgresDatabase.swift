@@ -396,6 +396,8 @@ struct PostgresDialect: SQLDialect {
     var nowSeconds: String { "extract(epoch from clock_timestamp())::double precision" }
     var skipLockedLeaves: String { "FOR UPDATE OF l SKIP LOCKED" }
     var lockRow: String { "FOR UPDATE" }
+    /// A transaction-scoped advisory lock keyed by the run (class 7261 keeps it apart from the migration lock).
+    var lockRunCommits: String? { "SELECT pg_advisory_xact_lock(7261, ?::integer)" }
     func resetIdentity(table: String) -> String? {
         "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce(max(id), 0) + 1, false) FROM \(table)"
     }

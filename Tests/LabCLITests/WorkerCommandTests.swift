@@ -27,13 +27,19 @@ struct WorkerCommandTests {
          "--seed", "3", "--store", store]
     }
 
-    /// Every sample of the newest run, per leaf in commit order: leaf, status, question, answer, first rejecting filter.
+    /// Every sample of the newest run, per leaf in commit order: leaf, status, question, answer, first rejecting filter;
+    /// then the run-wide duplicate pairs and how many accepted samples exports leave out for them.
     static func digest(_ store: String) throws -> [String] {
         let result = SynthlabBinary.run(["samples", "list", "--run", "latest", "--store", store, "--limit", "1000000", "--json"])
         try #require(result.status == 0, "\(result.errorSummary)")
         let rows = try #require(try JSONSerialization.jsonObject(with: result.output) as? [[String: Any]])
+        let shown = SynthlabBinary.run(["runs", "show", "latest", "--store", store, "--json"])
+        try #require(shown.status == 0, "\(shown.errorSummary)")
+        let run = try #require(try JSONSerialization.jsonObject(with: shown.output) as? [String: Any])
+        let duplicates = try #require(run["run_duplicates"] as? [String: Int])
         return rows.enumerated().sorted { ("\($0.element["leaf"]!)", $0.offset) < ("\($1.element["leaf"]!)", $1.offset) }
             .map { "\($0.element["leaf"]!)|\($0.element["status"]!)|\($0.element["question"]!)|\($0.element["answer"]!)|\($0.element["rejected_by"] ?? "")" }
+            + ["run-wide duplicate pairs \(duplicates["pairs"] ?? -1), left out \(duplicates["left_out"] ?? -1)"]
     }
 
     static func launch(_ arguments: [String]) throws -> Process {

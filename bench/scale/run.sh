@@ -18,6 +18,7 @@ MAX_LEAVES="${MAX_LEAVES:-2}"
 
 swift build -c release --product synthlab >/dev/null
 swift build -c release --product openai-stub >/dev/null
+swift build -c release --product dedup-bench >/dev/null
 bin="$root/.build/release"
 work="$(mktemp -d /tmp/synthlab-scale.XXXXXX)"
 chmod 755 "$work"
@@ -87,3 +88,9 @@ psql_ -d postgres -c "CREATE DATABASE pgbench"
 pgbench -h 127.0.0.1 -p "${base##*:}" -U postgres -i -s 10 -q pgbench >/dev/null 2>&1
 echo "pgbench (TPC-B-like, 8 clients, 15 s; one transaction = 5 statements, 3 updates + 1 insert):"
 pgbench -h 127.0.0.1 -p "${base##*:}" -U postgres -c 8 -j 2 -T 15 pgbench 2>/dev/null | grep -E "^tps|latency average"
+
+echo
+echo "run-wide duplicate check, ${DEDUP_ACCEPTED:-100000} accepted samples in the index:"
+"$bin/dedup-bench" --store "$work/dedup.sqlite" --accepted "${DEDUP_ACCEPTED:-100000}" --probes 1000
+psql_ -d postgres -c "CREATE DATABASE dedup"
+"$bin/dedup-bench" --store "$base/dedup" --accepted "${DEDUP_ACCEPTED:-100000}" --probes 1000
