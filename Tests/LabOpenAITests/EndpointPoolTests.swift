@@ -57,16 +57,18 @@ struct EndpointPoolTests {
         }
         let flakyURL = try await flaky.start()
         defer { Task { await flaky.stop() } }
-        // A rest long enough that the first requests (milliseconds each, even on a loaded machine) all fall in it.
-        let pool = EndpointPool(members: [try Self.teacher(flakyURL, maxInFlight: 1), try Self.teacher(steadyURL, maxInFlight: 1)], restSeconds: 2)
+        let pool = EndpointPool(members: [try Self.teacher(flakyURL, maxInFlight: 1), try Self.teacher(steadyURL, maxInFlight: 1)], restSeconds: 0.3)
         for number in 0..<6 { _ = try await pool.generate(Self.request(number)) }
-        #expect(pool.shares[0].failed >= 1 && pool.shares[0].answered == 0, "the flaky endpoint failed and rested")
-        #expect(pool.shares[1].answered == 6)
-        try await Task.sleep(for: .milliseconds(2_200))
-        // The next pick starts its health check; once it passes, work is shared again.
-        _ = try await pool.generate(Self.request(100))
-        try await Task.sleep(for: .milliseconds(200))
-        for number in 200..<210 { _ = try await pool.generate(Self.request(number)) }
+        #expect(pool.shares[0].failed >= 1, "the flaky endpoint's failure was counted")
+        #expect(pool.shares[0].answered + pool.shares[1].answered == 6, "no request failed: the failing endpoint's went to the other")
+        // After its rest, the next pick starts a health check; once that passes, the flaky endpoint
+        // gets work again. However slow the machine, within 100 tries.
+        var number = 100
+        while pool.shares[0].answered == 0 && number < 200 {
+            _ = try await pool.generate(Self.request(number))
+            number += 1
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(pool.shares[0].healthy && pool.shares[0].answered > 0, "\(pool.shares)")
     }
 
