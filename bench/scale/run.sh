@@ -6,7 +6,7 @@
 # speed-up over one worker, then what one PostgreSQL server sustains here (pgbench) and the store's
 # bytes per sample, for the README's sizing of big runs.
 #   bench/scale/run.sh                      defaults: 100 ms latency, 10 samples per leaf, 6 copies
-#   LATENCY_MS=50 WORKERS="1 2 4" bench/scale/run.sh
+#   LATENCY_MS=50 WORKERS="1 2 4" DEDUP=0 bench/scale/run.sh   (DEDUP=0: skip dedup-bench at the end)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -89,6 +89,7 @@ pgbench -h 127.0.0.1 -p "${base##*:}" -U postgres -i -s 10 -q pgbench >/dev/null
 echo "pgbench (TPC-B-like, 8 clients, 15 s; one transaction = 5 statements, 3 updates + 1 insert):"
 pgbench -h 127.0.0.1 -p "${base##*:}" -U postgres -c 8 -j 2 -T 15 pgbench 2>/dev/null | grep -E "^tps|latency average"
 
+[ "${DEDUP:-1}" = 0 ] && exit 0
 echo
 echo "run-wide duplicate check, ${DEDUP_ACCEPTED:-100000} accepted samples in the index:"
 "$bin/dedup-bench" --store "$work/dedup.sqlite" --accepted "${DEDUP_ACCEPTED:-100000}" --probes 1000
