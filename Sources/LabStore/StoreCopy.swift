@@ -82,21 +82,12 @@ public enum StoreCopy {
             try destination.database.write(idempotent: false) { to in
                 var summaries: [TableSummary] = []
                 for table in tables {
-                    let order = table.insertionOrdered ? "\(table.order.split(separator: ",")[0]), \(sourceDialect.insertionOrder)" : table.order
-                    var hasher = SHA256()
-                    var count = 0
-                    var offset = 0
-                    while true {
-                        let rows = try from.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(order) LIMIT \(batch) OFFSET \(offset)")
-                        if rows.isEmpty { break }
+                    // Hash the rows as they are read, and write each batch on.
+                    let summary = try tableHash(from, table, dialect: sourceDialect) { rows in
                         try SampleStore.insertRows(to, "\(table.name) (\(table.columns.joined(separator: ", ")))",
                                                    rows.map { $0.values.map { $0 as any StoreValueConvertible } })
-                        for row in rows { hash(row, into: &hasher) }
-                        count += rows.count
-                        offset += rows.count
                     }
                     if table.hasIdentity, let reset = destinationDialect.resetIdentity(table: table.name) { try to.execute(sql: reset) }
-                    let summary = TableSummary(table: table.name, rows: count, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
                     // The destination's rows, read back inside the transaction, must hash the same.
                     let written = try tableHash(to, table, dialect: destinationDialect)
                     guard written == summary else {
@@ -119,17 +110,19 @@ public enum StoreCopy {
         return try store.database.read { db in try tables.map { try tableHash(db, $0, dialect: dialect) } }
     }
 
-    static func tableHash(_ db: any StoreSession, _ table: Table, dialect: any SQLDialect) throws -> TableSummary {
+    /// Reads `table` in key (or insertion) order, batch by batch, hashing every row and handing each
+    /// batch to `each` (the copy writes it on); returns the row count and content hash.
+    static func tableHash(_ db: any StoreSession, _ table: Table, dialect: any SQLDialect,
+                          each: ([StoreRow]) throws -> Void = { _ in }) throws -> TableSummary {
         let order = table.insertionOrdered ? "\(table.order.split(separator: ",")[0]), \(dialect.insertionOrder)" : table.order
         var hasher = SHA256()
         var count = 0
-        var offset = 0
         while true {
-            let rows = try db.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(order) LIMIT \(batch * 5) OFFSET \(offset)")
+            let rows = try db.rows(sql: "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(order) LIMIT \(batch) OFFSET \(count)")
             if rows.isEmpty { break }
             for row in rows { hash(row, into: &hasher) }
+            try each(rows)
             count += rows.count
-            offset += rows.count
         }
         return TableSummary(table: table.name, rows: count, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
