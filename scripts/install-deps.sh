@@ -5,13 +5,14 @@
 #   scripts/install-deps.sh --test   also what the tests need: headless Chromium (the review page's
 #                                    browser test) and a font for its screenshots, and the PostgreSQL
 #                                    server (the PostgreSQL store's tests start a private cluster)
+#                                    and gdb (a test whose child process hangs reports its stacks)
 #   scripts/install-deps.sh --bench  also what building the benchmark peer (llama.cpp) and measuring
 #                                    need: cmake, a C++ compiler, GNU time
 set -euo pipefail
 
 packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 python3-pip)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium fonts-dejavu-core postgresql)
+  packages+=(chromium fonts-dejavu-core postgresql gdb)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(cmake g++ time curl)

@@ -372,6 +372,12 @@ public final class GenerationRunner: Sendable {
             state.recentDuplicates = Array(try store.recentDuplicateFlags(leafID: registered.leafID, filters: saturating,
                                                                           limit: options.saturationWindow).reversed())
         }
+        // A store written before a leaf's end was committed with its last unit can hold a leaf
+        // still open whose units say it is done: it is closed now rather than held forever.
+        if !state.isStopped, let ending = state.stoppingStatus() {
+            state.status = ending
+            try store.setLeafStatus(registered.leafID, ending)
+        }
         if !state.isStopped {
             state.status = .running
             try store.setLeafStatus(registered.leafID, .running)
@@ -421,18 +427,20 @@ public final class GenerationRunner: Sendable {
             case .cancelled, .storeFailure, .teacherUnavailable:
                 return  // not a result: the unit runs again on resume
             }
-            let started = ContinuousClock.now
-            try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure,
-                                   worker: options.worker?.name, leaseSeconds: options.worker?.leaseSeconds ?? 30)
-            commits.add(Self.seconds(ContinuousClock.now - started))
+            // The counts move first so the unit's commit can carry the leaf's end with it; a failed
+            // commit abandons this state (the leaf is dropped or the run stops).
             state.nextCommit += 1
             state.candidates += samples.count
             state.accepted += samples.filter(\.isAccepted).count
             if failure != nil { state.failedUnits += 1 }
-            if let status = state.stoppingStatus() {
-                state.status = status
+            let ending = state.stoppingStatus()
+            let started = ContinuousClock.now
+            try store.completeUnit(runID: runID, unitKey: unit.key, samples: samples, leafID: state.leafID, unitIndex: unit.index, failure: failure,
+                                   worker: options.worker?.name, leaseSeconds: options.worker?.leaseSeconds ?? 30, leafStatus: ending)
+            commits.add(Self.seconds(ContinuousClock.now - started))
+            if let ending {
+                state.status = ending
                 state.cancelRunning()
-                try store.setLeafStatus(state.leafID, status)
             }
         }
     }

@@ -171,9 +171,11 @@ public final class SampleStore: Sendable {
     /// resumed run can never store a unit twice.
     /// - Parameter worker: a worker of a shared run: the unit is stored only while the worker holds
     ///   the leaf's lease (else `.leaseLost`, nothing written), and the lease is extended.
+    /// - Parameter leafStatus: the status the leaf ends with, when this unit ends it.
     @discardableResult
     public func completeUnit(runID: Int64, unitKey: String, samples: [NewSample], leafID: Int64? = nil, unitIndex: Int? = nil,
-                             failure: String? = nil, worker: String? = nil, leaseSeconds: Double = 30) throws(StoreError) -> Bool {
+                             failure: String? = nil, worker: String? = nil, leaseSeconds: Double = 30,
+                             leafStatus: LeafStatus? = nil) throws(StoreError) -> Bool {
         // Few statements per unit: each is a round trip to a server store (the lease check and renewal
         // are one UPDATE; a unit's seeds and verdicts go in one multi-row INSERT each).
         try write(idempotent: true) { db in
@@ -216,6 +218,11 @@ public final class SampleStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure, worker) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [runID, unitKey, Self.now(), leafID, unitIndex, failure, worker])
+            // The leaf's end lands with the unit that ends it: written apart, a process killed in
+            // between would leave a leaf open in the store whose committed units say it is done.
+            if let leafStatus, let leafID {
+                try db.execute(sql: "UPDATE leaves SET status = ? WHERE id = ?", arguments: [leafStatus.rawValue, leafID])
+            }
             return true
         }
     }

@@ -42,28 +42,16 @@ struct WorkerCommandTests {
             + ["run-wide duplicate pairs \(duplicates["pairs"] ?? -1), left out \(duplicates["left_out"] ?? -1)"]
     }
 
-    static func launch(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = SynthlabBinary.url
-        process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.repositoryRoot
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func launch(_ arguments: [String]) throws -> WatchedProcess {
+        try WatchedProcess(synthlab: arguments)
     }
 
-    /// Waits for `process`, killing it after `seconds` (a hung worker fails the test, never hangs it).
-    static func wait(_ process: Process, seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return false
-        }
-        process.waitUntilExit()
-        return true
+    /// The run's leases and leaf states, for a failure report.
+    static func leaseReport(_ cluster: PostgresCluster, _ store: String) -> String {
+        let database = String(store.split(separator: "/").last!)
+        let leases = (try? cluster.psql("SELECT leaf_id, worker, expires_at - extract(epoch FROM clock_timestamp()) FROM leaf_leases", database: database)) ?? "?"
+        let leaves = (try? cluster.psql("SELECT id, status FROM leaves ORDER BY id", database: database)) ?? "?"
+        return "leases (leaf, worker, seconds left):\n\(leases)\nleaves:\n\(leaves)"
     }
 
     /// Returns once `generate` has recorded its run, so workers can join it.
@@ -121,9 +109,13 @@ struct WorkerCommandTests {
             kill(processes[victim].processIdentifier, SIGKILL)
         }
         var killed = 0
-        for process in processes {
-            let finished = Self.wait(process, seconds: 120)
-            try #require(finished, "a worker did not finish within 2 minutes")
+        for watched in processes {
+            if let hang = await watched.wait(seconds: 120) {
+                Issue.record("a worker did not finish within 2 minutes:\n\(hang)\n\(Self.leaseReport(cluster, store))")
+                for other in processes { _ = await other.wait(seconds: 0) }
+                return
+            }
+            let process = watched.process
             if process.terminationReason == .uncaughtSignal { killed += 1 } else { #expect(process.terminationStatus == 0) }
         }
         let final = try Self.digest(store)
@@ -158,9 +150,13 @@ struct WorkerCommandTests {
             cuts += Int(cut.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
         #expect(cuts > 0, "no connection was cut; the test proves nothing")
-        for process in processes {
-            try #require(Self.wait(process, seconds: 120), "a worker hung after its connection was cut")
-            #expect(process.terminationStatus == 0)
+        for watched in processes {
+            if let hang = await watched.wait(seconds: 120) {
+                Issue.record("a worker hung after its connection was cut:\n\(hang)\n\(Self.leaseReport(cluster, store))")
+                for other in processes { _ = await other.wait(seconds: 0) }
+                return
+            }
+            #expect(watched.process.terminationStatus == 0)
         }
         #expect(try Self.digest(store) == expected)
     }

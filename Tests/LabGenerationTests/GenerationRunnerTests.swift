@@ -148,6 +148,39 @@ import Testing
         #expect(try temporary.store.runDetail(runID).summary.status == "finished")
     }
 
+    /// A leaf's end used to be written after its last unit, in a transaction of its own: a process
+    /// killed in between left the leaf open in the store though its units said it was done, and a
+    /// worker that took it over held it forever (nothing to launch, nothing to close it).
+    @Test(arguments: [false, true])
+    func aLeafLeftOpenAfterItsLastUnitIsClosedWhenTheRunIsTakenUp(asWorker: Bool) async throws {
+        let plan = try SampleProject.plan(samplesPerLeaf: 3)
+        let temporary = try TemporaryStore()
+        let teacher = ScriptedTeacher(reply: GroundedReplies.reply)
+        let runID = try temporary.newRun(plan, teacher: teacher, seed: 3)
+        _ = try await temporary.runner(plan, teacher: teacher, runID: runID, seed: 3).run()
+        let ended = try temporary.store.leafStates(runID: runID)
+        #expect(ended.allSatisfy { $0.status.isStopped }, "every leaf's end is committed with its last unit")
+        let digest = try temporary.sampleDigest(runID)
+        let calls = teacher.calls
+
+        // What a kill between the two writes left behind.
+        for leaf in ended { try temporary.store.setLeafStatus(leaf.leafID, .running) }
+        let worker = asWorker ? GenerationRunner.WorkerOptions(name: "taker", leaseSeconds: 1, maxLeaves: 2) : nil
+        let runner = try temporary.runner(plan, teacher: teacher, runID: runID, seed: 3, options: .init(worker: worker))
+        let task = Task { try await runner.run() }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            task.cancel()
+        }
+        let outcome = await task.result
+        watchdog.cancel()
+        if case .failure(let error) = outcome { Issue.record("the run taken up did not end by itself: \(error)") }
+        let reopened = try temporary.store.leafStates(runID: runID)
+        #expect(reopened.map(\.status) == ended.map(\.status))
+        #expect(try temporary.sampleDigest(runID) == digest)
+        #expect(teacher.calls == calls, "a done leaf asks the teacher nothing more")
+    }
+
     @Test func aTeacherFailingHalfTheCallsStillFinishesWithTheFailuresRecorded() async throws {
         let plan = try SampleProject.plan(samplesPerLeaf: 2)
         let temporary = try TemporaryStore()
