@@ -181,18 +181,27 @@ public final class GenerationRunner: Sendable {
             // A worker leaves the run to the others; only a single process owns its run's status.
             if worker == nil { try? store.endRun(runID, status: status) } else { releaseAll() }
         }
+        let indexByLeafID = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.leafID, $0) })
         func claimMore() throws(StoreError) {
-            guard let worker, states.count < worker.maxLeaves else { return }
-            let byID = Dictionary(uniqueKeysWithValues: leaves.enumerated().map { ($1.leafID, $0) })
-            let claimed = try store.claimLeaves(runID: runID, worker: worker.name, limit: worker.maxLeaves - states.count,
-                                                leaseSeconds: worker.leaseSeconds)
-            for leafID in claimed {
-                guard let index = byID[leafID], states[index] == nil else { continue }
-                let state = try makeState(index, leaves[index])
-                if state.isStopped {
-                    try store.releaseLeases(worker: worker.name, leafIDs: [leafID])
-                } else {
-                    states[index] = state
+            guard let worker else { return }
+            // A claimed leaf that turns out to be done is closed and let go, and the slot is offered
+            // again at once: waiting for the next tick would take a second per leaf to sweep such leaves.
+            while states.count < worker.maxLeaves {
+                let claimed = try store.claimLeaves(runID: runID, worker: worker.name, limit: worker.maxLeaves - states.count,
+                                                    leaseSeconds: worker.leaseSeconds, excluding: heldLeafIDs())
+                if claimed.isEmpty { return }
+                for leafID in claimed {
+                    guard let index = indexByLeafID[leafID], states[index] == nil else {
+                        // Not a leaf of this plan (cannot happen for a run whose hashes matched): let it go.
+                        try store.releaseLeases(worker: worker.name, leafIDs: [leafID])
+                        return
+                    }
+                    let state = try makeState(index, leaves[index])
+                    if state.isStopped {
+                        try store.releaseLeases(worker: worker.name, leafIDs: [leafID])
+                    } else {
+                        states[index] = state
+                    }
                 }
             }
         }

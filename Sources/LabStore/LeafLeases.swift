@@ -4,13 +4,16 @@ extension SampleStore {
     /// one this worker holds already), in leaf order, leasing them to `worker` for `leaseSeconds`.
     /// Two workers never get the same leaf: on PostgreSQL rows being claimed are skipped
     /// (`FOR UPDATE SKIP LOCKED`), on SQLite claims are serialised by the write lock.
-    public func claimLeaves(runID: Int64, worker: String, limit: Int, leaseSeconds: Double) throws(StoreError) -> [Int64] {
+    /// - Parameter excluding: leaves the worker works on already (their leases are renewed apart).
+    public func claimLeaves(runID: Int64, worker: String, limit: Int, leaseSeconds: Double,
+                            excluding: [Int64] = []) throws(StoreError) -> [Int64] {
         guard limit > 0 else { return [] }
         let now = dialect.nowSeconds
+        let held = excluding.isEmpty ? "" : "AND l.id NOT IN (\(excluding.map(String.init).joined(separator: ",")))"
         return try write(idempotent: true) { db in
             let ids = try db.values(Int64.self, sql: """
                 SELECT l.id FROM leaves l LEFT JOIN leaf_leases x ON x.leaf_id = l.id
-                WHERE l.run_id = ? AND l.status IN ('pending', 'running')
+                WHERE l.run_id = ? AND l.status IN ('pending', 'running') \(held)
                   AND (x.leaf_id IS NULL OR x.expires_at < \(now) OR x.worker = ?)
                 ORDER BY l.id LIMIT ? \(dialect.skipLockedLeaves)
                 """, arguments: [runID, worker, limit])

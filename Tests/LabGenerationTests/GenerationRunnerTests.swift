@@ -168,8 +168,9 @@ import Testing
         let worker = asWorker ? GenerationRunner.WorkerOptions(name: "taker", leaseSeconds: 1, maxLeaves: 2) : nil
         let runner = try temporary.runner(plan, teacher: teacher, runID: runID, seed: 3, options: .init(worker: worker))
         let task = Task { try await runner.run() }
+        // Generous: under the whole suite's load the cooperative threads are scarce; a held leaf never ends.
         let watchdog = Task {
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(120))
             task.cancel()
         }
         let outcome = await task.result
