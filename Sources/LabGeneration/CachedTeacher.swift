@@ -37,8 +37,7 @@ public struct CachedTeacher: Sendable {
                 meter.callStarted()
                 defer { meter.callEnded() }
                 let result = Self.storable(try await teacher.generate(request))
-                let ids = try store.recordResult(key: key, teacher: teacher.identity, request: request, result: result)
-                try store.noteRequest(runID: runID, key: key)
+                let ids = try store.recordResult(key: key, teacher: teacher.identity, request: request, result: result, runID: runID)
                 meter.record(cached: false, result: result)
                 return (ids, result)
             } catch is CancellationError {

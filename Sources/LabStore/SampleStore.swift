@@ -134,8 +134,11 @@ public final class SampleStore: Sendable {
         }
     }
 
-    /// Stores a teacher's answer under its content address and returns the response ids.
-    public func recordResult(key: String, teacher: String, request: GenerationRequest, result: GenerationResult) throws(StoreError) -> [Int64] {
+    /// Stores a teacher's answer under its content address and returns the response ids; with
+    /// `runID`, also notes that the run used it (one transaction: a round trip per teacher call on a
+    /// server store).
+    public func recordResult(key: String, teacher: String, request: GenerationRequest, result: GenerationResult,
+                             runID: Int64? = nil) throws(StoreError) -> [Int64] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let input = String(decoding: (try? encoder.encode(request.input)) ?? Data(), as: UTF8.self)
@@ -145,16 +148,18 @@ public final class SampleStore: Sendable {
                 INSERT INTO requests (key, teacher, input_json, parameters_json, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO NOTHING
                 """, arguments: [key, teacher, input, parameters, Self.now()])
-            var ids: [Int64] = []
-            for (position, completion) in result.completions.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO responses (request_key, position, text, finish_reason, prompt_tokens, completion_tokens, latency)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_key, position) DO NOTHING
-                    """, arguments: [key, position, completion.text, completion.finishReason.rawValue,
-                                     result.promptTokens, completion.completionTokens, result.latency])
-                ids.append(try db.value(Int64.self, sql: "SELECT id FROM responses WHERE request_key = ? AND position = ?", arguments: [key, position]) ?? 0)
+            // Another process may have stored the same request meanwhile: its rows stay, and their ids are returned.
+            try Self.insertRows(db, "responses (request_key, position, text, finish_reason, prompt_tokens, completion_tokens, latency)",
+                                result.completions.enumerated().map { position, completion in
+                                    [key, position, completion.text, completion.finishReason.rawValue,
+                                     result.promptTokens, completion.completionTokens, result.latency]
+                                }, conflict: "ON CONFLICT (request_key, position) DO NOTHING")
+            if let runID {
+                try db.execute(sql: "INSERT INTO run_requests (run_id, request_key) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [runID, key])
             }
-            return ids
+            let stored = try db.rows(sql: "SELECT id, position FROM responses WHERE request_key = ? ORDER BY position", arguments: [key])
+            let byPosition = Dictionary(stored.map { ($0["position"] as Int, $0["id"] as Int64) }, uniquingKeysWith: { first, _ in first })
+            return result.completions.indices.map { byPosition[$0] ?? 0 }
         }
     }
 
@@ -229,13 +234,14 @@ public final class SampleStore: Sendable {
 
     /// Inserts `rows` into `target` ("table (columns)") with multi-row INSERTs, in order (so ids
     /// follow the rows' order), 200 rows per statement.
-    static func insertRows(_ db: any StoreSession, _ target: String, _ rows: [StoreArguments]) throws {
+    /// `conflict` is an ON CONFLICT clause, if any.
+    static func insertRows(_ db: any StoreSession, _ target: String, _ rows: [StoreArguments], conflict: String = "") throws {
         guard let width = rows.first?.count else { return }
         let placeholders = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(rows.count, start + 200)]
-            try db.execute(sql: "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: chunk.count).joined(separator: ", "),
+            try db.execute(sql: "INSERT INTO \(target) VALUES " + Array(repeating: placeholders, count: chunk.count).joined(separator: ", ") + " " + conflict,
                            arguments: chunk.flatMap { $0 })
             start += chunk.count
         }
