@@ -73,8 +73,10 @@ struct RunsCommand: AsyncParsableCommand {
             print("run \(id): \(detail.summary.status), started \(detail.summary.createdAt)\(detail.finishedAt.map { ", ended \($0)" } ?? "")")
             print("  teacher   \(c.teacher)")
             print("  seed      \(c.seed)")
-            for (key, value) in c.settings.sorted(by: { $0.key < $1.key }) where key != "leaves" {
-                print("  \(key.padding(toLength: 9, withPad: " ", startingAt: 0)) \(value)")
+            // The local model is recorded with every run but is not the teacher of an endpoint run.
+            let shown = c.settings.filter { $0.key != "leaves" && !($0.key == "model" && c.settings["endpoint"] != nil) }
+            for (key, value) in shown.sorted(by: { $0.key < $1.key }) {
+                print("  \(key.padding(toLength: max(9, key.count), withPad: " ", startingAt: 0)) \(value)")
             }
             print("  requests  \(detail.teacherRequests) (\(detail.promptTokens) prompt + \(detail.completionTokens) completion tokens)")
             print("  samples   \(detail.summary.accepted) accepted, \(detail.summary.rejected) rejected")

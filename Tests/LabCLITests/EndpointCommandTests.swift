@@ -50,6 +50,9 @@ struct EndpointCommandTests {
         let shown = SynthlabBinary.run(["runs", "show", "latest", "--db", db, "--json"])
         #expect(shown.status == 0)
         #expect(shown.outputText.contains("openai:\(url)#scripted-teacher"), "the run records the endpoint and model as its teacher")
+        let text = SynthlabBinary.run(["runs", "show", "latest", "--db", db])
+        #expect(text.outputText.contains("  api_key_env ") && text.outputText.contains("  samples_per_leaf "), "setting names are shown whole")
+        #expect(!text.outputText.contains("  model "), "the local model is not the teacher of an endpoint run: \(text.outputText)")
     }
 
     @Test("generate over a file of endpoints, one of them dead, finishes on the others and reports each one's share")
