@@ -162,8 +162,15 @@ struct ComputedAnswerBlock: FlowBlock {
         // Of two sentences, the second may carry the news ("… is lowering its full-year outlook"):
         // a lead needs a paragraph of three or more.
         guard sentences.count >= 3 else { return nil }
+        // A summary compresses: at most `maxShare` of the paragraph's words (a two-sentence lead of a
+        // three-sentence paragraph is often three quarters of it — a copy, not a summary).
+        let maxShare = 0.6
+        let paragraphWords = Double(flat.split(separator: " ").count)
+        func share(_ sentences: [String]) -> Double { Double(sentences.joined(separator: " ").split(separator: " ").count) / paragraphWords }
+        guard share([sentences[0]]) <= maxShare else { return nil }
         var lead = [sentences[0]]
-        if (sentences[0] + " " + sentences[1]).split(separator: " ").count <= 65 { lead.append(sentences[1]) }
+        let two = [sentences[0], sentences[1]]
+        if two.joined(separator: " ").split(separator: " ").count <= 65 && share(two) <= maxShare { lead.append(sentences[1]) }
         // "today" belongs to the release's date line, not to a summary read later.
         let text = lead.joined(separator: " ").replacingOccurrences(of: " today reported ", with: " reported ")
         return WorkedAnswers.Answer(text: text, operation: "lead_sentences", inputs: "\(lead.count) of \(sentences.count) sentences")
