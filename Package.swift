@@ -239,7 +239,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // `dedup-bench`: the run-wide duplicate check's cost per candidate at 100,000 accepted samples (bench/scale).
-        .executableTarget(name: "dedup-bench", dependencies: ["LabCore", "LabStore", "LabStorePostgres"], swiftSettings: strictSettings),
+        .executableTarget(name: "dedup-bench", dependencies: ["LabCore", "LabStore", "LabStorePostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strictSettings),
         // `review-bench-store`: a large store for bench/review, written through the store's own API.
         .executableTarget(name: "review-bench-store", dependencies: ["LabCore", "LabStore"], swiftSettings: strictSettings),
         .testTarget(

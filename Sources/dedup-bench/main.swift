@@ -5,33 +5,24 @@
 // alternating, and prints the medians and their difference: the check's cost per candidate.
 //
 //   dedup-bench [--store FILE|postgres://…] [--accepted 100000] [--probes 1000]
+import ArgumentParser
 import Foundation
 import LabCore
 import LabStore
 import LabStorePostgres
 
 @main
-struct DedupBench {
-    static func main() {
-        do { try run() } catch {
-            FileHandle.standardError.write(Data("dedup-bench: \(error)\n".utf8))
-            exit(1)
-        }
-    }
+struct DedupBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup-bench", abstract: "The run-wide duplicate check's cost per candidate on a store of N accepted samples.")
 
-    static func run() throws {
-        var arguments = CommandLine.arguments.dropFirst().makeIterator()
-        var location = "/tmp/dedup-bench.sqlite", accepted = 100_000, probes = 1_000
-        while let argument = arguments.next() {
-            switch argument {
-            case "--store": location = arguments.next() ?? location
-            case "--accepted": accepted = Int(arguments.next() ?? "") ?? accepted
-            case "--probes": probes = Int(arguments.next() ?? "") ?? probes
-            default:
-                FileHandle.standardError.write(Data("usage: dedup-bench [--store FILE|URL] [--accepted N] [--probes N]\n".utf8))
-                exit(2)
-            }
-        }
+    @Option(help: ArgumentHelp("A SQLite file (replaced) or a postgres:// URL (an empty database).", valueName: "file|url"))
+    var store = "/tmp/dedup-bench.sqlite"
+    @Option(help: "Accepted samples in the index before timing.") var accepted = 100_000
+    @Option(help: "Timed units of each kind.") var probes = 1_000
+
+    func run() throws {
+        let location = self.store, accepted = self.accepted, probes = self.probes
         let store: SampleStore
         if PostgresDatabase.accepts(location) {
             store = SampleStore(database: try PostgresDatabase(url: location))
