@@ -131,6 +131,8 @@ struct EndpointOptions: ParsableArguments {
                 case "requests_per_minute" where (number ?? 0) >= 1: requestsPerMinute = number
                 case "tokens_per_minute" where (number ?? 0) >= 1: tokensPerMinute = number
                 case "api_key_env": apiKeyVariable = parts[1]
+                case "max_in_flight", "requests_per_minute", "tokens_per_minute":
+                    throw CLIError("\(source): '\(word)': \(parts[0]) needs a whole number of at least 1", hint: Self.keys)
                 default: throw CLIError("\(source): '\(word)' is not a setting an endpoint takes", hint: Self.keys)
                 }
             }

@@ -81,6 +81,11 @@ struct EndpointCommandTests {
         let bad = SynthlabBinary.run(["generate", "--endpoints-file", file.path, "--api-model", "m", "--db", db])
         #expect(bad.status != 0)
         #expect(bad.errorText.contains("endpoints.txt:1") && bad.errorText.contains("max_in_flight=zero"), "\(bad.errorText)")
+        #expect(bad.errorText.contains("needs a whole number"), "a known setting with a bad value is named as such: \(bad.errorText)")
+        try "http://127.0.0.1:1/v1 max_inflight=4\n".write(to: file, atomically: true, encoding: .utf8)
+        let unknown = SynthlabBinary.run(["generate", "--endpoints-file", file.path, "--api-model", "m", "--db", db])
+        #expect(unknown.status != 0)
+        #expect(unknown.errorText.contains("'max_inflight=4' is not a setting an endpoint takes"), "\(unknown.errorText)")
     }
 
     @Test("A rejected API key stops generate at once with the variable's name, never the key, and the run can resume")
