@@ -537,4 +537,24 @@ import Testing
             question: "What was operating income for the three months ended September 30, 2024?", answer: answer.text, context: context))
         #expect(finding?.decision == .accept, "\(String(describing: finding))")
     }
+
+    /// Read in a fresh run: "Alder Point Medical, Inc. reported devices of $902 million for the fiscal 2025."
+    @Test func aSegmentRowIsNamedAsASegmentAndANamedPeriodTakesNoArticle() throws {
+        let context = """
+            Alder Point Medical, Inc.
+            Revenue by segment
+            (in millions of U.S. dollars; fiscal years end on March 31)
+
+            | Segment | Fiscal 2026 | Fiscal 2025 |
+            |---|---|---|
+            | Diagnostics | 1,204 | 1,117 |
+            | Devices | 866 | 902 |
+            """
+        let answer = try #require(TableAnswers.answer("What revenue did the Devices segment generate in fiscal 2025?", context: context))
+        #expect(answer.text == "Alder Point Medical, Inc.'s Devices segment reported revenue of $902 million for fiscal 2025.")
+        #expect(TableAnswers.periodPhrase("Fiscal 2025") == "for fiscal 2025")
+        #expect(TableAnswers.periodPhrase("Three months ended Sep 30, 2024") == "for the three months ended Sep 30, 2024")
+        #expect(TableAnswers.periodPhrase("Dec 31, 2025") == "at Dec 31, 2025")
+        #expect(TableAnswers.periodPhrase("Q3 2025") == "for Q3 2025")
+    }
 }

@@ -240,17 +240,31 @@ public enum WorkedAnswers {
 /// Answers to table questions computed from the table: the cell at the row and period the
 /// question names, with the table's scale.
 public enum TableAnswers {
-    /// "for the three months ended Sep 30, 2024", "at Dec 31, 2025", "for Q3 2025": the period as a
-    /// curator would write it, the header's own case kept.
+    /// "for the three months ended Sep 30, 2024", "at Dec 31, 2025", "for Q3 2025", "for fiscal
+    /// 2025": the period as a curator would write it, the header's own case kept.
     static func periodPhrase(_ header: String) -> String {
         let first = header.split(separator: " ").first.map(String.init) ?? ""
         if MarkdownTable.periodTokens(first).isDisjoint(with: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]) == false {
             return "at " + header
         }
         if let letter = first.first, letter.isUppercase, first.dropFirst().allSatisfy(\.isLowercase) {
-            return "for the " + first.lowercased() + header.dropFirst(first.count)
+            // "the" for a span ("three months ended …"), none for a named period ("fiscal 2025").
+            let article = header.lowercased().contains(" ended ") || header.lowercased().contains(" ending ") ? "the " : ""
+            return "for " + article + first.lowercased() + header.dropFirst(first.count)
         }
         return "for " + header
+    }
+
+    /// "Revenue by segment" above a table: the rows are segments (or regions, products…) and the
+    /// cells are revenue, so a row is "its Devices segment", not a figure called "devices".
+    static func breakdown(in context: String) -> (metric: String, dimension: String)? {
+        for line in context.split(whereSeparator: \.isNewline) {
+            let words = line.trimmingCharacters(in: .whitespaces).split(separator: " ").map(String.init)
+            guard words.count >= 3, words.count <= 6, let by = words.firstIndex(of: "by"), by > 0, by == words.count - 2,
+                  !line.contains("|") else { continue }
+            return (words[..<by].joined(separator: " ").lowercased(), words[by + 1].lowercased())
+        }
+        return nil
     }
 
     public static func answer(_ question: String, context: String) -> WorkedAnswers.Answer? {
@@ -276,7 +290,12 @@ public enum TableAnswers {
         }
         let company = context.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "The company"
         let outflow = cell.value < 0 ? " (shown in parentheses as an outflow)" : ""
-        let text = "\(company) reported \(row.label.lowercased()) of \(value)\(outflow) \(periodPhrase(table.columns[column]))."
+        let period = periodPhrase(table.columns[column])
+        let text = if let breakdown = breakdown(in: context) {
+            "\(company)'s \(row.label) \(breakdown.dimension) reported \(breakdown.metric) of \(value)\(outflow) \(period)."
+        } else {
+            "\(company) reported \(row.label.lowercased()) of \(value)\(outflow) \(period)."
+        }
         return WorkedAnswers.Answer(text: text, operation: "table_cell", inputs: "\(row.label) × \(table.columns[column])")
     }
 }
