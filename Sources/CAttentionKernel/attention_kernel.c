@@ -1,6 +1,7 @@
 #include "attention_kernel.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 // The operations, and their order, are those of LabTensor's Swift attendRow64, so the two give
 // bit-identical results (the tests check it). That matters more than it seems: the int8
@@ -83,7 +84,51 @@ static void add_slice_values(float *out, const float *p, const float *values, in
     for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, o[i]);
 }
 
+
+// scores[i · padded + j] += the slice-c sum of query row i (rows `count` ≤ 4, at q + i · q_stride)
+// and key j, for keys j in [begin, end) (multiples of 8), with the keys transposed once:
+// kt[d · padded + j] = key j's value d. Each key is a lane, so no transposes remain in the loop;
+// every lane sees exactly add_slice_scores' operations in its order.
+static void add_block_scores(const float *q, size_t q_stride, int count, const float *kt, int padded, int begin, int end,
+                             float *scores) {
+    for (int j = begin; j < end; j += 8) {
+        __m256 sum[4];
+        for (int i = 0; i < 4; i++) sum[i] = _mm256_setzero_ps();
+        for (int l = 0; l < 16; l++) {
+            const __m256 k0 = _mm256_loadu_ps(kt + (size_t)l * padded + j), k1 = _mm256_loadu_ps(kt + (size_t)(16 + l) * padded + j);
+            const __m256 k2 = _mm256_loadu_ps(kt + (size_t)(32 + l) * padded + j), k3 = _mm256_loadu_ps(kt + (size_t)(48 + l) * padded + j);
+            for (int i = 0; i < 4; i++) {
+                if (i >= count) break;
+                const float *qi = q + (size_t)i * q_stride;
+                const __m256 a = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 32 + l), k2, _mm256_mul_ps(_mm256_broadcast_ss(qi + l), k0));
+                const __m256 b = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 48 + l), k3, _mm256_mul_ps(_mm256_broadcast_ss(qi + 16 + l), k1));
+                sum[i] = _mm256_add_ps(sum[i], _mm256_add_ps(a, b));
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            float *s = scores + (size_t)i * padded + j;
+            _mm256_storeu_ps(s, _mm256_add_ps(_mm256_loadu_ps(s), sum[i]));
+        }
+    }
+}
+
 #else
+
+static void add_block_scores(const float *q, size_t q_stride, int count, const float *kt, int padded, int begin, int end,
+                             float *scores) {
+    for (int i = 0; i < count; i++) {
+        const float *qi = q + (size_t)i * q_stride;
+        for (int j = begin; j < end; j++) {
+            float sum = 0;
+            for (int l = 0; l < 16; l++) {
+                const float a = fmaf(qi[32 + l], kt[(size_t)(32 + l) * padded + j], qi[l] * kt[(size_t)l * padded + j]);
+                const float b = fmaf(qi[48 + l], kt[(size_t)(48 + l) * padded + j], qi[16 + l] * kt[(size_t)(16 + l) * padded + j]);
+                sum += a + b;
+            }
+            scores[(size_t)i * padded + j] += sum;
+        }
+    }
+}
 
 static void add_slice_scores(const float *q, const float *keys, int positions, size_t stride, float *score) {
     for (int j = 0; j < positions; j++) {
@@ -126,4 +171,63 @@ void lab_attend_row(float *out, const float *q, const float *keys, const float *
     const float inverse = 1 / sum;
     for (int j = 0; j < positions; j++) scratch[j] *= inverse;
     for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values + c, positions, stride);
+}
+
+// The softmax of scores[0 ..< n] · scale in place: LabTensor's softmaxForward, step for step.
+static void scaled_softmax(float *scores, int n, float scale) {
+    for (int j = 0; j < n; j++) scores[j] *= scale;
+    float maximum = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        if (scores[j] > maximum) maximum = scores[j];
+    }
+    float sum = 0;
+    for (int j = 0; j < n; j++) {
+        const float e = expf(scores[j] - maximum);
+        scores[j] = e;
+        sum += e;
+    }
+    const float inverse = 1 / sum;
+    for (int j = 0; j < n; j++) scores[j] *= inverse;
+}
+
+int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,
+                    int rows, int start, int window, int head_size, float scale) {
+    // Row t sees positions [lo(t), start + t + 1); row 0 has the lowest lo, the last row the highest end.
+    const int first = window > 0 && start + 1 - window > 0 ? start + 1 - window : 0;
+    const int n = start + rows - first;
+    const int padded = (n + 7) & ~7;
+    float *kt = malloc(sizeof(float) * ((size_t)head_size * padded + (size_t)4 * padded));
+    if (!kt) return -1;
+    float *scores = kt + (size_t)head_size * padded;
+    for (int d = 0; d < head_size; d++) {
+        float *line = kt + (size_t)d * padded;
+        for (int j = 0; j < n; j++) line[j] = keys[(size_t)(first + j) * stride + d];
+        for (int j = n; j < padded; j++) line[j] = 0;
+    }
+    for (int t0 = 0; t0 < rows; t0 += 4) {
+        const int count = rows - t0 < 4 ? rows - t0 : 4;
+        // Positions of this block's rows, relative to `first`: row i sees [lo[i], hi[i]).
+        int lo[4], hi[4];
+        for (int i = 0; i < count; i++) {
+            const int end = start + t0 + i + 1, low = window > 0 && end - window > 0 ? end - window : 0;
+            hi[i] = end - first;
+            lo[i] = low - first;
+        }
+        const int begin = lo[0] & ~7, end = (hi[count - 1] + 7) & ~7;
+        for (int i = 0; i < count; i++) {
+            for (int j = begin; j < end; j++) scores[(size_t)i * padded + j] = 0;
+        }
+        for (int c = 0; c < head_size; c += 64)
+            add_block_scores(q + (size_t)t0 * q_stride + c, q_stride, count, kt + (size_t)c * padded, padded, begin, end, scores);
+        for (int i = 0; i < count; i++) {
+            float *p = scores + (size_t)i * padded + lo[i];
+            const int positions = hi[i] - lo[i];
+            scaled_softmax(p, positions, scale);
+            float *o = out + (size_t)(t0 + i) * q_stride;
+            for (int c = 0; c < head_size; c += 64)
+                add_slice_values(o + c, p, values + (size_t)(first + lo[i]) * stride + c, positions, stride);
+        }
+    }
+    free(kt);
+    return 0;
 }

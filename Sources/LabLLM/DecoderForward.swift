@@ -91,9 +91,7 @@ extension DecoderModel {
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
             let normed = input(buffers.xb, sequences: sequences, columns: C)
-            linear(layer.query, normed, into: buffers.q, tile: buffers.tile)
-            linear(layer.key, normed, into: buffers.k, tile: buffers.tile)
-            linear(layer.value, normed, into: buffers.v, tile: buffers.tile)
+            linear([(layer.query, buffers.q), (layer.key, buffers.k), (layer.value, buffers.v)], normed, tile: buffers.tile)
             if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
                 queryNorm.withUnsafeBufferPointer { norm in
                     rmsnormForward(buffers.q, buffers.q, norm.baseAddress!, rows: N * H, channels: hs, epsilon: cfg.rmsEpsilon)
@@ -119,8 +117,7 @@ extension DecoderModel {
                 rmsnormForward(buffers.xb, buffers.x, norm.baseAddress!, rows: N, channels: C, epsilon: cfg.rmsEpsilon)
             }
             let normedFF = input(buffers.xb, sequences: sequences, columns: C)
-            linear(layer.gate, normedFF, into: buffers.gate, tile: buffers.tile)
-            linear(layer.up, normedFF, into: buffers.up, tile: buffers.tile)
+            linear([(layer.gate, buffers.gate), (layer.up, buffers.up)], normedFF, tile: buffers.tile)
             switch cfg.activation {
             case .silu: swigluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
             case .geluTanh: gegluForward(buffers.gate, gate: buffers.gate, up: buffers.up, count: N * cfg.feedForwardLength)
@@ -178,12 +175,53 @@ extension DecoderModel {
 
     /// out (N, rows) = x · wᵀ + bias.
     private func linear(_ layer: Linear, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        linear(layer.matrix, input, into: out, tile: tile)
-        guard let bias = layer.bias else { return }
-        let width = layer.matrix.rows
-        bias.withUnsafeBufferPointer { b in
-            for row in 0..<input.rows {
-                axpy(out + row * width, b.baseAddress!, alpha: 1, count: width)
+        linear([(layer, out)], input, tile: tile)
+    }
+
+    /// Each layer's out (N, rows) = x · wᵀ + bias, for layers that read the same input (query,
+    /// key and value; gate and up).
+    ///
+    /// A sequence with fewer than the threshold's rows in this pass goes through the fused block
+    /// product, whose every output row depends only on its own input row; a longer one (a
+    /// prompt) goes through dequantized tiles and sgemm on its own rows. The choice is per
+    /// sequence, never per batch, so a sequence's logits are the same bits whatever else shares
+    /// the pass: a resumed run, which batches its remaining work differently, reproduces the
+    /// uninterrupted run's text exactly. Both paths see the same activations, rounded as
+    /// llama.cpp rounds them for the weights' format.
+    /// Their short sequences' rows go through one parallel job over
+    /// all the layers' output rows: a decode step waits for its threads once per group instead
+    /// of once per matrix, and the threads' shares even out across the matrices.
+    private func linear(_ layers: [(Linear, UnsafeMutablePointer<Float>)], _ input: LinearInput, tile: UnsafeMutablePointer<Float>) {
+        let matrices = layers.map { $0.0.matrix }
+        let thresholds = Set(matrices.map { threshold(for: $0, input) })
+        guard thresholds.count == 1, let threshold = thresholds.first else {
+            // Formats that switch paths at different widths: one matrix at a time.
+            for (layer, out) in layers { linear([(layer, out)], input, tile: tile) }
+            return
+        }
+        let (fused, long) = split(input, threshold: threshold)
+        // One job over the concatenated output rows of every matrix, for the short sequences.
+        var firstRow = [0]
+        for w in matrices { firstRow.append(firstRow[firstRow.count - 1] + w.rows) }
+        for rows in fused {
+            parallelRanges(count: firstRow[matrices.count], threads: threadCount, minimumPerThread: 64) { outputs in
+                for (m, w) in matrices.enumerated() {
+                    let lower = max(outputs.lowerBound, firstRow[m]), upper = min(outputs.upperBound, firstRow[m + 1])
+                    guard lower < upper else { continue }
+                    multiplyShort(w, input, rows: rows, into: layers[m].1, outputs: (lower - firstRow[m])..<(upper - firstRow[m]))
+                }
+            }
+        }
+        for (m, w) in matrices.enumerated() where !long.isEmpty {
+            multiplyLong(w, input, sequences: long, into: layers[m].1, tile: tile)
+        }
+        for (layer, out) in layers {
+            guard let bias = layer.bias else { continue }
+            let width = layer.matrix.rows
+            bias.withUnsafeBufferPointer { b in
+                for row in 0..<input.rows {
+                    axpy(out + row * width, b.baseAddress!, alpha: 1, count: width)
+                }
             }
         }
     }
@@ -201,44 +239,54 @@ extension DecoderModel {
         )
     }
 
-    /// out (N, w.rows) = x (N, w.columns) · wᵀ. A sequence with fewer than the threshold's rows
-    /// in this pass goes through the fused block product, whose every output row depends only
-    /// on its own input row; a longer one (a prompt) goes through dequantized tiles and sgemm on
-    /// its own rows. The choice is per sequence, never per batch, so a sequence's logits are the
-    /// same bits whatever else shares the pass: a resumed run, which batches its remaining work
-    /// differently, reproduces the uninterrupted run's text exactly. Both paths see the same
-    /// activations, rounded as llama.cpp rounds them for the weights' format.
-    private func linear(_ w: QuantizedMatrix, _ input: LinearInput, into out: UnsafeMutablePointer<Float>, tile: UnsafeMutablePointer<Float>) {
-        let quantized = w.format.quantizesActivations ? input.quantized : nil
-        // Float weights go through the C kernels with activations rounded as llama.cpp rounds them
-        // (F16: binary16, BF16: bfloat16) on both paths, unless this model keeps every activation
-        // in Float (the Swift SIMD products).
-        let floatKernels = quantizesActivations && !w.format.quantizesActivations
-        let threshold = quantized == nil ? sgemmRowThreshold : integerSgemmRowThreshold
+    /// The row count from which a sequence's rows take the long (tiled sgemm) path for `w`.
+    private func threshold(for w: QuantizedMatrix, _ input: LinearInput) -> Int {
+        w.format.quantizesActivations && input.quantized != nil ? integerSgemmRowThreshold : sgemmRowThreshold
+    }
+
+    /// The input's sequences split into runs of short ones (neighbours merged, so they share a
+    /// call) and long ones.
+    private func split(_ input: LinearInput, threshold: Int) -> (fused: [Range<Int>], long: [Range<Int>]) {
         var fused: [Range<Int>] = []
         var long: [Range<Int>] = []
         for rows in input.sequences where !rows.isEmpty {
             if rows.count >= threshold {
                 long.append(rows)
             } else if let last = fused.last, last.upperBound == rows.lowerBound {
-                fused[fused.count - 1] = last.lowerBound..<rows.upperBound  // neighbours share one call
+                fused[fused.count - 1] = last.lowerBound..<rows.upperBound
             } else {
                 fused.append(rows)
             }
         }
-        for rows in fused {
-            let x = input.x + rows.lowerBound * w.columns, y = out + rows.lowerBound * w.rows
-            parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 64) { outputs in
-                if let quantized {
-                    w.multiply(quantized, inputRows: rows, into: y, outStride: w.rows, rows: outputs)
-                } else if floatKernels {
-                    w.multiply(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
-                } else {
-                    w.multiplyFloat(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
-                }
-            }
+        return (fused, long)
+    }
+
+    /// Output rows `outputs` of `w` for the input rows `rows` through the fused block product.
+    private func multiplyShort(
+        _ w: QuantizedMatrix, _ input: LinearInput, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, outputs: Range<Int>
+    ) {
+        let quantized = w.format.quantizesActivations ? input.quantized : nil
+        // Float weights go through the C kernels with activations rounded as llama.cpp rounds them
+        // (F16: binary16, BF16: bfloat16), unless this model keeps every activation in Float
+        // (the Swift SIMD products).
+        let floatKernels = quantizesActivations && !w.format.quantizesActivations
+        let x = input.x + rows.lowerBound * w.columns, y = out + rows.lowerBound * w.rows
+        if let quantized {
+            w.multiply(quantized, inputRows: rows, into: y, outStride: w.rows, rows: outputs)
+        } else if floatKernels {
+            w.multiply(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
+        } else {
+            w.multiplyFloat(x, count: rows.count, into: y, outStride: w.rows, rows: outputs)
         }
-        guard !long.isEmpty else { return }
+    }
+
+    /// The long sequences' rows of out = x · wᵀ through dequantized tiles and sgemm.
+    private func multiplyLong(
+        _ w: QuantizedMatrix, _ input: LinearInput, sequences long: [Range<Int>], into out: UnsafeMutablePointer<Float>,
+        tile: UnsafeMutablePointer<Float>
+    ) {
+        let quantized = w.format.quantizesActivations ? input.quantized : nil
+        let floatKernels = quantizesActivations && !w.format.quantizesActivations
         var x = input.x
         var rounded: UnsafeMutablePointer<Float>?
         if let quantized {
@@ -253,6 +301,18 @@ extension DecoderModel {
             rounded = buffer
         }
         defer { rounded?.deallocate() }
+        if floatKernels {
+            // Float weights with llama.cpp's rounding: register tiles on the weights where they lie.
+            for rows in long {
+                parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 16) { outputs in
+                    w.multiplyTiled(
+                        x + rows.lowerBound * w.columns, count: rows.count, into: out + rows.lowerBound * w.rows, outStride: w.rows,
+                        rows: outputs
+                    )
+                }
+            }
+            return
+        }
         if w.format == .f32 {
             // Float weights are multiplied where they lie, with no tile copy.
             let weights = w.data.assumingMemoryBound(to: Float.self)
@@ -282,33 +342,50 @@ extension DecoderModel {
     }
 
     /// out (N, H·hs) = causal attention of each sequence's query rows over its own cache.
-    /// Work items are (sequence, head) pairs, spread over the threads when there is enough work.
+    /// Work items are (sequence, head, rows) triples spread over the threads when there is enough
+    /// work. A long run of rows (a prompt) is cut into chunks, and chunk k travels with chunk
+    /// C−1−k, so that every item of a causal prompt costs about the same and no thread waits on
+    /// the last heads. Each row's result is the same whichever item computes it.
     private func attend(caches: [KVCache], layer l: Int, layout: BatchLayout, q: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let H = config.headCount, KVH = config.kvHeadCount, hs = config.headSize
         let A = H * hs
         var work = 0
         var longest = 0
+        var items: [(sequence: Int, head: Int, rows: [Range<Int>])] = []
         for s in caches.indices {
-            let length = layout.starts[s] + layout.counts[s]
-            work += layout.counts[s] * length * H * hs
+            let count = layout.counts[s], length = layout.starts[s] + count
+            work += count * length * H * hs
             longest = max(longest, length)
+            let chunks = (0..<((count + Self.attentionChunkRows - 1) / Self.attentionChunkRows)).map {
+                ($0 * Self.attentionChunkRows)..<min(count, ($0 + 1) * Self.attentionChunkRows)
+            }
+            for h in 0..<H {
+                for k in 0..<((chunks.count + 1) / 2) {
+                    let partner = chunks.count - 1 - k
+                    items.append((s, h, partner == k ? [chunks[k]] : [chunks[k], chunks[partner]]))
+                }
+            }
         }
         let threads = work >= 1 << 17 ? threadCount : 1
-        parallelRanges(count: caches.count * H, threads: threads) { items in
+        parallelRanges(count: items.count, threads: threads) { range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scratch in
-                for item in items {
-                    let s = item / H, h = item % H
-                    let offset = layout.offsets[s] * A
-                    attentionForward(
-                        out + offset, q: q + offset,
-                        keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
-                        rows: layout.counts[s], start: layout.starts[s], heads: H, kvHeads: KVH, headSize: hs,
-                        headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c,
-                        scale: config.attentionScale, softcap: config.attentionSoftcap, window: config.window(layer: l)
-                    )
+                for item in items[range] {
+                    let s = item.sequence, h = item.head
+                    for rows in item.rows {
+                        let offset = (layout.offsets[s] + rows.lowerBound) * A
+                        attentionForward(
+                            out + offset, q: q + offset,
+                            keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
+                            rows: rows.count, start: layout.starts[s] + rows.lowerBound, heads: H, kvHeads: KVH, headSize: hs,
+                            headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c,
+                            scale: config.attentionScale, softcap: config.attentionSoftcap, window: config.window(layer: l)
+                        )
+                    }
                 }
             }
         }
     }
 
+    /// Rows per attention work item in a long pass (see `attend`).
+    static let attentionChunkRows = 32
 }

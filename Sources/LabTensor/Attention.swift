@@ -29,6 +29,18 @@ public func attentionForward(
     let group = H / KVH
     let kvStride = KVH * hs
     let scale = scale ?? 1 / Float(hs).squareRoot()
+    // Four or more rows (a prompt): the blocked kernel, the same bits as row by row.
+    if T >= 4 && softcap == nil && kernel == .c && hs % 64 == 0 {
+        var done = true
+        for h in headRange where done {
+            let kvOffset = (h / group) * hs
+            done = lab_attend_rows(
+                out + h * hs, q + h * hs, H * hs, keys + kvOffset, values + kvOffset, kvStride, Int32(T), Int32(start),
+                Int32(window ?? 0), Int32(hs), scale
+            ) == 0
+        }
+        if done { return }
+    }
     for t in 0..<T {
         let end = start + t + 1
         let first = window.map { max(0, end - $0) } ?? 0

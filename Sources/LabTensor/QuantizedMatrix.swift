@@ -88,6 +88,23 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
+    /// out[n, r] = Σ_c x[n, c] · w[r, c] for many inputs (a prompt's rows) of F32, F16 or BF16
+    /// weights, x already rounded to the format's activation precision
+    /// (`WeightFormat.roundActivations`): four rows × four inputs per register tile, BF16 pairs
+    /// through vdpbf16ps where the CPU has it. Every `kernel` gives the same bits; they differ
+    /// from `multiply`'s in summation order only.
+    public func multiplyTiled(
+        _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
+        kernel: IntegerKernel = .best
+    ) {
+        precondition(!format.quantizesActivations, "tiled Float products need F32, F16 or BF16 weights, not \(format)")
+        guard !range.isEmpty, N > 0 else { return }
+        lab_gemm_float(
+            kernel.rawValue, format.kernelCode, data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(columns),
+            Int32(N), x, out, outStride
+        )
+    }
+
     /// `multiply` on activations already rounded to int8, so several matrices (and threads)
     /// reading one input quantize it once. Only for the block formats; the activations must
     /// carry the rounding this format takes.

@@ -127,6 +127,58 @@ struct QuantizedKernelTests {
         }
     }
 
+    @Test(
+        "the tiled Float product of a prompt's rows gives the portable bits in every variant and equals its naive twin",
+        arguments: [WeightFormat.f32, .f16, .bf16], [1, 5, 16, 70]
+    )
+    func tiledFloatProduct(format: WeightFormat, inputs: Int) throws {
+        var data = TestData(seed: 23)
+        // 43 rows: whole four-row tiles and a remainder; 70 inputs: past one 64-input block.
+        let (rows, columns) = (43, 256)
+        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+        let raw = data.floats(inputs * columns)
+        var x = raw
+        format.roundActivations(raw, count: raw.count, into: &x)
+        var results: [IntegerKernel: [Float]] = [:]
+        var twin = [Float](repeating: .nan, count: inputs * rows)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            for kernel in IntegerKernel.allCases {
+                var out = [Float](repeating: .nan, count: inputs * rows)
+                // Two row slices, as two threads call it.
+                matrix.multiplyTiled(x, count: inputs, into: &out, outStride: rows, rows: 0..<22, kernel: kernel)
+                matrix.multiplyTiled(x, count: inputs, into: &out, outStride: rows, rows: 22..<rows, kernel: kernel)
+                results[kernel] = out
+            }
+            matrix.multiplyNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
+        }
+        #expect(results[.avx2] == results[.portable], "\(format): the AVX2 tiles differ from the portable product")
+        #expect(results[.vnni] == results[.portable], "\(format): the AVX-512 tiles differ from the portable product")
+        expectClose(results[.best]!, twin, tolerance: 1e-4, "\(format) tiled product vs the naive twin")
+    }
+
+    @Test("the tiled BF16 product flushes denormal inputs and results to zero, as vdpbf16ps does, in every variant")
+    func tiledBF16FlushesDenormals() throws {
+        // Weight 1 (bf16 0x3F80) against activations whose products are denormal or land there.
+        let columns = 32
+        let weights = [UInt16](repeating: 0x3F80, count: columns)
+        var x = [Float](repeating: 0, count: columns)
+        x[1] = Float(bitPattern: 0x0040_0000)  // a denormal input: read as zero
+        x[3] = Float(bitPattern: 0x0080_0000)  // the smallest normal: kept
+        x[2] = -Float(bitPattern: 0x00C0_0000)  // pair (2, 3) sums to a denormal: flushed
+        var results: [IntegerKernel: Float] = [:]
+        try weights.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: .bf16, data: raw.baseAddress!, rows: 1, columns: columns, name: "w")
+            for kernel in IntegerKernel.allCases {
+                var out: [Float] = [.nan]
+                matrix.multiplyTiled(x, count: 1, into: &out, outStride: 1, rows: 0..<1, kernel: kernel)
+                results[kernel] = out[0]
+            }
+        }
+        #expect(results[.portable] == 0, "denormals are flushed: \(String(describing: results[.portable]))")
+        #expect(results[.avx2] == results[.portable] && results[.vnni] == results[.portable], "\(results)")
+    }
+
     /// The products' paths: Float activations for every format, int8 activations for Q4_1/Q8_0.
     static let productPaths: [(format: WeightFormat, integer: Bool)] =
         WeightFormat.allCases.map { ($0, false) } + WeightFormat.allCases.map { ($0, true) }

@@ -71,4 +71,13 @@ void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_
 void lab_matmul_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
                       int inputs, const float *x, float *out, size_t out_stride);
 
+// The same product for many inputs (a prompt's rows), tiled four rows × four inputs in registers
+// (float_gemm.c). Per row and input: F32/F16 in 16 lanes (lane j mod 16, fused multiply-adds in
+// column order); BF16 per 32 columns as vdpbf16ps pairs them (lane i adds w[2i+1]·x[2i+1], then
+// w[2i]·x[2i]; denormals flushed); lanes folded as v[m] = l[m] + l[m+8] and summed as
+// ((v0+v4)+(v2+v6)) + ((v1+v5)+(v3+v7)). Every variant gives the portable bits; the results
+// differ from lab_matmul_float's in summation order only.
+void lab_gemm_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
+                    int inputs, const float *x, float *out, size_t out_stride);
+
 #endif
