@@ -10,6 +10,9 @@
 #   3. `synthlab serve` against `llama-server -np 8` under 8 concurrent chat requests
 #      (serve_load.py: tokens/s, p50/p95 latency) for --serve-formats;
 #   4. peak RSS of every process (/usr/bin/time).
+# With the avx2 kernel among --kernels, the peer is also built as GGML_NATIVE builds it on an
+# AVX2-only CPU (scripts/build-llama-cpp.sh --avx2) and measured alongside: our forced AVX2 kernels
+# are compared with it (the pair an AVX2-only machine would see) and with the native build.
 # Prints the CPU model, the kernel variants, the peer's version, medians and ratios ours/peer.
 #
 #   bench/engine/run.sh [--formats "F32 F16 …"] [--threads 2] [--repeat 3] [--kernels "best avx2"]
@@ -41,6 +44,12 @@ SYNTHLAB="${SYNTHLAB:-.build/release/synthlab}"
 [[ -x "$SYNTHLAB" ]] || { echo "run.sh: $SYNTHLAB is missing; run 'make release' first" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "run.sh: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 PEER="$(scripts/build-llama-cpp.sh)" || { echo "run.sh: could not build llama.cpp; run 'make bench-deps'" >&2; exit 1; }
+PEER_BUILDS="native"
+if [[ " $KERNELS " == *" avx2 "* ]]; then
+    PEER_AVX2="$(scripts/build-llama-cpp.sh --avx2)" || { echo "run.sh: could not build llama.cpp for AVX2; run 'make bench-deps'" >&2; exit 1; }
+    PEER_BUILDS="native avx2"
+fi
+peer_dir() { [[ "$1" == avx2 ]] && echo "$PEER_AVX2" || echo "$PEER"; }
 
 source bench/engine/formats.sh
 
@@ -56,17 +65,17 @@ measured() { /usr/bin/time -f "%M" -o "$WORK/rss" "$@"; }
 rss() { tail -1 "$WORK/rss"; }
 kernel_env() { [[ "$1" == best ]] && echo "SYNTHLAB_KERNEL=" || echo "SYNTHLAB_KERNEL=$1"; }
 
-peer_bench() {  # format model
+peer_bench() {  # format model build
     local out
-    out="$(measured "$PEER/llama-bench" -m "$2" -t "$THREADS" -p 512 -n 128 -r 1 -fa 0,1 -o json 2>/dev/null)"
+    out="$(measured "$(peer_dir "$3")/llama-bench" -m "$2" -t "$THREADS" -p 512 -n 128 -r 1 -fa 0,1 -o json 2>/dev/null)"
     record "$("$PYTHON" -c '
 import json, sys
 rows = json.loads(sys.argv[1])
 pp = max(r["avg_ts"] for r in rows if r["n_prompt"] > 0)
 tg = max(r["avg_ts"] for r in rows if r["n_gen"] > 0)
-print(json.dumps({"kind": "single", "engine": "llama.cpp", "format": sys.argv[2], "pp": pp, "tg": tg, "rss_kib": int(sys.argv[3]),
+print(json.dumps({"kind": "single", "engine": "llama.cpp", "peer": sys.argv[4], "format": sys.argv[2], "pp": pp, "tg": tg, "rss_kib": int(sys.argv[3]),
                   "build": rows[0].get("build_commit", "?") + "/" + str(rows[0].get("build_number", "?")), "cpu": rows[0].get("cpu_info", "?")}))
-' "$out" "$1" "$(rss)")"
+' "$out" "$1" "$(rss)" "$3")"
 }
 
 ours_bench() {  # format model kernel
@@ -85,9 +94,9 @@ for format in $FORMATS; do
     model="$(model_for "$format")"
     echo "== $format ($model)" >&2
     for i in $(seq "$REPEAT"); do
-        peer_bench "$format" "$model"
+        for build in $PEER_BUILDS; do peer_bench "$format" "$model" "$build"; done
         for kernel in $KERNELS; do ours_bench "$format" "$model" "$kernel"; done
-        peer_bench "$format" "$model"
+        for build in $PEER_BUILDS; do peer_bench "$format" "$model" "$build"; done
     done
 done
 
@@ -98,8 +107,8 @@ for format in $AGG_FORMATS; do
     npl="$(echo "$PARALLEL" | tr ' ' ',')"
     max="$(echo "$PARALLEL" | tr ' ' '\n' | sort -n | tail -1)"
     for i in $(seq "$REPEAT"); do
-        for fa in off on; do
-            out="$(measured "$PEER/llama-batched-bench" -m "$model" -t "$THREADS" -c $((max * 256 + 256)) -b 2048 -ub 512 \
+        for build in $PEER_BUILDS; do for fa in off on; do
+            out="$(measured "$(peer_dir "$build")/llama-batched-bench" -m "$model" -t "$THREADS" -c $((max * 256 + 256)) -b 2048 -ub 512 \
                 -npp 128 -ntg 128 -npl "$npl" -fa "$fa" --output-format jsonl 2>/dev/null | grep '^{' || true)"
             peak="$(rss)"
             while read -r line; do
@@ -107,11 +116,11 @@ for format in $AGG_FORMATS; do
                 record "$("$PYTHON" -c '
 import json, sys
 r = json.loads(sys.argv[1])
-print(json.dumps({"kind": "aggregate", "engine": "llama.cpp", "format": sys.argv[2], "fa": sys.argv[3], "parallel": r["pl"],
+print(json.dumps({"kind": "aggregate", "engine": "llama.cpp", "peer": sys.argv[5], "format": sys.argv[2], "fa": sys.argv[3], "parallel": r["pl"],
                   "decode": r["speed_tg"], "rss_kib": int(sys.argv[4])}))
-' "$line" "$format" "$fa" "$peak")"
+' "$line" "$format" "$fa" "$peak" "$build")"
             done <<<"$out"
-        done
+        done; done
         for kernel in $KERNELS; do
             for n in $PARALLEL; do
                 out="$(env "$(kernel_env "$kernel")" /usr/bin/time -f "%M" -o "$WORK/rss" "$SYNTHLAB" model bench "$model" --parallel "$n" \
@@ -134,7 +143,7 @@ serve_round() {  # engine format kernel model
     local port pid out
     port="$(free_port)"
     if [[ "$1" == llama.cpp ]]; then
-        /usr/bin/time -f "%M" -o "$WORK/rss" "$PEER/llama-server" -m "$4" -t "$THREADS" -np 8 -c 8192 --port "$port" \
+        /usr/bin/time -f "%M" -o "$WORK/rss" "$(peer_dir "$3")/llama-server" -m "$4" -t "$THREADS" -np 8 -c 8192 --port "$port" \
             >"$WORK/server.log" 2>&1 &
     else
         env "$(kernel_env "$3")" /usr/bin/time -f "%M" -o "$WORK/rss" "$SYNTHLAB" serve --model "$4" --threads "$THREADS" \
@@ -151,6 +160,8 @@ serve_round() {  # engine format kernel model
 import json, sys
 r = json.loads(sys.argv[1])
 r.update({"kind": "serve", "engine": sys.argv[2], "format": sys.argv[3], "kernel": sys.argv[4], "rss_kib": int(sys.argv[5] or 0)})
+if sys.argv[2] == "llama.cpp":
+    r["peer"] = sys.argv[4]
 print(json.dumps(r))
 ' "$out" "$1" "$2" "$3" "$(rss 2>/dev/null || echo 0)")"
 }
@@ -158,7 +169,7 @@ for format in $SERVE_FORMATS; do
     model="$(model_for "$format")"
     echo "== serve $format" >&2
     for i in $(seq "$REPEAT"); do
-        serve_round llama.cpp "$format" - "$model"
+        for build in $PEER_BUILDS; do serve_round llama.cpp "$format" "$build" "$model"; done
         for kernel in $KERNELS; do serve_round synthlab "$format" "$kernel" "$model"; done
     done
 done
