@@ -85,30 +85,47 @@ static void add_slice_values(float *out, const float *p, const float *values, in
 }
 
 
-// scores[i · padded + j] += the slice-c sum of query row i (rows `count` ≤ 4, at q + i · q_stride)
+// scores[i · padded + j] += the slice-c sum of query row i (rows COUNT ≤ 4, at q + i · q_stride)
 // and key j, for keys j in [begin, end) (multiples of 8), with the keys transposed once:
 // kt[d · padded + j] = key j's value d. Each key is a lane, so no transposes remain in the loop;
-// every lane sees exactly add_slice_scores' operations in its order.
+// every lane sees exactly add_slice_scores' operations in its order. COUNT is a constant in each
+// instantiation, so the four sums stay in registers.
+#define LAB_BLOCK_SCORES(COUNT)                                                                                     \
+    static void add_block_scores_##COUNT(const float *q, size_t q_stride, const float *kt, int padded, int begin,   \
+                                         int end, float *scores) {                                                   \
+        for (int j = begin; j < end; j += 8) {                                                                      \
+            __m256 sum[COUNT];                                                                                      \
+            for (int i = 0; i < COUNT; i++) sum[i] = _mm256_setzero_ps();                                           \
+            for (int l = 0; l < 16; l++) {                                                                          \
+                const __m256 k0 = _mm256_loadu_ps(kt + (size_t)l * padded + j);                                     \
+                const __m256 k1 = _mm256_loadu_ps(kt + (size_t)(16 + l) * padded + j);                              \
+                const __m256 k2 = _mm256_loadu_ps(kt + (size_t)(32 + l) * padded + j);                              \
+                const __m256 k3 = _mm256_loadu_ps(kt + (size_t)(48 + l) * padded + j);                              \
+                for (int i = 0; i < COUNT; i++) {                                                                   \
+                    const float *qi = q + (size_t)i * q_stride;                                                     \
+                    const __m256 a = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 32 + l), k2, _mm256_mul_ps(_mm256_broadcast_ss(qi + l), k0)); \
+                    const __m256 b = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 48 + l), k3, _mm256_mul_ps(_mm256_broadcast_ss(qi + 16 + l), k1)); \
+                    sum[i] = _mm256_add_ps(sum[i], _mm256_add_ps(a, b));                                            \
+                }                                                                                                   \
+            }                                                                                                       \
+            for (int i = 0; i < COUNT; i++) {                                                                       \
+                float *s = scores + (size_t)i * padded + j;                                                         \
+                _mm256_storeu_ps(s, _mm256_add_ps(_mm256_loadu_ps(s), sum[i]));                                     \
+            }                                                                                                       \
+        }                                                                                                           \
+    }
+LAB_BLOCK_SCORES(1)
+LAB_BLOCK_SCORES(2)
+LAB_BLOCK_SCORES(3)
+LAB_BLOCK_SCORES(4)
+
 static void add_block_scores(const float *q, size_t q_stride, int count, const float *kt, int padded, int begin, int end,
                              float *scores) {
-    for (int j = begin; j < end; j += 8) {
-        __m256 sum[4];
-        for (int i = 0; i < 4; i++) sum[i] = _mm256_setzero_ps();
-        for (int l = 0; l < 16; l++) {
-            const __m256 k0 = _mm256_loadu_ps(kt + (size_t)l * padded + j), k1 = _mm256_loadu_ps(kt + (size_t)(16 + l) * padded + j);
-            const __m256 k2 = _mm256_loadu_ps(kt + (size_t)(32 + l) * padded + j), k3 = _mm256_loadu_ps(kt + (size_t)(48 + l) * padded + j);
-            for (int i = 0; i < 4; i++) {
-                if (i >= count) break;
-                const float *qi = q + (size_t)i * q_stride;
-                const __m256 a = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 32 + l), k2, _mm256_mul_ps(_mm256_broadcast_ss(qi + l), k0));
-                const __m256 b = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + 48 + l), k3, _mm256_mul_ps(_mm256_broadcast_ss(qi + 16 + l), k1));
-                sum[i] = _mm256_add_ps(sum[i], _mm256_add_ps(a, b));
-            }
-        }
-        for (int i = 0; i < count; i++) {
-            float *s = scores + (size_t)i * padded + j;
-            _mm256_storeu_ps(s, _mm256_add_ps(_mm256_loadu_ps(s), sum[i]));
-        }
+    switch (count) {
+    case 4: add_block_scores_4(q, q_stride, kt, padded, begin, end, scores); break;
+    case 3: add_block_scores_3(q, q_stride, kt, padded, begin, end, scores); break;
+    case 2: add_block_scores_2(q, q_stride, kt, padded, begin, end, scores); break;
+    default: add_block_scores_1(q, q_stride, kt, padded, begin, end, scores); break;
     }
 }
 
@@ -152,32 +169,34 @@ static void add_slice_values(float *out, const float *p, const float *values, in
 
 #endif
 
+static void scaled_softmax(float *scores, int n, float scale);
+
 void lab_attend_row(float *out, const float *q, const float *keys, const float *values, int positions, size_t stride,
                     int head_size, float scale, float *scratch) {
     for (int j = 0; j < positions; j++) scratch[j] = 0;
     for (int c = 0; c < head_size; c += 64) add_slice_scores(q + c, keys + c, positions, stride, scratch);
-    for (int j = 0; j < positions; j++) scratch[j] *= scale;
-    // LabTensor's softmaxForward, step for step.
-    float maximum = -INFINITY;
-    for (int j = 0; j < positions; j++) {
-        if (scratch[j] > maximum) maximum = scratch[j];
-    }
-    float sum = 0;
-    for (int j = 0; j < positions; j++) {
-        const float e = expf(scratch[j] - maximum);
-        scratch[j] = e;
-        sum += e;
-    }
-    const float inverse = 1 / sum;
-    for (int j = 0; j < positions; j++) scratch[j] *= inverse;
+    scaled_softmax(scratch, positions, scale);
     for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values + c, positions, stride);
 }
 
 // The softmax of scores[0 ..< n] · scale in place: LabTensor's softmaxForward, step for step.
 static void scaled_softmax(float *scores, int n, float scale) {
     for (int j = 0; j < n; j++) scores[j] *= scale;
+    // The largest score: the same value in any order (scores are never NaN here: finite inputs).
     float maximum = -INFINITY;
-    for (int j = 0; j < n; j++) {
+    int j0 = 0;
+#if defined(__AVX2__)
+    if (n >= 8) {
+        __m256 m = _mm256_loadu_ps(scores);
+        for (j0 = 8; j0 + 8 <= n; j0 += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(scores + j0));
+        float lanes[8];
+        _mm256_storeu_ps(lanes, m);
+        for (int l = 0; l < 8; l++) {
+            if (lanes[l] > maximum) maximum = lanes[l];
+        }
+    }
+#endif
+    for (int j = j0; j < n; j++) {
         if (scores[j] > maximum) maximum = scores[j];
     }
     float sum = 0;
