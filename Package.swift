@@ -275,7 +275,7 @@ let package = Package(
             dependencies: ["LabJinja", "LabTokenizer", "LabGGUF", "LabCore", "LabTestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore"], swiftSettings: tensorSettings),
+        .testTarget(name: "LabTensorTests", dependencies: ["LabTensor", "LabCore", "CAttentionKernel"], swiftSettings: tensorSettings),
         .testTarget(
             name: "LabLLMTests",
             dependencies: ["LabLLM", "LabGGUF", "LabCore", "LabTokenizer", "LabTestSupport"],

@@ -179,34 +179,10 @@ void lab_attend_row(float *out, const float *q, const float *keys, const float *
     for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values + c, positions, stride);
 }
 
-// The softmax of scores[0 ..< n] · scale in place: LabTensor's softmaxForward, step for step.
+// The softmax of scores[0 ..< n] · scale in place: each score times the scale, then lab_softmax.
 static void scaled_softmax(float *scores, int n, float scale) {
     for (int j = 0; j < n; j++) scores[j] *= scale;
-    // The largest score: the same value in any order (scores are never NaN here: finite inputs).
-    float maximum = -INFINITY;
-    int j0 = 0;
-#if defined(__AVX2__)
-    if (n >= 8) {
-        __m256 m = _mm256_loadu_ps(scores);
-        for (j0 = 8; j0 + 8 <= n; j0 += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(scores + j0));
-        float lanes[8];
-        _mm256_storeu_ps(lanes, m);
-        for (int l = 0; l < 8; l++) {
-            if (lanes[l] > maximum) maximum = lanes[l];
-        }
-    }
-#endif
-    for (int j = j0; j < n; j++) {
-        if (scores[j] > maximum) maximum = scores[j];
-    }
-    float sum = 0;
-    for (int j = 0; j < n; j++) {
-        const float e = expf(scores[j] - maximum);
-        scores[j] = e;
-        sum += e;
-    }
-    const float inverse = 1 / sum;
-    for (int j = 0; j < n; j++) scores[j] *= inverse;
+    lab_softmax(scores, n);
 }
 
 int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,

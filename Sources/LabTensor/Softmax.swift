@@ -1,22 +1,12 @@
+import CAttentionKernel
 import Foundation
 
-/// Softmax of one row x (N) in place, shifted by the row maximum for stability.
+/// Softmax of one row x (N) in place, shifted by the row maximum for stability: the C kernel
+/// shared with attention (`lab_softmax`: vectorised exponentials, the sum in eight lanes), so the
+/// engine's attention, its Swift twin and training's attention round alike.
 public func softmaxForward(_ x: UnsafeMutablePointer<Float>, count N: Int) {
     guard N > 0 else { return }
-    var maximum = -Float.infinity
-    for i in 0..<N where x[i] > maximum {
-        maximum = x[i]
-    }
-    var sum: Float = 0
-    for i in 0..<N {
-        let e = expf(x[i] - maximum)
-        x[i] = e
-        sum += e
-    }
-    let inverse = 1 / sum
-    for i in 0..<N {
-        x[i] *= inverse
-    }
+    lab_softmax(x, Int32(N))
 }
 
 /// Double-precision twin of `softmaxForward`.

@@ -1,3 +1,4 @@
+import CAttentionKernel
 import Foundation
 import LabTensor
 import Testing
@@ -87,6 +88,46 @@ struct DenseKernelTests {
         let x = data.floats(1000, scale: 30)
         let naive = log(x.reduce(0.0) { $0 + exp(Double($1)) })
         #expect(abs(logSumExp(x, count: x.count) - naive) < 1e-5)
+    }
+
+    @Test("the exponential is within 2 units in the last place of the true value, 0 below −87.33 and +∞ above 88.38")
+    func exponentialAccuracy() {
+        var worst = 0.0
+        for i in 0...200_000 {
+            let x = Float(-87.3 + Double(i) * (88.3 + 87.3) / 200_000)
+            let exact = exp(Double(x)), got = Double(lab_exp(x))
+            let ulp = Double(Float(exact).ulp)
+            worst = max(worst, abs(got - exact) / ulp)
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(lab_exp(-88) == 0 && lab_exp(-1000) == 0 && lab_exp(89) == .infinity && lab_exp(0) == 1)
+        #expect(lab_exp(.nan).isNaN)
+    }
+
+    @Test("softmax and SwiGLU give the bits of their scalar definition: eight lanes at a time equal one value at a time",
+          arguments: [1, 7, 8, 29, 300])
+    func vectorActivationsEqualScalar(count: Int) {
+        var data = TestData(seed: 12)
+        let x = data.floats(count, scale: 12), up = data.floats(count, scale: 2)
+        var fast = x
+        fast.withUnsafeMutableBufferPointer { lab_softmax($0.baseAddress!, Int32(count)) }
+        // The definition, one value at a time: shift, lab_exp, sum in lanes j mod 8, fold, scale.
+        let maximum = x.max()!
+        var e = x.map { lab_exp($0 - maximum) }
+        var lanes = [Float](repeating: 0, count: 8)
+        for j in 0..<count { lanes[j % 8] += e[j] }
+        let total = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+        let inverse = 1 / total
+        for j in 0..<count { e[j] *= inverse }
+        #expect(fast == e, "softmax of \(count)")
+        var naive = x
+        naive.withUnsafeMutableBufferPointer { softmaxForwardNaive($0.baseAddress!, count: count) }
+        expectClose(fast, naive, tolerance: 1e-6, "softmax against its Double twin")
+
+        var swiglu = [Float](repeating: 0, count: count)
+        swigluForward(&swiglu, gate: x, up: up, count: count)
+        let scalar = (0..<count).map { x[$0] / (1 + lab_exp(-x[$0])) * up[$0] }
+        #expect(swiglu == scalar, "SwiGLU of \(count)")
     }
 
     @Test("SwiGLU equals the naive version")

@@ -23,4 +23,17 @@ void lab_attend_row(float *out, const float *q, const float *keys, const float *
 int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,
                     int rows, int start, int window, int head_size, float scale);
 
+// exp(x) as the softmax and SiLU below take it (activations.c): Cephes' expf, within about one
+// unit in the last place; 0 below −87.33, +∞ above 88.38.
+float lab_exp(float x);
+
+// x[0 ..< n] = softmax(x) in place: shifted by the maximum, exponentials by lab_exp, their sum
+// in eight lanes (lane j mod 8 in order of j, folded ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))),
+// then each times 1/sum. The same bits with or without AVX2.
+void lab_softmax(float *x, int n);
+
+// out[i] = silu(gate[i]) · up[i] = gate[i] / (1 + lab_exp(−gate[i])) · up[i]; out may alias
+// either input.
+void lab_swiglu(float *out, const float *gate, const float *up, size_t n);
+
 #endif
