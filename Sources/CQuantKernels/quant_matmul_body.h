@@ -194,7 +194,17 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
     return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
 }
 
-#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET, SIGNED)                                           \
+// LAB_SUM16(kind): how many of the eight byte products can be added as int16 before one
+// widening to int32 (AVX2 only: VNNI's vpdpbusd widens in the same instruction). A pair of
+// 4-bit weights (0–15) against int8 inputs (|x| ≤ 127) sums to at most 3,810, so eight pairs fit
+// in int16 exactly (30,480); 5-bit weights (0–31) allow four (31,496); Q8_0 none.
+#ifdef LAB_HAS_UNSIGNED_DPBUSD
+#define LAB_SUM16(n) 0
+#else
+#define LAB_SUM16(n) (n)
+#endif
+
+#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET, SIGNED, SUM16)                                    \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
         const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
         const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
@@ -212,10 +222,22 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
                 const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
                 const size_t s = k * (size_t)blocks + b;                                                           \
                 __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
-                for (int j = 0; j < 8; j++) {                                                                      \
-                    const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                     \
-                    t = SIGNED ? LAB_DOT_ACC(t, _mm256_sign_epi8(g[j], g[j]), _mm256_sign_epi8(bx, g[j]))          \
-                               : LAB_DOT_ACC(t, g[j], bx);                                                         \
+                if (SUM16 > 0) {                                                                                   \
+                    __m256i pairs = _mm256_setzero_si256();                                                        \
+                    for (int j = 0; j < 8; j++) {                                                                  \
+                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
+                        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(g[j], bx));                           \
+                        if ((j + 1) % (SUM16 > 0 ? SUM16 : 1) == 0) {                                              \
+                            t = _mm256_add_epi32(t, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));               \
+                            pairs = _mm256_setzero_si256();                                                        \
+                        }                                                                                          \
+                    }                                                                                              \
+                } else {                                                                                           \
+                    for (int j = 0; j < 8; j++) {                                                                  \
+                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
+                        t = SIGNED ? LAB_DOT_ACC(t, _mm256_sign_epi8(g[j], g[j]), _mm256_sign_epi8(bx, g[j]))      \
+                                   : LAB_DOT_ACC(t, g[j], bx);                                                     \
+                    }                                                                                              \
                 }                                                                                                  \
                 acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]); \
                 if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
@@ -224,21 +246,22 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
     }
 
-LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0)
-LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0)
-LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0)
-LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0)
+LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0, LAB_SUM16(8))
+LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0, LAB_SUM16(8))
+LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0, LAB_SUM16(4))
+LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0, LAB_SUM16(4))
 #ifdef LAB_HAS_UNSIGNED_DPBUSD
 // Q8_0 with VNNI: the sign bit flipped makes w + 128 unsigned (vpdpbusd never saturates).
 static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q8_0)(const uint8_t *block) {
     return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), _mm256_set1_epi8((char)0x80));
 }
-LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0)
+LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0, 0)
 #else
 // Q8_0 with AVX2: w + 128 would saturate vpmaddubsw, so the weights' signs move onto the inputs.
-LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1)
+LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
 #endif
 #undef LAB_DEFINE_BLOCK32_GEMM
+#undef LAB_SUM16
 
 #ifndef LAB_ROW_TILE
 #define LAB_ROW_TILE 32

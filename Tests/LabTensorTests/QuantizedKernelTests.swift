@@ -179,6 +179,34 @@ struct QuantizedKernelTests {
         #expect(results[.avx2] == results[.portable] && results[.vnni] == results[.portable], "\(results)")
     }
 
+    @Test("the largest weights against the largest inputs sum exactly in every variant (no byte-sum overflow)",
+          arguments: [WeightFormat.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
+    func extremeBlocksSumExactly(format: WeightFormat) throws {
+        let (rows, columns, inputs) = (8, 64, 8)
+        // Every block: scale (and offset) 1.0, then every weight byte at its largest code.
+        var block = [UInt8]()
+        block += [0x00, 0x3C]
+        if format == .q4_1 || format == .q5_1 { block += [0x00, 0x3C] }
+        let rest = format.rowBytes(columns: 32) - block.count
+        block += [UInt8](repeating: format == .q8_0 ? 0x7F : 0xFF, count: rest)
+        let bytes = [UInt8]((0..<(rows * columns / 32)).flatMap { _ in block })
+        // Inputs at ±their largest value: every code ±127.
+        let x = (0..<(inputs * columns)).map { i in (i / columns) % 2 == 0 ? Float(1) : -1 }
+        var results: [IntegerKernel: [Float]] = [:]
+        var exact = [Float](repeating: 0, count: inputs * rows)
+        try bytes.withUnsafeBytes { raw in
+            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+            for kernel in IntegerKernel.allCases {
+                var out = [Float](repeating: .nan, count: inputs * rows)
+                matrix.multiply(x, count: inputs, into: &out, outStride: rows, rows: 0..<rows, kernel: kernel)
+                results[kernel] = out
+            }
+            matrix.multiplyQuantizedNaive(x, count: inputs, into: &exact, outStride: rows, rows: 0..<rows)
+        }
+        #expect(results[.avx2] == results[.portable] && results[.vnni] == results[.portable], "\(format): \(results)")
+        expectClose(results[.portable]!, exact, tolerance: 1e-5, "\(format) against its naive twin")
+    }
+
     /// The products' paths: Float activations for every format, int8 activations for Q4_1/Q8_0.
     static let productPaths: [(format: WeightFormat, integer: Bool)] =
         WeightFormat.allCases.map { ($0, false) } + WeightFormat.allCases.map { ($0, true) }
