@@ -68,6 +68,7 @@ test: model test-deps
 bench-deps:
 	@scripts/install-deps.sh --bench
 	scripts/build-llama-cpp.sh >/dev/null
+	scripts/build-llama-cpp.sh --avx2 >/dev/null
 	python3 -m pip install --quiet 'llama-cpp-python[server]' openai \
 		|| python3 -m pip install --quiet --break-system-packages 'llama-cpp-python[server]' openai
 

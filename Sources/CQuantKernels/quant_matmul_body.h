@@ -95,31 +95,64 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weigh
     return _mm256_loadu_si256((const __m256i *)(block + 2));
 }
 
+// Unsigned weight bytes with the format's zero point z kept (Q4_0: 8, Q5_0: 16; Q8_0 with VNNI:
+// the sign bit flipped makes w + 128 unsigned, which vpdpbusd takes without saturating). A block
+// sum is then Σ (w + z)·x − z·Σ x, the same exact integer as Σ w·x, with Σ x the input's block
+// total: no sign moves in the loop.
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q4_0)(const uint8_t *block) {
+    return LAB_SUFFIX(nibbles)(block + 2);
+}
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q5_0)(const uint8_t *block) {
+    return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
+}
+#ifdef LAB_HAS_UNSIGNED_DPBUSD
+static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q8_0)(const uint8_t *block) {
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), _mm256_set1_epi8((char)0x80));
+}
+#define LAB_RAW_Q8_0(block) LAB_SUFFIX(raw_q8_0)(block)
+#define LAB_ZERO_Q8_0 128
+#else
+#define LAB_RAW_Q8_0(block) LAB_SUFFIX(weights_q8_0)(block)
+#define LAB_ZERO_Q8_0 0
+#endif
+
 // The byte products take unsigned weights; a signed weight's sign moves onto the input.
 #define LAB_SIGNED_DOT(w, x) LAB_DOT(_mm256_sign_epi8((w), (w)), _mm256_sign_epi8((x), (w)))
 #define LAB_UNSIGNED_DOT(w, x) LAB_DOT((w), (x))
 
 // rows8: eight rows from `row` against K inputs, out[k * out_stride + i] for rows i < 8.
 // row: one row against K inputs, the same operations on one lane (rows left over from eights).
-#define LAB_DEFINE_BLOCK32(kind, BYTES, DOT, OFFSET)                                                               \
+//   RAW, ZERO: the unsigned bytes and zero point used when the inputs' block totals are at
+//   hand (ZERO 0: the format has none, or this variant cannot use it).
+#define LAB_DEFINE_BLOCK32(kind, BYTES, DOT, OFFSET, RAW, ZERO)                                                    \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_rows8)(                       \
         const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
-        const float *sum, float *out, size_t out_stride, const int K) {                                           \
+        const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
         __m256 acc[8];                                                                                             \
         for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        const int raw = (ZERO) != 0 && totals != NULL;                                                             \
         for (int b = 0; b < blocks; b++) {                                                                         \
             LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
             __m256i w[8];                                                                                          \
-            for (int i = 0; i < 8; i++) w[i] = LAB_SUFFIX(weights_##kind)(row + i * row_bytes + BYTES * (size_t)b); \
+            for (int i = 0; i < 8; i++) {                                                                          \
+                const uint8_t *block = row + i * row_bytes + BYTES * (size_t)b;                                    \
+                w[i] = raw ? RAW(block) : LAB_SUFFIX(weights_##kind)(block);                                       \
+            }                                                                                                      \
             __m256 d, m;                                                                                           \
             LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &m);                                 \
             (void)m;                                                                                               \
             for (int k = 0; k < K; k++) {                                                                          \
                 const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 32 * (size_t)b));        \
-                __m256i p[8];                                                                                      \
-                for (int i = 0; i < 8; i++) p[i] = DOT(w[i], x);                                                   \
-                const __m256 t = _mm256_cvtepi32_ps(LAB_SUFFIX(lane_totals)(p));                                   \
                 const size_t s = k * (size_t)blocks + b;                                                           \
+                __m256i p[8];                                                                                      \
+                if (raw) {                                                                                         \
+                    for (int i = 0; i < 8; i++) p[i] = LAB_DOT(w[i], x);                                           \
+                } else {                                                                                           \
+                    for (int i = 0; i < 8; i++) p[i] = DOT(w[i], x);                                               \
+                }                                                                                                  \
+                __m256i exact = LAB_SUFFIX(lane_totals)(p);                                                        \
+                if (raw) exact = _mm256_sub_epi32(exact, _mm256_set1_epi32((ZERO) * totals[s]));                   \
+                const __m256 t = _mm256_cvtepi32_ps(exact);                                                        \
                 acc[k] = _mm256_fmadd_ps(t, _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]);                   \
                 if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
             }                                                                                                      \
@@ -146,11 +179,11 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(weigh
         for (int k = 0; k < K; k++) out[k * out_stride] = acc[k];                                                  \
     }
 
-LAB_DEFINE_BLOCK32(q4_0, 18, LAB_SIGNED_DOT, 0)
-LAB_DEFINE_BLOCK32(q4_1, 20, LAB_UNSIGNED_DOT, 1)
-LAB_DEFINE_BLOCK32(q5_0, 22, LAB_SIGNED_DOT, 0)
-LAB_DEFINE_BLOCK32(q5_1, 24, LAB_UNSIGNED_DOT, 1)
-LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0)
+LAB_DEFINE_BLOCK32(q4_0, 18, LAB_SIGNED_DOT, 0, LAB_SUFFIX(raw_q4_0), 8)
+LAB_DEFINE_BLOCK32(q4_1, 20, LAB_UNSIGNED_DOT, 1, LAB_SUFFIX(weights_q4_1), 0)
+LAB_DEFINE_BLOCK32(q5_0, 22, LAB_SIGNED_DOT, 0, LAB_SUFFIX(raw_q5_0), 16)
+LAB_DEFINE_BLOCK32(q5_1, 24, LAB_UNSIGNED_DOT, 1, LAB_SUFFIX(weights_q5_1), 0)
+LAB_DEFINE_BLOCK32(q8_0, 34, LAB_SIGNED_DOT, 0, LAB_RAW_Q8_0, LAB_ZERO_Q8_0)
 #undef LAB_DEFINE_BLOCK32
 #undef LAB_SIGNED_DOT
 #undef LAB_UNSIGNED_DOT
@@ -186,13 +219,6 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(transpos
     r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
-// Unsigned weight bytes for the transposed path (zero point kept).
-static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q4_0)(const uint8_t *block) {
-    return LAB_SUFFIX(nibbles)(block + 2);
-}
-static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q5_0)(const uint8_t *block) {
-    return _mm256_or_si256(LAB_SUFFIX(nibbles)(block + 6), LAB_SUFFIX(fifth_bits)(block + 2));
-}
 
 // LAB_SUM16(kind): how many of the eight byte products can be added as int16 before one
 // widening to int32 (AVX2 only: VNNI's vpdpbusd widens in the same instruction). A pair of
@@ -251,10 +277,6 @@ LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0, LAB_SUM16(8
 LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0, LAB_SUM16(4))
 LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0, LAB_SUM16(4))
 #ifdef LAB_HAS_UNSIGNED_DPBUSD
-// Q8_0 with VNNI: the sign bit flipped makes w + 128 unsigned (vpdpbusd never saturates).
-static inline __attribute__((always_inline)) LAB_TARGET __m256i LAB_SUFFIX(raw_q8_0)(const uint8_t *block) {
-    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), _mm256_set1_epi8((char)0x80));
-}
 LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0, 0)
 #else
 // Q8_0 with AVX2: w + 128 would saturate vpmaddubsw, so the weights' signs move onto the inputs.
@@ -262,6 +284,8 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
 #endif
 #undef LAB_DEFINE_BLOCK32_GEMM
 #undef LAB_SUM16
+#undef LAB_RAW_Q8_0
+#undef LAB_ZERO_Q8_0
 
 #ifndef LAB_ROW_TILE
 #define LAB_ROW_TILE 32
@@ -317,15 +341,15 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
         }                                                                                                           \
     }
 
-#define LAB_ROWS8_CALL_q4_0(K) LAB_SUFFIX(q4_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q4_0(K) LAB_SUFFIX(q4_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_ROW_CALL_q4_0(K) LAB_SUFFIX(q4_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
-#define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q4_1(K) LAB_SUFFIX(q4_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_ROW_CALL_q4_1(K) LAB_SUFFIX(q4_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
-#define LAB_ROWS8_CALL_q5_0(K) LAB_SUFFIX(q5_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q5_0(K) LAB_SUFFIX(q5_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_ROW_CALL_q5_0(K) LAB_SUFFIX(q5_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
-#define LAB_ROWS8_CALL_q5_1(K) LAB_SUFFIX(q5_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q5_1(K) LAB_SUFFIX(q5_1_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_ROW_CALL_q5_1(K) LAB_SUFFIX(q5_1_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
-#define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, o, out_stride, K)
+#define LAB_ROWS8_CALL_q8_0(K) LAB_SUFFIX(q8_0_rows8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_ROW_CALL_q8_0(K) LAB_SUFFIX(q8_0_row)(row, blocks, qn, q_stride, sn, un, o, out_stride, K)
 
 #define LAB_GEMM8_CALL_q4_0(K) LAB_SUFFIX(q4_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)

@@ -183,14 +183,16 @@ extension DecoderModel {
     ///
     /// A sequence with fewer than the threshold's rows in this pass goes through the fused block
     /// product, whose every output row depends only on its own input row; a longer one (a
-    /// prompt) goes through dequantized tiles and sgemm on its own rows. The choice is per
+    /// prompt) goes through the many-input path on its own rows (register tiles for Float
+    /// weights; dequantized tiles and sgemm when activations stay Float). The choice is per
     /// sequence, never per batch, so a sequence's logits are the same bits whatever else shares
     /// the pass: a resumed run, which batches its remaining work differently, reproduces the
     /// uninterrupted run's text exactly. Both paths see the same activations, rounded as
     /// llama.cpp rounds them for the weights' format.
-    /// Their short sequences' rows go through one parallel job over
-    /// all the layers' output rows: a decode step waits for its threads once per group instead
-    /// of once per matrix, and the threads' shares even out across the matrices.
+    ///
+    /// The short sequences' rows of all the layers go through one parallel job over their
+    /// concatenated output rows: a decode step waits for its threads once per group instead of
+    /// once per matrix, and the threads' shares even out across the matrices.
     private func linear(_ layers: [(Linear, UnsafeMutablePointer<Float>)], _ input: LinearInput, tile: UnsafeMutablePointer<Float>) {
         let matrices = layers.map { $0.0.matrix }
         let thresholds = Set(matrices.map { threshold(for: $0, input) })
@@ -239,7 +241,7 @@ extension DecoderModel {
         )
     }
 
-    /// The row count from which a sequence's rows take the long (tiled sgemm) path for `w`.
+    /// The row count from which a sequence's rows take the long (many-input) path for `w`.
     private func threshold(for w: QuantizedMatrix, _ input: LinearInput) -> Int {
         w.format.quantizesActivations && input.quantized != nil ? integerSgemmRowThreshold : sgemmRowThreshold
     }
@@ -280,7 +282,8 @@ extension DecoderModel {
         }
     }
 
-    /// The long sequences' rows of out = x · wᵀ through dequantized tiles and sgemm.
+    /// The long sequences' rows of out = x · wᵀ: register tiles for Float weights with llama.cpp's
+    /// rounding, else dequantized tiles and sgemm.
     private func multiplyLong(
         _ w: QuantizedMatrix, _ input: LinearInput, sequences long: [Range<Int>], into out: UnsafeMutablePointer<Float>,
         tile: UnsafeMutablePointer<Float>

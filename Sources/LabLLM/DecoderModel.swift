@@ -11,7 +11,7 @@ import LabTensor
 /// Weights stay in their stored format (any `WeightFormat`). Block-format weights meet int8
 /// activations in integer kernels at every batch width; Float weights (F32/F16/BF16) meet
 /// activations rounded as llama.cpp rounds them, row by row for a sequence with few rows in a
-/// pass and through `cblas_sgemm` for one with many. Either way a sequence's results do not
+/// pass and through register tiles for one with many. Either way a sequence's results do not
 /// depend on what else shares the pass.
 /// The model is immutable after loading, so one instance may serve concurrent callers, each
 /// with its own sequence states.
@@ -24,9 +24,9 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// Threads for matrix products and attention.
     public let threadCount: Int
     /// A sequence with at least this many rows in a pass has Float-activation weights (F32, F16,
-    /// or any format when activations stay Float) multiplied through dequantized tiles and sgemm;
-    /// sequences with fewer go through the fused Float product, which decodes each block once
-    /// per four rows.
+    /// BF16, or any format when activations stay Float) multiplied through the many-input path
+    /// (register tiles for F32/F16/BF16 with llama.cpp's rounding, else dequantized tiles and
+    /// sgemm); sequences with fewer go through the fused product, row by row.
     public let sgemmRowThreshold: Int
     /// The same switch for the integer kernels (block formats with int8 activations). By default
     /// there is none: they beat dequantize + sgemm at every width measured (pp512 369 vs 333

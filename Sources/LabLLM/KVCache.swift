@@ -18,9 +18,9 @@ public final class KVCache: SequenceState {
         self.layerCount = layerCount
         self.kvDimension = kvDimension
         self.owner = owner
-        let total = 2 * layerCount * capacity * kvDimension
-        storage = .allocate(capacity: total)
-        storage.initialize(repeating: 0, count: total)
+        // Left unwritten: a position is read only after the pass that writes it, and untouched
+        // pages of a large cache cost no memory, so a cache grows in RSS with its use.
+        storage = .allocate(capacity: 2 * layerCount * capacity * kvDimension)
     }
 
     deinit {

@@ -100,12 +100,8 @@ struct QuantizedKernelTests {
         var results: [IntegerKernel: [Float]] = [:]
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            for kernel in IntegerKernel.allCases {
-                var fast = [Float](repeating: .nan, count: inputs * rows)
-                // A sub-range with an offset output pointer, as the threads call it.
-                matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 0..<17, kernel: kernel)
-                matrix.multiply(x, count: inputs, into: &fast, outStride: rows, rows: 17..<rows, kernel: kernel)
-                results[kernel] = fast
+            results = everyVariant(rows: rows, inputs: inputs, split: 17) { kernel, slice, out in
+                matrix.multiply(x, count: inputs, into: out, outStride: rows, rows: slice, kernel: kernel)
             }
             matrix.multiplyQuantizedNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
             matrix.multiplyNaive(x, count: inputs, into: &exact, outStride: rows, rows: 0..<rows)
@@ -143,12 +139,8 @@ struct QuantizedKernelTests {
         var twin = [Float](repeating: .nan, count: inputs * rows)
         try bytes.withUnsafeBytes { raw in
             let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            for kernel in IntegerKernel.allCases {
-                var out = [Float](repeating: .nan, count: inputs * rows)
-                // Two row slices, as two threads call it.
-                matrix.multiplyTiled(x, count: inputs, into: &out, outStride: rows, rows: 0..<22, kernel: kernel)
-                matrix.multiplyTiled(x, count: inputs, into: &out, outStride: rows, rows: 22..<rows, kernel: kernel)
-                results[kernel] = out
+            results = everyVariant(rows: rows, inputs: inputs, split: 22) { kernel, slice, out in
+                matrix.multiplyTiled(x, count: inputs, into: out, outStride: rows, rows: slice, kernel: kernel)
             }
             matrix.multiplyNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
         }
@@ -180,9 +172,10 @@ struct QuantizedKernelTests {
     }
 
     @Test("the largest weights against the largest inputs sum exactly in every variant (no byte-sum overflow)",
-          arguments: [WeightFormat.q4_0, .q4_1, .q5_0, .q5_1, .q8_0])
-    func extremeBlocksSumExactly(format: WeightFormat) throws {
-        let (rows, columns, inputs) = (8, 64, 8)
+          arguments: [WeightFormat.q4_0, .q4_1, .q5_0, .q5_1, .q8_0], [1, 8])
+    func extremeBlocksSumExactly(format: WeightFormat, inputs: Int) throws {
+        // One input: the eight-rows-per-lane path; eight: the transposed one.
+        let (rows, columns) = (8, 64)
         // Every block: scale (and offset) 1.0, then every weight byte at its largest code.
         var block = [UInt8]()
         block += [0x00, 0x3C]
@@ -205,6 +198,23 @@ struct QuantizedKernelTests {
         }
         #expect(results[.avx2] == results[.portable] && results[.vnni] == results[.portable], "\(format): \(results)")
         expectClose(results[.portable]!, exact, tolerance: 1e-5, "\(format) against its naive twin")
+    }
+
+    /// Each kernel variant's output (inputs × rows) of `product`, called on two slices of the rows
+    /// split at `split`, with an offset output pointer, as two threads call it.
+    func everyVariant(
+        rows: Int, inputs: Int, split: Int, _ product: (IntegerKernel, Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) -> [IntegerKernel: [Float]] {
+        var results: [IntegerKernel: [Float]] = [:]
+        for kernel in IntegerKernel.allCases {
+            var out = [Float](repeating: .nan, count: inputs * rows)
+            out.withUnsafeMutableBufferPointer { buffer in
+                product(kernel, 0..<split, buffer.baseAddress!)
+                product(kernel, split..<rows, buffer.baseAddress!)
+            }
+            results[kernel] = out
+        }
+        return results
     }
 
     /// The products' paths: Float activations for every format, int8 activations for Q4_1/Q8_0.
