@@ -271,7 +271,7 @@ import Testing
 
     @Test func aLabelBeforeAQuestionIsScaffoldingButASubjectIsNot() {
         let check = LeakCheck(templates: [], leafTexts: [:])
-        for labelled in ["Reply: How does Halvorsen Composites describe its quarter?", "Title: How much deferred revenue did Keel Harbor Software report?"] {
+        for labelled in ["Reply: How does Halvorsen Composites describe its quarter?", "Hyp: What revenue did the Devices segment generate in fiscal 2025?", "Title: How much deferred revenue did Keel Harbor Software report?"] {
             #expect(check.verify(CandidateText(leafPath: "t", flow: .groundedSkill, question: labelled, answer: "Deferred revenue was $143,209 thousand.", context: nil))?.reason
                     == "role label in the question")
         }

@@ -30,7 +30,7 @@ public struct LeakCheck: CandidateVerifier {
     static let labels = ["question:", "answer:", "q:", "a:", "s:", "context:", "task:", "example:", "user:", "assistant:",
                          "system:", "response:", "instruction:", "input:", "output:", "solution:", "new question:"]
     /// Labels small teachers put before a question they write.
-    static let questionLabels = ["reply:", "title:", "prompt:", "query:", "request:", "topic:", "rewrite:", "rewritten:", "paraphrase:",
+    static let questionLabels = ["reply:", "title:", "hyp:", "hypothesis:", "prompt:", "query:", "request:", "topic:", "rewrite:", "rewritten:", "paraphrase:",
                                  "paraphrased question:", "generated question:", "sample question:"]
     /// Markup and phrases that only prompt scaffolding produces.
     static let fragments = [
