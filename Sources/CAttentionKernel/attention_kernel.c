@@ -12,17 +12,32 @@
 // then score · scale, a softmax with expf, and out = Σ_j p_j · v_j by fused multiply-adds in
 // order of j.
 
+// A cache holds keys and values as binary32 or binary16 (F16, as llama.cpp's default cache). Every
+// kernel below reads them through `load1`/`load8` with `f16` a constant of the caller, so each is
+// compiled once per element type; binary16 → binary32 is exact, so an F16 cache gives the same
+// bits as an F32 cache holding the same (rounded) values.
+#define LAB_INLINE static inline __attribute__((always_inline))
+
+LAB_INLINE float load1(const void *base, size_t index, int f16) {
+    return f16 ? (float)((const _Float16 *)base)[index] : ((const float *)base)[index];
+}
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 
-// Lanes 0–7 and 8–15 of s for one key's 64-value slice.
-static inline void slice_products(const float *q, const float *k, __m256 *low, __m256 *high) {
+LAB_INLINE __m256 load8(const void *base, size_t index, int f16) {
+    return f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const _Float16 *)base + index)))
+               : _mm256_loadu_ps((const float *)base + index);
+}
+
+// Lanes 0–7 and 8–15 of s for one key's 64-value slice (key values k[first ..< first + 64]).
+LAB_INLINE void slice_products(const float *q, const void *k, size_t first, int f16, __m256 *low, __m256 *high) {
     for (int half = 0; half < 2; half++) {
         const int o = 8 * half;
-        const __m256 a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 32 + o), _mm256_loadu_ps(k + 32 + o),
-                                         _mm256_mul_ps(_mm256_loadu_ps(q + o), _mm256_loadu_ps(k + o)));
-        const __m256 b = _mm256_fmadd_ps(_mm256_loadu_ps(q + 48 + o), _mm256_loadu_ps(k + 48 + o),
-                                         _mm256_mul_ps(_mm256_loadu_ps(q + 16 + o), _mm256_loadu_ps(k + 16 + o)));
+        const __m256 a = _mm256_fmadd_ps(_mm256_loadu_ps(q + 32 + o), load8(k, first + 32 + o, f16),
+                                         _mm256_mul_ps(_mm256_loadu_ps(q + o), load8(k, first + o, f16)));
+        const __m256 b = _mm256_fmadd_ps(_mm256_loadu_ps(q + 48 + o), load8(k, first + 48 + o, f16),
+                                         _mm256_mul_ps(_mm256_loadu_ps(q + 16 + o), load8(k, first + 16 + o, f16)));
         *(half ? high : low) = _mm256_add_ps(a, b);
     }
 }
@@ -47,13 +62,15 @@ static inline void transpose8(const __m256 m[8], __m256 r[8]) {
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// score_j += Σ_l s_l (in lane order) for one 64-value slice, eight keys at a time: their lanes
-// transposed so that one vector add advances eight keys' in-order sums.
-static void add_slice_scores(const float *q, const float *keys, int positions, size_t stride, float *score) {
+// score_j += Σ_l s_l (in lane order) for one 64-value slice (key j's values from
+// keys[j · stride + first]), eight keys at a time: their lanes transposed so that one vector add
+// advances eight keys' in-order sums.
+LAB_INLINE void add_slice_scores(const float *q, const void *keys, size_t first, int positions, size_t stride, int f16,
+                                 float *score) {
     int j = 0;
     for (; j + 8 <= positions; j += 8) {
         __m256 low[8], high[8], lanes[8];
-        for (int p = 0; p < 8; p++) slice_products(q, keys + (size_t)(j + p) * stride, &low[p], &high[p]);
+        for (int p = 0; p < 8; p++) slice_products(q, keys, (size_t)(j + p) * stride + first, f16, &low[p], &high[p]);
         __m256 sum = _mm256_setzero_ps();
         transpose8(low, lanes);
         for (int l = 0; l < 8; l++) sum = _mm256_add_ps(sum, lanes[l]);
@@ -63,7 +80,7 @@ static void add_slice_scores(const float *q, const float *keys, int positions, s
     }
     for (; j < positions; j++) {
         __m256 low, high;
-        slice_products(q, keys + (size_t)j * stride, &low, &high);
+        slice_products(q, keys, (size_t)j * stride + first, f16, &low, &high);
         float lanes[16], sum = 0;
         _mm256_storeu_ps(lanes, low);
         _mm256_storeu_ps(lanes + 8, high);
@@ -72,14 +89,16 @@ static void add_slice_scores(const float *q, const float *keys, int positions, s
     }
 }
 
-// out[c ..< c+64] = Σ_j p_j · v_j in order of j, in eight accumulators.
-static void add_slice_values(float *out, const float *p, const float *values, int positions, size_t stride) {
+// out[0 ..< 64] = Σ_j p_j · v_j in order of j (value j's slice at values[j · stride + first]), in
+// eight accumulators.
+LAB_INLINE void add_slice_values(float *out, const float *p, const void *values, size_t first, int positions, size_t stride,
+                                 int f16) {
     __m256 o[8];
     for (int i = 0; i < 8; i++) o[i] = _mm256_setzero_ps();
     for (int j = 0; j < positions; j++) {
         const __m256 w = _mm256_broadcast_ss(p + j);
-        const float *v = values + (size_t)j * stride;
-        for (int i = 0; i < 8; i++) o[i] = _mm256_fmadd_ps(w, _mm256_loadu_ps(v + 8 * i), o[i]);
+        const size_t v = (size_t)j * stride + first;
+        for (int i = 0; i < 8; i++) o[i] = _mm256_fmadd_ps(w, load8(values, v + 8 * i, f16), o[i]);
     }
     for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + 8 * i, o[i]);
 }
@@ -147,23 +166,26 @@ static void add_block_scores(const float *q, size_t q_stride, int count, const f
     }
 }
 
-static void add_slice_scores(const float *q, const float *keys, int positions, size_t stride, float *score) {
+LAB_INLINE void add_slice_scores(const float *q, const void *keys, size_t first, int positions, size_t stride, int f16,
+                                 float *score) {
     for (int j = 0; j < positions; j++) {
-        const float *k = keys + (size_t)j * stride;
+        const size_t k = (size_t)j * stride + first;
         float sum = 0;
         for (int l = 0; l < 16; l++) {
-            const float a = fmaf(q[32 + l], k[32 + l], q[l] * k[l]), b = fmaf(q[48 + l], k[48 + l], q[16 + l] * k[16 + l]);
+            const float a = fmaf(q[32 + l], load1(keys, k + 32 + l, f16), q[l] * load1(keys, k + l, f16));
+            const float b = fmaf(q[48 + l], load1(keys, k + 48 + l, f16), q[16 + l] * load1(keys, k + 16 + l, f16));
             sum += a + b;
         }
         score[j] += sum;
     }
 }
 
-static void add_slice_values(float *out, const float *p, const float *values, int positions, size_t stride) {
+LAB_INLINE void add_slice_values(float *out, const float *p, const void *values, size_t first, int positions, size_t stride,
+                                 int f16) {
     for (int i = 0; i < 64; i++) out[i] = 0;
     for (int j = 0; j < positions; j++) {
-        const float *v = values + (size_t)j * stride;
-        for (int i = 0; i < 64; i++) out[i] = fmaf(p[j], v[i], out[i]);
+        const size_t v = (size_t)j * stride + first;
+        for (int i = 0; i < 64; i++) out[i] = fmaf(p[j], load1(values, v + i, f16), out[i]);
     }
 }
 
@@ -171,12 +193,35 @@ static void add_slice_values(float *out, const float *p, const float *values, in
 
 static void scaled_softmax(float *scores, int n, float scale);
 
+// With an F16 cache, llama.cpp's products round their Float operand to the cache's type as well:
+// the query before q·k, the softmax weights before Σ p·v. So do these kernels, to follow its numerics.
+LAB_INLINE void round_to_f16(float *x, int n) {
+    for (int i = 0; i < n; i++) x[i] = (float)(_Float16)x[i];
+}
+
+LAB_INLINE void attend_row(float *out, const float *q, const void *keys, const void *values, int positions, size_t stride,
+                           int head_size, float scale, float *scratch, int f16) {
+    float rounded[f16 ? head_size : 1];
+    if (f16) {
+        for (int i = 0; i < head_size; i++) rounded[i] = q[i];
+        round_to_f16(rounded, head_size);
+        q = rounded;
+    }
+    for (int j = 0; j < positions; j++) scratch[j] = 0;
+    for (int c = 0; c < head_size; c += 64) add_slice_scores(q + c, keys, c, positions, stride, f16, scratch);
+    scaled_softmax(scratch, positions, scale);
+    if (f16) round_to_f16(scratch, positions);
+    for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values, c, positions, stride, f16);
+}
+
 void lab_attend_row(float *out, const float *q, const float *keys, const float *values, int positions, size_t stride,
                     int head_size, float scale, float *scratch) {
-    for (int j = 0; j < positions; j++) scratch[j] = 0;
-    for (int c = 0; c < head_size; c += 64) add_slice_scores(q + c, keys + c, positions, stride, scratch);
-    scaled_softmax(scratch, positions, scale);
-    for (int c = 0; c < head_size; c += 64) add_slice_values(out + c, scratch, values + c, positions, stride);
+    attend_row(out, q, keys, values, positions, stride, head_size, scale, scratch, 0);
+}
+
+void lab_attend_row_f16(float *out, const float *q, const _Float16 *keys, const _Float16 *values, int positions,
+                        size_t stride, int head_size, float scale, float *scratch) {
+    attend_row(out, q, keys, values, positions, stride, head_size, scale, scratch, 1);
 }
 
 // The softmax of scores[0 ..< n] · scale in place: each score times the scale, then lab_softmax.
@@ -185,18 +230,19 @@ static void scaled_softmax(float *scores, int n, float scale) {
     lab_softmax(scores, n);
 }
 
-int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,
-                    int rows, int start, int window, int head_size, float scale) {
+LAB_INLINE int attend_rows(float *out, const float *q, size_t q_stride, const void *keys, const void *values, size_t stride,
+                           int rows, int start, int window, int head_size, float scale, int f16) {
     // Row t sees positions [lo(t), start + t + 1); row 0 has the lowest lo, the last row the highest end.
     const int first = window > 0 && start + 1 - window > 0 ? start + 1 - window : 0;
     const int n = start + rows - first;
     const int padded = (n + 7) & ~7;
-    float *kt = malloc(sizeof(float) * ((size_t)head_size * padded + (size_t)4 * padded));
+    float *kt = malloc(sizeof(float) * ((size_t)head_size * padded + (size_t)4 * padded + (size_t)4 * head_size));
     if (!kt) return -1;
     float *scores = kt + (size_t)head_size * padded;
+    float *rounded = scores + (size_t)4 * padded;  // an F16 cache's query rows, rounded as in attend_row
     for (int d = 0; d < head_size; d++) {
         float *line = kt + (size_t)d * padded;
-        for (int j = 0; j < n; j++) line[j] = keys[(size_t)(first + j) * stride + d];
+        for (int j = 0; j < n; j++) line[j] = load1(keys, (size_t)(first + j) * stride + d, f16);
         for (int j = n; j < padded; j++) line[j] = 0;
     }
     for (int t0 = 0; t0 < rows; t0 += 4) {
@@ -212,17 +258,47 @@ int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *ke
         for (int i = 0; i < count; i++) {
             for (int j = begin; j < end; j++) scores[(size_t)i * padded + j] = 0;
         }
+        const float *block = q + (size_t)t0 * q_stride;
+        size_t block_stride = q_stride;
+        if (f16) {
+            for (int i = 0; i < count; i++) {
+                for (int d = 0; d < head_size; d++) rounded[(size_t)i * head_size + d] = block[(size_t)i * q_stride + d];
+            }
+            round_to_f16(rounded, count * head_size);
+            block = rounded;
+            block_stride = (size_t)head_size;
+        }
         for (int c = 0; c < head_size; c += 64)
-            add_block_scores(q + (size_t)t0 * q_stride + c, q_stride, count, kt + (size_t)c * padded, padded, begin, end, scores);
+            add_block_scores(block + c, block_stride, count, kt + (size_t)c * padded, padded, begin, end, scores);
         for (int i = 0; i < count; i++) {
             float *p = scores + (size_t)i * padded + lo[i];
             const int positions = hi[i] - lo[i];
             scaled_softmax(p, positions, scale);
+            if (f16) round_to_f16(p, positions);
             float *o = out + (size_t)(t0 + i) * q_stride;
             for (int c = 0; c < head_size; c += 64)
-                add_slice_values(o + c, p, values + (size_t)(first + lo[i]) * stride + c, positions, stride);
+                add_slice_values(o + c, p, values, (size_t)(first + lo[i]) * stride + c, positions, stride, f16);
         }
     }
     free(kt);
     return 0;
+}
+
+int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,
+                    int rows, int start, int window, int head_size, float scale) {
+    return attend_rows(out, q, q_stride, keys, values, stride, rows, start, window, head_size, scale, 0);
+}
+
+int lab_attend_rows_f16(float *out, const float *q, size_t q_stride, const _Float16 *keys, const _Float16 *values,
+                        size_t stride, int rows, int start, int window, int head_size, float scale) {
+    return attend_rows(out, q, q_stride, keys, values, stride, rows, start, window, head_size, scale, 1);
+}
+
+void lab_to_f16(_Float16 *dst, const float *src, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__) && defined(__F16C__)
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#endif
+    for (; i < n; i++) dst[i] = (_Float16)src[i];
 }

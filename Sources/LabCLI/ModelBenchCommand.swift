@@ -23,6 +23,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
               synthlab model bench ~/.cache/synthlab/models/SmolLM2-135M-Instruct.Q4_1.gguf
               synthlab model bench model.gguf --prompt-tokens 64 --gen-tokens 32 --threads 1
               synthlab model bench model.gguf --json
+              synthlab model bench model.gguf --kv-cache f32
               synthlab model bench model.gguf --parallel 16 --prompt-tokens 128 --gen-tokens 128 --json
             """
     )
@@ -50,6 +51,9 @@ struct ModelBenchCommand: AsyncParsableCommand {
           help: "Run the decode rows' attention in the Swift SIMD twin instead of the C kernel, to compare the two.")
     var swiftAttention = false
 
+    @Option(help: "How the cache stores keys and values: f16 (as llama.cpp by default) or f32 (default: f16 unless --float-activations or --swift-attention).")
+    var kvCache: KVCacheOption?
+
     @Option(help: "Passes over at least this many rows use dequantized tiles and sgemm instead of the integer kernels (default: the engine's).")
     var sgemmRows: Int?
 
@@ -69,7 +73,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
+        let llama = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -97,11 +101,11 @@ struct ModelBenchCommand: AsyncParsableCommand {
         let decodeRate = Double(genTokens) / decodeSeconds
         if json {
             print(
-                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","prompt_tokens":\#(promptTokens),"#
+                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","kv_cache":"\#(llama.kvCacheElement.rawValue)","prompt_tokens":\#(promptTokens),"#
                     + #""prompt_tokens_per_second":\#(promptRate),"gen_tokens":\#(genTokens),"gen_tokens_per_second":\#(decodeRate)}"#
             )
         } else {
-            print("threads \(llama.threadCount), kernels \(IntegerKernel.best.name)")
+            print("threads \(llama.threadCount), kernels \(IntegerKernel.best.name), \(llama.kvCacheElement.rawValue) cache")
             print("pp\(promptTokens): \(String(format: "%.1f", promptRate)) tokens/s")
             print("tg\(genTokens): \(String(format: "%.1f", decodeRate)) tokens/s")
         }
@@ -112,7 +116,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadDecoderModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

@@ -38,6 +38,9 @@ struct ModelLogitsCommand: AsyncParsableCommand {
     @Option(help: "Activation precision: float (exact) or int8 (the generation path).")
     var activations: ActivationPrecision = .float
 
+    @Option(help: "How the cache stores keys and values: f16 or f32 (default: f16 with int8 activations, else f32).")
+    var kvCache: KVCacheOption?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -60,7 +63,7 @@ struct ModelLogitsCommand: AsyncParsableCommand {
             return id
         }
         guard !ids.isEmpty else { throw ValidationError("--tokens is empty; give at least one id") }
-        let engine = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: activations == .float)
+        let engine = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: activations == .float, kvCache: kvCache?.element)
         let state: any SequenceState
         let logits: [Float]
         do {

@@ -42,6 +42,9 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     @Option(help: "Activation precision: float (exact) or int8 (the generation path).")
     var activations: ActivationPrecision = .float
 
+    @Option(help: "How the cache stores keys and values: f16 or f32 (default: f16 with int8 activations, else f32).")
+    var kvCache: KVCacheOption?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -53,7 +56,7 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     func run() async throws {
         let url = URL(fileURLWithPath: model)
         let tokenizer = try loadTokenizer(url)
-        let llama = try loadDecoderModel(url, threads: threads, floatActivations: activations == .float)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: activations == .float, kvCache: kvCache?.element)
         let text: String
         do {
             text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
@@ -83,14 +86,27 @@ enum ActivationPrecision: String, ExpressibleByArgument, CaseIterable {
     case float, int8
 }
 
+/// `--kv-cache`: how the engine's cache stores keys and values (`KVCacheElement`).
+enum KVCacheOption: String, ExpressibleByArgument, CaseIterable {
+    case f16, f32
+
+    var element: KVCacheElement {
+        switch self {
+        case .f16: .f16
+        case .f32: .f32
+        }
+    }
+}
+
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
 func loadDecoderModel(
-    _ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil, swiftAttention: Bool = false
+    _ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil, swiftAttention: Bool = false,
+    kvCache: KVCacheElement? = nil
 ) throws -> DecoderModel {
     do {
         return try DecoderModel(
             file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
-            swiftAttention: swiftAttention
+            swiftAttention: swiftAttention, kvCache: kvCache
         )
     } catch let error as GGUFError {
         throw CLIError(error.description)

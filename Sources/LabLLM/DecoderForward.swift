@@ -104,9 +104,10 @@ extension DecoderModel {
             ropeForward(buffers.q, table: table, rows: N, heads: H, headSize: hs, style: cfg.ropeStyle)
             ropeForward(buffers.k, table: table, rows: N, heads: KVH, headSize: hs, style: cfg.ropeStyle)
             for (s, cache) in caches.enumerated() {
-                let rows = layout.counts[s] * KV
-                (cache.keys(layer: l) + layout.starts[s] * KV).update(from: buffers.k + layout.offsets[s] * KV, count: rows)
-                (cache.values(layer: l) + layout.starts[s] * KV).update(from: buffers.v + layout.offsets[s] * KV, count: rows)
+                cache.write(
+                    layer: l, position: layout.starts[s], rows: layout.counts[s],
+                    keys: buffers.k + layout.offsets[s] * KV, values: buffers.v + layout.offsets[s] * KV
+                )
             }
             attend(caches: caches, layer: l, layout: layout, q: buffers.q, out: buffers.attention)
             linear(layer.attentionOutput, input(buffers.attention, sequences: sequences, columns: H * hs), into: buffers.residual, tile: buffers.tile)
@@ -376,13 +377,26 @@ extension DecoderModel {
                     let s = item.sequence, h = item.head
                     for rows in item.rows {
                         let offset = (layout.offsets[s] + rows.lowerBound) * A
-                        attentionForward(
-                            out + offset, q: q + offset,
-                            keys: caches[s].keys(layer: l), values: caches[s].values(layer: l),
-                            rows: rows.count, start: layout.starts[s] + rows.lowerBound, heads: H, kvHeads: KVH, headSize: hs,
-                            headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c,
-                            scale: config.attentionScale, softcap: config.attentionSoftcap, window: config.window(layer: l)
-                        )
+                        let keys = caches[s].keys(layer: l), values = caches[s].values(layer: l)
+                        let start = layout.starts[s] + rows.lowerBound
+                        switch caches[s].element {
+                        case .f32:
+                            attentionForward(
+                                out + offset, q: q + offset,
+                                keys: keys.assumingMemoryBound(to: Float.self), values: values.assumingMemoryBound(to: Float.self),
+                                rows: rows.count, start: start, heads: H, kvHeads: KVH, headSize: hs,
+                                headRange: h..<(h + 1), scratch: scratch.baseAddress!, kernel: swiftAttention ? .swift : .c,
+                                scale: config.attentionScale, softcap: config.attentionSoftcap, window: config.window(layer: l)
+                            )
+                        case .f16:
+                            attentionForwardF16(
+                                out + offset, q: q + offset,
+                                keys: keys.assumingMemoryBound(to: Float16.self), values: values.assumingMemoryBound(to: Float16.self),
+                                rows: rows.count, start: start, heads: H, kvHeads: KVH, headSize: hs,
+                                headRange: h..<(h + 1), scratch: scratch.baseAddress!,
+                                scale: config.attentionScale, window: config.window(layer: l)
+                            )
+                        }
                     }
                 }
             }

@@ -41,6 +41,11 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// Whether attention rows run in the Swift SIMD twin of the C kernel (bench/kernels compares
     /// the two; the results agree to rounding).
     public let swiftAttention: Bool
+    /// How sequence states store keys and values: binary16 (llama.cpp's default) whenever
+    /// activations are rounded and the C attention kernels cover the model's heads, binary32 when
+    /// activations stay Float (the structural tests compare paths to 1e-4) or the heads need the
+    /// Swift attention (a head size that is not a multiple of 64, a score cap, `swiftAttention`).
+    public let kvCacheElement: KVCacheElement
     /// The block formats among this model's matrices: the int8 roundings each linear layer's
     /// input is made in (a Q4_K_M file mixes Q4_K, Q6_K and, where rows are not whole 256-weight
     /// blocks, Q5_0 or Q8_0).
@@ -55,12 +60,13 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     }
 
     /// A model over an already opened file, using `threads` threads (default: every active core).
+    /// `kvCache` overrides the cache's element type (an F16 cache the model cannot use is an error).
     /// `sgemmRowThreshold`, when given, sets where every path switches to sgemm (tests and
     /// `model bench --sgemm-rows` compare paths this way); by default Float paths switch at 16
     /// rows of a sequence and the integer kernels never do.
     public init(
         file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
-        swiftAttention: Bool = false
+        swiftAttention: Bool = false, kvCache: KVCacheElement? = nil
     ) throws(ModelError) {
         let explicitThreads = threads
         let threads = threads ?? CoreAvailability.defaultThreads()
@@ -74,6 +80,17 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         self.quantizesActivations = quantizesActivations
         self.swiftAttention = swiftAttention
         config = try DecoderConfig(file: file)
+        let f16Covered = !swiftAttention && attentionCoversF16(headSize: config.headSize, softcap: config.attentionSoftcap)
+        switch kvCache {
+        case .f16? where !f16Covered:
+            throw ModelError(
+                path: file.path, field: "kvCache",
+                "an F16 cache needs the C attention kernels, which take head sizes that are multiples of 64 and no score cap (head size \(config.headSize))",
+                hint: "use an F32 cache for this model"
+            )
+        case let element?: kvCacheElement = element
+        case nil: kvCacheElement = quantizesActivations && f16Covered ? .f16 : .f32
+        }
         weights = try DecoderWeights(file: file, config: config)
         integerFormats = Set(weights.matrices.map(\.format).filter(\.quantizesActivations))
         // OpenBLAS's sgemm (the Float prompt path) rounds differently with a different thread
@@ -96,7 +113,10 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
                 "\(capacity) tokens is outside 1…\(contextLength), the model's context length"
             )
         }
-        return KVCache(capacity: capacity, layerCount: config.layerCount, kvDimension: config.kvDimension, owner: ObjectIdentifier(self))
+        return KVCache(
+            capacity: capacity, layerCount: config.layerCount, kvDimension: config.kvDimension, element: kvCacheElement,
+            owner: ObjectIdentifier(self)
+        )
     }
 
     /// Appends `tokens[i]` to `states[i]` in one batched pass; returns each sequence's logits

@@ -73,6 +73,56 @@ public func attentionForward(
     }
 }
 
+/// `attentionForward` over a cache that stores keys and values as binary16 (llama.cpp's default
+/// cache type): half the bytes to stream per decode step and half the memory. The C kernels read
+/// them directly; the results are the bits `attentionForward` gives on the same values widened to
+/// Float. Only for what those kernels cover: `attentionCoversF16(headSize:softcap:)`.
+public func attentionForwardF16(
+    _ out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
+    keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
+    rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int,
+    headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>, scale: Float? = nil, window: Int? = nil
+) {
+    precondition(attentionCoversF16(headSize: hs, softcap: nil), "an F16 cache needs a head size that is a multiple of 64")
+    let group = H / KVH
+    let kvStride = KVH * hs
+    let scale = scale ?? 1 / Float(hs).squareRoot()
+    if T >= 4 {
+        var done = true
+        for h in headRange where done {
+            let kvOffset = (h / group) * hs
+            done = lab_attend_rows_f16(
+                out + h * hs, q + h * hs, H * hs, keys + kvOffset, values + kvOffset, kvStride, Int32(T), Int32(start),
+                Int32(window ?? 0), Int32(hs), scale
+            ) == 0
+        }
+        if done { return }
+    }
+    for t in 0..<T {
+        let end = start + t + 1
+        let first = window.map { max(0, end - $0) } ?? 0
+        let keys = keys + first * kvStride, values = values + first * kvStride
+        for h in headRange {
+            let kvOffset = (h / group) * hs
+            lab_attend_row_f16(
+                out + t * H * hs + h * hs, q + t * H * hs + h * hs, keys + kvOffset, values + kvOffset, Int32(end - first),
+                kvStride, Int32(hs), scale, scratch
+            )
+        }
+    }
+}
+
+/// Whether `attentionForwardF16` runs a model with these heads: the C kernels take 64-wide
+/// slices and no score cap.
+public func attentionCoversF16(headSize: Int, softcap: Float?) -> Bool {
+    headSize % 64 == 0 && softcap == nil
+}
+
+/// dst[i] = src[i] rounded to binary16 (to nearest, ties to even): a write into an F16 cache.
+public func roundToF16(_ dst: UnsafeMutablePointer<Float16>, _ src: UnsafePointer<Float>, count: Int) {
+    lab_to_f16(dst, src, count)
+}
+
 /// One query row of one head against `positions` keys and values (rows `stride` apart), for a
 /// head size that is a multiple of 64: the decode step's attention. Each 64-wide slice of the
 /// query stays in registers across the keys, and each 64-wide slice of the output accumulates

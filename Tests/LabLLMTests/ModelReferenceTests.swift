@@ -112,4 +112,32 @@ struct ModelReferenceTests {
         #expect(generated == expected, "greedy tokens \(generated), llama.cpp \(expected)")
         #expect(worstTop5 <= 2.5, "top-5 logits differ from llama.cpp's by up to \(worstTop5)")
     }
+
+    @Test("the default cache is F16 on the generation path, F32 with Float activations, and both give llama.cpp's perplexity")
+    func cacheElementByPath() throws {
+        let ids = Array(try DefaultModelUnderTest.fixture("ppl_text_ids.json", as: [Int32].self).prefix(3 * 256))
+        let url = try TestPaths.defaultModel()
+        #expect(try DefaultModelUnderTest.model().kvCacheElement == .f16)
+        #expect(try DecoderModel(file: GGUFFile(url: url), threads: 2, quantizesActivations: false).kvCacheElement == .f32)
+        #expect(try DecoderModel(file: GGUFFile(url: url), threads: 2, swiftAttention: true).kvCacheElement == .f32)
+        let f16 = try DefaultModelUnderTest.model().perplexity(tokens: ids, context: 256)
+        let f32 = try DecoderModel(file: GGUFFile(url: url), threads: 2, kvCache: .f32).perplexity(tokens: ids, context: 256)
+        // Rounding keys, values, queries and softmax weights to binary16 moves the perplexity by
+        // less than the int8 activations' band (± 0.5 %), but it does move it.
+        let change = abs(f16.perplexity / f32.perplexity - 1)
+        #expect(change < 0.005, "F16 cache PPL \(f16.perplexity) vs F32 cache \(f32.perplexity)")
+        #expect(f16.perplexity != f32.perplexity, "the F16 cache really rounds")
+    }
+
+    @Test("a forked F16 cache continues with the bits of the cache it was forked from")
+    func forkedF16CacheContinues() throws {
+        let model = try DefaultModelUnderTest.model()
+        let prompt: [Int32] = [1, 504, 3237, 314, 260, 3458, 28, 198]
+        let state = try model.makeSequenceState(capacity: 32)
+        _ = try model.forward(tokens: [prompt], states: [state])
+        let copy = try #require(state as? any ForkableSequenceState).fork()
+        let original = try model.forward(tokens: [[42, 43]], states: [state])[0]
+        let forked = try model.forward(tokens: [[42, 43]], states: [copy])[0]
+        #expect(original == forked)
+    }
 }

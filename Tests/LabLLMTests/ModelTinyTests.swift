@@ -106,6 +106,13 @@ struct ModelTinyTests {
         #expect(first == again)
     }
 
+    @Test("an F16 cache is refused for heads the C attention kernels do not take, and the default falls back to F32")
+    func f16CacheNeedsCoveredHeads() throws {
+        let fixture = try TinyModelFixture(seed: 11)  // head size 16
+        #expect(try DecoderModel(file: fixture.file, threads: 1).kvCacheElement == .f32)
+        #expect(throws: ModelError.self) { try DecoderModel(file: fixture.file, threads: 1, kvCache: .f16) }
+    }
+
     @Test("inputs the model cannot take are refused with what is wrong")
     func refusesBadInputs() throws {
         let fixture = try TinyModelFixture(seed: 11)

@@ -201,6 +201,62 @@ struct DenseKernelTests {
         expectClose(blocked, naive, tolerance: 1e-5, "blocked attention against the naive twin")
     }
 
+    @Test(
+        "attention over an F16 cache: blocked rows equal rows one by one, bit for bit, and both equal the naive twin on binary16 operands",
+        arguments: [(1, 0, nil as Int?, 64), (1, 45, nil, 64), (1, 300, 7, 128), (4, 0, nil, 64), (37, 0, nil, 64), (13, 22, 5, 128)]
+    )
+    func f16CacheAttention(shape: (Int, Int, Int?, Int)) {
+        let (T, start, window, hs) = shape
+        let (H, KVH) = (6, 2)
+        var data = TestData(seed: 43)
+        let q = data.floats(T * H * hs, scale: 2)
+        let n = (start + T) * KVH * hs
+        let keys = data.floats(n, scale: 2), values = data.floats(n)
+        var halfKeys = [Float16](repeating: 0, count: n), halfValues = halfKeys
+        roundToF16(&halfKeys, keys, count: n)
+        roundToF16(&halfValues, values, count: n)
+        var blocked = [Float](repeating: .nan, count: T * H * hs), single = blocked
+        var scratch = [Float](repeating: .nan, count: start + T)
+        attentionForwardF16(&blocked, q: q, keys: halfKeys, values: halfValues, rows: T, start: start, heads: H, kvHeads: KVH,
+                            headSize: hs, headRange: 0..<H, scratch: &scratch, window: window)
+        for t in 0..<T {
+            q.withUnsafeBufferPointer { query in
+                single.withUnsafeMutableBufferPointer { out in
+                    attentionForwardF16(out.baseAddress! + t * H * hs, q: query.baseAddress! + t * H * hs, keys: halfKeys,
+                                        values: halfValues, rows: 1, start: start + t, heads: H, kvHeads: KVH, headSize: hs,
+                                        headRange: 0..<H, scratch: &scratch, window: window)
+                }
+            }
+        }
+        #expect(blocked == single, "T=\(T) start=\(start) window=\(String(describing: window)) hs=\(hs)")
+        // The naive twin on the binary16 keys, values and query (as the kernel rounds the query);
+        // the kernel also rounds the softmax weights, so the tolerance is binary16's precision.
+        let roundedQuery = q.map { Float(Float16($0)) }
+        var naive = [Float](repeating: .nan, count: T * H * hs)
+        attentionForwardNaive(&naive, q: roundedQuery, keys: halfKeys.map(Float.init), values: halfValues.map(Float.init), rows: T,
+                              start: start, heads: H, kvHeads: KVH, headSize: hs, window: window)
+        expectClose(blocked, naive, tolerance: 2e-3, "F16 cache against the naive twin on binary16 operands")
+        var exact = [Float](repeating: .nan, count: T * H * hs)
+        attentionForwardNaive(&exact, q: q, keys: keys, values: values, rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs,
+                              window: window)
+        expectClose(blocked, exact, tolerance: 2e-2, "F16 cache against exact attention")
+    }
+
+    @Test("rounding to binary16 for the cache is to nearest, ties to even, with overflow, subnormals and signs")
+    func roundToF16MatchesFloat16() {
+        var data = TestData(seed: 44)
+        // Random values over binary16's range, exact ties (an odd multiple of half a unit), the
+        // largest finite value and beyond, subnormals, zeros and infinities; 8-wide and tail paths.
+        var values = data.floats(997, scale: 70_000) + data.floats(301, scale: 1e-5)
+        values += [65_504, 65_519.99, 65_520, 1e9, -1e9, .infinity, -.infinity, 0, -0.0, 5.96e-8, 2.98e-8, 2.99e-8, 1.0 + 1.0 / 2048,
+                   1.0 + 3.0 / 2048, -(1.0 + 1.0 / 2048), 6.1e-5, 3.0e-5]
+        var rounded = [Float16](repeating: .nan, count: values.count)
+        roundToF16(&rounded, values, count: values.count)
+        for (x, h) in zip(values, rounded) {
+            #expect(h.bitPattern == Float16(x).bitPattern, "\(x) rounded to \(h), Float16(x) is \(Float16(x))")
+        }
+    }
+
     @Test("parallel ranges cover every index exactly once", arguments: [(0, 2), (1, 2), (10, 3), (577, 2), (5, 8)])
     func parallelRangesPartition(job: (Int, Int)) {
         let (count, threads) = job

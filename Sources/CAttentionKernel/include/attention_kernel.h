@@ -14,6 +14,12 @@
 void lab_attend_row(float *out, const float *q, const float *keys, const float *values, int positions, size_t stride,
                     int head_size, float scale, float *scratch);
 
+// The same with keys and values stored as binary16 (an F16 cache). As llama.cpp's products with
+// an F16 cache do, the query is rounded to binary16 before q·k and the softmax weights before
+// Σ p·v; otherwise the operations and their order are lab_attend_row's.
+void lab_attend_row_f16(float *out, const float *q, const _Float16 *keys, const _Float16 *values, int positions,
+                        size_t stride, int head_size, float scale, float *scratch);
+
 // Rows t < rows of one head at once, query row t at q + t·q_stride and its output at
 // out + t·q_stride: row t (position start + t) sees positions lo ... start + t, where
 // lo = max(0, start + t + 1 − window) for window > 0, else 0; keys and values start at position 0.
@@ -22,6 +28,14 @@ void lab_attend_row(float *out, const float *q, const float *keys, const float *
 // Returns 0, or −1 when its scratch could not be allocated (nothing written).
 int lab_attend_rows(float *out, const float *q, size_t q_stride, const float *keys, const float *values, size_t stride,
                     int rows, int start, int window, int head_size, float scale);
+
+// lab_attend_rows over binary16 keys and values.
+int lab_attend_rows_f16(float *out, const float *q, size_t q_stride, const _Float16 *keys, const _Float16 *values,
+                        size_t stride, int rows, int start, int window, int head_size, float scale);
+
+// dst[i] = src[i] rounded to binary16, to nearest with ties to even (as F16C and llama.cpp's
+// cache writes round): what an F16 cache stores.
+void lab_to_f16(_Float16 *dst, const float *src, size_t n);
 
 // exp(x) as the softmax and SiLU below take it (activations.c): Cephes' expf, within about one
 // unit in the last place; 0 below −87.33, +∞ above 88.38.
