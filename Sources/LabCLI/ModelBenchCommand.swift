@@ -54,6 +54,9 @@ struct ModelBenchCommand: AsyncParsableCommand {
     @Option(help: "How the cache stores keys and values: f16 (as llama.cpp by default) or f32 (default: f16 unless --float-activations or --swift-attention).")
     var kvCache: KVCacheOption?
 
+    @Option(help: "The most rows one forward pass takes, as llama.cpp's --ubatch-size (default 256).")
+    var ubatch: Int?
+
     @Option(help: "Passes over at least this many rows use dequantized tiles and sgemm instead of the integer kernels (default: the engine's).")
     var sgemmRows: Int?
 
@@ -66,6 +69,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel)") }
         if let sgemmRows, sgemmRows < 1 { throw ValidationError("--sgemm-rows must be at least 1, got \(sgemmRows)") }
+        if let ubatch, ubatch < 1 { throw ValidationError("--ubatch must be at least 1, got \(ubatch)") }
     }
 
     func run() async throws {
@@ -73,7 +77,7 @@ struct ModelBenchCommand: AsyncParsableCommand {
             try await runParallel(sequences: parallel)
             return
         }
-        let llama = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element)
+        let llama = try loadDecoderModel(URL(fileURLWithPath: model), threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element, microBatchRows: ubatch)
         guard promptTokens <= llama.contextLength, genTokens + 1 <= llama.contextLength else {
             throw CLIError("the tests need more tokens than the model's context of \(llama.contextLength)", hint: "lower --prompt-tokens or --gen-tokens")
         }
@@ -116,7 +120,7 @@ extension ModelBenchCommand {
     /// `--parallel N`: aggregate decode speed through the batch scheduler (see `BatchBenchmark`).
     func runParallel(sequences: Int) async throws {
         let url = URL(fileURLWithPath: model)
-        let llama = try loadDecoderModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: floatActivations, sgemmRows: sgemmRows, swiftAttention: swiftAttention, kvCache: kvCache?.element, microBatchRows: ubatch)
         guard promptTokens + genTokens <= llama.contextLength else {
             throw CLIError("--prompt-tokens + --gen-tokens exceed the model's context of \(llama.contextLength)", hint: "lower either")
         }

@@ -45,18 +45,22 @@ struct ModelPerplexityCommand: AsyncParsableCommand {
     @Option(help: "How the cache stores keys and values: f16 or f32 (default: f16 with int8 activations, else f32).")
     var kvCache: KVCacheOption?
 
+    @Option(help: "The most rows one forward pass takes, as llama.cpp's --ubatch-size (default 256).")
+    var ubatch: Int?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     func validate() throws {
         guard context >= 4 else { throw ValidationError("--ctx must be at least 4, got \(context)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let ubatch, ubatch < 1 { throw ValidationError("--ubatch must be at least 1, got \(ubatch)") }
     }
 
     func run() async throws {
         let url = URL(fileURLWithPath: model)
         let tokenizer = try loadTokenizer(url)
-        let llama = try loadDecoderModel(url, threads: threads, floatActivations: activations == .float, kvCache: kvCache?.element)
+        let llama = try loadDecoderModel(url, threads: threads, floatActivations: activations == .float, kvCache: kvCache?.element, microBatchRows: ubatch)
         let text: String
         do {
             text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
@@ -101,12 +105,12 @@ enum KVCacheOption: String, ExpressibleByArgument, CaseIterable {
 /// Loads a Llama model, turning the GGUF reader's and the engine's errors into CLI errors.
 func loadDecoderModel(
     _ url: URL, threads: Int?, floatActivations: Bool = false, sgemmRows: Int? = nil, swiftAttention: Bool = false,
-    kvCache: KVCacheElement? = nil
+    kvCache: KVCacheElement? = nil, microBatchRows: Int? = nil
 ) throws -> DecoderModel {
     do {
         return try DecoderModel(
             file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
-            swiftAttention: swiftAttention, kvCache: kvCache
+            swiftAttention: swiftAttention, kvCache: kvCache, microBatchRows: microBatchRows
         )
     } catch let error as GGUFError {
         throw CLIError(error.description)

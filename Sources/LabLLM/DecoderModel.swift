@@ -46,6 +46,14 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// activations stay Float (the structural tests compare paths to 1e-4) or the heads need the
     /// Swift attention (a head size that is not a multiple of 64, a score cap, `swiftAttention`).
     public let kvCacheElement: KVCacheElement
+    /// The most rows one pass takes (llama.cpp's n_ubatch): a longer call runs in several passes,
+    /// so activation memory stays that of this many rows however long the prompt or batch. Each
+    /// sequence's new tokens are cut into pieces of this many rows from the start of the call,
+    /// whatever else is in the batch, and a pass takes whole pieces: a sequence's rows meet the
+    /// same kernels in any batch, so its logits keep the same bits. (They equal one unsplit
+    /// pass's bits too, unless a piece is short enough to send Float weights down the
+    /// row-by-row path — see `sgemmRowThreshold`.)
+    public let microBatchRows: Int
     /// The block formats among this model's matrices: the int8 roundings each linear layer's
     /// input is made in (a Q4_K_M file mixes Q4_K, Q6_K and, where rows are not whole 256-weight
     /// blocks, Q5_0 or Q8_0).
@@ -60,13 +68,14 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     }
 
     /// A model over an already opened file, using `threads` threads (default: every active core).
+    /// `microBatchRows` caps the rows of one pass (default `defaultMicroBatchRows`).
     /// `kvCache` overrides the cache's element type (an F16 cache the model cannot use is an error).
     /// `sgemmRowThreshold`, when given, sets where every path switches to sgemm (tests and
     /// `model bench --sgemm-rows` compare paths this way); by default Float paths switch at 16
     /// rows of a sequence and the integer kernels never do.
     public init(
         file: GGUFFile, threads: Int? = nil, sgemmRowThreshold: Int? = nil, quantizesActivations: Bool = true,
-        swiftAttention: Bool = false, kvCache: KVCacheElement? = nil
+        swiftAttention: Bool = false, kvCache: KVCacheElement? = nil, microBatchRows: Int? = nil
     ) throws(ModelError) {
         let explicitThreads = threads
         let threads = threads ?? CoreAvailability.defaultThreads()
@@ -79,6 +88,10 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         self.integerSgemmRowThreshold = max(1, sgemmRowThreshold ?? Int.max)
         self.quantizesActivations = quantizesActivations
         self.swiftAttention = swiftAttention
+        guard (microBatchRows ?? 1) >= 1 else {
+            throw ModelError(field: "microBatchRows", "must be at least 1, got \(microBatchRows ?? 0)")
+        }
+        self.microBatchRows = microBatchRows ?? Self.defaultMicroBatchRows
         config = try DecoderConfig(file: file)
         let f16Covered = !swiftAttention && attentionCoversF16(headSize: config.headSize, softcap: config.attentionSoftcap)
         switch kvCache {
@@ -123,7 +136,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// after its last new token.
     public func forward(tokens: [[Int32]], states: [any SequenceState]) throws -> [[Float]] {
         let caches = try check(tokens: tokens, states: states)
-        let logits = run(tokens: tokens, caches: caches, allPositions: false)
+        let logits = runInPieces(tokens: tokens, caches: caches, allPositions: false)
         let V = vocabularySize
         return (0..<tokens.count).map { Array(logits[($0 * V)..<(($0 + 1) * V)]) }
     }
@@ -132,7 +145,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// (tokens.count, vocabularySize) row-major: what perplexity and evaluation need.
     public func forwardAllPositions(tokens: [Int32], state: any SequenceState) throws -> [Float] {
         let caches = try check(tokens: [tokens], states: [state])
-        return run(tokens: [tokens], caches: caches, allPositions: true)
+        return runInPieces(tokens: [tokens], caches: caches, allPositions: true)
     }
 
     /// The states as this model's caches, after checking that every sequence has new tokens

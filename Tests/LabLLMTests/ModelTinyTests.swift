@@ -93,6 +93,43 @@ struct ModelTinyTests {
         }
     }
 
+    @Test(
+        "a call longer than a pass runs in pieces with the logits of one pass, and a batch in pieces gives each sequence its lone bits",
+        arguments: [false, true]
+    )
+    func piecesEqualOnePass(int8: Bool) throws {
+        let fixture = try TinyModelFixture(seed: 12)
+        let whole = try DecoderModel(file: fixture.file, threads: 2, quantizesActivations: int8)
+        // Pieces of 16 rows: as many as the Float weights (attn_v F16, attn_output F32) need to
+        // take the register tiles, whose bits do not depend on the number of rows.
+        let pieces = try DecoderModel(file: fixture.file, threads: 2, quantizesActivations: int8, microBatchRows: 16)
+        let tokens: [Int32] = (0..<48).map { Int32(($0 * 7 + 3) % TinyModelFixture.vocab) }
+        let expected = try whole.forwardAllPositions(tokens: tokens, state: whole.makeSequenceState(capacity: 64))
+        let state = try pieces.makeSequenceState(capacity: 64)
+        let actual = try pieces.forwardAllPositions(tokens: tokens, state: state)
+        #expect(state.count == tokens.count)
+        #expect(actual.count == expected.count)
+        let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? .infinity
+        if int8 {
+            let same = actual == expected
+            #expect(same, "pieces of 16 rows differ from one pass by \(worst)")
+        } else {
+            // Float activations meet sgemm, whose summation order follows the number of rows.
+            #expect(worst < 1e-4, "pieces of 16 rows differ from one pass by \(worst)")
+        }
+        // Several sequences, some longer than a pass, some with pieces under 16 rows: each gets
+        // the bits it gets alone, whatever shares its passes.
+        let prompts: [[Int32]] = [Array(tokens.prefix(20)), [4, 9], Array(tokens.suffix(37)), Array(tokens.prefix(5))]
+        let alone = try prompts.map { prompt in try pieces.forward(tokens: [prompt], states: [pieces.makeSequenceState(capacity: 64)])[0] }
+        let states = try prompts.map { _ in try pieces.makeSequenceState(capacity: 64) }
+        let batched = try pieces.forward(tokens: prompts, states: states)
+        for s in prompts.indices {
+            let same = batched[s] == alone[s]
+            #expect(same, "sequence \(s) in a batch run in pieces differs from its lone run")
+            #expect(states[s].count == prompts[s].count)
+        }
+    }
+
     @Test("truncating a state replays the same logits")
     func truncateReplays() throws {
         let fixture = try TinyModelFixture(seed: 10)

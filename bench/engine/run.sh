@@ -27,13 +27,13 @@ FORMATS="F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_M Q5_K_M Q6_K"
 THREADS=2 REPEAT=3 KERNELS="best avx2" AGG_FORMATS="Q4_1 Q4_K_M" PARALLEL="1 4 8 16 32" SERVE_FORMATS="Q4_1" JSON_OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --formats) FORMATS="$2"; shift 2 ;;
+        --formats) FORMATS="${2//,/ }"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --repeat) REPEAT="$2"; shift 2 ;;
-        --kernels) KERNELS="$2"; shift 2 ;;
-        --aggregate-formats) AGG_FORMATS="$2"; shift 2 ;;
-        --parallel) PARALLEL="$2"; shift 2 ;;
-        --serve-formats) SERVE_FORMATS="$2"; shift 2 ;;
+        --kernels) KERNELS="${2//,/ }"; shift 2 ;;
+        --aggregate-formats) AGG_FORMATS="${2//,/ }"; shift 2 ;;
+        --parallel) PARALLEL="${2//,/ }"; shift 2 ;;
+        --serve-formats) SERVE_FORMATS="${2//,/ }"; shift 2 ;;
         --json) JSON_OUT="$2"; shift 2 ;;
         -h|--help) sed -n 2,20p "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
