@@ -12,6 +12,12 @@
 //   Q6_K:        T −= 32 · Σ_g scale_g · bsum_g (its zero point); acc = fma(T, d · s, acc)
 
 #define LAB_KDOT(w, x, s) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (x)), (s))
+// acc + LAB_KDOT(w, x, s): one vpdpwssd with VNNI.
+#ifdef LAB_HAS_UNSIGNED_DPBUSD
+#define LAB_KDOT_ACC(acc, w, x, s) _mm256_dpwssd_epi32((acc), _mm256_maddubs_epi16((w), (x)), (s))
+#else
+#define LAB_KDOT_ACC(acc, w, x, s) _mm256_add_epi32((acc), LAB_KDOT((w), (x), (s)))
+#endif
 
 // Chunk j (weights 32j … 32j+31) of a Q4_K super-block: the low nibbles of qs[32·(j/2) …] for
 // even j, the high nibbles for odd j.
@@ -95,12 +101,22 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256 LAB_SUFFIX(q6_k_f
             LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &dmin);                              \
             __m256i T[8];                                                                                          \
             for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();                                             \
+            /* One input (a decode step): each row's sums stay in its own vector over the eight      */           \
+            /* chunks and meet the other rows' once per super-block (exact integers either way).     */           \
+            __m256i rows1[8];                                                                                      \
+            if (K == 1)                                                                                            \
+                for (int i = 0; i < 8; i++) rows1[i] = _mm256_setzero_si256();                                     \
             for (int j = 0; j < 8; j++) {                                                                          \
                 const __m256i pick = _mm256_set1_epi16((short)(((2 * j + 1) << 8) | (2 * j)));                     \
                 __m256i w[8], s[8];                                                                                \
                 for (int i = 0; i < 8; i++) {                                                                      \
                     w[i] = LAB_SUFFIX(kind##_chunk)(row + i * row_bytes + BYTES * (size_t)b, j);                   \
                     s[i] = _mm256_shuffle_epi8(scales[i], pick);                                                   \
+                }                                                                                                  \
+                if (K == 1) {                                                                                      \
+                    const __m256i x = _mm256_loadu_si256((const __m256i *)(q + 256 * (size_t)b + 32 * j));         \
+                    for (int i = 0; i < 8; i++) rows1[i] = LAB_KDOT_ACC(rows1[i], w[i], x, s[i]);                  \
+                    continue;                                                                                      \
                 }                                                                                                  \
                 for (int k = 0; k < K; k++) {                                                                      \
                     const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * j)); \
@@ -109,6 +125,7 @@ static inline __attribute__((always_inline)) LAB_TARGET __m256 LAB_SUFFIX(q6_k_f
                     T[k] = _mm256_add_epi32(T[k], LAB_SUFFIX(lane_totals)(p));                                     \
                 }                                                                                                  \
             }                                                                                                      \
+            if (K == 1) T[0] = LAB_SUFFIX(lane_totals)(rows1);                                                     \
             for (int k = 0; k < K; k++) {                                                                          \
                 const size_t sb = k * (size_t)blocks + b;                                                          \
                 acc[k] = LAB_SUFFIX(k4_finish)(acc[k], T[k], mins, bsums + 16 * sb, scale[sb], d, dmin);           \
@@ -139,12 +156,21 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
         LAB_SUFFIX(block_headers)(row + 210 * (size_t)b + 208, row_bytes, &d, &unused);
         __m256i T[8];
         for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();
+        // One input: per-row sums over the whole super-block, as in the Q4_K/Q5_K body.
+        __m256i rows1[8];
+        if (K == 1)
+            for (int i = 0; i < 8; i++) rows1[i] = _mm256_setzero_si256();
         for (int c = 0; c < 8; c++) {
             __m256i w[8], s[8];
             const __m256i lane = _mm256_set1_epi32(c);
             for (int i = 0; i < 8; i++) {
                 w[i] = LAB_SUFFIX(q6_k_chunk)(row + i * row_bytes + 210 * (size_t)b, c);
                 s[i] = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(scales[i], lane), halves);
+            }
+            if (K == 1) {
+                const __m256i x = _mm256_loadu_si256((const __m256i *)(q + 256 * (size_t)b + 32 * c));
+                for (int i = 0; i < 8; i++) rows1[i] = LAB_KDOT_ACC(rows1[i], w[i], x, s[i]);
+                continue;
             }
             for (int k = 0; k < K; k++) {
                 const __m256i x = _mm256_loadu_si256((const __m256i *)(q + k * q_stride + 256 * (size_t)b + 32 * c));
@@ -153,6 +179,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
                 T[k] = _mm256_add_epi32(T[k], LAB_SUFFIX(lane_totals)(p));
             }
         }
+        if (K == 1) T[0] = LAB_SUFFIX(lane_totals)(rows1);
         for (int k = 0; k < K; k++) {
             const size_t sb = k * (size_t)blocks + b;
             acc[k] = LAB_SUFFIX(q6_k_finish)(acc[k], T[k], scales, bsums + 16 * sb, scale[sb], d);
@@ -161,6 +188,7 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_row
     for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
 }
 #undef LAB_KDOT
+#undef LAB_KDOT_ACC
 
 // ---- Several inputs: the transposed path (see quant_matmul_body.h) -----------------------------
 // Each 32-weight chunk of eight rows is transposed once for the group of inputs; a chunk's exact
