@@ -93,7 +93,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         }
         self.microBatchRows = microBatchRows ?? Self.defaultMicroBatchRows
         config = try DecoderConfig(file: file)
-        let f16Covered = !swiftAttention && attentionCoversF16(headSize: config.headSize, softcap: config.attentionSoftcap)
+        let f16Covered = !swiftAttention && cAttentionCovers(headSize: config.headSize, softcap: config.attentionSoftcap)
         switch kvCache {
         case .f16? where !f16Covered:
             throw ModelError(

@@ -29,17 +29,17 @@ public func attentionForward(
     let group = H / KVH
     let kvStride = KVH * hs
     let scale = scale ?? 1 / Float(hs).squareRoot()
-    // Four or more rows (a prompt): the blocked kernel, the same bits as row by row.
-    if T >= 4 && softcap == nil && kernel == .c && hs % 64 == 0 {
-        var done = true
-        for h in headRange where done {
-            let kvOffset = (h / group) * hs
-            done = lab_attend_rows(
+    if softcap == nil && kernel == .c && cAttentionCovers(headSize: hs, softcap: nil) {
+        attendThroughC(rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs, headRange: headRange, window: window) { h, kvOffset in
+            lab_attend_rows(
                 out + h * hs, q + h * hs, H * hs, keys + kvOffset, values + kvOffset, kvStride, Int32(T), Int32(start),
                 Int32(window ?? 0), Int32(hs), scale
             ) == 0
+        } row: { o, kvOffset, first, n in
+            lab_attend_row(out + o, q + o, keys + first * kvStride + kvOffset, values + first * kvStride + kvOffset, Int32(n), kvStride,
+                           Int32(hs), scale, scratch)
         }
-        if done { return }
+        return
     }
     for t in 0..<T {
         let end = start + t + 1
@@ -50,10 +50,6 @@ public func attentionForward(
             let query = q + t * H * hs + h * hs
             let kvOffset = (h / group) * hs
             let o = out + t * H * hs + h * hs
-            if softcap == nil && kernel == .c && hs % 64 == 0 {
-                lab_attend_row(o, query, keys + kvOffset, values + kvOffset, Int32(n), kvStride, Int32(hs), scale, scratch)
-                continue
-            }
             if softcap == nil && hs % 64 == 0 {
                 attendRow64(o, query: query, keys: keys + kvOffset, values: values + kvOffset, positions: n, stride: kvStride, headSize: hs, scale: scale, scratch: scratch)
                 continue
@@ -75,46 +71,56 @@ public func attentionForward(
 
 /// `attentionForward` over a cache that stores keys and values as binary16 (llama.cpp's default
 /// cache type): half the bytes to stream per decode step and half the memory. The C kernels read
-/// them directly; the results are the bits `attentionForward` gives on the same values widened to
-/// Float. Only for what those kernels cover: `attentionCoversF16(headSize:softcap:)`.
+/// them directly and, as llama.cpp's products with an F16 cache do, round the query and the
+/// softmax weights to binary16 too; blocked rows give the bits of rows one by one. Only for what
+/// those kernels cover: `cAttentionCovers(headSize:softcap:)`.
 public func attentionForwardF16(
     _ out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
     keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
     rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int,
     headRange: Range<Int>, scratch: UnsafeMutablePointer<Float>, scale: Float? = nil, window: Int? = nil
 ) {
-    precondition(attentionCoversF16(headSize: hs, softcap: nil), "an F16 cache needs a head size that is a multiple of 64")
-    let group = H / KVH
+    precondition(cAttentionCovers(headSize: hs, softcap: nil), "an F16 cache needs a head size that is a multiple of 64")
     let kvStride = KVH * hs
     let scale = scale ?? 1 / Float(hs).squareRoot()
+    attendThroughC(rows: T, start: start, heads: H, kvHeads: KVH, headSize: hs, headRange: headRange, window: window) { h, kvOffset in
+        lab_attend_rows_f16(
+            out + h * hs, q + h * hs, H * hs, keys + kvOffset, values + kvOffset, kvStride, Int32(T), Int32(start),
+            Int32(window ?? 0), Int32(hs), scale
+        ) == 0
+    } row: { o, kvOffset, first, n in
+        lab_attend_row_f16(out + o, q + o, keys + first * kvStride + kvOffset, values + first * kvStride + kvOffset, Int32(n), kvStride,
+                           Int32(hs), scale, scratch)
+    }
+}
+
+/// The C kernels' walk over heads and rows, for either cache element: four or more rows (a
+/// prompt) go through `blocked(head, kvOffset)` head by head (the same bits as row by row; false
+/// when its scratch could not be allocated, and then every row goes through `row`), else each
+/// row through `row(offset, kvOffset, first, count)`: the row's query/output offset, its key/value
+/// head's offset, the first position it sees and how many.
+private func attendThroughC(
+    rows T: Int, start: Int, heads H: Int, kvHeads KVH: Int, headSize hs: Int, headRange: Range<Int>, window: Int?,
+    blocked: (_ head: Int, _ kvOffset: Int) -> Bool, row: (_ offset: Int, _ kvOffset: Int, _ first: Int, _ count: Int) -> Void
+) {
+    let group = H / KVH
     if T >= 4 {
         var done = true
-        for h in headRange where done {
-            let kvOffset = (h / group) * hs
-            done = lab_attend_rows_f16(
-                out + h * hs, q + h * hs, H * hs, keys + kvOffset, values + kvOffset, kvStride, Int32(T), Int32(start),
-                Int32(window ?? 0), Int32(hs), scale
-            ) == 0
-        }
+        for h in headRange where done { done = blocked(h, (h / group) * hs) }
         if done { return }
     }
     for t in 0..<T {
         let end = start + t + 1
         let first = window.map { max(0, end - $0) } ?? 0
-        let keys = keys + first * kvStride, values = values + first * kvStride
         for h in headRange {
-            let kvOffset = (h / group) * hs
-            lab_attend_row_f16(
-                out + t * H * hs + h * hs, q + t * H * hs + h * hs, keys + kvOffset, values + kvOffset, Int32(end - first),
-                kvStride, Int32(hs), scale, scratch
-            )
+            row(t * H * hs + h * hs, (h / group) * hs, first, end - first)
         }
     }
 }
 
-/// Whether `attentionForwardF16` runs a model with these heads: the C kernels take 64-wide
-/// slices and no score cap.
-public func attentionCoversF16(headSize: Int, softcap: Float?) -> Bool {
+/// Whether the C attention kernels take these heads (64-wide slices, no score cap): where
+/// `attentionForward` uses them, and what `attentionForwardF16` (an F16 cache) needs.
+public func cAttentionCovers(headSize: Int, softcap: Float?) -> Bool {
     headSize % 64 == 0 && softcap == nil
 }
 
