@@ -219,8 +219,13 @@ import Testing
         let announced = check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: question,
             answer: "A simple explanation of what an asset is: An asset is something a company owns or controls that has value.", context: nil))
         #expect(announced?.reason == "the answer announces itself")
+        let way = check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: question,
+            answer: "A simple way to explain it is: an asset is something a company owns or controls that has value.", context: nil))
+        #expect(way?.reason == "the answer announces itself")
         for fair in ["An asset is something a company owns or controls that has value, such as cash or machines.",
-                     "Short answer: an asset is something a company owns that has value."] {
+                     "Short answer: an asset is something a company owns that has value.",
+                     "One way to see it: an asset is something a company owns that has value.",
+                     "A simple way to think of an asset is as something a company owns that has value."] {
             #expect(check.verify(CandidateText(leafPath: "t", flow: .freeformSkill, question: question, answer: fair, context: nil))?.decision == .accept)
         }
     }

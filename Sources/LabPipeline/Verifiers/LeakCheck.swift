@@ -48,7 +48,9 @@ public struct LeakCheck: CandidateVerifier {
                                   "this paragraph summarizes"]
 
     /// An opening that names what the answer is before giving it, ending in a colon.
-    static let answerPreface = #"^(here is |here's )?(a |an |the |my )?(simple |short |plain |brief |clear |easy |quick )*(explanation|definition|summary|description) (of|for)[^:.\n]{0,60}:"#
+    /// "A simple explanation of what an asset is:", or "A simple way to explain it is:" (read
+    /// among the accepted answers of a fresh generate run).
+    static let answerPreface = #"^(here is |here's )?(a |an |the |my |one )?(simple |short |plain |brief |clear |easy |quick |good )*((explanation|definition|summary|description) (of|for)|way (to|of) (explain|explaining|describe|describing|put|putting|say|saying|understand|think about))[^:.\n]{0,60}:"#
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         // "Reply: How does …?", "Title: How much …?": a label word before the question ("Depreciation:
