@@ -213,6 +213,29 @@ import Testing
         #expect(oblique?.decision == .reject)
     }
 
+    @Test func aQuestionMayNotInventAFigureOfItsSource() {
+        let table = """
+            Redfern Freight Corporation
+            Condensed consolidated statements of cash flows (excerpt, unaudited)
+            (in millions of U.S. dollars)
+
+            | | Six months ended Jun 30, 2025 | Six months ended Jun 30, 2024 |
+            |---|---|---|
+            | Net cash provided by operating activities | 412.0 | 365.4 |
+            | Capital expenditures | (188.6) | (201.3) |
+            """
+        let answer = "Redfern Freight Corporation reported capital expenditures of $201.3 million for the six months ended Jun 30, 2024."
+        let invented = NumberSupportCheck().verify(CandidateText(leafPath: "k", flow: .knowledge,
+            question: "In 2024, Redfern Freight spent $7.67 billion in capital expenditures and $2.27 billion in revolving doors. How much did Redfern Freight spend on capital expenditures in the first half of 2024?",
+            answer: answer, context: table))
+        #expect(invented?.reason == "the question states a figure the context does not have", "\(String(describing: invented))")
+        for fair in ["How much did Redfern Freight spend on capital expenditures in the six months ended Jun 30, 2024?",
+                     "Of the $365.4 million of operating cash flow in the first 6 months of 2024, how much went to capital expenditures?"] {
+            let finding = NumberSupportCheck().verify(CandidateText(leafPath: "k", flow: .knowledge, question: fair, answer: answer, context: table))
+            #expect(finding?.decision == .accept, "\(fair): \(String(describing: finding))")
+        }
+    }
+
     @Test func anAnswerThatIntroducesItselfIsScaffolding() {
         let check = LeakCheck(templates: [], leafTexts: [:])
         let question = "What is an asset? Explain it in plain words."

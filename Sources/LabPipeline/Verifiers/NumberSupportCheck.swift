@@ -8,6 +8,8 @@ import Foundation
 ///   two supported figures of the answer. Years in the answer must be years of the context or question.
 /// - For a table, the answer must state the cell at the row and column (period) the question
 ///   names, with the table's scale; the neighbouring row or the other period fails.
+/// - The question's own figures (but small bare counts) must be the context's: a question that
+///   invents a figure teaches it, whatever the answer says.
 public struct NumberSupportCheck: CandidateVerifier {
     public static let version = "1"
     public var relativeTolerance: Double
@@ -31,6 +33,19 @@ public struct NumberSupportCheck: CandidateVerifier {
         let table = MarkdownTable.first(in: context)
         if let table, let finding = checkTableCell(candidate, table: table, answerFigures: answerFigures) ?? (candidate.flow == .groundedSkill ? otherPeriodCell(candidate, table: table, answerFigures: answerFigures) : nil) {
             if finding.decision == .reject { return finding }
+        }
+        // A question about a source may name its figures but not invent them: "How much did it spend
+        // on capital expenditures, $7.67 billion in 2024…?" over a table that says $201.3 million
+        // teaches the false figure even when the answer reads the right cell. Small bare counts
+        // ("the first 6 months", "over 3 years") are left alone: the context often spells them.
+        let contextKnown = Self.knownQuantities(context, table: table)
+        let invented = FigureScanner.figures(in: candidate.question).filter { figure in
+            figure.isQuantity && !(figure.kind == .amount && figure.scale == 1 && figure.decimals == 0 && abs(figure.value) <= 12
+                && !figure.text.contains("$")) && !contextKnown.contains { isSame(figure, $0) }
+        }
+        if !invented.isEmpty {
+            return .reject("the question states a figure the context does not have", score: 0, threshold: 1,
+                           evidence: ["unsupported": invented.map(\.text).joined(separator: " | ")])
         }
         let known = Self.knownQuantities(context + "\n" + candidate.question, table: table)
         let contextYears = Set(FigureScanner.figures(in: context + "\n" + candidate.question).filter { $0.kind == .year }.map(\.value))
