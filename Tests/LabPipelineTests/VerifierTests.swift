@@ -236,6 +236,31 @@ import Testing
         }
     }
 
+    @Test func oneTableCellDoesNotAnswerAComparison() {
+        let table = """
+            Keel Harbor Software, Inc.
+            Consolidated balance sheets (excerpt)
+            (in thousands of U.S. dollars)
+
+            | | Dec 31, 2025 | Dec 31, 2024 |
+            |---|---|---|
+            | Cash and cash equivalents | 184,302 | 151,977 |
+            | Accounts receivable, net | 96,415 | 88,020 |
+            """
+        let answer = "Keel Harbor Software, Inc. reported accounts receivable, net of $96,415 thousand at Dec 31, 2025."
+        let comparison = AnswersQuestionCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What was the net difference between the amount of cash received from accounts receivable versus the cash available at the end of 2025?",
+            answer: answer, context: table))
+        #expect(comparison?.reason == "the question asks for a comparison; the answer states one value", "\(String(describing: comparison))")
+        let single = AnswersQuestionCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What were Keel Harbor Software's accounts receivable, net at Dec 31, 2025?", answer: answer, context: table))
+        #expect(single?.reason != comparison?.reason, "\(String(describing: single))")
+        let drawn = AnswersQuestionCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "How did Keel Harbor Software's accounts receivable change in 2025?",
+            answer: "Accounts receivable, net rose to $96,415 thousand at Dec 31, 2025 from $88,020 thousand a year earlier.", context: table))
+        #expect(drawn?.reason != comparison?.reason, "\(String(describing: drawn))")
+    }
+
     @Test func anAnswerThatIntroducesItselfIsScaffolding() {
         let check = LeakCheck(templates: [], leafTexts: [:])
         let question = "What is an asset? Explain it in plain words."

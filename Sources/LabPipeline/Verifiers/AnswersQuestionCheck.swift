@@ -58,6 +58,12 @@ public struct AnswersQuestionCheck: CandidateVerifier {
         return nil
     }
 
+    /// Words of a question that asks for two values set against each other.
+    static let comparisonAsks = ["difference", "differ", "compare", "versus", " vs", "change in", "changed", "increase", "decrease",
+                                 "grew", "growth", "decline", "between"]
+    /// Words of an answer that sets two values against each other.
+    static let comparisonDrawn = ["while", "whereas", "than", " from ", "compared", "increase", "decrease", "change", "versus", "up ", "down "]
+
     public func verify(_ candidate: CandidateText) -> Finding? {
         let answer = candidate.answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !answer.isEmpty else { return .reject("empty answer") }
@@ -188,6 +194,14 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                     }
                 }
             }
+        }
+        // One table cell does not answer a comparison: "What was the net difference between the
+        // cash received … and …?" answered "…reported accounts receivable, net of $96,415 thousand".
+        if let context = candidate.context, MarkdownTable.first(in: context) != nil,
+           FigureScanner.figures(in: answer).filter(\.isQuantity).count == 1,
+           Self.comparisonAsks.contains(where: loweredQuestion.contains),
+           !Self.comparisonDrawn.contains(where: answer.lowercased().contains) {
+            return .reject("the question asks for a comparison; the answer states one value", evidence: [:])
         }
         // A lifted sentence must visibly be about the question's subject.
         // A question about a difference needs an answer that draws one.
