@@ -259,6 +259,10 @@ import Testing
             question: "How did Keel Harbor Software's accounts receivable change in 2025?",
             answer: "Accounts receivable, net rose to $96,415 thousand at Dec 31, 2025 from $88,020 thousand a year earlier.", context: table))
         #expect(drawn?.reason != comparison?.reason, "\(String(describing: drawn))")
+        let noValue = AnswersQuestionCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What were Keel Harbor Software's accounts receivable, net at Dec 31, 2025?",
+            answer: "Keel Harbor Software's accounts receivable, net are the part of its cash and cash equivalents that customers still owe.", context: table))
+        #expect(noValue?.reason == "the question names a table row; the answer states no value", "\(String(describing: noValue))")
     }
 
     @Test func anAnswerThatIntroducesItselfIsScaffolding() {

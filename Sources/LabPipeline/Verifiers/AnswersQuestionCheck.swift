@@ -156,6 +156,13 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                                evidence: ["matched": refusal])
             }
         }
+        // A question that names a table row asks for its value: "What is Brightwater Foods' research
+        // and development expenses?" answered "…are a portion of its total expenses…" says none.
+        if Self.refusals.first(where: lowered.contains) == nil, let context = candidate.context,
+           let table = MarkdownTable.first(in: context), let row = table.row(namedIn: candidate.question),
+           !FigureScanner.figures(in: answer).contains(where: \.isQuantity) {
+            return .reject("the question names a table row; the answer states no value", evidence: ["row": row.label])
+        }
         let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))
         guard !subject.isEmpty else { return .accept("answers the question", score: 1, threshold: subjectShare) }
         let mentioned = subject.filter { stem in answerStems.contains(stem) || answerStems.contains { $0.hasPrefix(stem) || stem.hasPrefix($0) && $0.count >= 4 } }
