@@ -263,6 +263,10 @@ import Testing
             question: "What were Keel Harbor Software's accounts receivable, net at Dec 31, 2025?",
             answer: "Keel Harbor Software's accounts receivable, net are the part of its cash and cash equivalents that customers still owe.", context: table))
         #expect(noValue?.reason == "the question names a table row; the answer states no value", "\(String(describing: noValue))")
+        let unasked = AnswersQuestionCheck().verify(CandidateText(leafPath: "t", flow: .groundedSkill,
+            question: "What were Keel Harbor Software's research and development expenses in 2025?",
+            answer: "Keel Harbor Software's research and development expenses are the part of its cash and cash equivalents spent on products.", context: table))
+        #expect(unasked?.reason == "the table lacks what the question asks, and the answer does not say so", "\(String(describing: unasked))")
     }
 
     @Test func anAnswerThatIntroducesItselfIsScaffolding() {

@@ -156,12 +156,17 @@ public struct AnswersQuestionCheck: CandidateVerifier {
                                evidence: ["matched": refusal])
             }
         }
-        // A question that names a table row asks for its value: "What is Brightwater Foods' research
-        // and development expenses?" answered "…are a portion of its total expenses…" says none.
-        if Self.refusals.first(where: lowered.contains) == nil, let context = candidate.context,
-           let table = MarkdownTable.first(in: context), let row = table.row(namedIn: candidate.question),
+        // A question about a table is answered by a value of it, or by saying the table lacks it:
+        // "What is Brightwater Foods' research and development expenses?" over a table with no such
+        // row, answered "…are a portion of its total expenses…", does neither.
+        let saysLacking = ["table does not", "table doesn't", "not in the table", "cannot be read", "can't be read", "does not report", "doesn't report"]
+        if Self.refusals.first(where: lowered.contains) == nil, !saysLacking.contains(where: answer.lowercased().contains),
+           let context = candidate.context, let table = MarkdownTable.first(in: context),
            !FigureScanner.figures(in: answer).contains(where: \.isQuantity) {
-            return .reject("the question names a table row; the answer states no value", evidence: ["row": row.label])
+            let row = table.row(namedIn: candidate.question)
+            return .reject(row == nil ? "the table lacks what the question asks, and the answer does not say so"
+                                      : "the question names a table row; the answer states no value",
+                           evidence: ["row": row?.label ?? ""])
         }
         let subject = questionStems.subtracting(Self.askingWords.map(TextUnits.stem))
         guard !subject.isEmpty else { return .accept("answers the question", score: 1, threshold: subjectShare) }
