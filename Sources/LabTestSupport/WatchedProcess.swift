@@ -45,12 +45,17 @@ public final class WatchedProcess: @unchecked Sendable {
         return report
     }
 
+    /// The last lines of the process's stderr, for a failure message (a process that exited with
+    /// an error status says why there).
+    public func errorTail(lines: Int = 40) -> String {
+        let errors = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
+        return errors.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     /// The last lines of stderr and every thread's backtrace (gdb), for a process that overran.
     public func hangReport(seconds: Double) -> String {
-        let errors = (try? String(contentsOf: errorLog, encoding: .utf8)) ?? ""
-        let tail = errors.split(separator: "\n", omittingEmptySubsequences: false).suffix(40).joined(separator: "\n")
         var report = "synthlab \(arguments.joined(separator: " ")) (pid \(process.processIdentifier)) still running after \(Int(seconds)) s.\n"
-        report += "stderr, last lines:\n\(tail)\n"
+        report += "stderr, last lines:\n\(errorTail())\n"
         report += Self.stacks(of: process.processIdentifier)
         return report
     }

@@ -116,7 +116,11 @@ struct WorkerCommandTests {
                 return
             }
             let process = watched.process
-            if process.terminationReason == .uncaughtSignal { killed += 1 } else { #expect(process.terminationStatus == 0) }
+            if process.terminationReason == .uncaughtSignal {
+                killed += 1
+            } else {
+                #expect(process.terminationStatus == 0, "synthlab \(watched.arguments.joined(separator: " ")) exited with \(process.terminationStatus); stderr, last lines:\n\(watched.errorTail())")
+            }
         }
         let final = try Self.digest(store)
         #expect(final == expected, """
@@ -156,7 +160,10 @@ struct WorkerCommandTests {
                 for other in processes { _ = await other.wait(seconds: 0) }
                 return
             }
-            #expect(watched.process.terminationStatus == 0)
+            #expect(
+                watched.process.terminationStatus == 0,
+                "synthlab \(watched.arguments.joined(separator: " ")) exited with \(watched.process.terminationStatus); stderr, last lines:\n\(watched.errorTail())"
+            )
         }
         #expect(try Self.digest(store) == expected)
     }
