@@ -21,9 +21,11 @@ cd "$(dirname "$0")/../.."
 FORMATS="F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_M Q5_K_M Q6_K"
 THREADS=2
 while [[ $# -gt 0 ]]; do
+    if [[ "$1" == --* && "$1" != --help && $# -lt 2 ]]; then echo "exactness.sh: $1 needs a value (see --help)" >&2; exit 2; fi
     case "$1" in
-        --formats) FORMATS="$2"; shift 2 ;;
+        --formats) FORMATS="${2//,/ }"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
+        -h|--help) sed -n 2,18p "$0"; exit 0 ;;
         *) echo "exactness.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done

@@ -26,6 +26,7 @@ cd "$(dirname "$0")/../.."
 FORMATS="F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q4_K_M Q5_K_M Q6_K"
 THREADS=2 REPEAT=3 KERNELS="best avx2" AGG_FORMATS="Q4_1 Q4_K_M" PARALLEL="1 4 8 16 32" SERVE_FORMATS="Q4_1" JSON_OUT=""
 while [[ $# -gt 0 ]]; do
+    if [[ "$1" == --* && "$1" != --help && $# -lt 2 ]]; then echo "run.sh: $1 needs a value (see --help)" >&2; exit 2; fi
     case "$1" in
         --formats) FORMATS="${2//,/ }"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
