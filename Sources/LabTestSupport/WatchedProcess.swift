@@ -52,6 +52,11 @@ public final class WatchedProcess: @unchecked Sendable {
         return errors.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
+    /// How an ended process exited and the end of its stderr, for an expectation on its status.
+    public var exitReport: String {
+        "synthlab \(arguments.joined(separator: " ")) exited with \(process.terminationStatus); stderr, last lines:\n\(errorTail())"
+    }
+
     /// The last lines of stderr and every thread's backtrace (gdb), for a process that overran.
     public func hangReport(seconds: Double) -> String {
         var report = "synthlab \(arguments.joined(separator: " ")) (pid \(process.processIdentifier)) still running after \(Int(seconds)) s.\n"

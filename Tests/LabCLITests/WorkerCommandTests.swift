@@ -119,7 +119,7 @@ struct WorkerCommandTests {
             if process.terminationReason == .uncaughtSignal {
                 killed += 1
             } else {
-                #expect(process.terminationStatus == 0, "synthlab \(watched.arguments.joined(separator: " ")) exited with \(process.terminationStatus); stderr, last lines:\n\(watched.errorTail())")
+                #expect(process.terminationStatus == 0, "\(watched.exitReport)")
             }
         }
         let final = try Self.digest(store)
@@ -160,10 +160,7 @@ struct WorkerCommandTests {
                 for other in processes { _ = await other.wait(seconds: 0) }
                 return
             }
-            #expect(
-                watched.process.terminationStatus == 0,
-                "synthlab \(watched.arguments.joined(separator: " ")) exited with \(watched.process.terminationStatus); stderr, last lines:\n\(watched.errorTail())"
-            )
+            #expect(watched.process.terminationStatus == 0, "\(watched.exitReport)")
         }
         #expect(try Self.digest(store) == expected)
     }
