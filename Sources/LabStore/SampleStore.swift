@@ -184,6 +184,12 @@ public final class SampleStore: Sendable {
         // Few statements per unit: each is a round trip to a server store (the lease check and renewal
         // are one UPDATE; a unit's seeds and verdicts go in one multi-row INSERT each).
         try write(idempotent: true) { db in
+            // A unit that ends its leaf locks the leaf's row before its lease, the order in which
+            // `claimLeaves` takes them: the other order let a worker taking over a lapsed lease and
+            // the late holder committing its last unit deadlock (PostgreSQL then aborts one).
+            if leafStatus != nil, let leafID, !dialect.lockRow.isEmpty {
+                _ = try db.rows(sql: "SELECT id FROM leaves WHERE id = ? \(dialect.lockRow)", arguments: [leafID])
+            }
             if let worker, let leafID {
                 let held = try db.rows(sql: """
                     UPDATE leaf_leases SET expires_at = \(dialect.nowSeconds) + ? WHERE leaf_id = ? AND worker = ? RETURNING leaf_id

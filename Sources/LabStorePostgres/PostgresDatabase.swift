@@ -137,6 +137,7 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         var attempts = 0
+        var conflicts = 0
         while true {
             var committing = false
             do {
@@ -175,10 +176,21 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
                                      detail: committing ? "the connection broke during COMMIT: the last write may or may not have landed"
                                                         : "the connection broke and could not be restored within \(Int(reconnectSeconds)) s")
                 }
+                if Self.isTransientConflict(error) && conflicts < Self.conflictRetries {
+                    // The server rolled the transaction back to break a deadlock (or a serialization
+                    // conflict): nothing of it landed, so running it again is safe whatever it writes.
+                    // The wait is jittered so the two sides don't meet again in the same order.
+                    conflicts += 1
+                    Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.02) * Double(conflicts))
+                    continue
+                }
                 throw Self.translate(error, location: location, connecting: false)
             }
         }
     }
+
+    /// How many times a transaction the server aborted for a deadlock or serialization conflict is run again.
+    static let conflictRetries = 5
 
     public func read<T>(_ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
         try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", idempotent: true, readOnly: true, body)
@@ -244,6 +256,13 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
             return [.connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection].contains(error.code)
         }
         return error is ChannelError || error is IOError
+    }
+
+    /// A deadlock the server broke (40P01) or a serialization failure (40001): the transaction was
+    /// rolled back and can be run again.
+    static func isTransientConflict(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     static func translate(_ error: any Error, location: String, connecting: Bool) -> StoreError {
