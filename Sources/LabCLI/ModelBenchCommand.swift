@@ -105,11 +105,11 @@ struct ModelBenchCommand: AsyncParsableCommand {
         let decodeRate = Double(genTokens) / decodeSeconds
         if json {
             print(
-                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","kv_cache":"\#(llama.kvCacheElement.rawValue)","prompt_tokens":\#(promptTokens),"#
+                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","weights":"\#(llama.weightsResidency.name)","kv_cache":"\#(llama.kvCacheElement.rawValue)","prompt_tokens":\#(promptTokens),"#
                     + #""prompt_tokens_per_second":\#(promptRate),"gen_tokens":\#(genTokens),"gen_tokens_per_second":\#(decodeRate)}"#
             )
         } else {
-            print("threads \(llama.threadCount), kernels \(IntegerKernel.best.name), \(llama.kvCacheElement.rawValue) cache")
+            print("threads \(llama.threadCount), kernels \(IntegerKernel.best.name), weights \(llama.weightsResidency.name), \(llama.kvCacheElement.rawValue) cache")
             print("pp\(promptTokens): \(String(format: "%.1f", promptRate)) tokens/s")
             print("tg\(genTokens): \(String(format: "%.1f", decodeRate)) tokens/s")
         }
@@ -131,7 +131,7 @@ extension ModelBenchCommand {
         let result = try await BatchBenchmark.run(teacher: teacher, sequences: sequences, promptTokens: promptTokens, generatedTokens: genTokens)
         if json {
             print(
-                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","parallel":\#(sequences),"prompt_tokens":\#(promptTokens),"gen_tokens":\#(genTokens),"#
+                #"{"threads":\#(llama.threadCount),"kernel":"\#(IntegerKernel.best.name)","weights":"\#(llama.weightsResidency.name)","parallel":\#(sequences),"prompt_tokens":\#(promptTokens),"gen_tokens":\#(genTokens),"#
                     + #""decode_tokens_per_second":\#(result.decodeTokensPerSecond),"prefill_tokens_per_second":\#(result.prefillTokensPerSecond),"#
                     + #""end_to_end_tokens_per_second":\#(result.endToEndTokensPerSecond),"widest_step":\#(result.widestStep)}"#
             )

@@ -109,7 +109,7 @@ func loadDecoderModel(
 ) throws -> DecoderModel {
     do {
         return try DecoderModel(
-            file: GGUFFile(url: url), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
+            file: GGUFFile(url: url, residency: .forInference), threads: threads, sgemmRowThreshold: sgemmRows, quantizesActivations: !floatActivations,
             swiftAttention: swiftAttention, kvCache: kvCache, microBatchRows: microBatchRows
         )
     } catch let error as GGUFError {

@@ -59,12 +59,14 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     /// blocks, Q5_0 or Q8_0).
     let integerFormats: Set<WeightFormat>
     let file: GGUFFile
+    /// How the weights are held in memory (huge pages or the file's mapping).
+    public var weightsResidency: GGUFFile.Residency { file.residency }
     let weights: DecoderWeights
 
     /// Loads the model at `url`; throws `GGUFError` for an unreadable file, `ModelError` for
     /// a model this engine cannot run.
     public convenience init(url: URL, threads: Int? = nil) throws {
-        try self.init(file: GGUFFile(url: url), threads: threads)
+        try self.init(file: GGUFFile(url: url, residency: .forInference), threads: threads)
     }
 
     /// A model over an already opened file, using `threads` threads (default: every active core).

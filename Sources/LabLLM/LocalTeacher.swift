@@ -46,7 +46,7 @@ public final class LocalTeacher: StreamingTextGenerator {
         modelAt url: URL, threads: Int? = nil, template: ChatTemplate? = nil, identity: String? = nil,
         configuration: BatchScheduler.Configuration = .init()
     ) throws {
-        let file = try GGUFFile(url: url)
+        let file = try GGUFFile(url: url, residency: .forInference)
         let model = try DecoderModel(file: file, threads: threads)
         let tokenizer = try Tokenizer(TokenizerVocabulary(gguf: file))
         let identity = try identity ?? ContentHash.sha256Hex(fileAt: url)

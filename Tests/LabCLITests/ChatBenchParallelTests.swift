@@ -16,6 +16,25 @@ struct BenchParallelTests {
         #expect((object["decode_tokens_per_second"] as? Double ?? 0) > 0)
     }
 
+    @Test("the weights go into huge pages unless SYNTHLAB_WEIGHTS=mapped; a wrong value is named and the default used")
+    func weightsResidency() throws {
+        let model = try TestPaths.defaultModel().path
+        let arguments = ["model", "bench", model, "--prompt-tokens", "4", "--gen-tokens", "2", "--json"]
+        func weights(_ environment: [String: String]) throws -> (String?, String) {
+            let result = SynthlabBinary.run(arguments, environment: environment)
+            #expect(result.status == 0, "\(result.errorSummary)")
+            let object = try JSONSerialization.jsonObject(with: result.output) as? [String: Any]
+            return (object?["weights"] as? String, result.errorText)
+        }
+        let offered = !((try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? "[never]").contains("[never]")
+        #expect(try weights([:]).0 == (offered ? "huge-pages" : "mapped"))
+        #expect(try weights(["SYNTHLAB_WEIGHTS": "mapped"]).0 == "mapped")
+        #expect(try weights(["SYNTHLAB_WEIGHTS": "huge-pages"]).0 == "huge-pages")
+        let (fallback, message) = try weights(["SYNTHLAB_WEIGHTS": "tiny"])
+        #expect(fallback == "huge-pages")
+        #expect(message.contains("SYNTHLAB_WEIGHTS=tiny is not 'mapped' or 'huge-pages'"), "\(message)")
+    }
+
     @Test("--parallel must be positive")
     func parallelValidation() {
         #expect(SynthlabBinary.run(["model", "bench", "/nonexistent.gguf", "--parallel", "0"]).status == 64)

@@ -80,6 +80,26 @@ import Testing
         #expect(abs(absSum - expectedAbs) <= 1e-9 * expectedAbs, "\(name): |sum| \(absSum) vs \(expectedAbs)")
     }
 
+    /// The engine reads the file into huge pages: the same metadata and every tensor's bytes as the
+    /// mapping, at the file's alignment.
+    @Test func aCopyInHugePagesHoldsTheMappedBytes() throws {
+        let mapped = try GGUFFile(url: try TestPaths.defaultModel())
+        let copied = try GGUFFile(url: try TestPaths.defaultModel(), residency: .hugePages)
+        #if os(Linux)
+        #expect(copied.residency == .hugePages)
+        #endif
+        #expect(mapped.residency == .mapped)
+        #expect(copied.tensors == mapped.tensors)
+        #expect(copied.metadata.map(\.key) == mapped.metadata.map(\.key))
+        #expect(copied.string("tokenizer.ggml.model") == mapped.string("tokenizer.ggml.model"))
+        #expect(copied.stringArray("tokenizer.ggml.tokens") == mapped.stringArray("tokenizer.ggml.tokens"))
+        for tensor in mapped.tensors {
+            let a = mapped.data(of: tensor), b = copied.data(of: tensor)
+            #expect(Int(bitPattern: b.baseAddress) % copied.alignment == 0, "\(tensor.name)")
+            #expect(memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0, "\(tensor.name)")
+        }
+    }
+
     @Test func typedArrayAccessorsRefuseArraysOfAnotherType() throws {
         let file = try GGUFFile(url: try TestPaths.defaultModel())
         #expect(file.intArray("tokenizer.ggml.token_type").map { Array($0.prefix(18)) } == Array(repeating: 3, count: 17) + [1])

@@ -30,8 +30,8 @@ func dequantized(_ type: GGMLType, _ bytes: [UInt8]) -> [Float] {
 }
 
 /// Writes `bytes` to a temporary .gguf and opens it; the caller removes the folder.
-func open(_ bytes: [UInt8], in directory: URL, name: String = "m.gguf") throws -> GGUFFile {
+func open(_ bytes: [UInt8], in directory: URL, name: String = "m.gguf", residency: GGUFFile.Residency = .mapped) throws -> GGUFFile {
     let url = directory.appendingPathComponent(name)
     try Data(bytes).write(to: url)
-    return try GGUFFile(url: url)
+    return try GGUFFile(url: url, residency: residency)
 }

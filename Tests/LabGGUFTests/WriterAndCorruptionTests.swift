@@ -175,15 +175,16 @@ func sampleFile() -> (writer: GGUFWriter, values: [Float]) {
         return -1
     }
 
-    @Test func everyTruncationOfTheHeaderIsAnErrorNotACrash() throws {
+    @Test(arguments: [GGUFFile.Residency.mapped, .hugePages])
+    func everyTruncationOfTheHeaderIsAnErrorNotACrash(residency: GGUFFile.Residency) throws {
         let bytes = try sampleFile().writer.serialized()
         let directory = try TestPaths.temporaryDirectory("gguf")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let file = try open(bytes, in: directory)
+        let file = try open(bytes, in: directory, residency: residency)
         let dataStart = file.dataOffset
         let dataEnd = dataStart + file.tensors.map { $0.offset + $0.byteCount }.max()!
         for length in Array(0..<dataStart) + [dataStart + 10, dataEnd - 1] {
-            #expect(throws: GGUFError.self, "length \(length)") { _ = try open(Array(bytes[..<length]), in: directory) }
+            #expect(throws: GGUFError.self, "length \(length)") { _ = try open(Array(bytes[..<length]), in: directory, residency: residency) }
         }
     }
 
