@@ -317,6 +317,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LabReviewTests", dependencies: ["LabReview", "LabStore"], swiftSettings: strictSettings),
-        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabStore", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "LabCLITests", dependencies: ["LabCLI", "LabGGUF", "LabStore", "LabTestSupport", "LabHTTPTestSupport"], swiftSettings: strictSettings),
     ]
 )

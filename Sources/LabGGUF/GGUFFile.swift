@@ -39,7 +39,7 @@ public final class GGUFFile: @unchecked Sendable {
         /// AMD EPYC VM of bench/engine (2 threads, F16 rows streamed by matrix as decode does, 139 MB):
         /// 5.1–5.7 ms per pass mapped in 4 KiB pages, 3.8–5.0 ms in huge pages. The cost: no sharing of
         /// the weights' pages between processes that load the same file, and the whole file is read
-        /// at load. Falls back to `.mapped` when the memory can't be had.
+        /// at load. Falls back to `.mapped` for a file larger than half the available memory.
         case hugePages
 
         /// As `SYNTHLAB_WEIGHTS` spells it.
@@ -54,17 +54,25 @@ public final class GGUFFile: @unchecked Sendable {
         /// (several processes on one machine loading one large model share its pages that way);
         /// otherwise huge pages where the kernel offers them (transparent_hugepage not `never`).
         public static var forInference: Residency {
-            if let asked = ProcessInfo.processInfo.environment["SYNTHLAB_WEIGHTS"] {
+            if let asked = ProcessInfo.processInfo.environment["SYNTHLAB_WEIGHTS"], !asked.isEmpty {
                 switch asked.lowercased() {
                 case "mapped": return .mapped
                 case "huge-pages", "hugepages": return .hugePages
                 default:
-                    FileHandle.standardError.write(Data("synthlab: SYNTHLAB_WEIGHTS=\(asked) is not 'mapped' or 'huge-pages'; using huge-pages\n".utf8))
-                    return .hugePages
+                    FileHandle.standardError.write(Data("synthlab: SYNTHLAB_WEIGHTS=\(asked) is not 'mapped' or 'huge-pages'; using the default\n".utf8))
                 }
             }
+            return hugePagesOffered ? .hugePages : .mapped
+        }
+
+        /// Whether the kernel gives transparent huge pages to memory that asks for them.
+        public static var hugePagesOffered: Bool {
+            #if os(Linux)
             let setting = (try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)) ?? ""
-            return setting.contains("[never]") || setting.isEmpty ? .mapped : .hugePages
+            return !setting.isEmpty && !setting.contains("[never]")
+            #else
+            return false
+            #endif
         }
     }
 
@@ -147,11 +155,22 @@ public final class GGUFFile: @unchecked Sendable {
         munmap(region, mappedLength)
     }
 
+    /// MemAvailable of /proc/meminfo in bytes, or nil where it can't be read.
+    private static func availableMemory() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kilobytes * 1024
+    }
+
     /// The file read into an anonymous region aligned to 2 MiB that asks for huge pages, made
     /// read-only once filled: (region, its length, where the file starts). Nil when the region
     /// can't be had (the caller maps the file instead); throws when the file can't be read.
     private static func readIntoHugePages(fd: Int32, size: Int, path: String) throws -> (UnsafeMutableRawPointer, Int, UnsafeRawPointer)? {
         #if os(Linux)
+        // A copy needs the file's size in memory the page cache can't give back: leave a model
+        // that would take most of what is available mapped (the OOM killer is worse than 4 KiB pages).
+        if let available = availableMemory(), size > available / 2 { return nil }
         let huge = 2 << 20
         let length = (size + huge - 1) / huge * huge + huge
         guard let raw = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else { return nil }
@@ -247,6 +266,8 @@ public final class GGUFFile: @unchecked Sendable {
     /// read from the file again if touched): a pass that reads each tensor once (a merge) then
     /// holds about one tensor of each file, not every page it has read.
     public func releasePages(of tensor: GGUFTensorInfo) {
+        // A copy in anonymous memory has no file behind it: released pages would read back as zeros.
+        guard residency == .mapped else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (dataOffset + tensor.offset) / page * page
         let end = dataOffset + tensor.offset + tensor.byteCount

@@ -186,7 +186,8 @@ public final class SampleStore: Sendable {
         try write(idempotent: true) { db in
             // A unit that ends its leaf locks the leaf's row before its lease, the order in which
             // `claimLeaves` takes them: the other order let a worker taking over a lapsed lease and
-            // the late holder committing its last unit deadlock (PostgreSQL then aborts one).
+            // the late holder committing its last unit (whose UPDATE of the leaf needs that row)
+            // deadlock, and PostgreSQL aborts one.
             if leafStatus != nil, let leafID, !dialect.lockRow.isEmpty {
                 _ = try db.rows(sql: "SELECT id FROM leaves WHERE id = ? \(dialect.lockRow)", arguments: [leafID])
             }

@@ -181,6 +181,9 @@ public final class PostgresDatabase: StoreDatabase, @unchecked Sendable {
                     // conflict): nothing of it landed, so running it again is safe whatever it writes.
                     // The wait is jittered so the two sides don't meet again in the same order.
                     conflicts += 1
+                    // A fresh session: the ROLLBACK above may not have gone through, and a BEGIN on a
+                    // connection still inside the aborted transaction would fail every statement.
+                    dropConnection()
                     Thread.sleep(forTimeInterval: Double.random(in: 0.005...0.02) * Double(conflicts))
                     continue
                 }
@@ -431,8 +434,13 @@ struct PostgresDialect: SQLDialect {
 
     var insertionOrder: String { "seq" }
     var nowSeconds: String { "extract(epoch from clock_timestamp())::double precision" }
-    var skipLockedLeaves: String { "FOR UPDATE OF l SKIP LOCKED" }
-    var lockRow: String { "FOR UPDATE" }
+    // NO KEY UPDATE, not UPDATE: every unit's INSERT of samples and completed units takes KEY SHARE
+    // on its leaf's row (their foreign keys), which FOR UPDATE blocks — a worker claiming a lapsed
+    // lease (leaf row, then lease row) and the late holder committing a unit (lease row, then the
+    // leaf row's key share) waited on each other. NO KEY UPDATE still orders claims against the
+    // UPDATE that ends a leaf.
+    var skipLockedLeaves: String { "FOR NO KEY UPDATE OF l SKIP LOCKED" }
+    var lockRow: String { "FOR NO KEY UPDATE" }
     /// A transaction-scoped advisory lock keyed by the run (class 7261 keeps it apart from the migration lock).
     var lockRunCommits: String? { "SELECT pg_advisory_xact_lock(7261, ?::integer)" }
     func resetIdentity(table: String) -> String? {

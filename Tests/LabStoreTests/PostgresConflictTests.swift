@@ -54,6 +54,60 @@ struct PostgresConflicts {
         let rows = try first.read { db in try db.rows(sql: "SELECT touched_by FROM pair ORDER BY id").map { $0["touched_by"] as String } }
         #expect(rows.map { String($0.sorted()) } == ["ab", "ab"])
     }
+
+    /// The interleaving a SIGKILL trial of the worker suite hit: worker B claims a leaf whose lease
+    /// lapsed (locking the leaf's row, then waiting for the lease row) while the late holder A,
+    /// holding that lease row from its renewal, inserts its unit, whose foreign key takes a key-share
+    /// lock on the same leaf row. With the claim's FOR UPDATE the two waited on each other; with
+    /// FOR NO KEY UPDATE A's insert doesn't wait at all (a lock_timeout makes any wait an error).
+    @Test("a worker claiming a lapsed lease does not block the late holder's unit insert")
+    func aClaimDoesNotBlockTheLateHoldersInsert() throws {
+        let url = try PostgresCluster.shared().makeDatabase("claimrace")
+        let holder = try PostgresDatabase(url: url), claimer = SampleStore(database: try PostgresDatabase(url: url))
+        let observer = try PostgresDatabase(url: url)
+        let setup = SampleStore(database: holder)
+        let run = try setup.createRun(RunConfiguration(taxonomyHash: "t", pipelineHash: "p", teacher: "scripted", seed: 7))
+        let (leaf, _) = try setup.addLeaf(runID: run, taxonomyPath: "skills->x", kind: "skill", contentHash: "h", target: 10, seeds: [("", "q", "a")])
+        #expect(try setup.claimLeaves(runID: run, worker: "a", limit: 1, leaseSeconds: 0.05) == [leaf])
+        Thread.sleep(forTimeInterval: 0.2)  // A's lease lapses
+
+        let holdsLease = DispatchSemaphore(value: 0)
+        let claimed = DispatchSemaphore(value: 0)
+        let claim = ClaimResult()
+        Thread.detachNewThread {
+            _ = holdsLease.wait(timeout: .now() + 10)
+            claim.set(Result { () throws(StoreError) in try claimer.claimLeaves(runID: run, worker: "b", limit: 1, leaseSeconds: 30) })
+            claimed.signal()
+        }
+        try holder.write(idempotent: false) { db in
+            // completeUnit's order: renew the lease (locks its row), then insert the unit.
+            try db.execute(sql: "UPDATE leaf_leases SET expires_at = extract(epoch from clock_timestamp()) + 30 WHERE leaf_id = ? AND worker = 'a'",
+                           arguments: [leaf])
+            holdsLease.signal()
+            // Until B's claim waits for the lease row.
+            let deadline = Date().addingTimeInterval(10)
+            while try observer.read({ db in try db.value(Int.self, sql: "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") ?? 0 }) == 0,
+                  Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            // Shorter than the server's 1 s deadlock_timeout: a wait here fails before a deadlock
+            // check could resolve it by aborting B.
+            try db.execute(sql: "SET LOCAL lock_timeout = '300ms'")
+            try db.execute(sql: "INSERT INTO completed_units (run_id, unit_key, completed_at, leaf_id, unit_index, failure, worker) VALUES (?, 'u0', 0, ?, 0, NULL, 'a')",
+                           arguments: [run, leaf])
+        }
+        #expect(claimed.wait(timeout: .now() + 30) == .success, "the claim did not return")
+        // B's claim went through after A committed: it takes the leaf over (A's next unit finds its lease lost).
+        #expect(try claim.get()?.get() == [leaf])
+    }
+}
+
+/// The outcome of a claim made on another thread.
+private final class ClaimResult: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<[Int64], StoreError>?
+    func set(_ value: Result<[Int64], StoreError>) { lock.withLock { result = value } }
+    func get() -> Result<[Int64], StoreError>? { lock.withLock { result } }
 }
 
 /// What each side of the deadlock test did, written from its own thread.

@@ -182,7 +182,8 @@ public enum BlockFactory {
             return VerifierBlock(name: spec.name, version: ClaimGroundingCheck.version, verifier: checker, leaves: leaves)
         case .definitions:
             let glossary = try loadGlossary()
-            let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init))
+            let checker = DefinitionCheck(glossary: glossary, strictLeaves: spec.listOption("strict_leaves").map(LeafGlob.init),
+                                          exampleLeaves: spec.listOption("example_leaves").map(LeafGlob.init))
             return VerifierBlock(name: spec.name, version: DefinitionCheck.version, verifier: checker, leaves: leaves)
         case .onLeaf:
             let required = spec.mapOption("question_words").map { (glob: LeafGlob($0.key), words: Self.words($0.value)) }

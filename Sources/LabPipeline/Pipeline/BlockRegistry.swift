@@ -72,7 +72,7 @@ public enum BlockKind: String, Sendable, CaseIterable {
         case .arithmetic: ["operations": false, "tolerance": false, "check_examples": false, "leaves": false]
         case .numbers: ["tolerance": false, "leaves": false]
         case .claims: ["word_share": false, "pair_share": false, "leaves": false]
-        case .definitions: ["glossary": true, "strict_leaves": false, "leaves": false]
+        case .definitions: ["glossary": true, "strict_leaves": false, "example_leaves": false, "leaves": false]
         case .onLeaf: ["margin": false, "question_words": false, "leaves": false]
         case .answerFirst: ["n": false, "min_words": false, "leaves": false, "ask_defined": false]
         case .computedAnswer: ["operations": false, "tables": false, "summaries": false, "require": false]

@@ -16,6 +16,10 @@ extension ReplyParser {
                unlabelled.distance(from: unlabelled.startIndex, to: dot) <= 2 {
                 unlabelled = unlabelled[unlabelled.index(after: dot)...].trimmingCharacters(in: .whitespaces)
             }
+            // "- A company with revenue of …?": so does a list bullet.
+            if let first = unlabelled.first, "-*•".contains(first), unlabelled.dropFirst().first == " " {
+                unlabelled = unlabelled.dropFirst(2).trimmingCharacters(in: .whitespaces)
+            }
             guard let mark = unlabelled.firstIndex(of: "?") else {
                 // A request rather than a question ("Summarize this paragraph in two sentences."):
                 // its first line, when it starts with an instruction verb.

@@ -294,6 +294,9 @@ struct QuestionFigures {
         var offset: Int
         /// Whether the words around it mark it as the earlier value ("from X", "compared with X").
         var marksEarlier: Bool
+        /// A flow per period ("$100 million per year", "a year", "annually"), not a level: a growth
+        /// rate or percent change between it and a level means nothing.
+        var perPeriod = false
     }
     struct Result {
         var value: Double
@@ -385,7 +388,13 @@ struct QuestionFigures {
                 let earlier = before.contains("from") || (before.contains("with") && before.contains("compared")) || before.contains("versus")
                     || before.contains("vs") || after.contains("earlier") || after.contains("ago") || after.contains("prior")
                     || after.contains("previous") || (after.contains("last") && after.contains("year"))
-                amounts.append(Amount(text: figure.text, readings: readings, offset: figure.offset, marksEarlier: earlier))
+                // "$100 million per year", "… a year" — but "$100 million a year ago/earlier" is a level.
+                let periodWords: Set<String> = ["year", "month", "quarter", "annum"]
+                let relative: Set<String> = ["ago", "earlier", "later", "before", "prior", "after", "previously"]
+                let perPeriod = ["per", "each", "every"].contains(after.first ?? "") && periodWords.contains(after.dropFirst().first ?? "")
+                    || after.first == "a" && periodWords.contains(after.dropFirst().first ?? "") && !relative.contains(after.dropFirst(2).first ?? "")
+                    || ["annually", "yearly", "monthly", "quarterly"].contains(after.first ?? "")
+                amounts.append(Amount(text: figure.text, readings: readings, offset: figure.offset, marksEarlier: earlier, perPeriod: perPeriod))
                 allReadings.append(figure)
                 for reading in readings where reading != figure.absolute {
                     var scaled = figure
@@ -399,12 +408,15 @@ struct QuestionFigures {
         }
         _ = words(before: 0, count: 0)
         explicitYears = Self.explicitYears(lowered)
+        quarterSpan = Self.quarterSpan(lowered)
         mentionedScales = [("thousand", 1e3), ("million", 1e6), ("billion", 1e9)].filter { lowered.contains($0.0) }.map(\.1)
         let ownScales = Set(figures.filter { $0.kind == .amount }.map(\.scale))
         commonOwnScale = ownScales.count == 1 ? ownScales.first : nil
     }
 
     var explicitYears: [Double] = []
+    /// Years between the first and last quarter the question dates ("Q2 2022 … Q3 2023": 1.25).
+    var quarterSpan: Double?
     /// Scale words anywhere in the question (thousand, million, billion).
     var mentionedScales: [Double] = []
     /// Raw values of the question's per-share amounts (never scaled).
@@ -430,6 +442,22 @@ struct QuestionFigures {
         return found
     }
 
+    /// The span in years between the question's earliest and latest dated quarter ("Q2 2022",
+    /// "Q3 of 2023", "the third quarter of 2023", "Q4 FY2021"); nil unless two quarters are dated
+    /// (then the calendar years give the span, as before).
+    static func quarterSpan(_ text: String) -> Double? {
+        let ordinals = ["first": 1, "second": 2, "third": 3, "fourth": 4]
+        let pattern = /\b(?:q([1-4])|(first|second|third|fourth) quarter)(?: of)?(?: the)?(?: fiscal(?: year)?| fy)? ?(?:fy)?((?:19|20)\d\d)\b/
+        var dates: [Double] = []
+        for match in text.matches(of: pattern) {
+            guard let year = Double(match.output.3) else { continue }
+            let quarter = match.output.1.flatMap { Int($0) } ?? match.output.2.flatMap { ordinals[String($0)] } ?? 1
+            dates.append(year + Double(quarter - 1) / 4)
+        }
+        guard dates.count >= 2, let first = dates.min(), let last = dates.max(), last > first else { return nil }
+        return last - first
+    }
+
     /// Whether the question's asking sentence wants a percent (true), an amount (false), or can't tell (nil).
     static func askedKind(_ question: String) -> Bool? {
         let sentences = TextUnits.sentences(question)
@@ -450,6 +478,7 @@ struct QuestionFigures {
 
     /// Years between the question's first and last calendar year, else the years it states.
     var periods: [Double] {
+        if let quarterSpan { return [quarterSpan] }
         let distinct = Array(Set(years)).sorted()
         if distinct.count >= 2, let first = distinct.first, let last = distinct.last { return [Double(last - first)] }
         return explicitYears
@@ -467,6 +496,10 @@ struct QuestionFigures {
         return pairs
     }
 
+    /// Ordered pairs of one quantity at two times: not a level against a flow per period
+    /// ("revenue of $600 million" against "$100 million per year"), whose change means nothing.
+    var comparablePairs: [(Amount, Amount)] { orderedPairs.filter { $0.0.perPeriod == $0.1.perPeriod } }
+
     func results(of operations: Set<ArithmeticOperation>) -> [Result] {
         var results: [Result] = []
         func add(_ value: Double, percent: Bool, _ operation: ArithmeticOperation) {
@@ -479,7 +512,7 @@ struct QuestionFigures {
         for operation in ArithmeticOperation.allCases where operations.contains(operation) {
             switch operation {
             case .percentChange:
-                for (old, new) in orderedPairs {
+                for (old, new) in comparablePairs {
                     for o in old.readings where o != 0 { for n in new.readings { add((n - o) / abs(o) * 100, percent: true, operation) } }
                 }
                 for (old, new) in percentPairs where old != 0 { add((new - old) / abs(old) * 100, percent: true, operation) }
@@ -516,7 +549,7 @@ struct QuestionFigures {
                     if growth > 0 { add((pow(growth, 1 / Double(signedPercents.count)) - 1) * 100, percent: true, operation) }
                 }
                 for n in periods where n > 0 {
-                    for (start, end) in orderedPairs {
+                    for (start, end) in comparablePairs {
                         for s in start.readings where s > 0 { for e in end.readings where e > 0 { add((pow(e / s, 1 / n) - 1) * 100, percent: true, operation) } }
                     }
                 }

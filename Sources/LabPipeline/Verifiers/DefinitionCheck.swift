@@ -82,15 +82,26 @@ public struct Glossary: Sendable, Codable, Equatable {
 /// must contain every required component of the term (EBITDA: interest, taxes, depreciation,
 /// amortization) and none of its known wrong statements. On leaves matched by `strictLeaves`
 /// (explaining terms is their task), a question about a term the glossary lacks is rejected —
-/// nothing could check its answer; extend the glossary to accept such terms.
+/// nothing could check its answer; extend the glossary to accept such terms. On leaves matched by
+/// `exampleLeaves` (whose task asks for "a small numeric example"), an answer without a worked
+/// example is incomplete: a 135M teacher shown a definition mostly restates it and stops.
 public struct DefinitionCheck: CandidateVerifier {
-    public static let version = "1"
+    public static let version = "2"
     public let glossary: Glossary
     public let strictLeaves: [LeafGlob]
+    public let exampleLeaves: [LeafGlob]
 
-    public init(glossary: Glossary, strictLeaves: [LeafGlob]) {
+    public init(glossary: Glossary, strictLeaves: [LeafGlob], exampleLeaves: [LeafGlob] = []) {
         self.glossary = glossary
         self.strictLeaves = strictLeaves
+        self.exampleLeaves = exampleLeaves
+    }
+
+    /// A worked example computes with at least two different figures ("$80 million + $20 million =
+    /// $100 million"; the arithmetic check verifies it); a sentence that only repeats one figure
+    /// ("100% return on assets earns 100%") is prose.
+    static func isExample(_ sentence: String) -> Bool {
+        sentence.contains("=") || Set(FigureScanner.quantities(in: sentence).map(\.value)).count >= 2
     }
 
     static let asksForDefinition = ["define", "definition", "meaning of", "stand for", "stands for", "explain", "in plain", "in simple",
@@ -169,6 +180,12 @@ public struct DefinitionCheck: CandidateVerifier {
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
+        // A formula alone ("FCF = CFO - capex") is no example: it has to compute with figures.
+        if exampleLeaves.contains(where: { $0.matches(candidate.leafPath) }),
+           !TextUnits.sentences(candidate.answer).contains(where: { Set(FigureScanner.quantities(in: $0).map(\.value)).count >= 2 }) {
+            return .reject("the leaf asks for a numeric example and the answer has none", score: 0, threshold: 1,
+                           evidence: ["hint": "a worked example computes with at least two figures, e.g. \"$80 million + $20 million = $100 million\""])
+        }
         if let wrong = expansionProblem(in: candidate.answer) { return wrong }
         if let inverted = invertedRatio(in: candidate.answer) { return inverted }
         let named = glossary.terms(namedIn: candidate.question)
@@ -206,13 +223,8 @@ public struct DefinitionCheck: CandidateVerifier {
     /// reference: a 135M teacher shown a right definition still appends wrong ones.
     func beyondReference(_ candidate: CandidateText, term: Glossary.Term) -> Finding? {
         guard let reference = candidate.reference, !reference.isEmpty else { return nil }
-        // A worked example computes with at least two different figures (the arithmetic check
-        // verifies it); a sentence that only repeats one figure ("100% return on assets earns 100%,
-        // which is 100% of its profits") is prose and is held to the reference like any other.
-        func isExample(_ sentence: String) -> Bool {
-            sentence.contains("=") || Set(FigureScanner.quantities(in: sentence).map(\.value)).count >= 2
-        }
-        let prose = TextUnits.sentences(candidate.answer).filter { !isExample($0) }.joined(separator: " ")
+        // Prose (every sentence but worked examples) is held to the reference.
+        let prose = TextUnits.sentences(candidate.answer).filter { !Self.isExample($0) }.joined(separator: " ")
         guard !prose.isEmpty else { return nil }
         let restated = CandidateText(leafPath: candidate.leafPath, flow: .knowledge, question: candidate.question, answer: prose,
                                      context: term.term + ". " + reference)

@@ -154,7 +154,8 @@ public struct SelfContainedCheck: CandidateVerifier {
             if candidate.flow == .knowledge {
                 // "According to the passage, …" is fine; "what does the text say" is not.
                 let stripped = question.replacingOccurrences(of: "according to the", with: "")
-                if let phrase = ["the text", "this text", "the passage", "this passage", "the document", "this document"].first(where: stripped.contains) {
+                if let phrase = ["the text", "this text", "the passage", "this passage", "the document", "this document", "the article", "this article",
+                                  "the excerpt", "this excerpt"].first(where: stripped.contains) {
                     return .reject("knowledge question points at the text instead of its subject", evidence: ["matched": phrase])
                 }
             }

@@ -25,10 +25,13 @@ public enum WorkedAnswers {
         // "From a loss of $4 million to a profit of $6 million": a percent change or a growth rate
         // over a change of sign is not meaningful (the seed says so in words); nothing to compute.
         guard !problem.amounts.contains(where: { amount in amount.readings.contains { $0 < 0 } }) else { return nil }
+        // "Revenue of $600 million … CAGR in 2 years at $100 million per year": a level and a flow
+        // per period are not two values of one quantity; what the question means is anyone's guess.
+        guard problem.comparablePairs.count == problem.orderedPairs.count else { return nil }
         let lowered = question.lowercased()
         func asks(_ phrases: [String]) -> Bool { phrases.contains(where: lowered.contains) }
         if operations.contains(.cagr), asks(["cagr", "compound annual", "annual growth rate", "compounded annual", "annualized growth"]),
-           problem.amounts.count == 2, let years = problem.periods.first, years > 0, problem.percents.isEmpty {
+           problem.amounts.count == 2, let years = problem.periods.first, years > 0, years == years.rounded(), problem.percents.isEmpty {
             return cagr(problem, years: years)
         }
         if operations.contains(.futureValue), asks(["what will", "how much will", "reach", "be worth", "grow to"]), QuestionFigures.askedKind(question) != true,
