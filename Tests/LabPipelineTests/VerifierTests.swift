@@ -381,6 +381,13 @@ import Testing
             answer: "$188.5 million", context: context))?.reason == "question repeats itself")
         #expect(check.verify(CandidateText(leafPath: "s", flow: .groundedSkill, question: "What is the summary of your text?", answer: "x", context: context))?.reason
                 == "question is about the prompt, not the subject")
+        // Accepted in a 2026-12-07 run: a phrase measured by itself.
+        let gaap = "GAAP measures are prepared under the accounting rules set by the Financial Accounting Standards Board."
+        #expect(check.verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What type of GAAP measures are used to measure GAAP measures?",
+                                           answer: gaap, context: gaap))?.reason == "question is circular")
+        let flows = "Free cash flow is operating cash flow minus capital expenditures."
+        #expect(check.verify(CandidateText(leafPath: "k", flow: .knowledge, question: "How is free cash flow calculated from operating cash flow?",
+                                           answer: flows, context: flows))?.reason != "question is circular")
         // gen2-s101-281 (generated2.jsonl): a filing passage is not an article.
         let passage = "Companies usually announce results in a press release and then hold a conference call with analysts."
         #expect(check.verify(CandidateText(leafPath: "k", flow: .knowledge, question: "What is the headline of the article?", answer: passage,
@@ -566,8 +573,10 @@ import Testing
         let bare = "Retained earnings is the profit a company has kept over the years rather than paid out to shareholders as dividends."
         let missing = verify(leaf, "What does retained earnings mean?", bare)
         #expect(missing?.decision == .reject && missing?.reason == "the leaf asks for a numeric example and the answer has none")
-        // One figure computes nothing.
+        // One figure computes nothing, nor do two named side by side (an accepted NPV answer of a 2026-12-08 run).
         #expect(verify(leaf, "What does retained earnings mean?", bare + " A company may keep 40% of its profit.")?.decision == .reject)
+        #expect(verify(leaf, "What does retained earnings mean?", bare + " Example: a company sells a bond with a 5% interest rate and pays a 10% interest.")?.reason
+                == "the leaf asks for a numeric example and the answer has none")
         let worked = bare + " Example: a company that earns $10 million and pays $4 million in dividends adds $6 million to retained earnings."
         #expect(verify(leaf, "What does retained earnings mean?", worked)?.decision == .accept)
         #expect(verify(leaf, "What does retained earnings mean?", bare + " So $10 million - $4 million = $6 million.")?.decision == .accept)

@@ -97,6 +97,15 @@ public struct DefinitionCheck: CandidateVerifier {
         self.exampleLeaves = exampleLeaves
     }
 
+    /// A sentence that computes: "=" between figures, or inputs and a result (three different
+    /// figures: "from 5.00% to 5.25%, up 0.25 percentage points"). A formula alone ("FCF = CFO -
+    /// capex") is no example, nor are two rates named side by side ("a bond with a 5% rate pays
+    /// 10%", seen accepted on the NPV question of a 2026-12-08 run).
+    static func isWorkedExample(_ sentence: String) -> Bool {
+        let figures = Set(FigureScanner.quantities(in: sentence).map(\.value)).count
+        return sentence.contains("=") ? figures >= 2 : figures >= 3
+    }
+
     /// A worked example computes with at least two different figures ("$80 million + $20 million =
     /// $100 million"; the arithmetic check verifies it); a sentence that only repeats one figure
     /// ("100% return on assets earns 100%") is prose.
@@ -180,9 +189,8 @@ public struct DefinitionCheck: CandidateVerifier {
 
     public func verify(_ candidate: CandidateText) -> Finding? {
         let strict = strictLeaves.contains { $0.matches(candidate.leafPath) }
-        // A formula alone ("FCF = CFO - capex") is no example: it has to compute with figures.
         if exampleLeaves.contains(where: { $0.matches(candidate.leafPath) }),
-           !TextUnits.sentences(candidate.answer).contains(where: { Set(FigureScanner.quantities(in: $0).map(\.value)).count >= 2 }) {
+           !TextUnits.sentences(candidate.answer).contains(where: Self.isWorkedExample) {
             return .reject("the leaf asks for a numeric example and the answer has none", score: 0, threshold: 1,
                            evidence: ["hint": "a worked example computes with at least two figures, e.g. \"$80 million + $20 million = $100 million\""])
         }

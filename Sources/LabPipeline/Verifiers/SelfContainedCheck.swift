@@ -110,6 +110,13 @@ public struct SelfContainedCheck: CandidateVerifier {
         if let fold = question.range(of: #"\b([a-z]{4,}) of the \1\b|\b([a-z]{3,}) \2\b"#, options: .regularExpression) {
             return .reject("question repeats itself", evidence: ["matched": String(question[fold])])
         }
+        // "What type of GAAP measures are used to measure GAAP measures?": a phrase measured,
+        // defined or explained by itself. The verb must come right before the second mention, so
+        // "How is free cash flow calculated from operating cash flow?" is not circular.
+        if let circle = question.range(of: #"\b([a-z]{3,} [a-z]{3,})\b.*\b(?:measure|define|calculate|compute|determine|describe|explain)[a-z]* (?:the |a |an )?\1\b"#,
+                                       options: .regularExpression) {
+            return .reject("question is circular", evidence: ["matched": String(question[circle])])
+        }
         let marks = candidate.question.filter { $0 == "?" }.count
         if marks > 2 || candidate.question.split(whereSeparator: \.isNewline).filter({ $0.contains("?") }).count > 1 {
             return .reject("several questions in one", evidence: ["question_marks": String(marks)])
