@@ -42,9 +42,11 @@ struct VerifyCommandTests {
             if let reference { object["reference"] = reference }
             return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         }
-        // A real student answer after training (task accuracy), and a fair one.
-        let invented = "Retained earnings is earnings that a company retains after it sells its securities to a buyer, such as a buyer of shareholders' funds."
-        let fair = "Retained earnings are the profits a company has kept over the years instead of paying them out to shareholders as dividends."
+        // A real student answer after training (task accuracy), and a fair one; both with the worked
+        // example the leaf's task asks for (the reference check leaves examples to the arithmetic one).
+        let example = " Example: a company that earns $10 million and pays $4 million in dividends keeps $6 million."
+        let invented = "Retained earnings is earnings that a company retains after it sells its securities to a buyer, such as a buyer of shareholders' funds." + example
+        let fair = "Retained earnings are the profits a company has kept over the years instead of paying them out to shareholders as dividends." + example
         let result = try verify([line("loose", invented, reference: nil), line("held", invented, reference: reference),
                                  line("fair", fair, reference: reference)])
         var accepted: [String: Bool] = [:]
