@@ -88,16 +88,17 @@ struct TrainCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Once the job has written its first one to three step checkpoints (chosen by the trial),
+        // Once the job has recorded its first one to three step checkpoints (chosen by the trial),
         // so the kill lands in training whatever the machine's load: a kill time taken from the
         // uninterrupted run's duration missed the training once, when that run had been slowed by
-        // the tests around it and this one was not.
+        // the tests around it and this one was not. A checkpoint is recorded in the journal after
+        // its files are written, so the files of the next one say it is: wait for target + 1.
         var random = SeededRandom(seed: UInt64(trial), stream: "train-kill")
         let target = 1 + Int(random.next() % 3)
         let resume = project.root.appendingPathComponent("killed/.resume").path
         var seen = Set<String>()
         let deadline = Date().addingTimeInterval(max(120, duration * 4))
-        while process.isRunning, seen.count < target, Date() < deadline {
+        while process.isRunning, seen.count <= target, Date() < deadline {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: resume)) ?? []
             for name in names where name.contains("-step") {
                 seen.insert(String(name.prefix { $0 != "." }))
