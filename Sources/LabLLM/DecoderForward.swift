@@ -251,12 +251,19 @@ extension DecoderModel {
         var firstRow = [0]
         for w in matrices { firstRow.append(firstRow[firstRow.count - 1] + w.rows) }
         for rows in fused {
-            parallelRanges(count: firstRow[matrices.count], threads: threadCount, minimumPerThread: 64) { outputs in
+            let part: (Range<Int>) -> Void = { outputs in
                 for (m, w) in matrices.enumerated() {
                     let lower = max(outputs.lowerBound, firstRow[m]), upper = min(outputs.upperBound, firstRow[m + 1])
                     guard lower < upper else { continue }
-                    multiplyShort(w, input, rows: rows, into: layers[m].1, outputs: (lower - firstRow[m])..<(upper - firstRow[m]))
+                    self.multiplyShort(w, input, rows: rows, into: layers[m].1, outputs: (lower - firstRow[m])..<(upper - firstRow[m]))
                 }
+            }
+            // A single token's step is tens of microseconds: fixed shares, one hand-off. Several
+            // rows (a prompt, a batch of sequences) are worth chunks the threads take in turn.
+            if rows.count >= Self.chunkedRows {
+                parallelChunks(count: firstRow[matrices.count], threads: threadCount, multiple: 16, minimumPerChunk: 64, part)
+            } else {
+                parallelRanges(count: firstRow[matrices.count], threads: threadCount, minimumPerThread: 64, part)
             }
         }
         for (m, w) in matrices.enumerated() where !long.isEmpty {
@@ -352,10 +359,13 @@ extension DecoderModel {
         if floatKernels {
             // Float weights with llama.cpp's rounding: register tiles on the weights where they lie.
             for rows in long {
-                parallelRanges(count: w.rows, threads: threadCount, minimumPerThread: 16) { outputs in
+                let inputs = x + rows.lowerBound * w.columns
+                let prepared = w.prepareTiled(inputs, count: rows.count)
+                // Chunks of whole tiles (four or six rows on AVX2, four on AVX-512).
+                parallelChunks(count: w.rows, threads: threadCount, multiple: 12, minimumPerChunk: 16) { outputs in
                     w.multiplyTiled(
-                        x + rows.lowerBound * w.columns, count: rows.count, into: out + rows.lowerBound * w.rows, outStride: w.rows,
-                        rows: outputs
+                        inputs, count: rows.count, into: out + rows.lowerBound * w.rows, outStride: w.rows, rows: outputs,
+                        prepared: prepared
                     )
                 }
             }
@@ -446,6 +456,10 @@ extension DecoderModel {
             }
         }
     }
+
+    /// Input rows from which the fused products hand out their output rows in chunks rather
+    /// than fixed shares (see `parallelChunks`).
+    static let chunkedRows = 8
 
     /// Rows per attention work item in a long pass (see `attend`).
     static let attentionChunkRows = 32

@@ -26,6 +26,53 @@ public func parallelRanges(count: Int, threads: Int, minimumPerThread: Int = 1, 
     }
 }
 
+/// Runs `body` over `count` items in chunks that the threads take in turn until none is left,
+/// rather than one fixed share each: a prompt's products, where a thread whose core is slowed by
+/// another process (or by its neighbour on the host) would otherwise make the other wait — with
+/// fixed shares the product ends when the slowest share does. Chunk boundaries are multiples of
+/// `multiple` (a kernel's tile height), about `chunksPerThread` chunks per thread; each chunk
+/// gets at least `minimumPerChunk` items. The calls' ranges are disjoint and cover `count`.
+///
+/// `body` runs concurrently with itself under the same contract as `parallelRanges`.
+public func parallelChunks(
+    count: Int, threads: Int, multiple: Int = 1, minimumPerChunk: Int = 1, chunksPerThread: Int = 4,
+    _ body: (Range<Int>) -> Void
+) {
+    guard count > 0 else { return }
+    let unit = max(1, multiple)
+    let units = (count + unit - 1) / unit
+    let parts = max(1, min(threads, count / max(1, minimumPerChunk)))
+    let chunks = min(units, max(parts, min(parts * max(1, chunksPerThread), count / max(1, minimumPerChunk))))
+    if parts == 1 || chunks <= 1 {
+        body(0..<count)
+        return
+    }
+    // Chunk c covers units [c·units/chunks, (c+1)·units/chunks): sizes differ by at most one unit.
+    let bounds: @Sendable (Int) -> Range<Int> = { c in
+        (c * units / chunks * unit)..<min(count, (c + 1) * units / chunks * unit)
+    }
+    withoutActuallyEscaping(body) { escapable in
+        let work = DisjointRangeWork(body: escapable)
+        let counter = ChunkCounter()
+        let part: @Sendable (Int) -> Void = { _ in
+            while true {
+                let c = counter.next.add(1, ordering: .relaxed).oldValue
+                guard c < chunks else { return }
+                let range = bounds(c)
+                if !range.isEmpty { work.body(range) }
+            }
+        }
+        if !WorkerPool.shared.run(parts: parts, part) {
+            DispatchQueue.concurrentPerform(iterations: parts, execute: part)
+        }
+    }
+}
+
+/// The next chunk of a `parallelChunks` job, shared by its threads.
+private final class ChunkCounter: Sendable {
+    let next = Atomic<Int>(0)
+}
+
 /// The body of `parallelRanges`, whose calls write disjoint memory by contract.
 private struct DisjointRangeWork: @unchecked Sendable {
     let body: (Range<Int>) -> Void

@@ -90,19 +90,27 @@ public struct QuantizedMatrix: @unchecked Sendable {
 
     /// out[n, r] = Σ_c x[n, c] · w[r, c] for many inputs (a prompt's rows) of F32, F16 or BF16
     /// weights, x already rounded to the format's activation precision
-    /// (`WeightFormat.roundActivations`): four rows × four inputs per register tile, BF16 pairs
+    /// (`WeightFormat.roundActivations`): tiles of rows × inputs in registers, BF16 pairs
     /// through vdpbf16ps where the CPU has it. Every `kernel` gives the same bits; they differ
     /// from `multiply`'s in summation order only.
+    ///
+    /// `prepared` (from `prepareTiled` on the same x, count and kernel) saves each call laying
+    /// out the inputs again when several calls share them — the threads' chunks of the rows.
     public func multiplyTiled(
         _ x: UnsafePointer<Float>, count N: Int, into out: UnsafeMutablePointer<Float>, outStride: Int, rows range: Range<Int>,
-        kernel: IntegerKernel = .best
+        kernel: IntegerKernel = .best, prepared: TiledInputs? = nil
     ) {
         precondition(!format.quantizesActivations, "tiled Float products need F32, F16 or BF16 weights, not \(format)")
         guard !range.isEmpty, N > 0 else { return }
         lab_gemm_float(
             kernel.rawValue, format.kernelCode, data, rowBytes, Int32(range.lowerBound), Int32(range.upperBound), Int32(columns),
-            Int32(N), x, out, outStride
+            Int32(N), x, prepared?.pointer, out, outStride
         )
+    }
+
+    /// The inputs of `multiplyTiled` in the layout `kernel` reads for this format, made once.
+    public func prepareTiled(_ x: UnsafePointer<Float>, count N: Int, kernel: IntegerKernel = .best) -> TiledInputs {
+        TiledInputs(pointer: lab_gemm_float_prepare(kernel.rawValue, format.kernelCode, Int32(columns), Int32(N), x))
     }
 
     /// `multiply` on activations already rounded to int8, so several matrices (and threads)
@@ -444,5 +452,19 @@ public func embeddingForwardNaive(_ out: UnsafeMutablePointer<Float>, table: Qua
     for (t, token) in tokens.enumerated() {
         let r = Int(token)
         table.dequantizeNaive(rows: r..<(r + 1), into: out + t * table.columns)
+    }
+}
+
+/// Inputs laid out for `QuantizedMatrix.multiplyTiled` (`prepareTiled`); read-only once made, so
+/// the threads of one product share them.
+public final class TiledInputs: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer?
+
+    init(pointer: UnsafeMutableRawPointer?) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        lab_gemm_float_release(pointer)
     }
 }

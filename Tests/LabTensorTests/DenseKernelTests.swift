@@ -1,6 +1,7 @@
 import CAttentionKernel
 import Foundation
 import LabTensor
+import Synchronization
 import Testing
 
 @Suite("Dense kernels agree with their naive twins")
@@ -267,6 +268,30 @@ struct DenseKernelTests {
             for i in range { hits[i] += 1 }
         }
         #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "hits: \(Array(hits.prefix(count)))")
+    }
+
+    @Test(
+        "parallel chunks cover every index exactly once, start on multiples of the tile height, and split the work",
+        arguments: [(0, 2, 12, 16), (5, 2, 12, 16), (576, 2, 12, 16), (577, 2, 12, 16), (1536, 2, 16, 64), (100, 3, 1, 1), (64, 2, 16, 64)]
+    )
+    func parallelChunksPartition(job: (Int, Int, Int, Int)) {
+        let (count, threads, multiple, minimum) = job
+        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+        defer { hits.deallocate() }
+        hits.initialize(repeating: 0)
+        let ranges = Mutex<[Range<Int>]>([])
+        parallelChunks(count: count, threads: threads, multiple: multiple, minimumPerChunk: minimum) { range in
+            ranges.withLock { $0.append(range) }
+            for i in range { hits[i] += 1 }
+        }
+        #expect(hits.prefix(count).allSatisfy { $0 == 1 }, "hits: \(Array(hits.prefix(count)))")
+        let seen = ranges.withLock { $0 }
+        #expect(seen.allSatisfy { $0.lowerBound % multiple == 0 }, "\(seen)")
+        // Enough work for every thread: four chunks each; too little for two: one call.
+        if count >= threads * minimum * 4 && count >= threads * multiple * 4 {
+            #expect(seen.count == threads * 4, "\(seen)")
+        }
+        if count > 0 && count < 2 * minimum { #expect(seen == [0..<count]) }
     }
 
     @Test("parallel ranges stay exact over many back-to-back jobs, nested jobs and jobs from several threads")

@@ -129,24 +129,37 @@ struct QuantizedKernelTests {
     )
     func tiledFloatProduct(format: WeightFormat, inputs: Int) throws {
         var data = TestData(seed: 23)
-        // 43 rows: whole four-row tiles and a remainder; 70 inputs: past one 64-input block.
-        let (rows, columns) = (43, 256)
-        let bytes = data.matrixBytes(format, rows: rows, columns: columns)
-        let raw = data.floats(inputs * columns)
-        var x = raw
-        format.roundActivations(raw, count: raw.count, into: &x)
-        var results: [IntegerKernel: [Float]] = [:]
-        var twin = [Float](repeating: .nan, count: inputs * rows)
-        try bytes.withUnsafeBytes { raw in
-            let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
-            results = everyVariant(rows: rows, inputs: inputs, split: 22) { kernel, slice, out in
-                matrix.multiplyTiled(x, count: inputs, into: out, outStride: rows, rows: slice, kernel: kernel)
+        // Heights and split points that leave every remainder of the tiles' heights (2 and 4 for
+        // BF16, 4 for F32 and 6 for F16 on AVX2, 4 on AVX-512) in one of the two slices; 70
+        // inputs: past one 64-input block.
+        let columns = 256
+        for (rows, split) in [(43, 22), (47, 23), (49, 25), (53, 26)] {
+            let bytes = data.matrixBytes(format, rows: rows, columns: columns)
+            let raw = data.floats(inputs * columns)
+            var x = raw
+            format.roundActivations(raw, count: raw.count, into: &x)
+            var results: [IntegerKernel: [Float]] = [:]
+            var prepared: [IntegerKernel: [Float]] = [:]
+            var twin = [Float](repeating: .nan, count: inputs * rows)
+            try bytes.withUnsafeBytes { raw in
+                let matrix = try QuantizedMatrix(format: format, data: raw.baseAddress!, rows: rows, columns: columns, name: "w")
+                results = everyVariant(rows: rows, inputs: inputs, split: split) { kernel, slice, out in
+                    matrix.multiplyTiled(x, count: inputs, into: out, outStride: rows, rows: slice, kernel: kernel)
+                }
+                // The inputs laid out once and shared by both slices, as the threads share them.
+                var layouts: [IntegerKernel: TiledInputs] = [:]
+                prepared = everyVariant(rows: rows, inputs: inputs, split: split) { kernel, slice, out in
+                    let layout = layouts[kernel] ?? matrix.prepareTiled(x, count: inputs, kernel: kernel)
+                    layouts[kernel] = layout
+                    matrix.multiplyTiled(x, count: inputs, into: out, outStride: rows, rows: slice, kernel: kernel, prepared: layout)
+                }
+                matrix.multiplyNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
             }
-            matrix.multiplyNaive(x, count: inputs, into: &twin, outStride: rows, rows: 0..<rows)
+            #expect(results[.avx2] == results[.portable], "\(format) \(rows) rows: the AVX2 tiles differ from the portable product")
+            #expect(results[.vnni] == results[.portable], "\(format) \(rows) rows: the AVX-512 tiles differ from the portable product")
+            #expect(prepared == results, "\(format) \(rows) rows: prepared inputs change the product")
+            expectClose(results[.best]!, twin, tolerance: 1e-4, "\(format) \(rows) rows: tiled product vs the naive twin")
         }
-        #expect(results[.avx2] == results[.portable], "\(format): the AVX2 tiles differ from the portable product")
-        #expect(results[.vnni] == results[.portable], "\(format): the AVX-512 tiles differ from the portable product")
-        expectClose(results[.best]!, twin, tolerance: 1e-4, "\(format) tiled product vs the naive twin")
     }
 
     @Test("the tiled BF16 product flushes denormal inputs and results to zero, as vdpbf16ps does, in every variant")

@@ -71,13 +71,23 @@ void lab_matmul_integer(int kernel, int format, const void *weights, size_t row_
 void lab_matmul_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
                       int inputs, const float *x, float *out, size_t out_stride);
 
-// The same product for many inputs (a prompt's rows), tiled four rows × four inputs in registers
+// The same product for many inputs (a prompt's rows), tiled rows × inputs in registers
 // (float_gemm.c). Per row and input: F32/F16 in 16 lanes (lane j mod 16, fused multiply-adds in
 // column order); BF16 per 32 columns as vdpbf16ps pairs them (lane i adds w[2i+1]·x[2i+1], then
 // w[2i]·x[2i]; denormals flushed); lanes folded as v[m] = l[m] + l[m+8] and summed as
 // ((v0+v4)+(v2+v6)) + ((v1+v5)+(v3+v7)). Every variant gives the portable bits; the results
 // differ from lab_matmul_float's in summation order only.
+// `prepared` is NULL or what lab_gemm_float_prepare returned for the same kernel, format, columns,
+// inputs and x: several calls over one input (the threads' shares of a matrix's rows) then lay
+// it out once.
 void lab_gemm_float(int kernel, int format, const void *weights, size_t row_bytes, int row_begin, int row_end, int columns,
-                    int inputs, const float *x, float *out, size_t out_stride);
+                    int inputs, const float *x, const void *prepared, float *out, size_t out_stride);
+
+// The inputs x laid out as variant `kernel` of lab_gemm_float reads them for `format` (BF16
+// packed to 16 bits; F32/F16 split into lane halves for AVX2), or NULL when that variant reads x
+// as it is or there is no memory for the copy (lab_gemm_float then manages on its own). Free
+// with lab_gemm_float_release.
+void *lab_gemm_float_prepare(int kernel, int format, int columns, int inputs, const float *x);
+void lab_gemm_float_release(void *prepared);
 
 #endif
