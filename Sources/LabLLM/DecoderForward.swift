@@ -341,7 +341,10 @@ extension DecoderModel {
         tile: UnsafeMutablePointer<Float>
     ) {
         let quantized = w.format.quantizesActivations ? input.quantized : nil
-        let floatKernels = quantizesActivations && !w.format.quantizesActivations
+        if quantizesActivations && !w.format.quantizesActivations {
+            multiplyTiled(w, input, sequences: long, into: out)
+            return
+        }
         var x = input.x
         var rounded: UnsafeMutablePointer<Float>?
         if let quantized {
@@ -349,28 +352,8 @@ extension DecoderModel {
             quantized.dequantize(for: w.format, into: buffer)
             x = UnsafePointer(buffer)
             rounded = buffer
-        } else if floatKernels && w.format.activationRounding != .none {
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: input.rows * w.columns)
-            w.format.roundActivations(input.x, count: input.rows * w.columns, into: buffer)
-            x = UnsafePointer(buffer)
-            rounded = buffer
         }
         defer { rounded?.deallocate() }
-        if floatKernels {
-            // Float weights with llama.cpp's rounding: register tiles on the weights where they lie.
-            for rows in long {
-                let inputs = x + rows.lowerBound * w.columns
-                let prepared = w.prepareTiled(inputs, count: rows.count)
-                // Chunks of whole tiles (four or six rows on AVX2, four on AVX-512).
-                parallelChunks(count: w.rows, threads: threadCount, multiple: 12, minimumPerChunk: 16) { outputs in
-                    w.multiplyTiled(
-                        inputs, count: rows.count, into: out + rows.lowerBound * w.rows, outStride: w.rows, rows: outputs,
-                        prepared: prepared
-                    )
-                }
-            }
-            return
-        }
         if w.format == .f32 {
             // Float weights are multiplied where they lie, with no tile copy.
             let weights = w.data.assumingMemoryBound(to: Float.self)
@@ -398,6 +381,37 @@ extension DecoderModel {
             first = last
         }
     }
+
+    /// The long sequences' rows of out = x · wᵀ for Float weights, with llama.cpp's rounding of
+    /// the activations: register tiles on the weights where they lie, `tiledInputBlock` input
+    /// rows at a time. Each block is rounded and laid out once for the threads, which take the
+    /// weight rows in chunks; a block's copies (not the whole prompt's) are what the product
+    /// adds to peak memory, and each output row depends on its own input row only.
+    private func multiplyTiled(_ w: QuantizedMatrix, _ input: LinearInput, sequences long: [Range<Int>], into out: UnsafeMutablePointer<Float>) {
+        let block = Self.tiledInputBlock
+        let rounds = w.format.activationRounding != .none
+        let buffer = rounds ? UnsafeMutablePointer<Float>.allocate(capacity: block * w.columns) : nil
+        defer { buffer?.deallocate() }
+        for rows in long {
+            for first in stride(from: rows.lowerBound, to: rows.upperBound, by: block) {
+                let count = min(block, rows.upperBound - first)
+                var inputs = input.x + first * w.columns
+                if let buffer {
+                    w.format.roundActivations(inputs, count: count * w.columns, into: buffer)
+                    inputs = UnsafePointer(buffer)
+                }
+                let prepared = w.prepareTiled(inputs, count: count)
+                // Chunks of whole tiles (four or six rows on AVX2, four on AVX-512).
+                parallelChunks(count: w.rows, threads: threadCount, multiple: 12, minimumPerChunk: 16) { outputs in
+                    w.multiplyTiled(inputs, count: count, into: out + first * w.rows, outStride: w.rows, rows: outputs, prepared: prepared)
+                }
+            }
+        }
+    }
+
+    /// Input rows per block of the tiled Float products (see `multiplyTiled`): a multiple of the
+    /// kernels' 64-row input block.
+    static let tiledInputBlock = 128
 
     /// out (N, H·hs) = causal attention of each sequence's query rows over its own cache.
     /// Work items are (sequence, head, rows) triples spread over the threads when there is enough

@@ -98,14 +98,16 @@ struct ModelTinyTests {
         arguments: [false, true]
     )
     func piecesEqualOnePass(int8: Bool) throws {
-        let fixture = try TinyModelFixture(seed: 12)
+        let fixture = try TinyModelFixture(seed: 12) { $0.set("llama.context_length", .uint32(320)) }
         let whole = try DecoderModel(file: fixture.file, threads: 2, quantizesActivations: int8)
         // Pieces of 16 rows: as many as the Float weights (attn_v F16, attn_output F32) need to
         // take the register tiles, whose bits do not depend on the number of rows.
         let pieces = try DecoderModel(file: fixture.file, threads: 2, quantizesActivations: int8, microBatchRows: 16)
-        let tokens: [Int32] = (0..<48).map { Int32(($0 * 7 + 3) % TinyModelFixture.vocab) }
-        let expected = try whole.forwardAllPositions(tokens: tokens, state: whole.makeSequenceState(capacity: 64))
-        let state = try pieces.makeSequenceState(capacity: 64)
+        // 300 tokens: the whole model's passes (256 rows, then 44) span several of the tiled
+        // products' input blocks (DecoderModel.tiledInputBlock).
+        let tokens: [Int32] = (0..<300).map { Int32(($0 * 7 + 3) % TinyModelFixture.vocab) }
+        let expected = try whole.forwardAllPositions(tokens: tokens, state: whole.makeSequenceState(capacity: 320))
+        let state = try pieces.makeSequenceState(capacity: 320)
         let actual = try pieces.forwardAllPositions(tokens: tokens, state: state)
         #expect(state.count == tokens.count)
         #expect(actual.count == expected.count)
