@@ -286,6 +286,125 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_gem
 }
 
 
+// ---- Many inputs: a strip of eight rows unpacked once ----------------------------------------
+// The transposed path above decodes and transposes each chunk again for every group of inputs
+// (four on AVX2, eight with VNNI): with a prompt's hundreds of inputs that work is paid dozens of
+// times per weight. Here a strip of eight rows is decoded once into `lab_kstrip_block`s (per
+// super-block: the transposed chunks, the scales by chunk, and what the finish needs), then every
+// group of inputs runs over them from L1/L2. The integer sums and the float steps are the
+// transposed path's, in the same order, so the results are its bits.
+#ifndef LAB_KSTRIP_BLOCK_DEFINED
+#define LAB_KSTRIP_BLOCK_DEFINED
+// Inputs from which a product decodes its strips once (below that, the transposed path).
+#define LAB_KSTRIP_INPUTS 16
+typedef struct {
+    __m256i g[8][8];     // chunk c's eight rows, transposed (transpose8)
+    __m256i scales[16];  // Q4_K/Q5_K: chunk j's scales by row (0–7); Q6_K: group g's (0–15)
+    __m256i extra[8];    // Q4_K/Q5_K: mins (k4_scales); Q6_K: each row's 16 scales as int16
+    __m256 d, dmin;
+} lab_kstrip_block;
+#endif
+
+#define LAB_DEFINE_K4_STRIP(kind, BYTES)                                                                          \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, lab_kstrip_block *strip) {                              \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            lab_kstrip_block *s = strip + b;                                                                       \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            uint8_t sc[8][8];                                                                                      \
+            __m128i packed[8];                                                                                     \
+            LAB_SUFFIX(k4_scales)(row, row_bytes, BYTES * (size_t)b, sc, s->extra);                                \
+            for (int i = 0; i < 8; i++) packed[i] = _mm_loadl_epi64((const __m128i *)sc[i]);                       \
+            LAB_SUFFIX(scales_by_chunk)(packed, s->scales, 0);                                                     \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &s->d, &s->dmin);                        \
+            for (int j = 0; j < 8; j++) {                                                                          \
+                __m256i g[8];                                                                                      \
+                for (int i = 0; i < 8; i++) g[i] = LAB_SUFFIX(kind##_chunk)(row + i * row_bytes + BYTES * (size_t)b, j); \
+                LAB_SUFFIX(transpose8)(g);                                                                         \
+                for (int e = 0; e < 8; e++) s->g[j][e] = g[e];                                                     \
+            }                                                                                                      \
+        }                                                                                                          \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip_gemm8)(                 \
+        const lab_kstrip_block *strip, int blocks, const int8_t *q, size_t q_stride, const float *scale,          \
+        const int16_t *bsums, float *out, size_t out_stride, const int K) {                                       \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            const lab_kstrip_block *s = strip + b;                                                                 \
+            __m256i T[8];                                                                                          \
+            for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();                                             \
+            for (int j = 0; j < 8; j++) {                                                                          \
+                for (int k = 0; k < K; k++) {                                                                      \
+                    const uint8_t *x = (const uint8_t *)(q + k * q_stride + 256 * (size_t)b + 32 * j);             \
+                    __m256i t = _mm256_setzero_si256();                                                            \
+                    for (int e = 0; e < 8; e++) t = LAB_DOT_ACC(t, s->g[j][e], _mm256_set1_epi32(load_u32(x + 4 * e))); \
+                    T[k] = _mm256_add_epi32(T[k], _mm256_mullo_epi32(t, s->scales[j]));                            \
+                }                                                                                                  \
+            }                                                                                                      \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const size_t sb = k * (size_t)blocks + b;                                                          \
+                acc[k] = LAB_SUFFIX(k4_finish)(acc[k], T[k], s->extra, bsums + 16 * sb, scale[sb], s->d, s->dmin); \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }
+
+LAB_DEFINE_K4_STRIP(q4_k, 144)
+LAB_DEFINE_K4_STRIP(q5_k, 176)
+#undef LAB_DEFINE_K4_STRIP
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_strip)(
+    const uint8_t *row, size_t row_bytes, int blocks, lab_kstrip_block *strip) {
+    for (int b = 0; b < blocks; b++) {
+        lab_kstrip_block *s = strip + b;
+        LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);
+        __m128i first[8], second[8];
+        for (int i = 0; i < 8; i++) {
+            const uint8_t *sc = row + i * row_bytes + 210 * (size_t)b + 192;
+            s->extra[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+            first[i] = _mm_loadl_epi64((const __m128i *)sc);
+            second[i] = _mm_loadl_epi64((const __m128i *)(sc + 8));
+        }
+        LAB_SUFFIX(scales_by_chunk)(first, s->scales, 1);
+        LAB_SUFFIX(scales_by_chunk)(second, s->scales + 8, 1);
+        LAB_SUFFIX(block_headers)(row + 210 * (size_t)b + 208, row_bytes, &s->d, &s->dmin);
+        for (int c = 0; c < 8; c++) {
+            __m256i g[8];
+            for (int i = 0; i < 8; i++) g[i] = LAB_SUFFIX(q6_k_chunk)(row + i * row_bytes + 210 * (size_t)b, c);
+            LAB_SUFFIX(transpose8)(g);
+            for (int e = 0; e < 8; e++) s->g[c][e] = g[e];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_strip_gemm8)(
+    const lab_kstrip_block *strip, int blocks, const int8_t *q, size_t q_stride, const float *scale,
+    const int16_t *bsums, float *out, size_t out_stride, const int K) {
+    __m256 acc[8];
+    for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const lab_kstrip_block *s = strip + b;
+        __m256i T[8];
+        for (int k = 0; k < K; k++) T[k] = _mm256_setzero_si256();
+        for (int c = 0; c < 8; c++) {
+            const __m256i s0 = s->scales[2 * c], s1 = s->scales[2 * c + 1];
+            for (int k = 0; k < K; k++) {
+                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 256 * (size_t)b + 32 * c);
+                __m256i t0 = _mm256_setzero_si256(), t1 = _mm256_setzero_si256();
+                for (int e = 0; e < 4; e++) t0 = LAB_DOT_ACC(t0, s->g[c][e], _mm256_set1_epi32(load_u32(x + 4 * e)));
+                for (int e = 4; e < 8; e++) t1 = LAB_DOT_ACC(t1, s->g[c][e], _mm256_set1_epi32(load_u32(x + 4 * e)));
+                T[k] = _mm256_add_epi32(T[k], _mm256_add_epi32(_mm256_mullo_epi32(t0, s0), _mm256_mullo_epi32(t1, s1)));
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            const size_t sb = k * (size_t)blocks + b;
+            acc[k] = LAB_SUFFIX(q6_k_finish)(acc[k], T[k], s->extra, bsums + 16 * sb, scale[sb], s->d);
+        }
+    }
+    for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);
+}
+
 // The driver: tiles of rows, groups of inputs, eight rows at a time; rows left over from the
 // eights go through the portable reference (equal by definition; real models have none).
 #define LAB_DEFINE_KMATMUL(kind)                                                                                    \
@@ -293,6 +412,33 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_gem
                                                      int blocks, int inputs, const int8_t *q, const float *scale,   \
                                                      const int16_t *bsums, float *out, size_t out_stride) {         \
         const size_t q_stride = 256 * (size_t)blocks;                                                               \
+        /* Enough inputs to pay for the strip's decoding many times over: decode each strip once. */              \
+        lab_kstrip_block *strip = inputs >= LAB_KSTRIP_INPUTS                                                      \
+                                      ? aligned_alloc(32, sizeof(lab_kstrip_block) * (size_t)blocks)             \
+                                      : NULL;                                                                       \
+        if (strip) {                                                                                                \
+            const int eights_end = row_begin + (row_end - row_begin) / 8 * 8;                                       \
+            for (int r = row_begin; r < eights_end; r += 8) {                                                       \
+                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                              \
+                LAB_SUFFIX(kind##_strip)(row, row_bytes, blocks, strip);                                            \
+                for (int n = 0; n < inputs; n += LAB_GROUP) {                                                       \
+                    const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                  \
+                    const int8_t *qn = q + n * q_stride;                                                            \
+                    const float *sn = scale + (size_t)n * blocks;                                                   \
+                    const int16_t *bn = bsums + (size_t)n * blocks * 16;                                            \
+                    float *o = out + n * out_stride + r;                                                            \
+                    if (K >= 4) {                                                                                   \
+                        LAB_WITH_CONSTANT_K(K, LAB_KSTRIP_CALL_##kind)                                             \
+                    } else {                                                                                        \
+                        LAB_WITH_CONSTANT_K(K, LAB_KROWS8_CALL_##kind)                                             \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+            free(strip);                                                                                            \
+            if (eights_end < row_end)                                                                               \
+                matmul_##kind##_portable(weights, row_bytes, eights_end, row_end, blocks, inputs, q, scale, bsums, out, out_stride); \
+            return;                                                                                                 \
+        }                                                                                                           \
         for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
             const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
             const int eights_end = tile + (tile_end - tile) / 8 * 8;                                                \
@@ -322,6 +468,9 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(q6_k_gem
 #define LAB_KGEMM8_CALL_q4_k(K) LAB_SUFFIX(q4_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 #define LAB_KGEMM8_CALL_q5_k(K) LAB_SUFFIX(q5_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 #define LAB_KGEMM8_CALL_q6_k(K) LAB_SUFFIX(q6_k_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KSTRIP_CALL_q4_k(K) LAB_SUFFIX(q4_k_strip_gemm8)(strip, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KSTRIP_CALL_q5_k(K) LAB_SUFFIX(q5_k_strip_gemm8)(strip, blocks, qn, q_stride, sn, bn, o, out_stride, K)
+#define LAB_KSTRIP_CALL_q6_k(K) LAB_SUFFIX(q6_k_strip_gemm8)(strip, blocks, qn, q_stride, sn, bn, o, out_stride, K)
 LAB_DEFINE_KMATMUL(q4_k)
 LAB_DEFINE_KMATMUL(q5_k)
 LAB_DEFINE_KMATMUL(q6_k)
@@ -331,5 +480,8 @@ LAB_DEFINE_KMATMUL(q6_k)
 #undef LAB_KGEMM8_CALL_q4_k
 #undef LAB_KGEMM8_CALL_q5_k
 #undef LAB_KGEMM8_CALL_q6_k
+#undef LAB_KSTRIP_CALL_q4_k
+#undef LAB_KSTRIP_CALL_q5_k
+#undef LAB_KSTRIP_CALL_q6_k
 #undef LAB_DEFINE_KMATMUL
 #undef LAB_WITH_CONSTANT_K

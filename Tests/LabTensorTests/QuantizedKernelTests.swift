@@ -89,8 +89,10 @@ struct QuantizedKernelTests {
 
     @Test(
         "every product (its activations rounded as llama.cpp rounds them) equals its naive twin, in every kernel variant bit for bit, and stays within rounding error of Float",
-        arguments: WeightFormat.allCases, [1, 3, 9, 10]
+        arguments: WeightFormat.allCases, [1, 3, 9, 10, 21]
     )
+    // 21 inputs: the K-quants decode each strip of eight rows once (LAB_KSTRIP_INPUTS), with
+    // groups of four or eight and a tail group under four; 41 rows leave a row past the strips.
     func multiplyIntegerMatchesNaive(format: WeightFormat, inputs: Int) throws {
         var data = TestData(seed: 21)
         let (rows, columns) = (41, 512)
@@ -237,7 +239,8 @@ struct QuantizedKernelTests {
     @Test("an input's product is the same bits alone as in any batch width", arguments: productPaths)
     func productIgnoresBatch(path: (format: WeightFormat, integer: Bool)) throws {
         var data = TestData(seed: 22)
-        let (rows, columns, inputs) = (19, 768, 9)
+        // Up to 18 inputs: widths of 16 and more take the K-quants' decoded strips.
+        let (rows, columns, inputs) = (19, 768, 18)
         let bytes = data.matrixBytes(path.format, rows: rows, columns: columns)
         let x = data.floats(inputs * columns)
         try bytes.withUnsafeBytes { raw in
