@@ -284,6 +284,83 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(transpos
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
     }
 
+// ---- Many inputs: a strip of eight rows transposed once -----------------------------------
+// As above, but the eight rows' blocks are decoded, transposed (and, for AVX2's Q8_0, split into
+// magnitudes and signs) once into a strip buffer that every group of inputs then reads, rather
+// than once per group of four (AVX2) or eight (VNNI) inputs. Same sums in the same order: the
+// transposed path's bits.
+#ifndef LAB_STRIP32_BLOCK_DEFINED
+#define LAB_STRIP32_BLOCK_DEFINED
+// Inputs from which a product transposes its strips once (below that, per group).
+#define LAB_STRIP32_INPUTS 16
+typedef struct {
+    __m256i g[8];  // bytes 4j … 4j+3 of each row (row i in lane i); for signed Q8_0, the magnitudes
+    __m256i s[8];  // signed Q8_0 only: the weights themselves, whose signs move onto the inputs
+    __m256 d, m;
+} lab_strip32_block;
+#endif
+
+#define LAB_DEFINE_BLOCK32_STRIP(kind, BYTES, RAW, ZERO, OFFSET, SIGNED, SUM16)                                   \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, lab_strip32_block *strip) {                             \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            lab_strip32_block *sb = strip + b;                                                                     \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            __m256i g[8];                                                                                          \
+            for (int i = 0; i < 8; i++) g[i] = RAW(row + i * row_bytes + BYTES * (size_t)b);                       \
+            LAB_SUFFIX(transpose8)(g);                                                                             \
+            for (int j = 0; j < 8; j++) {                                                                          \
+                sb->g[j] = SIGNED ? _mm256_sign_epi8(g[j], g[j]) : g[j];                                           \
+                if (SIGNED) sb->s[j] = g[j];                                                                       \
+            }                                                                                                      \
+            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &sb->d, &sb->m);                         \
+        }                                                                                                          \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip_gemm8)(                 \
+        const lab_strip32_block *strip, int blocks, const int8_t *q, size_t q_stride, const float *scale,         \
+        const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++) {                                                                         \
+            const lab_strip32_block *sb = strip + b;                                                               \
+            for (int k = 0; k < K; k++) {                                                                          \
+                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
+                const size_t s = k * (size_t)blocks + b;                                                           \
+                __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
+                if (SUM16 > 0) {                                                                                   \
+                    __m256i pairs = _mm256_setzero_si256();                                                        \
+                    for (int j = 0; j < 8; j++) {                                                                  \
+                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
+                        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(sb->g[j], bx));                       \
+                        if ((j + 1) % (SUM16 > 0 ? SUM16 : 1) == 0) {                                              \
+                            t = _mm256_add_epi32(t, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));               \
+                            pairs = _mm256_setzero_si256();                                                        \
+                        }                                                                                          \
+                    }                                                                                              \
+                } else {                                                                                           \
+                    for (int j = 0; j < 8; j++) {                                                                  \
+                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
+                        t = SIGNED ? LAB_DOT_ACC(t, sb->g[j], _mm256_sign_epi8(bx, sb->s[j])) : LAB_DOT_ACC(t, sb->g[j], bx); \
+                    }                                                                                              \
+                }                                                                                                  \
+                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(sb->d, _mm256_set1_ps(scale[s])), acc[k]); \
+                if (OFFSET) acc[k] = _mm256_fmadd_ps(sb->m, _mm256_set1_ps(sum[s]), acc[k]);                       \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }
+
+LAB_DEFINE_BLOCK32_STRIP(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0, LAB_SUM16(8))
+LAB_DEFINE_BLOCK32_STRIP(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0, LAB_SUM16(8))
+LAB_DEFINE_BLOCK32_STRIP(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0, LAB_SUM16(4))
+LAB_DEFINE_BLOCK32_STRIP(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0, LAB_SUM16(4))
+#ifdef LAB_HAS_UNSIGNED_DPBUSD
+LAB_DEFINE_BLOCK32_STRIP(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0, 0)
+#else
+LAB_DEFINE_BLOCK32_STRIP(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
+#endif
+#undef LAB_DEFINE_BLOCK32_STRIP
+
 LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0, LAB_SUM16(8))
 LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0, LAB_SUM16(8))
 LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0, LAB_SUM16(4))
@@ -323,6 +400,40 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
                                                      size_t out_stride) {                                           \
         const int32_t *tn_base = totals;                                                                            \
         const size_t q_stride = 32 * (size_t)blocks;                                                                \
+        /* Many inputs: transpose each strip of eight rows once for all of them. */                                 \
+        lab_strip32_block *strip = totals != NULL && inputs >= LAB_STRIP32_INPUTS                                  \
+                                       ? aligned_alloc(32, sizeof(lab_strip32_block) * (size_t)blocks)            \
+                                       : NULL;                                                                      \
+        if (strip) {                                                                                                \
+            const int eights_end = row_begin + (row_end - row_begin) / 8 * 8;                                       \
+            for (int r = row_begin; r < row_end; r += 8) {                                                          \
+                const int whole = r < eights_end;                                                                   \
+                const uint8_t *row = (const uint8_t *)weights + (size_t)r * row_bytes;                              \
+                if (whole) LAB_SUFFIX(kind##_strip)(row, row_bytes, blocks, strip);                                 \
+                for (int n = 0; n < inputs; n += LAB_GROUP) {                                                       \
+                    const int K = inputs - n < LAB_GROUP ? inputs - n : LAB_GROUP;                                  \
+                    const int8_t *qn = q + n * q_stride;                                                            \
+                    const float *sn = scale + (size_t)n * blocks, *un = sum ? sum + (size_t)n * blocks : NULL;      \
+                    const int32_t *tn = tn_base + (size_t)n * blocks;                                               \
+                    if (whole) {                                                                                    \
+                        float *o = out + n * out_stride + r;                                                        \
+                        if (K >= 4) {                                                                               \
+                            LAB_WITH_CONSTANT_K(K, LAB_STRIP_CALL_##kind)                                          \
+                        } else {                                                                                    \
+                            LAB_WITH_CONSTANT_K(K, LAB_ROWS8_CALL_##kind)                                          \
+                        }                                                                                           \
+                        continue;                                                                                   \
+                    }                                                                                               \
+                    for (int rr = r; rr < row_end; rr++) {                                                          \
+                        const uint8_t *row1 = (const uint8_t *)weights + (size_t)rr * row_bytes;                    \
+                        float *o = out + n * out_stride + rr;                                                       \
+                        { const uint8_t *row = row1; LAB_WITH_CONSTANT_K(K, LAB_ROW_CALL_##kind) }                  \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+            free(strip);                                                                                            \
+            return;                                                                                                 \
+        }                                                                                                           \
         for (int tile = row_begin; tile < row_end; tile += LAB_ROW_TILE) {                                          \
             const int tile_end = tile + LAB_ROW_TILE < row_end ? tile + LAB_ROW_TILE : row_end;                     \
             for (int n = 0; n < inputs; n += LAB_GROUP) {                                                           \
@@ -377,6 +488,11 @@ LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
 #define LAB_GEMM8_CALL_q5_0(K) LAB_SUFFIX(q5_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_GEMM8_CALL_q5_1(K) LAB_SUFFIX(q5_1_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 #define LAB_GEMM8_CALL_q8_0(K) LAB_SUFFIX(q8_0_gemm8)(row, row_bytes, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_STRIP_CALL_q4_0(K) LAB_SUFFIX(q4_0_strip_gemm8)(strip, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_STRIP_CALL_q4_1(K) LAB_SUFFIX(q4_1_strip_gemm8)(strip, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_STRIP_CALL_q5_0(K) LAB_SUFFIX(q5_0_strip_gemm8)(strip, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_STRIP_CALL_q5_1(K) LAB_SUFFIX(q5_1_strip_gemm8)(strip, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
+#define LAB_STRIP_CALL_q8_0(K) LAB_SUFFIX(q8_0_strip_gemm8)(strip, blocks, qn, q_stride, sn, un, tn, o, out_stride, K)
 
 LAB_DEFINE_MATMUL(q4_0)
 LAB_DEFINE_MATMUL(q4_1)
@@ -388,6 +504,11 @@ LAB_DEFINE_MATMUL(q8_0)
 #undef LAB_GEMM8_CALL_q5_0
 #undef LAB_GEMM8_CALL_q5_1
 #undef LAB_GEMM8_CALL_q8_0
+#undef LAB_STRIP_CALL_q4_0
+#undef LAB_STRIP_CALL_q4_1
+#undef LAB_STRIP_CALL_q5_0
+#undef LAB_STRIP_CALL_q5_1
+#undef LAB_STRIP_CALL_q8_0
 
 #undef LAB_ROWS8_CALL_q4_0
 #undef LAB_ROW_CALL_q4_0
