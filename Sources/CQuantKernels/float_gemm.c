@@ -136,31 +136,16 @@ static inline __attribute__((always_inline)) float total_avx2(__m256 low, __m256
 // F32 with the earlier 3×3 tile on one Zen 4 core, 1536×576 × 512 inputs). A product's threads
 // share one copy (lab_gemm_float_prepare).
 // BF16 reads 32 columns per step, and splitting those did not pay (76 → 74 with 3×2 tiles).
-#define LAB_TILE_BF16_AVX2(R, K)                                                                                    \
+// The two half passes of a tile, R·K accumulators each: lanes 0–7 are kept in `low` after the
+// first and folded with lanes 8–15 at the end of the second. BODY adds half h's products.
+#define LAB_HALF_PASSES_AVX2(R, K, BODY)                                                                            \
     do {                                                                                                            \
         float low[R][K][8];                                                                                         \
         for (int h = 0; h < 2; h++) {                                                                               \
             __m256 acc[R][K];                                                                                       \
             for (int i = 0; i < R; i++)                                                                             \
                 for (int k = 0; k < K; k++) acc[i][k] = _mm256_setzero_ps();                                        \
-            {                                                                                                       \
-                const __m256i mask = _mm256_set1_epi32((int)0xFFFF0000u);                                           \
-                for (int c = 16 * h; c < columns; c += 32) {                                                        \
-                    __m256 wo[R], we[R];                                                                            \
-                    for (int i = 0; i < R; i++) {                                                                   \
-                        const __m256i d = _mm256_loadu_si256((const __m256i *)(rows[i] + 2 * (size_t)c));           \
-                        wo[i] = _mm256_castsi256_ps(_mm256_and_si256(d, mask));                                     \
-                        we[i] = _mm256_castsi256_ps(_mm256_slli_epi32(d, 16));                                      \
-                    }                                                                                               \
-                    for (int k = 0; k < K; k++) {                                                                   \
-                        const __m256i d = _mm256_loadu_si256((const __m256i *)(xb + (size_t)(n + k) * columns + c)); \
-                        const __m256 xo = _mm256_castsi256_ps(_mm256_and_si256(d, mask));                           \
-                        const __m256 xe = _mm256_castsi256_ps(_mm256_slli_epi32(d, 16));                            \
-                        for (int i = 0; i < R; i++)                                                                 \
-                            acc[i][k] = _mm256_fmadd_ps(we[i], xe, _mm256_fmadd_ps(wo[i], xo, acc[i][k]));          \
-                    }                                                                                               \
-                }                                                                                                   \
-            }                                                                                                       \
+            BODY;                                                                                                   \
             for (int i = 0; i < R; i++)                                                                             \
                 for (int k = 0; k < K; k++) {                                                                       \
                     if (h == 0) _mm256_storeu_ps(low[i][k], acc[i][k]);                                             \
@@ -168,6 +153,23 @@ static inline __attribute__((always_inline)) float total_avx2(__m256 low, __m256
                 }                                                                                                   \
         }                                                                                                           \
     } while (0)
+
+#define LAB_BODY_BF16_AVX2(R, K)                                                                                    \
+    const __m256i mask = _mm256_set1_epi32((int)0xFFFF0000u);                                                       \
+    for (int c = 16 * h; c < columns; c += 32) {                                                                    \
+        __m256 wo[R], we[R];                                                                                        \
+        for (int i = 0; i < R; i++) {                                                                               \
+            const __m256i d = _mm256_loadu_si256((const __m256i *)(rows[i] + 2 * (size_t)c));                       \
+            wo[i] = _mm256_castsi256_ps(_mm256_and_si256(d, mask));                                                 \
+            we[i] = _mm256_castsi256_ps(_mm256_slli_epi32(d, 16));                                                  \
+        }                                                                                                           \
+        for (int k = 0; k < K; k++) {                                                                               \
+            const __m256i d = _mm256_loadu_si256((const __m256i *)(xb + (size_t)(n + k) * columns + c));            \
+            const __m256 xo = _mm256_castsi256_ps(_mm256_and_si256(d, mask));                                       \
+            const __m256 xe = _mm256_castsi256_ps(_mm256_slli_epi32(d, 16));                                        \
+            for (int i = 0; i < R; i++) acc[i][k] = _mm256_fmadd_ps(we[i], xe, _mm256_fmadd_ps(wo[i], xo, acc[i][k])); \
+        }                                                                                                           \
+    }
 
 // F32/F16 tiles, one function per format so the conversion is known at compile time. Per half
 // pass and 16 columns the K inputs' eight lanes are loaded into registers once, then each row's
@@ -176,48 +178,35 @@ static inline __attribute__((always_inline)) float total_avx2(__m256 low, __m256
 // Zen 4 core shared with another tenant, 576×576 × 512 inputs, the same minutes: F32 4×3 75–98
 // GFLOP/s vs 59–86; F16 6×2 81–99 vs 66–94 (F16 4×3 spilled an accumulator: 45–54; F32 6×2
 // 70–90).
-#define LAB_TILE_FLOAT_AVX2(R, K, F16)                                                                              \
-    do {                                                                                                            \
-        float low[R][K][8];                                                                                         \
-        for (int h = 0; h < 2; h++) {                                                                               \
-            __m256 acc[R][K];                                                                                       \
-            for (int i = 0; i < R; i++)                                                                             \
-                for (int k = 0; k < K; k++) acc[i][k] = _mm256_setzero_ps();                                        \
-            const float *half = halves + (size_t)h * (columns / 2);                                                 \
-            for (int c = 8 * h, j = 0; c < columns; c += 16, j += 8) {                                              \
-                __m256 xk[K];                                                                                       \
-                for (int k = 0; k < K; k++) xk[k] = _mm256_loadu_ps(half + (size_t)k * columns + j);                \
-                for (int i = 0; i < R; i++) {                                                                       \
-                    const __m256 w = (F16) ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(rows[i] + 2 * (size_t)c))) \
-                                           : _mm256_loadu_ps((const float *)(rows[i] + 4 * (size_t)c));             \
-                    for (int k = 0; k < K; k++) acc[i][k] = _mm256_fmadd_ps(w, xk[k], acc[i][k]);                   \
-                }                                                                                                   \
-            }                                                                                                       \
-            for (int i = 0; i < R; i++)                                                                             \
-                for (int k = 0; k < K; k++) {                                                                       \
-                    if (h == 0) _mm256_storeu_ps(low[i][k], acc[i][k]);                                             \
-                    else out[(size_t)(n + k) * out_stride + r + i] = total_avx2(_mm256_loadu_ps(low[i][k]), acc[i][k]); \
-                }                                                                                                   \
+#define LAB_BODY_FLOAT_AVX2(R, K, F16)                                                                              \
+    const float *half = halves + (size_t)h * (columns / 2);                                                         \
+    for (int c = 8 * h, j = 0; c < columns; c += 16, j += 8) {                                                      \
+        __m256 xk[K];                                                                                               \
+        for (int k = 0; k < K; k++) xk[k] = _mm256_loadu_ps(half + (size_t)k * columns + j);                        \
+        for (int i = 0; i < R; i++) {                                                                               \
+            const __m256 w = (F16) ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(rows[i] + 2 * (size_t)c)))   \
+                                   : _mm256_loadu_ps((const float *)(rows[i] + 4 * (size_t)c));                     \
+            for (int k = 0; k < K; k++) acc[i][k] = _mm256_fmadd_ps(w, xk[k], acc[i][k]);                           \
         }                                                                                                           \
-    } while (0)
+    }
 
 // `halves` is input n's row in the split copy (F32/F16); `xb` the packed BF16 inputs.
 #define LAB_DEFINE_TILE_AVX2(R, K)                                                                                  \
     static void tile_bf16_avx2_##R##_##K(const uint8_t *const *rows, int r, int n, int columns, const float *halves, \
                                          const uint16_t *xb, float *out, size_t out_stride) {                       \
         (void)halves;                                                                                               \
-        LAB_TILE_BF16_AVX2(R, K);                                                                                   \
+        LAB_HALF_PASSES_AVX2(R, K, LAB_BODY_BF16_AVX2(R, K));                                                       \
     }
 #define LAB_DEFINE_FLOAT_TILE_AVX2(R, K)                                                                            \
     static void tile_f32_avx2_##R##_##K(const uint8_t *const *rows, int r, int n, int columns, const float *halves,  \
                                         const uint16_t *xb, float *out, size_t out_stride) {                        \
         (void)xb;                                                                                                   \
-        LAB_TILE_FLOAT_AVX2(R, K, 0);                                                                               \
+        LAB_HALF_PASSES_AVX2(R, K, LAB_BODY_FLOAT_AVX2(R, K, 0));                                                   \
     }                                                                                                               \
     static void tile_f16_avx2_##R##_##K(const uint8_t *const *rows, int r, int n, int columns, const float *halves,  \
                                         const uint16_t *xb, float *out, size_t out_stride) {                        \
         (void)xb;                                                                                                   \
-        LAB_TILE_FLOAT_AVX2(R, K, 1);                                                                               \
+        LAB_HALF_PASSES_AVX2(R, K, LAB_BODY_FLOAT_AVX2(R, K, 1));                                                   \
     }
 LAB_DEFINE_TILE_AVX2(2, 4)
 LAB_DEFINE_TILE_AVX2(2, 3)
@@ -248,7 +237,7 @@ LAB_DEFINE_FLOAT_TILE_AVX2(1, 1)
 
 typedef void (*lab_tile_avx2)(const uint8_t *const *, int, int, int, const float *, const uint16_t *, float *, size_t);
 
-// The input block n0 ..< n1 with each row split into halves (see LAB_TILE_AVX2): lanes 0–7 of
+// The input block n0 ..< n1 with each row split into halves (see LAB_HALF_PASSES_AVX2): lanes 0–7 of
 // every 16 columns, then lanes 8–15.
 static void split_halves(const float *x, int n0, int n1, int columns, float *halves) {
     for (int n = n0; n < n1; n++) {
@@ -283,7 +272,7 @@ static int gemm_avx2(int format, const void *weights, size_t row_bytes, int row_
                                                   {0, tile_f16_avx2_5_1, tile_f16_avx2_5_2, tile_f16_avx2_5_3},
                                                   {0, tile_f16_avx2_6_1, tile_f16_avx2_6_2, tile_f16_avx2_6_3}};
     // Measured on one Zen 4 core (576×576 weights, 512 inputs): 4×3 for F32/F16 (see
-    // LAB_TILE_FLOAT_AVX2), 2×4 for BF16 (87 GFLOP/s; 3×2 76, 3×3 52).
+    // LAB_BODY_FLOAT_AVX2), 2×4 for BF16 (87 GFLOP/s; 3×2 76, 3×3 52).
     const int bf16 = format == LAB_FORMAT_BF16, f16 = format == LAB_FORMAT_F16;
     const int height = bf16 ? 2 : f16 ? 6 : 4, width = bf16 ? 4 : f16 ? 2 : 3;
     float *halves = bf16 || split ? NULL : malloc(sizeof(float) * LAB_INPUT_BLOCK * (size_t)columns);

@@ -242,48 +242,6 @@ static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(transpos
 #define LAB_SUM16(n) (n)
 #endif
 
-#define LAB_DEFINE_BLOCK32_GEMM(kind, BYTES, RAW, ZERO, OFFSET, SIGNED, SUM16)                                    \
-    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
-        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
-        const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
-        __m256 acc[8];                                                                                             \
-        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
-        for (int b = 0; b < blocks; b++) {                                                                         \
-            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
-            __m256i g[8];                                                                                          \
-            for (int i = 0; i < 8; i++) g[i] = RAW(row + i * row_bytes + BYTES * (size_t)b);                       \
-            LAB_SUFFIX(transpose8)(g);                                                                             \
-            __m256 d, m;                                                                                           \
-            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &d, &m);                                 \
-            (void)m;                                                                                               \
-            for (int k = 0; k < K; k++) {                                                                          \
-                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
-                const size_t s = k * (size_t)blocks + b;                                                           \
-                __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
-                if (SUM16 > 0) {                                                                                   \
-                    __m256i pairs = _mm256_setzero_si256();                                                        \
-                    for (int j = 0; j < 8; j++) {                                                                  \
-                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
-                        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(g[j], bx));                           \
-                        if ((j + 1) % (SUM16 > 0 ? SUM16 : 1) == 0) {                                              \
-                            t = _mm256_add_epi32(t, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));               \
-                            pairs = _mm256_setzero_si256();                                                        \
-                        }                                                                                          \
-                    }                                                                                              \
-                } else {                                                                                           \
-                    for (int j = 0; j < 8; j++) {                                                                  \
-                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
-                        t = SIGNED ? LAB_DOT_ACC(t, _mm256_sign_epi8(g[j], g[j]), _mm256_sign_epi8(bx, g[j]))      \
-                                   : LAB_DOT_ACC(t, g[j], bx);                                                     \
-                    }                                                                                              \
-                }                                                                                                  \
-                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(d, _mm256_set1_ps(scale[s])), acc[k]); \
-                if (OFFSET) acc[k] = _mm256_fmadd_ps(m, _mm256_set1_ps(sum[s]), acc[k]);                           \
-            }                                                                                                      \
-        }                                                                                                          \
-        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
-    }
-
 // ---- Many inputs: a strip of eight rows transposed once -----------------------------------
 // As above, but the eight rows' blocks are decoded, transposed (and, for AVX2's Q8_0, split into
 // magnitudes and signs) once into a strip buffer that every group of inputs then reads, rather
@@ -300,20 +258,53 @@ typedef struct {
 } lab_strip32_block;
 #endif
 
+// One block of a strip: decode and transpose (block), then every input of a group against it
+// (block_gemm). The strip path keeps the decoded blocks in a buffer; the per-group path (fewer
+// inputs than LAB_STRIP32_INPUTS) decodes each block into a local and uses it at once.
 #define LAB_DEFINE_BLOCK32_STRIP(kind, BYTES, RAW, ZERO, OFFSET, SIGNED, SUM16)                                   \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_block)(                       \
+        const uint8_t *row, size_t row_bytes, int b, lab_strip32_block *sb) {                                     \
+        __m256i g[8];                                                                                              \
+        for (int i = 0; i < 8; i++) g[i] = RAW(row + i * row_bytes + BYTES * (size_t)b);                           \
+        LAB_SUFFIX(transpose8)(g);                                                                                 \
+        for (int j = 0; j < 8; j++) {                                                                              \
+            sb->g[j] = SIGNED ? _mm256_sign_epi8(g[j], g[j]) : g[j];                                               \
+            if (SIGNED) sb->s[j] = g[j];                                                                           \
+        }                                                                                                          \
+        LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &sb->d, &sb->m);                             \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_block_gemm)(                  \
+        const lab_strip32_block *sb, int b, int blocks, const int8_t *q, size_t q_stride, const float *scale,     \
+        const float *sum, const int32_t *totals, __m256 *acc, const int K) {                                      \
+        for (int k = 0; k < K; k++) {                                                                              \
+            const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                               \
+            const size_t s = k * (size_t)blocks + b;                                                               \
+            __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                    \
+            if (SUM16 > 0) {                                                                                       \
+                __m256i pairs = _mm256_setzero_si256();                                                            \
+                for (int j = 0; j < 8; j++) {                                                                      \
+                    const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                     \
+                    pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(sb->g[j], bx));                           \
+                    if ((j + 1) % (SUM16 > 0 ? SUM16 : 1) == 0) {                                                  \
+                        t = _mm256_add_epi32(t, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));                   \
+                        pairs = _mm256_setzero_si256();                                                            \
+                    }                                                                                              \
+                }                                                                                                  \
+            } else {                                                                                               \
+                for (int j = 0; j < 8; j++) {                                                                      \
+                    const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                     \
+                    t = SIGNED ? LAB_DOT_ACC(t, sb->g[j], _mm256_sign_epi8(bx, sb->s[j])) : LAB_DOT_ACC(t, sb->g[j], bx); \
+                }                                                                                                  \
+            }                                                                                                      \
+            acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(sb->d, _mm256_set1_ps(scale[s])), acc[k]); \
+            if (OFFSET) acc[k] = _mm256_fmadd_ps(sb->m, _mm256_set1_ps(sum[s]), acc[k]);                           \
+        }                                                                                                          \
+    }                                                                                                              \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip)(                       \
         const uint8_t *row, size_t row_bytes, int blocks, lab_strip32_block *strip) {                             \
         for (int b = 0; b < blocks; b++) {                                                                         \
-            lab_strip32_block *sb = strip + b;                                                                     \
             LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
-            __m256i g[8];                                                                                          \
-            for (int i = 0; i < 8; i++) g[i] = RAW(row + i * row_bytes + BYTES * (size_t)b);                       \
-            LAB_SUFFIX(transpose8)(g);                                                                             \
-            for (int j = 0; j < 8; j++) {                                                                          \
-                sb->g[j] = SIGNED ? _mm256_sign_epi8(g[j], g[j]) : g[j];                                           \
-                if (SIGNED) sb->s[j] = g[j];                                                                       \
-            }                                                                                                      \
-            LAB_SUFFIX(block_headers)(row + BYTES * (size_t)b, row_bytes, &sb->d, &sb->m);                         \
+            LAB_SUFFIX(kind##_block)(row, row_bytes, b, strip + b);                                                \
         }                                                                                                          \
     }                                                                                                              \
     static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_strip_gemm8)(                 \
@@ -321,31 +312,20 @@ typedef struct {
         const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
         __m256 acc[8];                                                                                             \
         for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
+        for (int b = 0; b < blocks; b++)                                                                           \
+            LAB_SUFFIX(kind##_block_gemm)(strip + b, b, blocks, q, q_stride, scale, sum, totals, acc, K);          \
+        for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
+    }                                                                                                              \
+    static inline __attribute__((always_inline)) LAB_TARGET void LAB_SUFFIX(kind##_gemm8)(                       \
+        const uint8_t *row, size_t row_bytes, int blocks, const int8_t *q, size_t q_stride, const float *scale,   \
+        const float *sum, const int32_t *totals, float *out, size_t out_stride, const int K) {                    \
+        __m256 acc[8];                                                                                             \
+        for (int k = 0; k < K; k++) acc[k] = _mm256_setzero_ps();                                                  \
         for (int b = 0; b < blocks; b++) {                                                                         \
-            const lab_strip32_block *sb = strip + b;                                                               \
-            for (int k = 0; k < K; k++) {                                                                          \
-                const uint8_t *x = (const uint8_t *)(q + k * q_stride + 32 * (size_t)b);                           \
-                const size_t s = k * (size_t)blocks + b;                                                           \
-                __m256i t = _mm256_set1_epi32(-(ZERO) * totals[s]);                                                \
-                if (SUM16 > 0) {                                                                                   \
-                    __m256i pairs = _mm256_setzero_si256();                                                        \
-                    for (int j = 0; j < 8; j++) {                                                                  \
-                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
-                        pairs = _mm256_add_epi16(pairs, _mm256_maddubs_epi16(sb->g[j], bx));                       \
-                        if ((j + 1) % (SUM16 > 0 ? SUM16 : 1) == 0) {                                              \
-                            t = _mm256_add_epi32(t, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));               \
-                            pairs = _mm256_setzero_si256();                                                        \
-                        }                                                                                          \
-                    }                                                                                              \
-                } else {                                                                                           \
-                    for (int j = 0; j < 8; j++) {                                                                  \
-                        const __m256i bx = _mm256_set1_epi32(load_u32(x + 4 * j));                                 \
-                        t = SIGNED ? LAB_DOT_ACC(t, sb->g[j], _mm256_sign_epi8(bx, sb->s[j])) : LAB_DOT_ACC(t, sb->g[j], bx); \
-                    }                                                                                              \
-                }                                                                                                  \
-                acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(t), _mm256_mul_ps(sb->d, _mm256_set1_ps(scale[s])), acc[k]); \
-                if (OFFSET) acc[k] = _mm256_fmadd_ps(sb->m, _mm256_set1_ps(sum[s]), acc[k]);                       \
-            }                                                                                                      \
+            LAB_SUFFIX(prefetch_ahead)(row, row_bytes, b, blocks);                                                 \
+            lab_strip32_block sb;                                                                                  \
+            LAB_SUFFIX(kind##_block)(row, row_bytes, b, &sb);                                                      \
+            LAB_SUFFIX(kind##_block_gemm)(&sb, b, blocks, q, q_stride, scale, sum, totals, acc, K);                \
         }                                                                                                          \
         for (int k = 0; k < K; k++) _mm256_storeu_ps(out + k * out_stride, acc[k]);                                \
     }
@@ -361,17 +341,6 @@ LAB_DEFINE_BLOCK32_STRIP(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
 #endif
 #undef LAB_DEFINE_BLOCK32_STRIP
 
-LAB_DEFINE_BLOCK32_GEMM(q4_0, 18, LAB_SUFFIX(raw_q4_0), 8, 0, 0, LAB_SUM16(8))
-LAB_DEFINE_BLOCK32_GEMM(q4_1, 20, LAB_SUFFIX(weights_q4_1), 0, 1, 0, LAB_SUM16(8))
-LAB_DEFINE_BLOCK32_GEMM(q5_0, 22, LAB_SUFFIX(raw_q5_0), 16, 0, 0, LAB_SUM16(4))
-LAB_DEFINE_BLOCK32_GEMM(q5_1, 24, LAB_SUFFIX(weights_q5_1), 0, 1, 0, LAB_SUM16(4))
-#ifdef LAB_HAS_UNSIGNED_DPBUSD
-LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(raw_q8_0), 128, 0, 0, 0)
-#else
-// Q8_0 with AVX2: w + 128 would saturate vpmaddubsw, so the weights' signs move onto the inputs.
-LAB_DEFINE_BLOCK32_GEMM(q8_0, 34, LAB_SUFFIX(weights_q8_0), 0, 0, 1, 0)
-#endif
-#undef LAB_DEFINE_BLOCK32_GEMM
 #undef LAB_SUM16
 
 #ifndef LAB_ROW_TILE
