@@ -30,8 +30,9 @@ public func parallelRanges(count: Int, threads: Int, minimumPerThread: Int = 1, 
 /// rather than one fixed share each: a prompt's products, where a thread whose core is slowed by
 /// another process (or by its neighbour on the host) would otherwise make the other wait — with
 /// fixed shares the product ends when the slowest share does. Chunk boundaries are multiples of
-/// `multiple` (a kernel's tile height), about `chunksPerThread` chunks per thread; each chunk
-/// gets at least `minimumPerChunk` items. The calls' ranges are disjoint and cover `count`.
+/// `multiple` (a kernel's tile height), about `chunksPerThread` chunks per thread, fewer when
+/// that would leave chunks of under about `minimumPerChunk` items (chunk sizes differ by at most
+/// one `multiple`). The calls' ranges are disjoint and cover `count`.
 ///
 /// `body` runs concurrently with itself under the same contract as `parallelRanges`.
 public func parallelChunks(
